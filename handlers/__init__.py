@@ -1,0 +1,16 @@
+"""The inbound edge: Bolt listeners and Twilio webhooks, one ``register`` per folder.
+
+Handlers parse, authorise, call a service and ack. They hold no business rules.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import actions, commands, events, shortcuts, views
+from supportbot.runtime import Runtime
+
+
+def register_all(app: App, rt: Runtime) -> None:
+    for folder in (commands, actions, views, events, shortcuts):
+        folder.register(app, rt)

@@ -1,0 +1,123 @@
+"""Load YAML data files into pydantic models with line-precise errors.
+
+Rotations, contracts and triage rules are files people edit by hand at 2 AM. A problem must
+name the file, the line and the field, and say what is wrong, so each error is mapped from
+pydantic's location back to the YAML node it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+Location = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.path}:{self.line}" if self.line else self.path
+        where = f" {self.where}:" if self.where else ""
+        return f"{place}:{where} {self.message}"
+
+
+class DataFileError(ValueError):
+    """One or more problems in a data file; ``str()`` lists them one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _line_index(node: yaml.Node, prefix: Location, out: dict[Location, int]) -> None:
+    out[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[(*prefix, key)] = key_node.start_mark.line + 1
+            _line_index(value_node, (*prefix, key), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_index(item, (*prefix, index), out)
+
+
+def _format_loc(loc: Location) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _line_for(loc: Location, lines: dict[Location, int]) -> int | None:
+    # pydantic adds synthetic parts (union tags, "function-after[...]") that are not in the
+    # YAML; drop them and fall back to the nearest ancestor that is.
+    real = tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+    for end in range(len(real), -1, -1):
+        if real[:end] in lines:
+            return lines[real[:end]]
+    return None
+
+
+def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location, int]]:
+    """Parse YAML safely and return the data plus a map from location to line number."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8") if text is None else text
+    except OSError as exc:
+        raise DataFileError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        raise DataFileError([Problem(name, line, "", f"invalid YAML: {exc.problem}")]) from exc
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _line_index(node, (), lines)
+    return data, lines
+
+
+def problems_from_validation(
+    path: Path, exc: ValidationError, lines: dict[Location, int], base: Location = ()
+) -> list[Problem]:
+    found = []
+    for error in exc.errors():
+        loc = (*base, *error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        found.append(Problem(str(path), _line_for(loc, lines), _format_loc(loc), message))
+    return found
+
+
+def load_model(path: Path, model: type[M], *, text: str | None = None) -> M:
+    """Read ``path`` (or ``text``) as YAML and validate it as ``model``."""
+    return load_model_with_lines(path, model, text=text)[0]
+
+
+def load_model_with_lines(
+    path: Path, model: type[M], *, text: str | None = None
+) -> tuple[M, dict[Location, int]]:
+    """Like :func:`load_model`, also returning the line map for cross-reference checks."""
+    data, lines = parse_yaml(path, text)
+    if data is None:
+        data = {}
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as exc:
+        raise DataFileError(problems_from_validation(path, exc, lines)) from exc
+
+
+def line_of(lines: dict[Location, int], *loc: str | int) -> int | None:
+    """Line of a location, for checks done after validation (cross-references)."""
+    return _line_for(tuple(loc), lines)

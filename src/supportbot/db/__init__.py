@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 models, engine and migrations. The database is the source of truth."""

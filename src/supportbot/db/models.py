@@ -1,0 +1,86 @@
+"""The tables. Rows, not queue entries, are the record of every promise the bot makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from supportbot.db.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+
+    # The autoincrement key is the incident number: unique across any number of processes
+    # because the database hands it out.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[int] = mapped_column(Integer)
+    suggested_severity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    customer: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    reporter: Mapped[str] = mapped_column(String(50))
+    assignee: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    level: Mapped[str] = mapped_column(String(10), default="L1")
+    status: Mapped[str] = mapped_column(String(30), default="open", index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    source_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    card_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    card_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    customer_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    customer_thread_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    customer_card_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Bumped on every change; jobs compare it to skip work made stale by a later change.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    events: Mapped[list[TimelineEvent]] = relationship(
+        back_populates="incident", order_by="TimelineEvent.id"
+    )
+
+    @property
+    def key(self) -> str:
+        return f"INC-{self.id}"
+
+
+class TimelineEvent(Base):
+    """Append-only history. ``visibility`` decides whether a customer may ever see it."""
+
+    __tablename__ = "timeline_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10), default="internal")
+    posted_internal_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    posted_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+
+    __table_args__ = (Index("ix_timeline_unposted", "posted_internal_at"),)
+
+
+class InboundReceipt(Base):
+    """One row per inbound delivery already handled (Slack event_id, message ts...).
+
+    Slack retries events; inserting the receipt in the same transaction as the incident makes
+    a second delivery a no-op even across processes.
+    """
+
+    __tablename__ = "inbound_receipts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,0 +1,1 @@
+"""The incident domain: lifecycle rules (pure) and the service that applies them."""

@@ -1,0 +1,402 @@
+"""Incident operations. Handlers call these; each is one transaction, then delivery is queued.
+
+Every change appends a timeline event and bumps ``version``. Slack is updated afterwards by
+the ``slack_sync`` job, so a slow or rate-limited Slack never holds up an ack.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.customers import Customer
+from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
+from supportbot.incidents.lifecycle import (
+    DESCRIPTION_MAX,
+    LEVEL_NAMES,
+    TITLE_MAX,
+    Status,
+    TransitionError,
+    check_transition,
+    next_level,
+    severity_label,
+)
+from supportbot.queue import enqueue_now, job_id
+from supportbot.runtime import Runtime
+from supportbot.triage import suggest
+
+log = logging.getLogger(__name__)
+
+
+class IncidentError(ValueError):
+    """A request the desk refuses; the message tells the user what to do instead."""
+
+
+class DuplicateDelivery(Exception):
+    """The same inbound delivery was already handled; the caller answers as before."""
+
+    def __init__(self, incident_id: int | None) -> None:
+        super().__init__(f"already handled (incident {incident_id})")
+        self.incident_id = incident_id
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. ``customer`` is set for people on a customer's side of a shared channel."""
+
+    user_id: str
+    customer: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.customer is None
+
+
+def parse_key(text: str) -> int:
+    raw = text.strip().upper().removeprefix("INC-")
+    if not raw.isdigit():
+        raise IncidentError(f"{text!r} is not an incident id; use the form INC-1042")
+    return int(raw)
+
+
+def _event(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    actor: str,
+    kind: str,
+    text: str,
+    *,
+    customer_visible: bool = False,
+) -> TimelineEvent:
+    event = TimelineEvent(
+        incident_id=incident.id,
+        at=rt.now(),
+        actor=actor,
+        kind=kind,
+        text=text,
+        visibility="customer" if customer_visible else "internal",
+    )
+    session.add(event)
+    incident.updated_at = event.at
+    incident.version += 1
+    return event
+
+
+def queue_slack_sync(rt: Runtime, incident_id: int) -> None:
+    """Hand the Slack update to the worker; if Redis is down the reconciler re-drives it."""
+    try:
+        enqueue_now(
+            rt.queue,
+            "supportbot.jobs.slack_sync",
+            incident_id,
+            jid=job_id("slack-sync", f"INC-{incident_id}"),
+        )
+    except Exception:
+        metrics.ENQUEUE_FAILURES.labels("slack_sync").inc()
+        log.exception(
+            "could not queue slack_sync for INC-%s; the reconciler will retry", incident_id
+        )
+
+
+def validate_text(title: str, description: str) -> tuple[str, str]:
+    title = " ".join(title.split())
+    if not title:
+        raise IncidentError("an incident needs a summary, e.g. `/incident sev2 checkout slow`")
+    if len(title) > TITLE_MAX:
+        raise IncidentError(
+            f"the summary is {len(title)} characters; keep it to {TITLE_MAX}"
+            " and put the rest in the description"
+        )
+    if len(description) > DESCRIPTION_MAX:
+        raise IncidentError(
+            f"the description is {len(description)} characters; the limit is {DESCRIPTION_MAX}"
+        )
+    return title, description
+
+
+def open_incident(
+    rt: Runtime,
+    *,
+    title: str,
+    severity: int,
+    reporter: str,
+    customer: Customer | None,
+    description: str = "",
+    source_channel: str | None = None,
+    source_ts: str | None = None,
+    receipt: str | None = None,
+    via: str = "slash command",
+) -> Incident:
+    title, description = validate_text(title, description)
+    if severity not in (1, 2, 3, 4):
+        raise IncidentError("severity must be 1, 2, 3 or 4")
+    hint = suggest(rt.triage, f"{title}\n{description}")
+    try:
+        with rt.session() as session:
+            if receipt is not None:
+                session.add(InboundReceipt(key=receipt, at=rt.now()))
+                session.flush()
+            now = rt.now()
+            incident = Incident(
+                title=title,
+                description=description,
+                severity=severity,
+                suggested_severity=hint.severity if hint and hint.severity != severity else None,
+                customer=customer.key if customer else None,
+                reporter=reporter,
+                level="L1",
+                status=Status.OPEN.value,
+                opened_at=now,
+                updated_at=now,
+                source_channel=source_channel,
+                source_ts=source_ts,
+                customer_channel=_customer_channel(customer, source_channel),
+                version=0,
+            )
+            session.add(incident)
+            session.flush()
+            whose = f" for {customer.name}" if customer else ""
+            _event(
+                session,
+                rt,
+                incident,
+                reporter,
+                "opened",
+                f"<@{reporter}> opened {incident.key}{whose} as {severity_label(severity)}"
+                f" via {via}: {title}",
+                customer_visible=True,
+            )
+            if hint and hint.severity != severity:
+                _event(
+                    session,
+                    rt,
+                    incident,
+                    "supportbot",
+                    "suggested",
+                    f"Triage suggests {severity_label(hint.severity)}: {hint.because}",
+                )
+            if receipt is not None:
+                session.get_one(InboundReceipt, receipt).incident_id = incident.id
+    except IntegrityError as exc:
+        if receipt is None:
+            raise
+        raise DuplicateDelivery(_receipt_incident(rt, receipt)) from exc
+    metrics.INCIDENTS_OPENED.labels(str(severity)).inc()
+    log.info("opened %s sev%s customer=%s", incident.key, severity, incident.customer)
+    queue_slack_sync(rt, incident.id)
+    return incident
+
+
+def _customer_channel(customer: Customer | None, source_channel: str | None) -> str | None:
+    if customer is None:
+        return None
+    if source_channel in customer.channels:
+        return source_channel
+    return customer.channels[0]
+
+
+def _receipt_incident(rt: Runtime, receipt: str) -> int | None:
+    with rt.session() as session:
+        row = session.get(InboundReceipt, receipt)
+        return row.incident_id if row else None
+
+
+def claim_receipt(rt: Runtime, receipt: str) -> bool:
+    """Record an inbound delivery that opens nothing; False if it was seen before."""
+    try:
+        with rt.session() as session:
+            session.add(InboundReceipt(key=receipt, at=rt.now()))
+    except IntegrityError:
+        return False
+    return True
+
+
+def get_incident(session: Session, key: int | str) -> Incident:
+    number = key if isinstance(key, int) else parse_key(key)
+    incident = session.get(Incident, number)
+    if incident is None:
+        raise IncidentError(f"INC-{number} does not exist")
+    return incident
+
+
+def _visible_to(incident: Incident, actor: Actor) -> None:
+    if actor.customer is not None and incident.customer != actor.customer:
+        # Same answer as for a missing incident: do not confirm another org's incident exists.
+        raise IncidentError(f"{incident.key} does not exist")
+
+
+STAFF_ONLY = {"severity", "escalate", "resolve", "assign", "waiting", "acknowledge", "note"}
+
+
+def _require_staff(actor: Actor, action: str) -> None:
+    if not actor.is_staff:
+        raise IncidentError(
+            f"Only the support team can {action.replace('_', ' ')} an incident. "
+            "Reply in this thread and the team will pick it up."
+        )
+
+
+def check_allowed(incident: Incident, actor: Actor, action: str) -> None:
+    _visible_to(incident, actor)
+    if action in STAFF_ONLY:
+        _require_staff(actor, action)
+
+
+def change(rt: Runtime, key: int | str, actor: Actor, action: str, **args: object) -> Incident:
+    """Apply one staff or customer action; refuses with :class:`IncidentError` if not allowed."""
+    with rt.session() as session:
+        incident = get_incident(session, key)
+        check_allowed(incident, actor, action)
+        who = f"<@{actor.user_id}>"
+        try:
+            _apply(session, rt, incident, actor, who, action, args)
+        except TransitionError as exc:
+            raise IncidentError(f"{incident.key}: {exc}") from exc
+        result = incident
+    queue_slack_sync(rt, result.id)
+    return result
+
+
+def _apply(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    actor: Actor,
+    who: str,
+    action: str,
+    args: dict[str, object],
+) -> None:
+    if action == "acknowledge":
+        if incident.status != Status.OPEN.value:
+            raise IncidentError(
+                f"{incident.key} is already {Status(incident.status).label.lower()}"
+            )
+        _status(session, rt, incident, actor, Status.ACKNOWLEDGED, f"{who} acknowledged")
+        if incident.assignee is None:
+            incident.assignee = actor.user_id
+    elif action == "assign":
+        assignee = str(args.get("assignee") or actor.user_id)
+        if incident.assignee == assignee:
+            raise IncidentError(f"{incident.key} is already assigned to <@{assignee}>")
+        incident.assignee = assignee
+        _event(session, rt, incident, actor.user_id, "assigned", f"{who} assigned <@{assignee}>")
+    elif action == "severity":
+        severity = int(str(args["severity"]))
+        if severity not in (1, 2, 3, 4):
+            raise IncidentError("severity must be 1, 2, 3 or 4")
+        if severity == incident.severity:
+            raise IncidentError(f"{incident.key} is already {severity_label(severity)}")
+        before = incident.severity
+        incident.severity, incident.suggested_severity = severity, None
+        _event(
+            session,
+            rt,
+            incident,
+            actor.user_id,
+            "severity",
+            f"{who} changed severity {severity_label(before)} → {severity_label(severity)}",
+            customer_visible=True,
+        )
+    elif action == "escalate":
+        level = next_level(incident.level)
+        incident.level = level
+        _event(
+            session,
+            rt,
+            incident,
+            actor.user_id,
+            "escalated",
+            f"{who} escalated to {LEVEL_NAMES[level]}",
+            customer_visible=True,
+        )
+    elif action == "waiting":
+        _status(session, rt, incident, actor, Status.WAITING, f"{who} is waiting on the customer")
+    elif action == "investigating":
+        _status(session, rt, incident, actor, Status.INVESTIGATING, f"{who} is investigating")
+    elif action == "resolve":
+        summary = " ".join(str(args.get("summary") or "").split())
+        if not summary:
+            raise IncidentError("a resolution needs a summary of what fixed it")
+        if len(summary) > DESCRIPTION_MAX:
+            raise IncidentError(f"the summary is too long (limit {DESCRIPTION_MAX} characters)")
+        incident.resolution_summary = summary
+        incident.resolved_at = rt.now()
+        _status(session, rt, incident, actor, Status.RESOLVED, f"{who} resolved: {summary}")
+    elif action == "note":
+        _event(session, rt, incident, actor.user_id, "note", f"{who} (internal): {args['text']}")
+    elif action == "reply":
+        text = str(args["text"])
+        kind = "staff_reply" if actor.is_staff else "customer_reply"
+        _event(session, rt, incident, actor.user_id, kind, f"{who}: {text}", customer_visible=True)
+        if not actor.is_staff and incident.status == Status.WAITING.value:
+            _status(
+                session,
+                rt,
+                incident,
+                actor,
+                Status.INVESTIGATING,
+                "The customer replied; back to investigating",
+            )
+    else:
+        raise IncidentError(f"unknown action {action!r}")
+
+
+def _status(
+    session: Session, rt: Runtime, incident: Incident, actor: Actor, target: Status, text: str
+) -> None:
+    check_transition(incident.status, target)
+    incident.status = target.value
+    _event(
+        session, rt, incident, actor.user_id, f"status:{target.value}", text, customer_visible=True
+    )
+
+
+def record_thread_reply(
+    rt: Runtime, channel: str, thread_ts: str, actor: Actor, text: str, *, receipt: str
+) -> Incident | None:
+    """A message typed straight into an incident's customer thread.
+
+    It is already visible there, so it is marked posted on the customer side and copied only
+    to the internal thread. Threads that belong to no incident are ignored.
+    """
+    try:
+        with rt.session() as session:
+            incident = session.scalar(select(Incident).where(
+                Incident.customer_channel == channel, Incident.customer_thread_ts == thread_ts))
+            if incident is None:
+                return None
+            if actor.customer is not None and actor.customer != incident.customer:
+                return None
+            session.add(InboundReceipt(key=receipt, at=rt.now(), incident_id=incident.id))
+            session.flush()
+            text = " ".join(text.split())[:DESCRIPTION_MAX]
+            _apply(session, rt, incident, actor, f"<@{actor.user_id}>", "reply", {"text": text})
+            for event in session.new:
+                if isinstance(event, TimelineEvent) and event.kind.endswith("_reply"):
+                    event.posted_customer_at = rt.now()
+            result = incident
+    except IntegrityError:
+        return None  # the same message delivered again
+    queue_slack_sync(rt, result.id)
+    return result
+
+
+def incidents_for(rt: Runtime, actor: Actor, *, active_only: bool = True) -> list[Incident]:
+    """What an actor may list: staff see all, a customer only their own organisation's."""
+    with rt.session() as session:
+        query = select(Incident).order_by(Incident.id.desc()).limit(50)
+        if actor.customer is not None:
+            query = query.where(Incident.customer == actor.customer)
+        if active_only:
+            query = query.where(
+                Incident.status.in_(
+                    [s.value for s in Status if s not in (Status.RESOLVED, Status.CLOSED)]
+                )
+            )
+        return list(session.scalars(query))

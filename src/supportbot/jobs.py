@@ -1,0 +1,19 @@
+"""RQ job entry points. Each takes only ids, reloads its rows and does nothing if done."""
+
+from __future__ import annotations
+
+from supportbot import metrics
+from supportbot.runtime import get_runtime
+from supportbot.slack.sync import sync_incident
+
+
+def slack_sync(incident_id: int) -> None:
+    with metrics.JOB_SECONDS.labels("slack_sync").time():
+        sync_incident(get_runtime(), incident_id)
+
+
+def slack_call(method: str, kwargs: dict) -> None:  # type: ignore[type-arg]
+    """A one-off Slack post (an offer, an ephemeral note); retried by RQ on failure."""
+    with metrics.JOB_SECONDS.labels("slack_call").time():
+        response = get_runtime().slack.api_call(method, json=kwargs)
+        metrics.SLACK_CALLS.labels(method, "ok" if response.get("ok") else "error").inc()

@@ -1,0 +1,26 @@
+"""Prometheus metrics, served at ``GET /metrics``.
+
+Failures are counted here as well as logged, so that a page that could not be sent shows up
+on a dashboard and can be alerted on.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+INCIDENTS_OPENED = Counter("supportbot_incidents_opened_total", "Incidents opened", ["severity"])
+ENQUEUE_FAILURES = Counter(
+    "supportbot_enqueue_failures_total", "Jobs that could not be queued (Redis down)", ["job"]
+)
+SLACK_CALLS = Counter(
+    "supportbot_slack_calls_total", "Slack Web API calls made by jobs", ["method", "outcome"]
+)
+RECONCILED = Counter(
+    "supportbot_reconciler_requeued_total",
+    "Work found due and re-queued by the reconciler",
+    ["kind"],
+)
+REQUEST_REFUSED = Counter(
+    "supportbot_requests_refused_total", "Inbound requests refused at the edge", ["reason"]
+)
+JOB_SECONDS = Histogram("supportbot_job_seconds", "Job run time", ["job"])

@@ -1,0 +1,70 @@
+"""The reconciler: finds due, unfinished work in the database and queues it again.
+
+Redis only delivers. If it is flushed, or a worker dies mid-job, the rows still say what is
+owed; this loop re-enqueues it under the same deterministic job ids, so at worst an effect is
+late by one interval, and deduplication in the jobs keeps it from happening twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from supportbot import metrics
+from supportbot.db.models import Incident, TimelineEvent
+from supportbot.incidents.service import queue_slack_sync
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+# Work younger than this is probably still in the queue; leave it to the worker.
+GRACE = timedelta(seconds=10)
+
+
+def reconcile_once(rt: Runtime) -> dict[str, int]:
+    """One pass; returns how much it re-queued, by kind."""
+    cutoff = rt.now() - GRACE
+    with rt.session() as session:
+        unposted = select(TimelineEvent.incident_id).where(
+            TimelineEvent.at <= cutoff,
+            or_(
+                TimelineEvent.posted_internal_at.is_(None),
+                (TimelineEvent.visibility == "customer")
+                & TimelineEvent.posted_customer_at.is_(None),
+            ),
+        )
+        no_card = select(Incident.id).where(
+            Incident.card_ts.is_(None), Incident.opened_at <= cutoff
+        )
+        ids = set(session.scalars(unposted)) | (
+            set(session.scalars(no_card)) if rt.settings.triage_channel else set()
+        )
+    for incident_id in sorted(ids):
+        queue_slack_sync(rt, incident_id)
+    if ids:
+        metrics.RECONCILED.labels("slack_sync").inc(len(ids))
+        log.info("reconciler re-queued slack sync for %d incident(s)", len(ids))
+    return {"slack_sync": len(ids)}
+
+
+class ReconcilerThread(threading.Thread):
+    """Runs :func:`reconcile_once` every interval inside the worker process."""
+
+    def __init__(self, rt: Runtime, interval: float) -> None:
+        super().__init__(name="reconciler", daemon=True)
+        self.rt, self.interval = rt, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                reconcile_once(self.rt)
+            except Exception:
+                # Keep the loop alive: a database blip must not end reconciliation for good.
+                log.exception("reconciler pass failed; next pass in %ss", self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,107 @@
+"""The process's wiring: settings, database, Redis, queue, Slack client, clock and data files.
+
+Built once per process (web, worker, CLI) and handed to services explicitly; jobs running in
+the worker fetch it with :func:`get_runtime`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from supportbot.clock import Clock, get_clock
+from supportbot.customers import Contracts, load_contracts
+from supportbot.db.engine import make_engine, unit_of_work
+from supportbot.queue import make_queue
+from supportbot.settings import Settings, get_settings
+from supportbot.slack.client import LoggingWebClient, make_web_client
+from supportbot.triage import TriageRules, load_triage_rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: Redis
+    queue: Queue
+    slack: WebClient
+    clock: Clock
+    contracts: Contracts
+    triage: TriageRules
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with unit_of_work(self.sessions) as session:
+            yield session
+
+    def now(self):  # type: ignore[no-untyped-def]
+        return self.clock.now()
+
+    def reload_files(self) -> None:
+        """Re-read contracts and triage rules; a bad file raises and the old copy stays."""
+        contracts = load_contracts(self.settings.contracts_file)
+        triage = load_triage_rules(self.settings.triage_rules_file)
+        self.contracts, self.triage = contracts, triage
+
+
+def _load_or_empty(path: Path, loader, empty):  # type: ignore[no-untyped-def]
+    if not path.exists():
+        log.warning("%s not found; starting with none (see README)", path)
+        return empty
+    return loader(path)
+
+
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, slack: WebClient | None = None
+) -> Runtime:
+    if settings.redis_url is None:
+        raise RuntimeError("REDIS_URL is not set (supportbot run starts an embedded Redis)")
+    engine = make_engine(settings.sqlalchemy_url)
+    redis = Redis.from_url(settings.redis_url)
+    if slack is None:
+        if settings.slack_bot_token is None:
+            slack = LoggingWebClient()
+        else:
+            slack = make_web_client(
+                settings.slack_bot_token.get_secret_value(), settings.slack_api_url
+            )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        redis=redis,
+        queue=make_queue(redis, settings.queue_name),
+        slack=slack,
+        clock=clock or get_clock(),
+        contracts=_load_or_empty(settings.contracts_file, load_contracts, Contracts()),
+        triage=_load_or_empty(settings.triage_rules_file, load_triage_rules, TriageRules()),
+    )
+
+
+_runtime: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def get_runtime() -> Runtime:
+    """The process runtime; the worker builds it from the environment on first use."""
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime(get_settings())
+    return _runtime

@@ -1,0 +1,84 @@
+"""Configuration from the environment and ``.env``, with the ecosystem's own names.
+
+Secrets are ``SecretStr`` so that a settings object printed into a log shows ``**********``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_TWILIO_API_URL = "https://api.twilio.com"
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORTBOT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(DEFAULT_SLACK_API_URL, validation_alias=_env("SLACK_API_URL"))
+    twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
+    twilio_auth_token: SecretStr | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
+    twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
+    twilio_api_url: str = Field(DEFAULT_TWILIO_API_URL, validation_alias=_env("TWILIO_API_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
+    database_url: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    port: int = Field(3000, validation_alias=_env("PORT"))
+    public_url: str | None = Field(None, validation_alias=_env("SUPPORTBOT_PUBLIC_URL"))
+    rotations_dir: Path = Field(
+        Path("rotations"), validation_alias=_env("SUPPORTBOT_ROTATIONS_DIR")
+    )
+
+    # Settings of our own, all under the SUPPORTBOT_ prefix.
+    triage_channel: str | None = None
+    oncall_channel: str | None = None
+    contracts_file: Path = Path("contracts/customers.yaml")
+    triage_rules_file: Path = Path("contracts/triage.yaml")
+    data_dir: Path = Path("var")
+    twilio_alt_auth_token: SecretStr | None = None
+    log_level: str = "INFO"
+    queue_name: str = "supportbot"
+    reconcile_interval_seconds: int = 15
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_url_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url and the method name by plain concatenation.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Heroku-style URLs name the scheme "postgres"; SQLAlchemy wants a driver.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'supportbot.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,282 @@
+"""Block Kit for incident cards and modals, built with slack_sdk's models.
+
+Two renderings of one incident: the internal card (buttons, assignee, triage hints) and the
+customer card, which shows only what is safe to show outside the company.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from supportbot.customers import Customer
+from supportbot.db.models import Incident
+from supportbot.incidents.lifecycle import (
+    DESCRIPTION_MAX,
+    LEVEL_NAMES,
+    SEVERITY_HELP,
+    SEVERITY_NAMES,
+    TITLE_MAX,
+    Status,
+    severity_label,
+)
+
+ACTION_ACK = "inc_ack"
+ACTION_ASSIGN_ME = "inc_assign_me"
+ACTION_SEVERITY = "inc_severity"
+ACTION_CONFIRM_SUGGESTION = "inc_confirm_suggestion"
+ACTION_ESCALATE = "inc_escalate"
+ACTION_WAITING = "inc_waiting"
+ACTION_RESOLVE = "inc_resolve"
+ACTION_OPEN_REQUEST = "inc_open_request"
+CALLBACK_NEW = "incident_new"
+CALLBACK_RESOLVE = "incident_resolve"
+SHORTCUT_OPEN = "open_incident"
+
+_EMOJI = {
+    1: ":red_circle:",
+    2: ":large_orange_circle:",
+    3: ":large_yellow_circle:",
+    4: ":white_circle:",
+}
+
+
+def severity_options() -> list[Option]:
+    return [
+        Option(
+            value=str(s),
+            text=f"Sev{s} {SEVERITY_NAMES[s]}",
+            description=SEVERITY_HELP[s].split(":", 1)[1].strip()[:75],
+        )
+        for s in (1, 2, 3, 4)
+    ]
+
+
+def _status_line(incident: Incident) -> str:
+    return Status(incident.status).label
+
+
+def internal_card(
+    incident: Incident, customer: Customer | None, extra: Sequence[Block] = ()
+) -> tuple[str, list[Block]]:
+    """The triage-channel card; ``extra`` carries sections added by later layers (SLA clocks)."""
+    who = customer.name if customer else "internal"
+    assignee = f"<@{incident.assignee}>" if incident.assignee else "_unassigned_"
+    text = f"{incident.key} {severity_label(incident.severity)}: {incident.title}"
+    fields = [
+        MarkdownTextObject(
+            text=f"*Severity*\n{_EMOJI[incident.severity]} {severity_label(incident.severity)}"
+        ),
+        MarkdownTextObject(text=f"*Status*\n{_status_line(incident)}"),
+        MarkdownTextObject(text=f"*Customer*\n{who}"),
+        MarkdownTextObject(text=f"*Assignee*\n{assignee}"),
+        MarkdownTextObject(text=f"*Level*\n{LEVEL_NAMES[incident.level]}"),
+        MarkdownTextObject(text=f"*Reporter*\n<@{incident.reporter}>"),
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=text[:150])),
+        SectionBlock(fields=fields),
+    ]
+    if incident.description:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=incident.description[:2900])))
+    blocks.extend(extra)
+    active = incident.status not in (Status.RESOLVED.value, Status.CLOSED.value)
+    if incident.suggested_severity and active:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f":bulb: Triage suggests *{severity_label(incident.suggested_severity)}*"
+                ),
+                accessory=ButtonElement(
+                    text="Confirm",
+                    action_id=ACTION_CONFIRM_SUGGESTION,
+                    value=f"{incident.id}:{incident.suggested_severity}",
+                ),
+            )
+        )
+    if active:
+        blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=_buttons(incident)))
+    else:
+        summary = incident.resolution_summary or ""
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f":white_check_mark: {_status_line(incident)}. {summary}"[:2000]
+                    )
+                ]
+            )
+        )
+    return text, blocks
+
+
+def _buttons(incident: Incident) -> list:  # type: ignore[type-arg]
+    value = str(incident.id)
+    buttons = []
+    if incident.status == Status.OPEN.value:
+        buttons.append(
+            ButtonElement(text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary")
+        )
+    buttons += [
+        ButtonElement(text="Assign to me", action_id=ACTION_ASSIGN_ME, value=value),
+        StaticSelectElement(
+            placeholder="Severity",
+            action_id=ACTION_SEVERITY,
+            options=severity_options(),
+        ),
+    ]
+    if incident.level != "MGMT":
+        buttons.append(
+            ButtonElement(
+                text="Escalate",
+                action_id=ACTION_ESCALATE,
+                value=value,
+                confirm=ConfirmObject(
+                    title="Escalate?",
+                    text="Escalate to the next level?",
+                    confirm="Escalate",
+                    deny="Cancel",
+                ),
+            )
+        )
+    if incident.status != Status.WAITING.value and incident.customer:
+        buttons.append(
+            ButtonElement(text="Waiting on customer", action_id=ACTION_WAITING, value=value)
+        )
+    buttons.append(
+        ButtonElement(text="Resolve", action_id=ACTION_RESOLVE, value=value, style="danger")
+    )
+    return buttons
+
+
+def customer_card(incident: Incident) -> tuple[str, list[Block]]:
+    """What the customer sees: id, title, severity and status. No assignee, level or notes."""
+    text = f"{incident.key}: {incident.title}"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{incident.key}* {incident.title}\n"
+                f"{_EMOJI[incident.severity]} {severity_label(incident.severity)} · "
+                f"*{_status_line(incident)}*"
+            )
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Updates on this request appear in this thread. Reply here to add details."
+                )
+            ]
+        ),
+    ]
+    return text, blocks
+
+
+def offer_blocks(message_ts: str) -> tuple[str, list[Block]]:
+    text = "Would you like to open a support request for this?"
+    return text, [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Open a request",
+                    action_id=ACTION_OPEN_REQUEST,
+                    value=message_ts,
+                    style="primary",
+                )
+            ]
+        ),
+    ]
+
+
+def new_incident_modal(
+    customers: Sequence[Customer],
+    *,
+    title: str = "",
+    description: str = "",
+    private_metadata: str = "", preset_customer: str | None = None,
+) -> View:
+    customer_options = [Option(value="internal", text="Internal (no customer)")] + [
+        Option(value=c.key, text=c.name[:75]) for c in customers[:99]
+    ]
+    preset = next((o for o in customer_options if o.value == preset_customer),
+                  customer_options[0])
+    return View(
+        type="modal",
+        callback_id=CALLBACK_NEW,
+        private_metadata=private_metadata,
+        title="Open an incident",
+        submit="Open",
+        close="Cancel",
+        blocks=[
+            InputBlock(
+                block_id="title",
+                label="Title",
+                element=PlainTextInputElement(
+                    action_id="value", initial_value=title[:TITLE_MAX] or None, max_length=TITLE_MAX
+                ),
+            ),
+            InputBlock(
+                block_id="description",
+                label="Description",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=DESCRIPTION_MAX,
+                    initial_value=description[:DESCRIPTION_MAX] or None,
+                ),
+            ),
+            InputBlock(
+                block_id="customer",
+                label="Customer",
+                element=StaticSelectElement(
+                    action_id="value", options=customer_options, initial_option=preset
+                ),
+            ),
+            InputBlock(
+                block_id="severity",
+                label="Severity",
+                hint="\n".join(SEVERITY_HELP.values())[:2000],
+                element=StaticSelectElement(action_id="value", options=severity_options()),
+            ),
+        ],
+    )
+
+
+def resolve_modal(incident: Incident) -> View:
+    return View(
+        type="modal",
+        callback_id=CALLBACK_RESOLVE,
+        private_metadata=str(incident.id),
+        title="Resolve incident",
+        submit="Resolve",
+        close="Cancel",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*{incident.key}* {incident.title}")),
+            DividerBlock(),
+            InputBlock(
+                block_id="summary",
+                label="Resolution summary",
+                element=PlainTextInputElement(
+                    action_id="value", multiline=True, max_length=DESCRIPTION_MAX
+                ),
+            ),
+        ],
+    )

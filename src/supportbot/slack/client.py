@@ -1,0 +1,75 @@
+"""The Slack Web API client, with retries, or a local stand-in that writes to the log.
+
+Without a bot token the product still runs ("local mode"): every call that would reach
+Slack is logged with its payload and answered like Slack would, so the same code path runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.web.slack_response import SlackResponse
+
+log = logging.getLogger("supportbot.slack.outbound")
+
+LOCAL_TOKEN = "xoxb-local-mode"
+
+
+def retry_handlers() -> list[Any]:
+    # A 429 waits for Retry-After and tries again; a 5xx or a dropped connection backs off.
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=3),
+    ]
+
+
+def make_web_client(token: str, base_url: str, timeout: int = 10) -> WebClient:
+    return WebClient(
+        token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers()
+    )
+
+
+class LoggingWebClient(WebClient):
+    """Local mode: log each outbound call instead of sending it, and answer plausibly."""
+
+    def __init__(self) -> None:
+        super().__init__(token=LOCAL_TOKEN)
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def api_call(  # type: ignore[override]
+        self, api_method: str, *, http_verb: str = "POST", **kwargs: Any
+    ) -> SlackResponse:
+        params = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
+        params.update(kwargs.get("data") or {})
+        with self._lock:
+            self.sent.append((api_method, params))
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+        log.info("local mode, not sent: %s %s", api_method, json.dumps(params, default=str))
+        data: dict[str, Any] = {"ok": True, "ts": ts, "channel": params.get("channel", "D0LOCAL")}
+        if api_method == "auth.test":
+            data.update(user_id="U0LOCALBOT", bot_id="B0LOCAL", team_id="T0LOCAL", team="local")
+        if api_method == "conversations.open":
+            data["channel"] = {"id": "D" + str(params.get("users", "LOCAL")).replace(",", "")}
+        return SlackResponse(
+            client=self,
+            http_verb=http_verb,
+            api_url=api_method,
+            req_args={},
+            data=data,
+            headers={},
+            status_code=200,
+        )

@@ -1,0 +1,148 @@
+"""Bring Slack in line with the database for one incident.
+
+Idempotent: it posts the card if it has no ``ts`` yet, otherwise updates it in place, then
+posts each timeline event not yet posted, marking it as it goes. Running it twice posts
+nothing twice; a crash between a post and its mark can repeat that one post (at least once).
+Internal events go only to the triage thread; customer-visible ones also to the customer's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.models import Incident, TimelineEvent
+from supportbot.runtime import Runtime
+from supportbot.slack.cards import customer_card, internal_card
+
+log = logging.getLogger(__name__)
+
+
+def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
+    try:
+        response = client.api_call(method, json=kwargs)
+    except Exception:
+        metrics.SLACK_CALLS.labels(method, "error").inc()
+        raise
+    metrics.SLACK_CALLS.labels(method, "ok").inc()
+    return response.data  # type: ignore[return-value]
+
+
+def sync_incident(rt: Runtime, incident_id: int) -> None:
+    lock = rt.redis.lock(
+        f"supportbot:lock:slack-sync:{incident_id}", timeout=120, blocking_timeout=60
+    )
+    if not lock.acquire():
+        raise TimeoutError(f"slack sync of INC-{incident_id} is stuck behind another worker")
+    try:
+        _sync(rt, incident_id)
+    finally:
+        lock.release()
+
+
+def _sync(rt: Runtime, incident_id: int) -> None:
+    channel = rt.settings.triage_channel
+    with rt.session() as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            log.warning("slack_sync: INC-%s no longer exists", incident_id)
+            return
+        customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+        text, blocks = internal_card(incident, customer)
+        payload = [b.to_dict() for b in blocks]
+        if incident.card_ts is None and channel:
+            data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
+            incident.card_channel, incident.card_ts = data["channel"], data["ts"]
+            session.commit()
+        elif incident.card_ts is not None:
+            _call(
+                rt.slack,
+                "chat.update",
+                channel=incident.card_channel,
+                ts=incident.card_ts,
+                text=text,
+                blocks=payload,
+            )
+        if incident.customer_channel:
+            _sync_customer_card(rt, session, incident)
+        _post_events(rt, session, incident)
+
+
+def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
+    text, blocks = customer_card(incident)
+    payload = [b.to_dict() for b in blocks]
+    if incident.customer_card_ts is None:
+        # A request raised from a customer's message lives in that message's thread.
+        in_thread = (
+            incident.source_ts if incident.source_channel == incident.customer_channel else None
+        )
+        data = _call(
+            rt.slack,
+            "chat.postMessage",
+            channel=incident.customer_channel,
+            text=text,
+            blocks=payload,
+            thread_ts=in_thread,
+        )
+        incident.customer_card_ts = data["ts"]
+        incident.customer_thread_ts = in_thread or data["ts"]
+        session.commit()
+    else:
+        _call(
+            rt.slack,
+            "chat.update",
+            channel=incident.customer_channel,
+            ts=incident.customer_card_ts,
+            text=text,
+            blocks=payload,
+        )
+
+
+def _post_events(rt: Runtime, session: Session, incident: Incident) -> None:
+    pending = session.scalars(
+        select(TimelineEvent)
+        .where(TimelineEvent.incident_id == incident.id)
+        .where(
+            (TimelineEvent.posted_internal_at.is_(None))
+            | (
+                (TimelineEvent.visibility == "customer")
+                & TimelineEvent.posted_customer_at.is_(None)
+            )
+        )
+        .order_by(TimelineEvent.id)
+    ).all()
+    for event in pending:
+        if event.posted_internal_at is None and incident.card_ts:
+            _call(
+                rt.slack,
+                "chat.postMessage",
+                channel=incident.card_channel,
+                thread_ts=incident.card_ts,
+                text=event.text,
+            )
+            event.posted_internal_at = rt.now()
+            session.commit()
+        elif event.posted_internal_at is None and not rt.settings.triage_channel:
+            event.posted_internal_at = rt.now()  # nowhere to post; recorded in the timeline
+            session.commit()
+        if (
+            event.visibility == "customer"
+            and event.posted_customer_at is None
+            and incident.customer_thread_ts
+        ):
+            if event.kind == "opened":
+                event.posted_customer_at = rt.now()  # the customer card itself says this
+            else:
+                _call(
+                    rt.slack,
+                    "chat.postMessage",
+                    channel=incident.customer_channel,
+                    thread_ts=incident.customer_thread_ts,
+                    text=event.text,
+                )
+                event.posted_customer_at = rt.now()
+            session.commit()

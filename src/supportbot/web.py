@@ -1,0 +1,76 @@
+"""The web composition root: Bolt (HTTP or Socket Mode), health and metrics on one server.
+
+The sync Bolt ``App`` runs behind Flask in a threaded WSGI server (waitress): the simplest
+stack in which no listener blocks another (DESIGN.md §8).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from redis.exceptions import RedisError
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy.exc import SQLAlchemyError
+
+import handlers
+from supportbot import metrics
+from supportbot.db.engine import ping
+from supportbot.runtime import Runtime
+from supportbot.slack.client import LOCAL_TOKEN
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
+    settings = rt.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_TOKEN
+    app = App(
+        token=token,
+        signing_secret=signing_secret,
+        client=rt.slack,
+        process_before_response=False,
+        # A silent bad-signature 401 is invisible; count it (see _count_refusals).
+        raise_error_for_unhandled_request=False,
+    )
+    handlers.register_all(app, rt)
+    return app
+
+
+def build_flask_app(rt: Runtime, bolt: App) -> Flask:
+    flask = Flask("supportbot")
+    slack_handler = SlackRequestHandler(bolt)
+
+    @flask.post("/slack/events")
+    def slack_events() -> Any:
+        response = slack_handler.handle(request)
+        if response.status_code == 401:
+            metrics.REQUEST_REFUSED.labels("slack_signature").inc()
+            log.warning("refused a Slack request with a bad or stale signature from %s",
+                        request.remote_addr)
+        return response
+
+    @flask.get("/healthz")
+    def healthz() -> Any:
+        checks = {"database": "ok", "redis": "ok"}
+        try:
+            ping(rt.engine)
+        except SQLAlchemyError as exc:
+            checks["database"] = f"down: {type(exc).__name__}"
+        try:
+            rt.redis.ping()
+        except RedisError as exc:
+            checks["redis"] = f"down: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        body = {"status": "ok" if healthy else "unavailable", **checks,
+                "slack": "live" if rt.settings.slack_enabled else "local mode (log only)"}
+        return jsonify(body), 200 if healthy else 503
+
+    @flask.get("/metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    return flask

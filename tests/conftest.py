@@ -1,0 +1,127 @@
+"""Shared fixtures: real Redis, real databases, stand-ins and the live web app.
+
+Redis is the one named by REDIS_URL (flushed per test), or an embedded server started for the
+session. The database is a fresh SQLite file per test, or the PostgreSQL database named by
+DATABASE_URL, emptied per test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import create_engine, text
+
+from supportbot.clock import TravelClock
+from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.runtime import Runtime, build_runtime, set_runtime
+from supportbot.settings import Settings
+from supportbot.web import build_bolt_app, build_flask_app
+from tests.standins import SLACK_TOKEN, SlackStandin
+from tests.support.live import drain, serve
+from tests.support.slack_requests import TEAM_ID, TRIAGE, SlackInbound
+
+REPO = Path(__file__).resolve().parent.parent
+SIGNING_SECRET = "test-signing-secret-0123456789"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path / 'supportbot.sqlite3'}"
+        return
+    url = Settings(database_url=url).sqlalchemy_url  # type: ignore[call-arg]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackStandin]:
+    with SlackStandin(hang_seconds=1.0) as standin:
+        yield standin
+
+
+@pytest.fixture
+def clock() -> TravelClock:
+    return TravelClock(datetime.now(UTC), ticking=True)
+
+
+def make_settings(tmp_path: Path, redis_url: str, database_url: str, slack_api_url: str,
+                  **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api_url, redis_url=redis_url, database_url=database_url,
+        triage_channel=TRIAGE, contracts_file=REPO / "contracts" / "customers.yaml",
+        triage_rules_file=REPO / "contracts" / "triage.yaml",
+        rotations_dir=REPO / "rotations", data_dir=tmp_path / "var",
+    )
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, redis: Redis, redis_url: str, database_url: str,
+             slack_api: SlackStandin) -> Settings:
+    return make_settings(tmp_path, redis_url, database_url, slack_api.api_url)
+
+
+@pytest.fixture
+def rt(settings: Settings, clock: TravelClock) -> Iterator[Runtime]:
+    from supportbot.db.migrate import upgrade
+
+    runtime = build_runtime(settings, clock=clock)
+    upgrade(runtime.engine)
+    set_runtime(runtime)
+    yield runtime
+    set_runtime(None)
+    runtime.engine.dispose()
+
+
+@dataclass
+class Desk:
+    """The running product as a test drives it: signed requests in, stand-in records out."""
+
+    rt: Runtime
+    slack: SlackInbound
+    api: SlackStandin
+    url: str
+
+    def drain(self) -> None:
+        drain(self.rt)
+
+
+@pytest.fixture
+def desk(rt: Runtime, slack_api: SlackStandin) -> Iterator[Desk]:
+    bolt = build_bolt_app(rt, SIGNING_SECRET)
+    with serve(build_flask_app(rt, bolt)) as url:
+        inbound = SlackInbound(url + "/slack/events", SIGNING_SECRET, slack_api.response_url,
+                               team_id=TEAM_ID)
+        yield Desk(rt, inbound, slack_api, url)

@@ -1,0 +1,1 @@
+"""Test plumbing: signed Slack requests, a live web server, the worker in burst mode."""
