@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from supportbot.identity import Identity, identify
-from supportbot.queue import enqueue_now, job_id
+from supportbot.queue import job_id
 from supportbot.runtime import Runtime
 
 
@@ -23,5 +23,5 @@ def identity_from_body(rt: Runtime, body: dict[str, Any]) -> Identity:
 
 def post_later(rt: Runtime, method: str, key: str, **kwargs: Any) -> None:
     """Queue a Slack call for the worker, so a listener never waits on Slack."""
-    enqueue_now(rt.queue, "supportbot.jobs.slack_call", method, kwargs,
-                jid=job_id("slack-call", key))
+    rt.dispatcher.submit("supportbot.jobs.slack_call", method, kwargs,
+                         job_id=job_id("slack-call", key))

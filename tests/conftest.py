@@ -23,7 +23,7 @@ from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings
 from supportbot.web import build_bolt_app, build_flask_app
 from tests.standins import SLACK_TOKEN, SlackStandin
-from tests.support.live import drain, serve
+from tests.support.live import TrackingExecutor, drain, serve
 from tests.support.slack_requests import TEAM_ID, TRIAGE, SlackInbound
 
 REPO = Path(__file__).resolve().parent.parent
@@ -113,15 +113,43 @@ class Desk:
     slack: SlackInbound
     api: SlackStandin
     url: str
+    listeners: TrackingExecutor
+    listener_errors: list[BaseException]
+
+    def settle(self) -> None:
+        """Wait until every Bolt listener started so far has finished; fail on its errors.
+
+        Bolt answers Slack as soon as a listener acks and runs the rest afterwards, so a test
+        waits here before it looks at the database or drains the queue.
+        """
+        self.listeners.wait_idle()
+        if self.listener_errors:
+            errors, self.listener_errors[:] = list(self.listener_errors), []
+            raise AssertionError(f"a Bolt listener raised: {errors!r}") from errors[0]
 
     def drain(self) -> None:
+        self.settle()
         drain(self.rt)
 
 
 @pytest.fixture
 def desk(rt: Runtime, slack_api: SlackStandin) -> Iterator[Desk]:
     bolt = build_bolt_app(rt, SIGNING_SECRET)
+    # Track the listeners Bolt runs after acking, and surface their errors in the test
+    # instead of only in Bolt's log.
+    listeners = TrackingExecutor()
+    bolt.listener_runner.listener_executor = listeners
+    bolt.listener_runner.lazy_listener_runner.executor = listeners  # type: ignore[attr-defined]
+    errors: list[BaseException] = []
+
+    @bolt.error
+    def _record(error: BaseException) -> None:
+        errors.append(error)
+
     with serve(build_flask_app(rt, bolt)) as url:
         inbound = SlackInbound(url + "/slack/events", SIGNING_SECRET, slack_api.response_url,
                                team_id=TEAM_ID)
-        yield Desk(rt, inbound, slack_api, url)
+        yield Desk(rt, inbound, slack_api, url, listeners, errors)
+        listeners.wait_idle()
+        inbound.session.close()
+    listeners.shutdown(wait=True)

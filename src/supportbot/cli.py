@@ -14,6 +14,7 @@ from waitress import serve
 
 from supportbot.check import run_checks
 from supportbot.db.migrate import upgrade
+from supportbot.demo import run_demo
 from supportbot.embedded_redis import EmbeddedRedis
 from supportbot.local_mode import missing_credentials, signing_secret
 from supportbot.logs import configure_logging
@@ -44,6 +45,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     flask = build_flask_app(rt, bolt)
     log.info("web listening on http://127.0.0.1:%s", settings.port)
     serve(flask, host=args.host, port=settings.port, threads=args.threads, ident="supportbot")
+    rt.dispatcher.flush()
     return 0
 
 
@@ -106,6 +108,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             embedded.stop()
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    return run_demo()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supportbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("check", help="validate configuration and files").set_defaults(func=cmd_check)
+    sub.add_parser("demo", help="play a scripted incident through the real stack").set_defaults(
+        func=cmd_demo)
     return parser
 
 

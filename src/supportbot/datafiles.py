@@ -32,6 +32,15 @@ class Problem:
         return f"{place}:{where} {self.message}"
 
 
+class LocatedError(ValueError):
+    """Raised by a model-level validator to blame a nested place, such as the second of two
+    customers that claim one channel, so the problem names that line, not the file's first."""
+
+    def __init__(self, loc: Location, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class DataFileError(ValueError):
     """One or more problems in a data file; ``str()`` lists them one per line."""
 
@@ -94,7 +103,9 @@ def problems_from_validation(
 ) -> list[Problem]:
     found = []
     for error in exc.errors():
-        loc = (*base, *error["loc"])
+        cause = (error.get("ctx") or {}).get("error")
+        inner = cause.loc if isinstance(cause, LocatedError) else ()
+        loc = (*base, *error["loc"], *inner)
         message = error["msg"].removeprefix("Value error, ")
         found.append(Problem(str(path), _line_for(loc, lines), _format_loc(loc), message))
     return found

@@ -54,6 +54,9 @@ class EmbeddedRedis:
              "--save", "", "--appendonly", "no", "--dir", str(self.data_dir.resolve()),
              "--protected-mode", "yes"],
             stdout=log_file, stderr=subprocess.STDOUT,
+            # Its own session: a Ctrl-C to the terminal's process group must not stop Redis
+            # before the worker has finished shutting down; stop() ends it last.
+            start_new_session=True,
         )
         client = Redis.from_url(self.url)
         deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ def missing_credentials(settings: Settings) -> list[str]:
         lines.append(
             "Slack credentials missing (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): running in local "
             "mode; outgoing Slack messages are written to the log. Create the app from "
-            "slack/manifest.yaml and put both values in .env (README, 'Install the Slack app')."
+            "slack-app-manifest.yaml and put both values in .env (README, 'Install the Slack app')."
         )
     if not settings.twilio_enabled:
         lines.append(

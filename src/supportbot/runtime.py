@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from supportbot.clock import Clock, get_clock
 from supportbot.customers import Contracts, load_contracts
 from supportbot.db.engine import make_engine, unit_of_work
+from supportbot.dispatch import Dispatcher
 from supportbot.queue import make_queue
 from supportbot.settings import Settings, get_settings
 from supportbot.slack.client import LoggingWebClient, make_web_client
@@ -40,7 +41,11 @@ class Runtime:
     clock: Clock
     contracts: Contracts
     triage: TriageRules
+    dispatcher: Dispatcher = field(init=False)
     extras: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(self.queue)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -20,16 +20,12 @@ import handlers
 from supportbot import metrics
 from supportbot.db.engine import ping
 from supportbot.runtime import Runtime
-from supportbot.slack.client import LOCAL_TOKEN
 
 log = logging.getLogger(__name__)
 
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
-    settings = rt.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_TOKEN
     app = App(
-        token=token,
         signing_secret=signing_secret,
         client=rt.slack,
         process_before_response=False,

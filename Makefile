@@ -1,0 +1,28 @@
+# The two commands of the README. Each sets up everything it needs on a fresh machine:
+# a virtualenv in .venv with the project and its dependencies, nothing else.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench demo
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Run the service: embedded Redis unless REDIS_URL is set, SQLite unless DATABASE_URL is set.
+run: $(BIN)/.installed
+	$(BIN)/supportbot run
+
+# Lint, then the whole test suite (SQLite; PostgreSQL too when DATABASE_URL is set).
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+demo: $(BIN)/.installed
+	$(BIN)/supportbot demo
+
+bench: $(BIN)/.installed
+	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -1,0 +1,55 @@
+"""Shared by the benchmarks: percentiles, a load loop, a server in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def summary(samples_s: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_s)
+    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return {"n": len(ordered), "median_ms": statistics.median(ordered) * 1000,
+            "p99_ms": p99 * 1000}
+
+
+def load(request: Callable[[int], None], total: int, concurrency: int) -> list[float]:
+    """Run ``request(i)`` ``total`` times on ``concurrency`` threads; return each latency."""
+
+    def timed(i: int) -> float:
+        start = time.perf_counter()
+        request(i)
+        return time.perf_counter() - start
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(timed, range(total)))
+
+
+def start_server(args: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, *args], env={**os.environ, **env})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server {args} did not start on port {port}")
+
+
+def row(label: str, stats: dict[str, float]) -> str:
+    return f"{label:<34} n={stats['n']:<5} median={stats['median_ms']:7.2f} ms  " \
+           f"p99={stats['p99_ms']:7.2f} ms"

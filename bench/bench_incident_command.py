@@ -1,0 +1,121 @@
+"""Latency of a signed `/incident sev2 …` until HTTP 200, against a bare Bolt app.
+
+Both apps run in a subprocess behind the same Flask adapter and waitress server; the client
+is the same. The full app writes the incident (SQLite, WAL) and queues its Slack sync on a
+real Redis before it answers. Prints median and p99 at concurrency 1 and 20, and the ratio.
+
+    python bench/bench_incident_command.py [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import free_port, load, row, start_server, summary
+from flask import Flask
+from slack_bolt import Ack, App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from waitress import serve
+
+from supportbot.db.migrate import upgrade
+from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.runtime import build_runtime
+from supportbot.settings import Settings
+from supportbot.slack.client import LoggingWebClient
+from supportbot.slack.simulator import SlackInbound
+from supportbot.web import build_bolt_app, build_flask_app
+
+SECRET = "bench-signing-secret"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def serve_bare(port: int) -> None:
+    app = App(signing_secret=SECRET, client=LoggingWebClient(), process_before_response=False)
+
+    @app.command("/incident")
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    flask = Flask("bare")
+    handler = SlackRequestHandler(app)
+    flask.add_url_rule("/slack/events", "events", lambda: handler.handle(_request()),
+                       methods=["POST"])
+    serve(flask, host="127.0.0.1", port=port, threads=16, _quiet=True)
+
+
+def _request():  # type: ignore[no-untyped-def]
+    from flask import request
+
+    return request
+
+
+def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "") -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, redis_url=redis_url, data_dir=Path(data_dir), triage_channel="C0TRIAGE",
+        database_url=database_url or f"sqlite:///{data_dir}/bench.sqlite3",
+        contracts_file=REPO / "contracts/customers.yaml",
+        triage_rules_file=REPO / "contracts/triage.yaml",
+    )
+    rt = build_runtime(settings, slack=LoggingWebClient())
+    upgrade(rt.engine)
+    serve(build_flask_app(rt, build_bolt_app(rt, SECRET)), host="127.0.0.1", port=port,
+          threads=16, _quiet=True)
+
+
+def measure(url: str, total: int, concurrency: int) -> dict[str, float]:
+    inbound = SlackInbound(url, SECRET, lambda: "http://127.0.0.1:9/response")
+    # One HTTP session per worker thread would be fairer still; requests' Session is
+    # thread-safe enough for this use and identical for both apps.
+    def one(i: int) -> None:
+        response = inbound.command(f"sev2 bench incident {i}")
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+
+    load(one, 50, concurrency)  # warm up
+    return summary(load(one, total, concurrency))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--serve", nargs="*")
+    parser.add_argument("--database-url", default="",
+                        help="PostgreSQL URL for the full app (default: a SQLite file)")
+    args = parser.parse_args()
+    if args.serve:
+        kind, port, *rest = args.serve
+        serve_bare(int(port)) if kind == "bare" else serve_full(int(port), *rest)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        redis = EmbeddedRedis(Path(tmp) / "redis")
+        redis_url = redis.start()
+        results = {}
+        try:
+            for kind in ("bare", "full"):
+                port = free_port()
+                extra = [redis_url, tmp, args.database_url] if kind == "full" else []
+                server = start_server([__file__, "--serve", kind, str(port), *extra], port, {})
+                try:
+                    url = f"http://127.0.0.1:{port}/slack/events"
+                    for concurrency in (1, 20):
+                        results[(kind, concurrency)] = measure(url, args.requests, concurrency)
+                        print(row(f"{kind} app, concurrency {concurrency}",
+                                  results[(kind, concurrency)]), flush=True)
+                finally:
+                    server.terminate()
+                    server.wait(10)
+        finally:
+            redis.stop()
+    for concurrency in (1, 20):
+        bare, full = results[("bare", concurrency)], results[("full", concurrency)]
+        print(f"ratio full/bare at concurrency {concurrency}: "
+              f"median {full['median_ms'] / bare['median_ms']:.2f}x, "
+              f"p99 {full['p99_ms'] / bare['p99_ms']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
