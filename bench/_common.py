@@ -21,8 +21,7 @@ def free_port() -> int:
 def summary(samples_s: list[float]) -> dict[str, float]:
     ordered = sorted(samples_s)
     p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
-    return {"n": len(ordered), "median_ms": statistics.median(ordered) * 1000,
-            "p99_ms": p99 * 1000}
+    return {"n": len(ordered), "median_ms": statistics.median(ordered) * 1000, "p99_ms": p99 * 1000}
 
 
 def load(request: Callable[[int], None], total: int, concurrency: int) -> list[float]:
@@ -51,5 +50,7 @@ def start_server(args: list[str], port: int, env: dict[str, str]) -> subprocess.
 
 
 def row(label: str, stats: dict[str, float]) -> str:
-    return f"{label:<34} n={stats['n']:<5} median={stats['median_ms']:7.2f} ms  " \
-           f"p99={stats['p99_ms']:7.2f} ms"
+    return (
+        f"{label:<34} n={stats['n']:<5} median={stats['median_ms']:7.2f} ms  "
+        f"p99={stats['p99_ms']:7.2f} ms"
+    )

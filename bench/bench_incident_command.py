@@ -41,8 +41,9 @@ def serve_bare(port: int) -> None:
 
     flask = Flask("bare")
     handler = SlackRequestHandler(app)
-    flask.add_url_rule("/slack/events", "events", lambda: handler.handle(_request()),
-                       methods=["POST"])
+    flask.add_url_rule(
+        "/slack/events", "events", lambda: handler.handle(_request()), methods=["POST"]
+    )
     serve(flask, host="127.0.0.1", port=port, threads=16, _quiet=True)
 
 
@@ -54,19 +55,28 @@ def _request():  # type: ignore[no-untyped-def]
 
 def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "") -> None:
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, redis_url=redis_url, data_dir=Path(data_dir), triage_channel="C0TRIAGE",
+        _env_file=None,
+        redis_url=redis_url,
+        data_dir=Path(data_dir),
+        triage_channel="C0TRIAGE",
         database_url=database_url or f"sqlite:///{data_dir}/bench.sqlite3",
         contracts_file=REPO / "contracts/customers.yaml",
         triage_rules_file=REPO / "contracts/triage.yaml",
     )
     rt = build_runtime(settings, slack=LoggingWebClient())
     upgrade(rt.engine)
-    serve(build_flask_app(rt, build_bolt_app(rt, SECRET)), host="127.0.0.1", port=port,
-          threads=16, _quiet=True)
+    serve(
+        build_flask_app(rt, build_bolt_app(rt, SECRET)),
+        host="127.0.0.1",
+        port=port,
+        threads=16,
+        _quiet=True,
+    )
 
 
 def measure(url: str, total: int, concurrency: int) -> dict[str, float]:
     inbound = SlackInbound(url, SECRET, lambda: "http://127.0.0.1:9/response")
+
     # One HTTP session per worker thread would be fairer still; requests' Session is
     # thread-safe enough for this use and identical for both apps.
     def one(i: int) -> None:
@@ -82,8 +92,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--serve", nargs="*")
-    parser.add_argument("--database-url", default="",
-                        help="PostgreSQL URL for the full app (default: a SQLite file)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL for the full app (default: a SQLite file)",
+    )
     args = parser.parse_args()
     if args.serve:
         kind, port, *rest = args.serve
@@ -102,8 +115,13 @@ def main() -> int:
                     url = f"http://127.0.0.1:{port}/slack/events"
                     for concurrency in (1, 20):
                         results[(kind, concurrency)] = measure(url, args.requests, concurrency)
-                        print(row(f"{kind} app, concurrency {concurrency}",
-                                  results[(kind, concurrency)]), flush=True)
+                        print(
+                            row(
+                                f"{kind} app, concurrency {concurrency}",
+                                results[(kind, concurrency)],
+                            ),
+                            flush=True,
+                        )
                 finally:
                     server.terminate()
                     server.wait(10)
@@ -111,9 +129,11 @@ def main() -> int:
             redis.stop()
     for concurrency in (1, 20):
         bare, full = results[("bare", concurrency)], results[("full", concurrency)]
-        print(f"ratio full/bare at concurrency {concurrency}: "
-              f"median {full['median_ms'] / bare['median_ms']:.2f}x, "
-              f"p99 {full['p99_ms'] / bare['p99_ms']:.2f}x")
+        print(
+            f"ratio full/bare at concurrency {concurrency}: "
+            f"median {full['median_ms'] / bare['median_ms']:.2f}x, "
+            f"p99 {full['p99_ms'] / bare['p99_ms']:.2f}x"
+        )
     return 0
 
 

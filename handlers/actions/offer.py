@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from handlers._common import identity_from_body
 from supportbot.incidents import service
+from supportbot.incidents.lifecycle import title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
 from supportbot.triage import suggest
@@ -31,8 +32,7 @@ def register(app: App, rt: Runtime) -> None:
         hint = suggest(rt.triage, offered["text"])
         try:
             incident = service.open_incident(
-                rt, title=offered["text"].splitlines()[0][:150] or "Support request",
-                description=offered["text"], severity=hint.severity if hint else 3,
+                rt, title=title_from_text(offered["text"]), description=offered["text"], severity=hint.severity if hint else 3,
                 reporter=who.actor.user_id, customer=owner, source_channel=channel,
                 source_ts=offered["ts"], receipt=f"offer:{channel}:{offered['ts']}",
                 via="shared channel",
@@ -40,6 +40,9 @@ def register(app: App, rt: Runtime) -> None:
         except service.DuplicateDelivery as dup:
             respond(text=f"A request is already open for this message (INC-{dup.incident_id}).",
                     response_type="ephemeral", replace_original=False)
+            return
+        except service.IncidentError as exc:
+            respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         respond(text=f"Opened *{incident.key}*. The team will reply in this thread.",
                 replace_original=True)

@@ -13,6 +13,7 @@ from slack_bolt import App
 from handlers._common import post_later
 from supportbot.identity import identify
 from supportbot.incidents import service
+from supportbot.incidents.lifecycle import DESCRIPTION_MAX, title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import offer_blocks
 from supportbot.triage import suggest
@@ -63,8 +64,8 @@ def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> N
     if hint is not None and hint.severity == 1:
         try:
             service.open_incident(
-                rt, title=text.splitlines()[0][:150] if text.strip() else "Support request",
-                description=text, severity=1, reporter=user, customer=owner,
+                rt, title=title_from_text(text), description=text[:DESCRIPTION_MAX],
+                severity=1, reporter=user, customer=owner,
                 source_channel=channel, source_ts=ts, receipt=f"msg:{channel}:{ts}",
                 via="shared channel",
             )

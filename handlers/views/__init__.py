@@ -32,13 +32,21 @@ def register(app: App, rt: Runtime) -> None:
             ack(response_action="errors",
                 errors={"customer": f"Unknown customer {customer_key!r}; pick one from the list"})
             return
+        source = rt.contracts.by_channel(meta.get("channel") or "")
+        if source is not None and customer is not None and customer.key != source.key:
+            # Its title would be posted in the other customer's channel.
+            ack(response_action="errors",
+                errors={"customer": f"This comes from {source.name}'s channel; choose "
+                                    f"{source.name} or Internal"})
+            return
         if who.actor.customer is not None and (customer is None
                                                or customer.key != who.actor.customer):
             ack(response_action="errors",
                 errors={"customer": "You can open requests only for your own organisation"})
             return
+        chosen = str(_value(view, "severity") or "")
+        severity = int(chosen) if chosen.isdigit() else 0
         try:
-            severity = int(_value(view, "severity") or 0)
             incident = service.open_incident(
                 rt, title=_value(view, "title") or "", description=_value(view, "description")
                 or "", severity=severity, reporter=who.actor.user_id, customer=customer,
@@ -49,11 +57,8 @@ def register(app: App, rt: Runtime) -> None:
         except service.DuplicateDelivery:
             ack()
             return
-        except (service.IncidentError, ValueError) as exc:
-            block = "severity" if "severity" in str(exc) else "title"
-            if "description" in str(exc):
-                block = "description"
-            ack(response_action="errors", errors={block: str(exc)})
+        except service.IncidentError as exc:
+            ack(response_action="errors", errors={exc.field or "title": str(exc)})
             return
         ack()
         user = who.actor.user_id

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -20,7 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from supportbot.datafiles import load_model
+from supportbot.datafiles import LocatedError, load_model
+from supportbot.sla.calendar import BusinessCalendar, BusinessHours
+from supportbot.sla.policy import SlaOverrides
 
 MAX_CONTACTS = 3
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -57,6 +59,22 @@ class Customer(BaseModel):
     contacts: tuple[UserId, ...] = ()
     language: str = "en"
     specialisations: tuple[str, ...] = ()
+    # Working days, hours and holidays in the customer's time zone; the zone is filled in
+    # from ``timezone`` so it is written once.
+    business_hours: BusinessHours
+    sla: SlaOverrides = SlaOverrides()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zone_into_hours(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            hours = data.get("business_hours") or {}
+            if isinstance(hours, dict) and "timezone" not in hours and data.get("timezone"):
+                data = {**data, "business_hours": {**hours, "timezone": data["timezone"]}}
+        return data
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(self.business_hours)
 
     @field_validator("key")
     @classmethod
@@ -106,15 +124,18 @@ class Contracts(BaseModel):
     def _unique(self) -> Contracts:
         keys: set[str] = set()
         channels: dict[str, str] = {}
-        for customer in self.customers:
+        for index, customer in enumerate(self.customers):
             if customer.key in keys:
-                raise ValueError(f"customer key {customer.key!r} is declared twice")
+                raise LocatedError(
+                    ("customers", index, "key"), f"customer key {customer.key!r} is declared twice"
+                )
             keys.add(customer.key)
-            for channel in customer.channels:
+            for position, channel in enumerate(customer.channels):
                 if channel in channels:
-                    raise ValueError(
+                    raise LocatedError(
+                        ("customers", index, "channels", position),
                         f"channel {channel} belongs to both {channels[channel]!r} and "
-                        f"{customer.key!r}"
+                        f"{customer.key!r}",
                     )
                 channels[channel] = customer.key
         return self

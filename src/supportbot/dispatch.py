@@ -12,8 +12,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from rq import Queue
+from rq.job import Job
 
 from supportbot import metrics
 from supportbot.queue import DEFAULT_RETRY
@@ -26,6 +28,8 @@ class Pending:
     func: str
     args: tuple[object, ...]
     job_id: str
+    at: datetime | None = None  # scheduled for later (RQ's scheduler moves it when due)
+    cancel: bool = False
 
 
 class Dispatcher:
@@ -40,8 +44,20 @@ class Dispatcher:
         self._on_error = on_error
 
     def submit(self, func: str, *args: object, job_id: str) -> None:
+        self._put(Pending(func, args, job_id))
+
+    def submit_at(self, at: datetime, func: str, *args: object, job_id: str) -> None:
+        """Schedule; a job already scheduled under ``job_id`` is replaced, not duplicated."""
+        self._put(Pending(func, args, job_id, at=at))
+
+    def cancel(self, job_id: str) -> None:
+        """Take a scheduled job off the schedule (its row says it is no longer owed)."""
+        self._put(Pending("", (), job_id, cancel=True))
+
+    def _put(self, pending: Pending) -> None:
         with self._cond:
-            self._pending[job_id] = Pending(func, args, job_id)
+            # Later wins for one job id: a reschedule replaces, a cancel after it cancels.
+            self._pending[pending.job_id] = pending
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
                 self._thread.start()
@@ -67,13 +83,29 @@ class Dispatcher:
                     self._cond.notify_all()
 
     def _enqueue(self, batch: list[Pending]) -> None:
+        now = [p for p in batch if p.at is None and not p.cancel]
         datas = [
             Queue.prepare_data(p.func, p.args, job_id=p.job_id, retry=DEFAULT_RETRY, result_ttl=60)
-            for p in batch
+            for p in now
         ]
         try:
             with self.queue.connection.pipeline() as pipe:
-                self.queue.enqueue_many(datas, pipeline=pipe)
+                if datas:
+                    self.queue.enqueue_many(datas, pipeline=pipe)
+                for p in batch:
+                    if p.cancel:
+                        self.queue.scheduled_job_registry.remove(p.job_id, pipeline=pipe)
+                        pipe.delete(Job.key_for(p.job_id))
+                    elif p.at is not None:
+                        self.queue.enqueue_at(
+                            p.at,
+                            p.func,
+                            *p.args,
+                            job_id=p.job_id,
+                            retry=DEFAULT_RETRY,
+                            result_ttl=60,
+                            pipeline=pipe,
+                        )
                 pipe.execute()
         except Exception:
             # Not swallowed: logged, counted, and the rows stay unfinished for the reconciler.

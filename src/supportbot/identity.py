@@ -30,14 +30,15 @@ def identify(
     user_team: str | None = None,
     home_team: str | None = None,
 ) -> Identity:
-    """Designated contacts are customers wherever they are; in a shared channel, a user from
-    another Slack team is on the customer's side even if not a designated contact."""
+    """Designated contacts are customers wherever they are; a user from another Slack team is
+    on a customer's side even if not a designated contact (the channel's owner, if any)."""
     contact_of = contracts.by_contact(user_id)
     if contact_of is not None:
         return Identity(Actor(user_id, customer=contact_of.key), designated=True)
-    if channel_id and user_team and home_team and user_team != home_team:
-        owner = contracts.by_channel(channel_id)
-        # An outsider in a channel that no contract names is still not staff.
+    if user_team and home_team and user_team != home_team:
+        # Fail closed: an outsider is never staff, in a channel no contract names or in a
+        # payload that carries no channel at all (a modal submission).
+        owner = contracts.by_channel(channel_id) if channel_id else None
         return Identity(
             Actor(user_id, customer=owner.key if owner else "unknown"), designated=False
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from supportbot import metrics
 from supportbot.runtime import get_runtime
+from supportbot.sla import firing
 from supportbot.slack.sync import sync_incident
 
 
@@ -17,3 +18,8 @@ def slack_call(method: str, kwargs: dict) -> None:  # type: ignore[type-arg]
     with metrics.JOB_SECONDS.labels("slack_call").time():
         response = get_runtime().slack.api_call(method, json=kwargs)
         metrics.SLACK_CALLS.labels(method, "ok" if response.get("ok") else "error").inc()
+
+
+def sla_timer(timer_id: int) -> str:
+    with metrics.JOB_SECONDS.labels("sla_timer").time():
+        return firing.fire(get_runtime(), timer_id)

@@ -24,3 +24,9 @@ REQUEST_REFUSED = Counter(
     "supportbot_requests_refused_total", "Inbound requests refused at the edge", ["reason"]
 )
 JOB_SECONDS = Histogram("supportbot_job_seconds", "Job run time", ["job"])
+SLA_TIMERS_FIRED = Counter(
+    "supportbot_sla_timers_fired_total", "SLA timers fired, by effect", ["effect"]
+)
+NOTIFY_UNREACHABLE = Counter(
+    "supportbot_notify_unreachable_total", "Notifications with nobody to send them to", ["who"]
+)

@@ -14,14 +14,17 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 
 from supportbot import metrics
-from supportbot.db.models import Incident, TimelineEvent
+from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
 from supportbot.incidents.service import queue_slack_sync
 from supportbot.runtime import Runtime
+from supportbot.sla.tracking import TIMER_JOB
 
 log = logging.getLogger(__name__)
 
 # Work younger than this is probably still in the queue; leave it to the worker.
 GRACE = timedelta(seconds=10)
+# RQ's scheduler polls every second; a timer this far past due has lost its job.
+TIMER_GRACE = timedelta(seconds=5)
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:
@@ -39,15 +42,32 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
         no_card = select(Incident.id).where(
             Incident.card_ts.is_(None), Incident.opened_at <= cutoff
         )
-        ids = set(session.scalars(unposted)) | (
-            set(session.scalars(no_card)) if rt.settings.triage_channel else set()
+        unsent = select(Notification.incident_id).where(
+            Notification.sent_at.is_(None), Notification.created_at <= cutoff
         )
+        ids = set(session.scalars(unposted)) | set(session.scalars(unsent))
+        if rt.settings.triage_channel:
+            ids |= set(session.scalars(no_card))
+        # Timers past due by more than the scheduler's poll: their job was lost (Redis flushed,
+        # worker killed). Queue them now; a timer already fired ignores the second run.
+        due = session.execute(
+            select(SlaTimer.id, SlaTimer.incident_id, SlaTimer.clock, SlaTimer.threshold).where(
+                SlaTimer.state == "pending", SlaTimer.due_at <= rt.now() - TIMER_GRACE
+            )
+        ).all()
     for incident_id in sorted(ids):
         queue_slack_sync(rt, incident_id)
+    for timer_id, incident_id, clock, threshold in due:
+        rt.dispatcher.submit(
+            TIMER_JOB, timer_id, job_id=f"sla-INC-{incident_id}-{clock}-{threshold}"
+        )
     if ids:
         metrics.RECONCILED.labels("slack_sync").inc(len(ids))
         log.info("reconciler re-queued slack sync for %d incident(s)", len(ids))
-    return {"slack_sync": len(ids)}
+    if due:
+        metrics.RECONCILED.labels("sla_timer").inc(len(due))
+        log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
+    return {"slack_sync": len(ids), "sla_timer": len(due)}
 
 
 class ReconcilerThread(threading.Thread):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from supportbot.db.types import UTCDateTime
@@ -32,6 +32,9 @@ class Incident(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The first staff response (acknowledgement, staff reply, resolution): stops the
+    # response clock.
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolution_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     source_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
     source_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -84,3 +87,84 @@ class InboundReceipt(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SlaClock(Base):
+    """The computed state of one SLA clock, kept for the card, ``/sla`` and reports.
+
+    Recomputed from the incident on every change; ``breached_at`` is written once, by the
+    breach timer, and never cleared.
+    """
+
+    __tablename__ = "sla_clocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # response | resolution
+    target_seconds: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    state: Mapped[str] = mapped_column(String(20))  # running | paused | met | breached
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_sla_clock"),)
+
+
+class SlaTimer(Base):
+    """A reminder, breach or engagement that is owed at ``due_at``.
+
+    The row is the promise; the RQ job scheduled for it only delivers. A job that finds the
+    row no longer pending does nothing, so a reminder fires once however often its job runs.
+    """
+
+    __tablename__ = "sla_timers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    clock: Mapped[str] = mapped_column(String(20))  # response | resolution | engage_l3
+    threshold: Mapped[int] = mapped_column(Integer)  # percent of the target; 100 = breach
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "clock", "threshold", name="uq_sla_timer"),
+        Index("ix_sla_timers_due", "state", "due_at"),
+    )
+
+    @property
+    def job_id(self) -> str:
+        return f"sla-INC-{self.incident_id}-{self.clock}-{self.threshold}"
+
+
+class Notification(Base):
+    """A direct message or channel post owed to a person (reminders, escalations)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(50))  # a Slack user or channel id
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_notifications_unsent", "sent_at"),)
+
+
+class OncallOverride(Base):
+    """``/oncall override``: a person who holds a level's pager for a while, over the roster."""
+
+    __tablename__ = "oncall_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person: Mapped[str] = mapped_column(String(50))  # Slack user id
+    level: Mapped[str] = mapped_column(String(10))
+    slot: Mapped[str] = mapped_column(String(10), default="primary")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -44,14 +44,16 @@ def parse_incident_command(text: str) -> ParsedCommand:
         )
     if not text:
         return ParsedCommand("modal")
-    head, _, rest = text.partition(" ")
+    head, *tail = text.split(None, 1)  # any whitespace: Slack keeps tabs and newlines
+    rest = tail[0] if tail else ""
     word = head.lower()
     if word in ("help", "-h", "--help"):
         return ParsedCommand("help")
     if word == "list":
         return ParsedCommand("list")
     if word in ("note", "reply"):
-        key, _, body = rest.strip().partition(" ")
+        key, *more = rest.split(None, 1) or [""]
+        body = more[0] if more else ""
         if not key or not body.strip():
             raise CommandError(
                 f"`/incident {word}` needs an incident id and text, e.g. "

@@ -47,6 +47,14 @@ TITLE_MAX = 150
 DESCRIPTION_MAX = 3000
 
 
+def title_from_text(text: str) -> str:
+    """A title for a request raised from a chat message: its first non-blank line."""
+    for line in text.splitlines():
+        if line.strip():
+            return " ".join(line.split())[:TITLE_MAX]
+    return "Support request"
+
+
 class TransitionError(ValueError):
     """A change that the lifecycle does not allow; the message is shown to the user."""
 

@@ -28,6 +28,7 @@ from supportbot.incidents.lifecycle import (
 )
 from supportbot.queue import job_id
 from supportbot.runtime import Runtime
+from supportbot.sla import tracking as sla
 from supportbot.triage import suggest
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def parse_key(text: str) -> int:
     return int(raw)
 
 
-def _event(
+def add_event(
     session: Session,
     rt: Runtime,
     incident: Incident,
@@ -181,7 +182,7 @@ def open_incident(
                 dict(
                     kind="opened",
                     actor=reporter,
-                    visibility="customer",
+                    visibility="customer" if incident.customer_channel else "internal",
                     text=f"<@{reporter}> opened {incident.key}{whose} as "
                     f"{severity_label(severity)} via {via}: {title}",
                 )
@@ -196,12 +197,14 @@ def open_incident(
                     )
                 )
             conn.execute(_INSERT_EVENT, [dict(e, incident_id=incident.id, at=now) for e in events])
+            schedule = sla.refresh(session, incident, customer, now)
     except IntegrityError as exc:
         if receipt is None:
             raise
         raise DuplicateDelivery(_receipt_incident(rt, receipt)) from exc
     metrics.INCIDENTS_OPENED.labels(str(severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, severity, incident.customer)
+    sla.apply_schedule(rt, schedule)
     queue_slack_sync(rt, incident.id)
     return incident
 
@@ -280,9 +283,24 @@ def change(rt: Runtime, key: int | str, actor: Actor, action: str, **args: objec
             _apply(session, rt, incident, actor, who, action, args)
         except TransitionError as exc:
             raise IncidentError(f"{incident.key}: {exc}") from exc
+        schedule = refresh_sla(session, rt, incident)
         result = incident
+    sla.apply_schedule(rt, schedule)
     queue_slack_sync(rt, result.id)
     return result
+
+
+def refresh_sla(session: Session, rt: Runtime, incident: Incident) -> sla.Schedule:
+    """Recompute the clocks after a change; the caller applies the schedule after commit."""
+    session.flush()
+    customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    return sla.refresh(session, incident, customer, rt.now())
+
+
+def _first_response(rt: Runtime, incident: Incident, actor: Actor) -> None:
+    """An acknowledgement, a staff reply or a resolution is the first response (§ issue 3)."""
+    if actor.is_staff and incident.first_response_at is None:
+        incident.first_response_at = rt.now()
 
 
 def _apply(
@@ -300,6 +318,7 @@ def _apply(
                 f"{incident.key} is already {Status(incident.status).label.lower()}"
             )
         _status(session, rt, incident, actor, Status.ACKNOWLEDGED, f"{who} acknowledged")
+        _first_response(rt, incident, actor)
         if incident.assignee is None:
             incident.assignee = actor.user_id
     elif action == "assign":
@@ -307,7 +326,7 @@ def _apply(
         if incident.assignee == assignee:
             raise IncidentError(f"{incident.key} is already assigned to <@{assignee}>")
         incident.assignee = assignee
-        _event(session, rt, incident, actor.user_id, "assigned", f"{who} assigned <@{assignee}>")
+        add_event(session, rt, incident, actor.user_id, "assigned", f"{who} assigned <@{assignee}>")
     elif action == "severity":
         severity = int(str(args["severity"]))
         if severity not in (1, 2, 3, 4):
@@ -316,7 +335,7 @@ def _apply(
             raise IncidentError(f"{incident.key} is already {severity_label(severity)}")
         before = incident.severity
         incident.severity, incident.suggested_severity = severity, None
-        _event(
+        add_event(
             session,
             rt,
             incident,
@@ -328,7 +347,7 @@ def _apply(
     elif action == "escalate":
         level = next_level(incident.level)
         incident.level = level
-        _event(
+        add_event(
             session,
             rt,
             incident,
@@ -349,13 +368,17 @@ def _apply(
             raise IncidentError(f"the summary is too long (limit {DESCRIPTION_MAX} characters)")
         incident.resolution_summary = summary
         incident.resolved_at = rt.now()
+        _first_response(rt, incident, actor)
         _status(session, rt, incident, actor, Status.RESOLVED, f"{who} resolved: {summary}")
     elif action == "note":
-        _event(session, rt, incident, actor.user_id, "note", f"{who} (internal): {args['text']}")
+        add_event(session, rt, incident, actor.user_id, "note", f"{who} (internal): {args['text']}")
     elif action == "reply":
         text = str(args["text"])
         kind = "staff_reply" if actor.is_staff else "customer_reply"
-        _event(session, rt, incident, actor.user_id, kind, f"{who}: {text}", customer_visible=True)
+        add_event(
+            session, rt, incident, actor.user_id, kind, f"{who}: {text}", customer_visible=True
+        )
+        _first_response(rt, incident, actor)
         if not actor.is_staff and incident.status == Status.WAITING.value:
             _status(
                 session,
@@ -373,8 +396,10 @@ def _status(
     session: Session, rt: Runtime, incident: Incident, actor: Actor, target: Status, text: str
 ) -> None:
     check_transition(incident.status, target)
+    if incident.status == Status.RESOLVED.value:
+        incident.resolved_at = None  # reopened: the resolution clock runs again
     incident.status = target.value
-    _event(
+    add_event(
         session, rt, incident, actor.user_id, f"status:{target.value}", text, customer_visible=True
     )
 
@@ -405,9 +430,11 @@ def record_thread_reply(
             for event in session.new:
                 if isinstance(event, TimelineEvent) and event.kind.endswith("_reply"):
                     event.posted_customer_at = rt.now()
+            schedule = refresh_sla(session, rt, incident)
             result = incident
     except IntegrityError:
         return None  # the same message delivered again
+    sla.apply_schedule(rt, schedule)
     queue_slack_sync(rt, result.id)
     return result
 

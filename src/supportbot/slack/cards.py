@@ -6,6 +6,7 @@ customer card, which shows only what is safe to show outside the company.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from slack_sdk.models.blocks import (
@@ -188,7 +189,21 @@ def customer_card(incident: Incident) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def offer_blocks(message_ts: str) -> tuple[str, list[Block]]:
+BUTTON_VALUE_MAX = 2000  # Slack's limit on a button's value
+
+
+def offer_value(message_ts: str, message_text: str) -> str:
+    """The offer button carries the message it offers for, trimmed to fit Slack's limit."""
+    cut = len(message_text)
+    while True:
+        value = json.dumps({"ts": message_ts, "text": message_text[:cut]}, ensure_ascii=False)
+        if len(value) <= BUTTON_VALUE_MAX:
+            return value
+        # Escaped quotes and newlines make the JSON longer than the text; shrink in proportion.
+        cut = max(0, min(cut - 1, cut * BUTTON_VALUE_MAX // len(value) - 1))
+
+
+def offer_blocks(message_ts: str, message_text: str) -> tuple[str, list[Block]]:
     text = "Would you like to open a support request for this?"
     return text, [
         SectionBlock(text=MarkdownTextObject(text=text)),
@@ -197,7 +212,7 @@ def offer_blocks(message_ts: str) -> tuple[str, list[Block]]:
                 ButtonElement(
                     text="Open a request",
                     action_id=ACTION_OPEN_REQUEST,
-                    value=message_ts,
+                    value=offer_value(message_ts, message_text),
                     style="primary",
                 )
             ]

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot import metrics
-from supportbot.db.models import Incident, TimelineEvent
+from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import customer_card, internal_card
 
@@ -67,9 +67,13 @@ def _sync(rt: Runtime, incident_id: int) -> None:
                 text=text,
                 blocks=payload,
             )
+        # The team's side first: a customer channel that Slack refuses (archived, the bot
+        # removed) fails the job after this, so it is retried without holding up the team.
+        _post_events(rt, session, incident, customer_side=False)
+        _post_notifications(rt, session, incident)
         if incident.customer_channel:
             _sync_customer_card(rt, session, incident)
-        _post_events(rt, session, incident)
+            _post_events(rt, session, incident, customer_side=True)
 
 
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
@@ -102,21 +106,28 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
         )
 
 
-def _post_events(rt: Runtime, session: Session, incident: Incident) -> None:
-    pending = session.scalars(
-        select(TimelineEvent)
-        .where(TimelineEvent.incident_id == incident.id)
-        .where(
-            (TimelineEvent.posted_internal_at.is_(None))
-            | (
-                (TimelineEvent.visibility == "customer")
-                & TimelineEvent.posted_customer_at.is_(None)
-            )
+def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_side: bool) -> None:
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
+    if customer_side:
+        query = query.where(
+            TimelineEvent.visibility == "customer", TimelineEvent.posted_customer_at.is_(None)
         )
-        .order_by(TimelineEvent.id)
-    ).all()
-    for event in pending:
-        if event.posted_internal_at is None and incident.card_ts:
+    else:
+        query = query.where(TimelineEvent.posted_internal_at.is_(None))
+    for event in session.scalars(query.order_by(TimelineEvent.id)).all():
+        if customer_side:
+            if not incident.customer_thread_ts:
+                return
+            if event.kind != "opened":  # the customer card itself says this
+                _call(
+                    rt.slack,
+                    "chat.postMessage",
+                    channel=incident.customer_channel,
+                    thread_ts=incident.customer_thread_ts,
+                    text=event.text,
+                )
+            event.posted_customer_at = rt.now()
+        elif incident.card_ts:
             _call(
                 rt.slack,
                 "chat.postMessage",
@@ -125,24 +136,21 @@ def _post_events(rt: Runtime, session: Session, incident: Incident) -> None:
                 text=event.text,
             )
             event.posted_internal_at = rt.now()
-            session.commit()
-        elif event.posted_internal_at is None and not rt.settings.triage_channel:
+        elif not rt.settings.triage_channel:
             event.posted_internal_at = rt.now()  # nowhere to post; recorded in the timeline
-            session.commit()
-        if (
-            event.visibility == "customer"
-            and event.posted_customer_at is None
-            and incident.customer_thread_ts
-        ):
-            if event.kind == "opened":
-                event.posted_customer_at = rt.now()  # the customer card itself says this
-            else:
-                _call(
-                    rt.slack,
-                    "chat.postMessage",
-                    channel=incident.customer_channel,
-                    thread_ts=incident.customer_thread_ts,
-                    text=event.text,
-                )
-                event.posted_customer_at = rt.now()
-            session.commit()
+        else:
+            continue
+        session.commit()
+
+
+def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> None:
+    """Direct messages (a user id as the channel opens the app DM) and channel posts."""
+    pending = session.scalars(
+        select(Notification)
+        .where(Notification.incident_id == incident.id, Notification.sent_at.is_(None))
+        .order_by(Notification.id)
+    ).all()
+    for note in pending:
+        _call(rt.slack, "chat.postMessage", channel=note.recipient, text=note.text)
+        note.sent_at = rt.now()
+        session.commit()

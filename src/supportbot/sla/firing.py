@@ -1,0 +1,173 @@
+"""What happens when an SLA timer comes due: a reminder, a breach, or L3 engagement.
+
+The job carries only the timer id. The row is locked, re-checked against a fresh plan and
+marked fired in the same transaction as its effects, so a job that runs twice (a redelivery,
+the reconciler) or for a stopped clock does nothing the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import metrics, oncall
+from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
+from supportbot.incidents.service import add_event, queue_slack_sync, refresh_sla
+from supportbot.notify import notify, notify_reached
+from supportbot.runtime import Runtime
+from supportbot.sla.plan import BREACH, ENGAGE_L3
+from supportbot.sla.tracking import Schedule, apply_schedule
+
+log = logging.getLogger(__name__)
+
+# RQ's scheduler can start a job up to about a second early (DESIGN.md §8).
+EARLY_TOLERANCE = timedelta(seconds=2)
+
+
+def fire(rt: Runtime, timer_id: int) -> str:
+    """Fire one timer if it is still owed; returns what happened, for logs and tests."""
+    schedule = Schedule()
+    with rt.session() as session:
+        timer = session.scalar(select(SlaTimer).where(SlaTimer.id == timer_id).with_for_update())
+        if timer is None or timer.state != "pending":
+            return "stale"
+        now = rt.now()
+        if timer.due_at > now + EARLY_TOLERANCE:
+            schedule.due.append((timer.id, timer.job_id, timer.due_at))
+            outcome = "early"
+        else:
+            incident = session.get_one(Incident, timer.incident_id)
+            schedule.extend(refresh_sla(session, rt, incident))
+            if timer.state != "pending" or timer.due_at > now + EARLY_TOLERANCE:
+                outcome = "moved"  # the plan changed under the job; the refresh rescheduled
+            else:
+                timer.state, timer.fired_at = "fired", now
+                outcome = _effect(session, rt, incident, timer, now)
+                schedule.extend(refresh_sla(session, rt, incident))
+                incident_id = incident.id
+    apply_schedule(rt, schedule)
+    if outcome not in ("early", "moved"):
+        metrics.SLA_TIMERS_FIRED.labels(outcome).inc()
+        queue_slack_sync(rt, incident_id)
+    return outcome
+
+
+def _effect(
+    session: Session, rt: Runtime, incident: Incident, timer: SlaTimer, now: datetime
+) -> str:
+    if timer.clock == ENGAGE_L3:
+        return _engage_l3(session, rt, incident, now)
+    clock = session.scalar(
+        select(SlaClock).where(SlaClock.incident_id == incident.id, SlaClock.kind == timer.clock)
+    )
+    assert clock is not None, f"no {timer.clock} clock for {incident.key}"
+    if timer.threshold >= BREACH:
+        return _breach(session, rt, incident, clock, now)
+    return _remind(session, rt, incident, clock, timer.threshold, now)
+
+
+def _zone(rt: Runtime, session: Session, incident: Incident, now: datetime) -> ZoneInfo:
+    """Times are shown in the on-shift region's zone, else the customer's, else UTC."""
+    return oncall.display_zone(rt, session, now, incident.customer)
+
+
+def _when(at: datetime | None, zone: ZoneInfo) -> str:
+    if at is None:
+        return "paused"
+    return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+
+def left(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "paused"
+    seconds = int((due - now).total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours}h{rest // 60:02d}m" if hours else f"{sign}{rest // 60}m"
+
+
+def _remind(
+    session: Session, rt: Runtime, incident: Incident, clock: SlaClock, pct: int, now: datetime
+) -> str:
+    zone = _zone(rt, session, incident, now)
+    text = (
+        f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
+        f"{left(clock.due_at, now)} left (due {_when(clock.due_at, zone)}). {incident.title}"
+    )
+    add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
+    if incident.assignee:
+        notify(session, rt, incident, incident.assignee, "reminder", text)
+    else:
+        notify_reached(
+            session,
+            rt,
+            incident,
+            oncall.lead(rt, session, now),
+            "reminder",
+            text,
+            who="the on-shift lead (no assignee)",
+        )
+    log.info("%s: %s reminder at %s%%", incident.key, clock.kind, pct)
+    return "reminded"
+
+
+def _breach(
+    session: Session, rt: Runtime, incident: Incident, clock: SlaClock, now: datetime
+) -> str:
+    zone = _zone(rt, session, incident, now)
+    clock.breached_at, clock.state = now, "breached"
+    add_event(
+        session,
+        rt,
+        incident,
+        "supportbot",
+        f"breach:{clock.kind}",
+        f":rotating_light: {incident.key} breached its {clock.kind} target "
+        f"(due {_when(clock.due_at, zone)}).",
+    )
+    log.warning("%s breached its %s target", incident.key, clock.kind)
+    if incident.level == "MGMT":
+        return "breached"
+    level = next_level(incident.level)
+    incident.level = level
+    text = (
+        f":arrow_up: {incident.key} escalated to {LEVEL_NAMES[level]} after the "
+        f"{clock.kind} breach: {incident.title}"
+    )
+    add_event(session, rt, incident, "supportbot", "escalated", text)
+    notify_reached(
+        session,
+        rt,
+        incident,
+        oncall.people_for(rt, session, level, now),
+        "escalation",
+        text,
+        who=LEVEL_NAMES[level],
+    )
+    return "breached"
+
+
+def _engage_l3(session: Session, rt: Runtime, incident: Incident, now: datetime) -> str:
+    if incident.level not in ("L1", "L2"):
+        return "stale"
+    incident.level = "L3"
+    text = (
+        f":fire_engine: {incident.key} Sev1: L3 engaged 15 minutes after opening "
+        f"(policy), whoever acknowledged it. {incident.title}"
+    )
+    add_event(session, rt, incident, "supportbot", "escalated", text)
+    notify_reached(
+        session,
+        rt,
+        incident,
+        oncall.people_for(rt, session, "L3", now),
+        "escalation",
+        text,
+        who="L3",
+    )
+    return "engaged"
