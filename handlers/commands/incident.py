@@ -37,9 +37,11 @@ def answer(rt: Runtime, command: dict[str, Any], client: WebClient) -> dict[str,
         return {"text": USAGE}
     if parsed.kind == "modal":
         owner = rt.contracts.by_channel(channel)
-        view = new_incident_modal(rt.contracts.customers,
-                                  private_metadata=json.dumps({"channel": channel}),
-                                  preset_customer=owner.key if owner else None)
+        view = new_incident_modal(
+            rt.contracts.customers,
+            private_metadata=json.dumps({"channel": channel}),
+            preset_customer=owner.key if owner else None,
+        )
         client.views_open(trigger_id=command["trigger_id"], view=view)
         return {}
     try:
@@ -47,9 +49,13 @@ def answer(rt: Runtime, command: dict[str, Any], client: WebClient) -> dict[str,
             rows = service.incidents_for(rt, who.actor)
             if not rows:
                 return {"text": "No open incidents."}
-            return {"text": "\n".join(
-                f"• *{i.key}* {severity_label(i.severity)} · {i.status.replace('_', ' ')} · "
-                f"{i.title}" for i in rows)}
+            return {
+                "text": "\n".join(
+                    f"• *{i.key}* {severity_label(i.severity)} · {i.status.replace('_', ' ')} · "
+                    f"{i.title}"
+                    for i in rows
+                )
+            }
         if parsed.kind in ("note", "reply"):
             assert parsed.key is not None
             if parsed.kind == "note" and not who.actor.is_staff:
@@ -61,27 +67,45 @@ def answer(rt: Runtime, command: dict[str, Any], client: WebClient) -> dict[str,
         return {"text": f":warning: {exc}"}
 
 
-def _open(rt: Runtime, command: dict[str, Any], severity: int, summary: str,
-          customer_key: str | None, who: Any) -> dict[str, Any]:
+def _open(
+    rt: Runtime,
+    command: dict[str, Any],
+    severity: int,
+    summary: str,
+    customer_key: str | None,
+    who: Any,
+) -> dict[str, Any]:
     channel = command.get("channel_id", "")
     owner = rt.contracts.by_channel(channel)
     if customer_key is not None:
         named = rt.contracts.lookup(customer_key)
         if named is None:
             known = ", ".join(c.key for c in rt.contracts.customers) or "none configured"
-            return {"text": f":warning: Unknown customer `{customer_key}`. Known customers: "
-                            f"{known}."}
+            return {
+                "text": f":warning: Unknown customer `{customer_key}`. Known customers: {known}."
+            }
         if owner is not None and named.key != owner.key:
-            return {"text": f":warning: This channel belongs to {owner.name}; open "
-                            f"{named.name}'s incident in their channel or without a channel."}
+            return {
+                "text": f":warning: This channel belongs to {owner.name}; open "
+                f"{named.name}'s incident in their channel or without a channel."
+            }
         owner = named
     if who.actor.customer is not None and (owner is None or owner.key != who.actor.customer):
-        return {"text": ":no_entry: You can open requests only for your own organisation, "
-                        "in its shared channel."}
+        return {
+            "text": ":no_entry: You can open requests only for your own organisation, "
+            "in its shared channel."
+        }
     incident = service.open_incident(
-        rt, title=summary, severity=severity, reporter=command.get("user_id", ""),
-        customer=owner, source_channel=channel, via="/incident",
+        rt,
+        title=summary,
+        severity=severity,
+        reporter=command.get("user_id", ""),
+        customer=owner,
+        source_channel=channel,
+        via="/incident",
     )
     whose = f" for {owner.name}" if owner else ""
-    return {"response_type": "ephemeral",
-            "text": f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {summary}"}
+    return {
+        "response_type": "ephemeral",
+        "text": f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {summary}",
+    }

@@ -13,11 +13,14 @@ from collections.abc import Sequence
 from waitress import serve
 
 from supportbot.check import run_checks
+from supportbot.cli_commands import oncall as oncall_cli
+from supportbot.cli_commands import sla as sla_cli
 from supportbot.db.migrate import upgrade
 from supportbot.demo import run_demo
 from supportbot.embedded_redis import EmbeddedRedis
 from supportbot.local_mode import missing_credentials, signing_secret
 from supportbot.logs import configure_logging
+from supportbot.rotation_check import check_rotations
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings, get_settings
 from supportbot.web import build_bolt_app, build_flask_app
@@ -28,8 +31,10 @@ log = logging.getLogger("supportbot")
 
 def _need_redis(settings: Settings) -> None:
     if settings.redis_url is None:
-        sys.exit("REDIS_URL is not set. `supportbot run` starts an embedded Redis for web and "
-                 "worker together; to run them apart, point both at one Redis with REDIS_URL.")
+        sys.exit(
+            "REDIS_URL is not set. `supportbot run` starts an embedded Redis for web and "
+            "worker together; to run them apart, point both at one Redis with REDIS_URL."
+        )
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
@@ -65,7 +70,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    report = run_checks(settings)
+    report = run_checks(settings, extra=[check_rotations])
     for note in report.notes:
         print(f"note: {note}")
     for problem in report.problems:
@@ -126,8 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("check", help="validate configuration and files").set_defaults(func=cmd_check)
+    sla_cli.add_parser(sub)
+    oncall_cli.add_parser(sub)
     sub.add_parser("demo", help="play a scripted incident through the real stack").set_defaults(
-        func=cmd_demo)
+        func=cmd_demo
+    )
     return parser
 
 

@@ -54,6 +54,10 @@ class Dispatcher:
         """Take a scheduled job off the schedule (its row says it is no longer owed)."""
         self._put(Pending("", (), job_id, cancel=True))
 
+    def submit_all(self, items: list[Pending]) -> None:
+        for item in items:
+            self._put(item)
+
     def _put(self, pending: Pending) -> None:
         with self._cond:
             # Later wins for one job id: a reschedule replaces, a cancel after it cancels.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from supportbot import metrics
+from supportbot.paging import engine, outbox
 from supportbot.runtime import get_runtime
 from supportbot.sla import firing
 from supportbot.slack.sync import sync_incident
@@ -23,3 +24,18 @@ def slack_call(method: str, kwargs: dict) -> None:  # type: ignore[type-arg]
 def sla_timer(timer_id: int) -> str:
     with metrics.JOB_SECONDS.labels("sla_timer").time():
         return firing.fire(get_runtime(), timer_id)
+
+
+def page_step(escalation_id: int, index: int) -> str:
+    with metrics.JOB_SECONDS.labels("page_step").time():
+        return engine.run_step(get_runtime(), escalation_id, index)
+
+
+def page_send(page_id: int) -> str:
+    with metrics.JOB_SECONDS.labels("page_send").time():
+        return outbox.send(get_runtime(), page_id)
+
+
+def page_manual_escalation(incident_id: int, level: str, by: str) -> str:
+    with metrics.JOB_SECONDS.labels("page_manual_escalation").time():
+        return engine.manual_escalation(get_runtime(), incident_id, level, by)

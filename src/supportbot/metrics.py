@@ -30,3 +30,11 @@ SLA_TIMERS_FIRED = Counter(
 NOTIFY_UNREACHABLE = Counter(
     "supportbot_notify_unreachable_total", "Notifications with nobody to send them to", ["who"]
 )
+ESCALATION_STEPS = Counter(
+    "supportbot_escalation_steps_total", "Escalation steps run, by outcome", ["outcome"]
+)
+PAGE_UNREACHABLE = Counter(
+    "supportbot_page_unreachable_total", "Escalation targets with nobody to page", ["target"]
+)
+PAGES = Counter("supportbot_pages_total", "Pages by channel and outcome", ["channel", "outcome"])
+ACKS = Counter("supportbot_page_acks_total", "Page acknowledgements by channel", ["via"])

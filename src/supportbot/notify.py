@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification
-from supportbot.incidents.service import add_event
+from supportbot.incidents.timeline import add_event
 from supportbot.oncall import Reached
 from supportbot.runtime import Runtime
 

@@ -15,7 +15,9 @@ from sqlalchemy import or_, select
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
+from supportbot.handoff import announce_handoffs
 from supportbot.incidents.service import queue_slack_sync
+from supportbot.paging.recover import recover_paging
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import TIMER_JOB
 
@@ -67,7 +69,11 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
     if due:
         metrics.RECONCILED.labels("sla_timer").inc(len(due))
         log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
-    return {"slack_sync": len(ids), "sla_timer": len(due)}
+    # Handoffs since the last pass, announced once; also re-queues unsent on-call posts.
+    handoffs = announce_handoffs(rt)
+    return {
+        "slack_sync": len(ids), "sla_timer": len(due), "handoff": handoffs, **recover_paging(rt)
+    }
 
 
 class ReconcilerThread(threading.Thread):

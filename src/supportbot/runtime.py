@@ -22,6 +22,7 @@ from supportbot.clock import Clock, get_clock
 from supportbot.customers import Contracts, load_contracts
 from supportbot.db.engine import make_engine, unit_of_work
 from supportbot.dispatch import Dispatcher
+from supportbot.paging.sender import Sender, make_sender
 from supportbot.queue import make_queue
 from supportbot.settings import Settings, get_settings
 from supportbot.slack.client import LoggingWebClient, make_web_client
@@ -41,6 +42,7 @@ class Runtime:
     clock: Clock
     contracts: Contracts
     triage: TriageRules
+    pager: Sender
     dispatcher: Dispatcher = field(init=False)
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -70,7 +72,11 @@ def _load_or_empty(path: Path, loader, empty):  # type: ignore[no-untyped-def]
 
 
 def build_runtime(
-    settings: Settings, *, clock: Clock | None = None, slack: WebClient | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    slack: WebClient | None = None,
+    pager: Sender | None = None,
 ) -> Runtime:
     if settings.redis_url is None:
         raise RuntimeError("REDIS_URL is not set (supportbot run starts an embedded Redis)")
@@ -93,6 +99,7 @@ def build_runtime(
         clock=clock or get_clock(),
         contracts=_load_or_empty(settings.contracts_file, load_contracts, Contracts()),
         triage=_load_or_empty(settings.triage_rules_file, load_triage_rules, TriageRules()),
+        pager=pager or make_sender(settings),
     )
 
 

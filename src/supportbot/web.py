@@ -49,6 +49,8 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
                         request.remote_addr)
         return response
 
+    handlers.register_http(flask, rt)
+
     @flask.get("/healthz")
     def healthz() -> Any:
         checks = {"database": "ok", "redis": "ok"}

@@ -35,10 +35,18 @@ def serve(app: Flask, threads: int = 8) -> Iterator[str]:
 
 
 def drain(rt: Runtime) -> None:
-    """Run every queued job to completion in this process, as the worker would."""
+    """Run every queued job to completion in this process, as the worker would.
+
+    Jobs queue more jobs (a step queues its sends) through the after-commit dispatcher, so
+    this repeats until the dispatcher has handed over everything and the queue is empty.
+    """
     set_runtime(rt)
-    rt.dispatcher.flush()
-    SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+    for _ in range(50):
+        rt.dispatcher.flush()
+        if rt.queue.count == 0:
+            return
+        SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+    raise AssertionError("jobs kept queueing more jobs: 50 rounds and the queue is not empty")
 
 
 class TrackingExecutor(ThreadPoolExecutor):

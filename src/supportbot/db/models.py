@@ -160,7 +160,7 @@ class OncallOverride(Base):
     __tablename__ = "oncall_overrides"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    person: Mapped[str] = mapped_column(String(50))  # Slack user id
+    person: Mapped[str] = mapped_column(String(50))  # rotation person key (not a Slack id)
     level: Mapped[str] = mapped_column(String(10))
     slot: Mapped[str] = mapped_column(String(10), default="primary")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -168,3 +168,109 @@ class OncallOverride(Base):
     created_by: Mapped[str] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(50), nullable=True)  # Slack user id
+
+
+class Escalation(Base):
+    """One paging episode of a Severity 1: the policy snapshot and how far it has climbed.
+
+    The policy is copied in when paging starts, so an edit to the rotation files made
+    mid-incident does not change an escalation already under way (Grafana OnCall's rule).
+    ``step_index`` is the next step owed; a step job for any other index is stale.
+    """
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    policy: Mapped[str] = mapped_column(Text)  # JSON snapshot of the EscalationPolicy
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    step_index: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    region: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    ack_code: Mapped[str] = mapped_column(String(12), unique=True)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    acked_via: Mapped[str | None] = mapped_column(String(10), nullable=True)
+
+    __table_args__ = (Index("ix_escalations_due", "state", "next_step_at"),)
+
+
+class Page(Base):
+    """One outgoing SMS or call: pending → sending → sent → delivered, or failed.
+
+    ``deadline_at`` bounds how long a row may sit in ``sending``; the reconciler returns a
+    row stuck past it (a worker died mid-send) to ``pending``.
+    """
+
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), nullable=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    step_index: Mapped[int] = mapped_column(Integer, default=0)
+    person: Mapped[str] = mapped_column(String(60))  # rotation person key
+    slack_user: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    to_number: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # sms | voice
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    bundled_into: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fallback_of: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_pages_due", "state", "next_attempt_at"),)
+
+    @property
+    def job_id(self) -> str:
+        return f"page-send-{self.id}"
+
+
+class InboundNumber(Base):
+    """Loop protection: how many unrecognised texts a number has been answered since its
+    last page, so an auto-responder cannot start an endless SMS exchange."""
+
+    __tablename__ = "inbound_numbers"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    unrecognised_replies: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OncallPost(Base):
+    """A message owed to the on-call channel (an override change, a handoff).
+
+    The row is the promise: the job that posts it reloads it and does nothing once sent, and
+    the reconciler re-queues any left unsent, so an announcement survives a Redis flush.
+    ``key`` is unique, so one change or handoff can never be announced twice.
+    """
+
+    __tablename__ = "oncall_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    channel: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+    __table_args__ = (Index("ix_oncall_posts_unsent", "sent_at"),)
+
+
+class KeyValue(Base):
+    """Small durable markers, such as the last instant the handoff announcer has covered."""
+
+    __tablename__ = "kv_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

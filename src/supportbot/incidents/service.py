@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from supportbot import metrics
 from supportbot.customers import Customer
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
+from supportbot.dispatch import Pending
 from supportbot.incidents.lifecycle import (
     DESCRIPTION_MAX,
     LEVEL_NAMES,
@@ -26,6 +27,8 @@ from supportbot.incidents.lifecycle import (
     next_level,
     severity_label,
 )
+from supportbot.incidents.timeline import add_event
+from supportbot.paging import episodes
 from supportbot.queue import job_id
 from supportbot.runtime import Runtime
 from supportbot.sla import tracking as sla
@@ -71,32 +74,6 @@ def parse_key(text: str) -> int:
     if not raw.isdigit():
         raise IncidentError(f"{text!r} is not an incident id; use the form INC-1042")
     return int(raw)
-
-
-def add_event(
-    session: Session,
-    rt: Runtime,
-    incident: Incident,
-    actor: str,
-    kind: str,
-    text: str,
-    *,
-    customer_visible: bool = False,
-) -> TimelineEvent:
-    event = TimelineEvent(
-        incident_id=incident.id,
-        at=rt.now(),
-        actor=actor,
-        kind=kind,
-        text=text,
-        # An internal incident has no customer side: nothing of it is ever owed to one (else
-        # the reconciler would find its events unposted forever).
-        visibility="customer" if customer_visible and incident.customer_channel else "internal",
-    )
-    session.add(event)
-    incident.updated_at = event.at
-    incident.version += 1
-    return event
 
 
 def queue_slack_sync(rt: Runtime, incident_id: int) -> None:
@@ -198,6 +175,7 @@ def open_incident(
                 )
             conn.execute(_INSERT_EVENT, [dict(e, incident_id=incident.id, at=now) for e in events])
             schedule = sla.refresh(session, incident, customer, now)
+            paging = episodes.begin(session, rt, incident, now)
     except IntegrityError as exc:
         if receipt is None:
             raise
@@ -205,6 +183,7 @@ def open_incident(
     metrics.INCIDENTS_OPENED.labels(str(severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, severity, incident.customer)
     sla.apply_schedule(rt, schedule)
+    rt.dispatcher.submit_all(paging)
     queue_slack_sync(rt, incident.id)
     return incident
 
@@ -256,6 +235,8 @@ STAFF_ONLY = {
     "waiting": "mark an incident as waiting on the customer",
     "acknowledge": "acknowledge an incident",
     "note": "add internal notes",
+    "page_ack": "acknowledge a page",
+    "investigating": "change an incident's status",
 }
 
 
@@ -283,9 +264,11 @@ def change(rt: Runtime, key: int | str, actor: Actor, action: str, **args: objec
             _apply(session, rt, incident, actor, who, action, args)
         except TransitionError as exc:
             raise IncidentError(f"{incident.key}: {exc}") from exc
+        paging = _paging_after(session, rt, incident, actor, action, args)
         schedule = refresh_sla(session, rt, incident)
         result = incident
     sla.apply_schedule(rt, schedule)
+    rt.dispatcher.submit_all(paging)
     queue_slack_sync(rt, result.id)
     return result
 
@@ -321,6 +304,20 @@ def _apply(
         _first_response(rt, incident, actor)
         if incident.assignee is None:
             incident.assignee = actor.user_id
+    elif action == "page_ack":
+        # An acknowledgement by SMS or phone: idempotent, whatever the status already is.
+        if incident.status == Status.OPEN.value:
+            _status(
+                session,
+                rt,
+                incident,
+                actor,
+                Status.ACKNOWLEDGED,
+                f"{who} acknowledged via {args.get('via', 'page')}",
+            )
+        _first_response(rt, incident, actor)
+        if incident.assignee is None:
+            incident.assignee = actor.user_id
     elif action == "assign":
         assignee = str(args.get("assignee") or actor.user_id)
         if incident.assignee == assignee:
@@ -345,6 +342,13 @@ def _apply(
             customer_visible=True,
         )
     elif action == "escalate":
+        seen = args.get("from_level")
+        if seen is not None and seen != incident.level:
+            # Two people pressed Escalate on the same card: the second press is refused.
+            raise IncidentError(
+                f"{incident.key} has already moved on to {LEVEL_NAMES[incident.level]}; "
+                "press Escalate again if it should go higher"
+            )
         level = next_level(incident.level)
         incident.level = level
         add_event(
@@ -354,7 +358,8 @@ def _apply(
             actor.user_id,
             "escalated",
             f"{who} escalated to {LEVEL_NAMES[level]}",
-            customer_visible=True,
+            # Internal: the level is the team's business (the customer card leaves it out).
+            customer_visible=False,
         )
     elif action == "waiting":
         _status(session, rt, incident, actor, Status.WAITING, f"{who} is waiting on the customer")
@@ -390,6 +395,43 @@ def _apply(
             )
     else:
         raise IncidentError(f"unknown action {action!r}")
+
+
+MANUAL_ESCALATION_JOB = "supportbot.jobs.page_manual_escalation"
+
+
+def _paging_after(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    actor: Actor,
+    action: str,
+    args: dict[str, object],
+) -> list[Pending]:
+    """Paging follows the incident: Sev1 starts it, an acknowledgement or a resolution stops
+    it (from whichever channel), and a manual escalation of a Sev1 pages the next level."""
+    now = rt.now()
+    if action in ("acknowledge", "page_ack", "resolve", "investigating", "waiting"):
+        # Any staff step that shows someone is on it stops the page everywhere at once.
+        via = {
+            "resolve": "resolution",
+            "investigating": "status change",
+            "waiting": "status change",
+        }.get(action, "Slack")
+        return episodes.stop(
+            session, rt, incident, by=actor.user_id, via=str(args.get("via") or via), now=now
+        )
+    if action == "severity":
+        return episodes.begin(session, rt, incident, now)
+    if action == "escalate" and incident.severity == 1:
+        return [
+            Pending(
+                MANUAL_ESCALATION_JOB,
+                (incident.id, incident.level, actor.user_id),
+                job_id(f"page-manual-INC-{incident.id}", incident.level),
+            )
+        ]
+    return []
 
 
 def _status(

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from supportbot import metrics, oncall
 from supportbot.db.models import Incident, SlaClock, SlaTimer
 from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
-from supportbot.incidents.service import add_event, queue_slack_sync, refresh_sla
+from supportbot.incidents.service import queue_slack_sync, refresh_sla
+from supportbot.incidents.timeline import add_event
 from supportbot.notify import notify, notify_reached
 from supportbot.runtime import Runtime
 from supportbot.sla.plan import BREACH, ENGAGE_L3

@@ -1,0 +1,93 @@
+"""``/oncall``: the on-call board, overrides and the personal calendar feed.
+
+Parses the text, makes sure the caller is staff, calls the on-call services and acks with
+an ephemeral answer; every change is also announced in the on-call channel by a queued post.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from supportbot import oncall
+from supportbot.calendar_tokens import feed_url
+from supportbot.identity import identify
+from supportbot.oncall_changes import end_by_command, override_by_command
+from supportbot.oncall_view import build_board, to_slack
+from supportbot.overrides import OverrideError
+from supportbot.runtime import Runtime
+
+USAGE = (
+    "*/oncall* shows who holds each pager now and the next handoffs.\n"
+    "• `/oncall override @person 2h [L1|L2|L3] [secondary]`: they hold that pager from now "
+    "(durations like `30m`, `1h30m`, `1d`, at most 14 days; default L1 primary)\n"
+    "• `/oncall end-override @person [L1|L2|L3]`: end their override now\n"
+    "• `/oncall calendar`: the link to your own on-call calendar (iCalendar)"
+)
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.command("/oncall")
+    def oncall_command(ack: Ack, command: dict[str, Any]) -> None:
+        ack(response_type="ephemeral", **answer(rt, command))
+
+
+def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
+    """Quick work only (one transaction, an in-memory rotation); posts are queued."""
+    user = command.get("user_id", "")
+    who = identify(
+        rt.contracts,
+        user,
+        channel_id=command.get("channel_id"),
+        user_team=command.get("user_team_id") or command.get("user_team"),
+        home_team=command.get("team_id"),
+    )
+    if not who.actor.is_staff:
+        return {"text": ":no_entry: `/oncall` is for the support team."}
+    found = oncall.resolver(rt)
+    if found is None:
+        return {
+            "text": ":warning: The rotation files could not be loaded, so nobody can be looked "
+            "up. Run `supportbot check` to see what is wrong in them."
+        }
+    words = command.get("text", "").split()
+    verb, args = (words[0].lower(), words[1:]) if words else ("", [])
+    try:
+        if verb in ("", "now", "show"):
+            now = rt.now()
+            with rt.session() as session:
+                overrides = oncall.view_overrides(session, now, found)
+            text, blocks = to_slack(build_board(found, now, overrides))
+            return {"text": text, "blocks": blocks}
+        if verb == "override":
+            return {"text": override_by_command(rt, found, args, actor=user)}
+        if verb in ("end-override", "end"):
+            return {"text": end_by_command(rt, found, args, actor=user)}
+        if verb in ("calendar", "ics"):
+            return {"text": _calendar(rt, found, user)}
+        if verb == "help":
+            return {"text": USAGE}
+    except OverrideError as exc:
+        return {"text": f":warning: {exc}"}
+    return {"text": f":warning: Unknown `/oncall {verb}`.\n{USAGE}"}
+
+
+def _calendar(rt: Runtime, found: Any, user: str) -> str:
+    person = oncall.person_by_slack(found, user)
+    if person is None:
+        return (
+            ":calendar: You are not in the rotation files, so you have no on-call shifts to "
+            "subscribe to."
+        )
+    url = feed_url(rt.settings, person.key)
+    note = (
+        ""
+        if rt.settings.public_url
+        else "\n_(SUPPORTBOT_PUBLIC_URL is not set, so prefix it with this server's address.)_"
+    )
+    return (
+        f":calendar: Your on-call calendar ({person.label}), 7 days back and 90 ahead: {url}\n"
+        "Subscribe to it in your calendar app. Keep it private: anyone with the link sees "
+        f"your shifts.{note}"
+    )

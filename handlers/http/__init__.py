@@ -1,0 +1,16 @@
+"""Plain HTTP endpoints beside Slack's: Twilio webhooks and the on-call calendar feed.
+
+Each module has ``register(flask, rt)``; the web composition root calls :func:`register_all`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from handlers.http import calendar_feed, twilio
+from supportbot.runtime import Runtime
+
+
+def register_all(flask: Flask, rt: Runtime) -> None:
+    for module in (calendar_feed, twilio):
+        module.register(flask, rt)

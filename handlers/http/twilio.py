@@ -1,0 +1,126 @@
+"""Twilio webhooks: inbound SMS, the page call's TwiML and keypress, delivery status.
+
+Every request must carry a valid X-Twilio-Signature for the URL Twilio called (the public
+URL behind a proxy), checked against the auth token or the alternate token kept during a
+rotation. Anything else gets 403 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, abort, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from supportbot import metrics
+from supportbot.paging import inbound, outbox
+from supportbot.paging.voice import page_prompt
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TWIML = "application/xml"
+
+
+def _signed_url(rt: Runtime) -> str:
+    if rt.settings.public_url:
+        path = request.full_path if request.query_string else request.path
+        return rt.settings.public_url.rstrip("/") + path
+    return request.url
+
+
+def _verified(rt: Runtime) -> bool:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    tokens = [
+        t.get_secret_value()
+        for t in (rt.settings.twilio_auth_token, rt.settings.twilio_alt_auth_token)
+        if t
+    ]
+    if not tokens:
+        log.error("refused a Twilio webhook: TWILIO_AUTH_TOKEN is not set, nothing can be verified")
+        return False
+    url, params = _signed_url(rt), request.form.to_dict()
+    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+
+
+def _twilio_only(rt: Runtime) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            if not _verified(rt):
+                metrics.REQUEST_REFUSED.labels("twilio_signature").inc()
+                log.warning(
+                    "refused a Twilio webhook with a bad signature from %s", request.remote_addr
+                )
+                abort(403)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def _xml(twiml: Any) -> Response:
+    return Response(str(twiml), mimetype=TWIML)
+
+
+def _page_id() -> int:
+    raw = request.args.get("page", "")
+    if not raw.isdigit():
+        abort(400)
+    return int(raw)
+
+
+def register(flask: Flask, rt: Runtime) -> None:
+    guard = _twilio_only(rt)
+
+    @flask.post("/twilio/sms")
+    @guard
+    def inbound_sms() -> Response:
+        answer = inbound.handle_sms(rt, request.form.get("From", ""), request.form.get("Body", ""))
+        reply = MessagingResponse()
+        if answer.text:
+            reply.message(answer.text)
+        return _xml(reply)
+
+    @flask.post("/twilio/voice")
+    @guard
+    def voice() -> Response:
+        page_id = _page_id()
+        said, open_page = page_prompt(rt, page_id)
+        response = VoiceResponse()
+        if open_page:
+            gather = Gather(
+                num_digits=1,
+                timeout=8,
+                action=f"/twilio/voice/gather?page={page_id}",
+                method="POST",
+            )
+            gather.say(said)
+            response.append(gather)
+            response.say("No key was pressed. Goodbye.")
+        else:
+            response.say(said)
+        return _xml(response)
+
+    @flask.post("/twilio/voice/gather")
+    @guard
+    def keypress() -> Response:
+        said, _ = inbound.handle_keypress(rt, _page_id(), request.form.get("Digits", ""))
+        response = VoiceResponse()
+        response.say(said)
+        return _xml(response)
+
+    @flask.post("/twilio/status")
+    @guard
+    def status() -> Response:
+        form = request.form
+        sid = form.get("MessageSid") or form.get("CallSid") or ""
+        state = form.get("MessageStatus") or form.get("CallStatus") or ""
+        outbox.on_status(rt, sid, state, form.get("ErrorCode"))
+        return Response("", status=204)

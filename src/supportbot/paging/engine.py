@@ -1,0 +1,283 @@
+"""Running an escalation policy: each step pages whoever holds its targets now.
+
+A step job carries (escalation id, step index) and does nothing unless that step is the one
+owed; acknowledging from any channel moves the episode out of ``active``, so every later
+step job is stale. A step that reaches nobody says so in Slack and moves straight on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.models import Escalation, InboundNumber, Incident, Page
+from supportbot.dispatch import Pending
+from supportbot.incidents.lifecycle import LEVEL_NAMES
+from supportbot.incidents.service import queue_slack_sync
+from supportbot.incidents.timeline import add_event
+from supportbot.notify import notify
+from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
+from supportbot.paging.targets import reach
+from supportbot.rotations import EscalationPolicy, Person, Target, step_at, total_steps
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+EARLY_TOLERANCE = timedelta(seconds=2)
+
+
+def page_text(incident: Incident, code: str, customer: str | None) -> str:
+    whose = f" {customer}:" if customer else ":"
+    return f"SEV1 {incident.key}{whose} {incident.title[:90]}. Reply {code} to acknowledge."
+
+
+def create_pages(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    people: tuple[Person, ...],
+    *,
+    escalation: Escalation | None,
+    step: int,
+    now: datetime,
+) -> list[Pending]:
+    """An SMS and a call to each person; their send jobs are returned for after commit."""
+    customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    code = escalation.ack_code if escalation else ""
+    body = page_text(incident, code, customer.name if customer else None)
+    if escalation is None:
+        body = body.replace(f" Reply {code} to acknowledge.", "")
+    rows = []
+    for person in people:
+        for channel in ("sms", "voice"):
+            rows.append(
+                Page(
+                    escalation_id=escalation.id if escalation else None,
+                    incident_id=incident.id,
+                    step_index=step,
+                    person=person.key,
+                    slack_user=person.slack,
+                    to_number=person.phone,
+                    channel=channel,
+                    body=body,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    session.add_all(rows)
+    # A new page re-opens the conversation: loop protection starts counting afresh.
+    session.execute(
+        update(InboundNumber)
+        .where(InboundNumber.number.in_([p.phone for p in people]))
+        .values(unrecognised_replies=0)
+    )
+    session.flush()
+    return [Pending(SEND_JOB, (row.id,), row.job_id) for row in rows]
+
+
+def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
+    after: list[Pending] = []
+    with rt.session() as session:
+        escalation = session.scalar(
+            select(Escalation).where(Escalation.id == escalation_id).with_for_update()
+        )
+        if escalation is None or escalation.state != "active" or escalation.step_index != index:
+            return "stale"
+        now = rt.now()
+        due = escalation.next_step_at or now
+        if due > now + EARLY_TOLERANCE:
+            after.append(
+                Pending(STEP_JOB, (escalation_id, index), step_job_id(escalation_id, index), at=due)
+            )
+            outcome = "early"
+        else:
+            incident = session.get_one(Incident, escalation.incident_id)
+            outcome = _step(session, rt, incident, escalation, index, now, after)
+            incident_id = incident.id
+    rt.dispatcher.submit_all(after)
+    if outcome != "early":
+        metrics.ESCALATION_STEPS.labels(outcome).inc()
+        queue_slack_sync(rt, incident_id)
+    return outcome
+
+
+def _step(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    escalation: Escalation,
+    index: int,
+    now: datetime,
+    after: list[Pending],
+) -> str:
+    policy = EscalationPolicy.model_validate_json(escalation.policy)
+    total = total_steps(policy)
+    if index >= total:
+        escalation.state, escalation.next_step_at = "exhausted", None
+        text = (
+            f":sos: {incident.key}: nobody acknowledged the Sev1 page after {total} steps. "
+            "Page someone by hand; the SLA escalation continues."
+        )
+        add_event(session, rt, incident, "supportbot", "paging", text)
+        _tell_triage(session, rt, incident, text)
+        log.error("%s: paging exhausted without an acknowledgement", incident.key)
+        return "exhausted"
+    step = step_at(policy, index)
+    reached_anyone = False
+    seen: set[str] = set()
+    for target in step.targets:
+        reached = reach(rt, session, incident, target, now)
+        people = tuple(p for p in reached.people if p.key not in seen)
+        seen.update(p.key for p in people)
+        if reached.people:
+            reached_anyone = True
+            escalation.region = reached.region or escalation.region
+        if people:
+            names = ", ".join(p.label for p in people)
+            add_event(
+                session,
+                rt,
+                incident,
+                "supportbot",
+                "paged",
+                f":pager: Step {index + 1}: paging {names} ({_target(target)}) by SMS "
+                f"and call{' (dry run)' if rt.pager.dry_run else ''}.",
+            )
+            after += create_pages(
+                session, rt, incident, people, escalation=escalation, step=index, now=now
+            )
+        elif not reached.people:
+            text = (
+                f":warning: {incident.key} step {index + 1}: nobody to page for "
+                f"{_target(target)} ({reached.reason}); moving straight on."
+            )
+            add_event(session, rt, incident, "supportbot", "paging", text)
+            _tell_triage(session, rt, incident, text)
+            metrics.PAGE_UNREACHABLE.labels(str(target)).inc()
+            log.error("%s: %s", incident.key, text)
+    escalation.step_index = index + 1
+    if index + 1 < total:
+        following = step_at(policy, index + 1)
+        due = escalation.started_at + following.delay_from_start
+    else:
+        due = now + policy.repeat_after  # then the episode is declared exhausted
+    # A step that reached nobody does not wait out its delay.
+    escalation.next_step_at = max(due, now) if reached_anyone else now
+    after.append(
+        Pending(
+            STEP_JOB,
+            (escalation.id, index + 1),
+            step_job_id(escalation.id, index + 1),
+            at=escalation.next_step_at,
+        )
+    )
+    return "paged" if reached_anyone else "nobody"
+
+
+def _target(target: Target) -> str:
+    if target.level == "management":
+        return "management"
+    return f"{LEVEL_NAMES[target.level]} {target.slot}"
+
+
+def _tell_triage(session: Session, rt: Runtime, incident: Incident, text: str) -> None:
+    if rt.settings.triage_channel:
+        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+
+
+def escalate_now(
+    rt: Runtime, incident: Incident, session: Session, *, seen_step: int, by: str
+) -> tuple[str, list[Pending]]:
+    """Keypress 2 on a call: run the next step now, once, whoever else asked at the same time.
+
+    ``seen_step`` is the step the caller was paged by; the request succeeds only if the
+    episode is still waiting for the step after it.
+    """
+    escalation = session.scalar(
+        select(Escalation)
+        .where(Escalation.incident_id == incident.id)
+        .order_by(Escalation.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if escalation is None or escalation.state != "active":
+        return "not paging any more", []
+    if escalation.step_index != seen_step + 1:
+        return "already moved on", []
+    escalation.next_step_at = rt.now()
+    add_event(
+        session,
+        rt,
+        incident,
+        by,
+        "paging",
+        f":arrow_up: <@{by}> asked to escalate now (from the phone).",
+    )
+    return "escalating", [
+        Pending(
+            STEP_JOB,
+            (escalation.id, escalation.step_index),
+            step_job_id(escalation.id, escalation.step_index),
+        )
+    ]
+
+
+def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str:
+    """A person escalated a Sev1 by hand: page the new level now, and record who asked."""
+    after: list[Pending] = []
+    with rt.session() as session:
+        incident = session.get_one(Incident, incident_id)
+        if incident.level != level or incident.status in ("resolved", "closed"):
+            return "stale"
+        now = rt.now()
+        if level == "MGMT":
+            target = Target(level="management", slot="all")
+        else:
+            target = Target(level=level, slot="all")  # type: ignore[arg-type]
+        reached = reach(rt, session, incident, target, now)
+        latest = session.scalar(
+            select(Escalation)
+            .where(Escalation.incident_id == incident.id)
+            .order_by(Escalation.id.desc())
+            .limit(1)
+        )
+        if reached.people:
+            names = ", ".join(p.label for p in reached.people)
+            add_event(
+                session,
+                rt,
+                incident,
+                by,
+                "paged",
+                f":pager: <@{by}> escalated by hand: paging {names} ({LEVEL_NAMES[level]}).",
+            )
+            after = create_pages(
+                session,
+                rt,
+                incident,
+                reached.people,
+                escalation=latest if latest is not None and latest.state == "active" else None,
+                step=-1,
+                now=now,
+            )
+        else:
+            text = (
+                f":warning: {incident.key}: manual escalation to {LEVEL_NAMES[level]} "
+                f"reached nobody ({reached.reason})."
+            )
+            add_event(session, rt, incident, "supportbot", "paging", text)
+            _tell_triage(session, rt, incident, text)
+    rt.dispatcher.submit_all(after)
+    queue_slack_sync(rt, incident_id)
+    return "paged" if after else "nobody"
+
+
+def pages_of(session: Session, escalation_id: int) -> list[Page]:
+    return list(session.scalars(select(Page).where(Page.escalation_id == escalation_id)))

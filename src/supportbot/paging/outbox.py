@@ -1,0 +1,329 @@
+"""The outgoing page state machine: pending → sending → sent → delivered, or failed.
+
+Twilio is called outside any transaction, between two short ones: the first claims the row
+(``sending``, with a deadline the reconciler enforces), the second records the outcome.
+Transient errors retry with backoff; a permanent failure, or one that outlasts the retries,
+is posted in Slack, logged and counted, an SMS falls back to a call, and the episode moves
+on to its next step rather than waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.models import Escalation, Incident, Page
+from supportbot.dispatch import Pending
+from supportbot.incidents.service import queue_slack_sync
+from supportbot.incidents.timeline import add_event
+from supportbot.notify import notify
+from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
+from supportbot.paging.sender import Callbacks, PermanentSendError, TransientSendError
+from supportbot.paging.throttle import next_allowed
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SENDING_DEADLINE = timedelta(seconds=60)
+BACKOFF = (5, 15, 30, 60)  # seconds before attempts 2, 3, 4, then every minute
+WARN_AFTER = 3  # failed attempts before Slack hears of it and the episode moves on
+GIVE_UP_AFTER = timedelta(hours=1)  # a page this old is no use to anyone
+EARLY_TOLERANCE = timedelta(seconds=2)
+FAILED_STATUSES = {"failed", "undelivered", "busy", "no-answer", "canceled"}
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BACKOFF[min(attempts - 1, len(BACKOFF) - 1)])
+
+
+def callbacks(rt: Runtime, page: Page) -> Callbacks:
+    base = (rt.settings.public_url or f"http://127.0.0.1:{rt.settings.port}").rstrip("/")
+    voice = f"{base}/twilio/voice?page={page.id}" if page.channel == "voice" else None
+    return Callbacks(status_url=f"{base}/twilio/status", voice_url=voice)
+
+
+def send(rt: Runtime, page_id: int) -> str:
+    """Claim, throttle, bundle, send, record. Returns the outcome for logs and tests."""
+    after: list[Pending] = []
+    with rt.session() as session:
+        claimed = _claim(session, rt, page_id, after)
+        if isinstance(claimed, str):
+            outcome = claimed
+        else:
+            to, channel, body, cb = claimed
+            outcome = "claimed"
+    rt.dispatcher.submit_all(after)
+    if outcome != "claimed":
+        return outcome
+    try:
+        if channel == "sms":
+            sid = rt.pager.send_sms(to, body, cb)
+        else:
+            sid = rt.pager.place_call(to, cb)
+    except TransientSendError as exc:
+        return _retry_or_fail(rt, page_id, str(exc))
+    except PermanentSendError as exc:
+        return _fail(rt, page_id, str(exc))
+    with rt.session() as session:
+        page = session.get_one(Page, page_id)
+        page.state, page.provider_sid = "sent", sid
+        page.sent_at = page.updated_at = rt.now()
+        page.deadline_at = None
+        incident_id = page.incident_id
+    metrics.PAGES.labels(channel, "sent").inc()
+    log.info("page %s sent by %s to %s (%s)", page_id, channel, to, sid)
+    if rt.pager.dry_run:
+        queue_slack_sync(rt, incident_id)
+    return "sent"
+
+
+def _claim(session: Session, rt: Runtime, page_id: int, after: list[Pending]):  # type: ignore[no-untyped-def]
+    page = session.scalar(select(Page).where(Page.id == page_id).with_for_update())
+    if page is None or page.state != "pending":
+        return "stale"
+    now = rt.now()
+    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
+    if escalation is not None and escalation.state != "active":
+        page.state, page.updated_at = "cancelled", now
+        return "cancelled"
+    if page.next_attempt_at > now + EARLY_TOLERANCE:
+        after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=page.next_attempt_at))
+        return "early"
+    sent_times = list(
+        session.scalars(
+            select(Page.sent_at).where(
+                Page.to_number == page.to_number,
+                Page.channel == page.channel,
+                Page.sent_at.is_not(None),
+                Page.sent_at > now - timedelta(minutes=15),
+            )
+        )
+    )
+    allowed = next_allowed(sent_times, page.channel, now)
+    if allowed > now:
+        page.next_attempt_at, page.updated_at = allowed, now
+        after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=allowed))
+        metrics.PAGES.labels(page.channel, "throttled").inc()
+        return "throttled"
+    # Several pages owed to one phone go out as one SMS or one call (the call's prompt
+    # reads every page it carries), so a throttled page is late, never dropped.
+    body = _bundle(session, page, now)
+    page.state, page.attempts = "sending", page.attempts + 1
+    page.deadline_at, page.updated_at = now + SENDING_DEADLINE, now
+    page.body = body
+    return page.to_number, page.channel, body, callbacks(rt, page)
+
+
+def _bundle(session: Session, page: Page, now: datetime) -> str:
+    """Fold every other pending page on this contact method into this one."""
+    others = list(
+        session.scalars(
+            select(Page)
+            .where(
+                Page.to_number == page.to_number,
+                Page.channel == page.channel,
+                Page.state == "pending",
+
+                Page.id != page.id,
+            )
+            .order_by(Page.id)
+        )
+    )
+    if not others:
+        return page.body
+    for other in others:
+        other.state, other.bundled_into, other.updated_at = "bundled", page.id, now
+    bodies = list(dict.fromkeys([page.body, *(o.body for o in others)]))
+    if len(bodies) == 1:
+        return page.body
+    return f"{len(bodies)} pages:\n" + "\n".join(f"- {b}" for b in bodies)
+
+
+def _retry_or_fail(rt: Runtime, page_id: int, reason: str) -> str:
+    """Transient trouble: keep trying for as long as the page is worth sending.
+
+    After ``WARN_AFTER`` failed attempts the trouble is posted in Slack and the episode moves
+    on to its next step (this person cannot be reached now), but the page itself keeps
+    retrying, so when Twilio comes back everything owed arrives, bundled, once.
+    """
+    after: list[Pending] = []
+    with rt.session() as session:
+        page = session.get_one(Page, page_id)
+        now = rt.now()
+        page.last_error, page.updated_at = reason[:500], now
+        if now - page.created_at > GIVE_UP_AFTER:
+            outcome = "give_up"
+        else:
+            page.state, page.deadline_at = "pending", None
+            page.next_attempt_at = now + backoff(page.attempts)
+            due, job = page.next_attempt_at, page.job_id
+            outcome = "retry"
+            if page.attempts == WARN_AFTER:
+                _warn_unsendable(session, rt, page, reason, after)
+                incident_id = page.incident_id
+    if outcome == "give_up":
+        return _fail(rt, page_id, f"{reason} (gave up after {GIVE_UP_AFTER})")
+    metrics.PAGES.labels("any", "retry").inc()
+    log.warning("page %s: %s; retrying at %s", page_id, reason, due.isoformat())
+    rt.dispatcher.submit_at(due, SEND_JOB, page_id, job_id=job)
+    rt.dispatcher.submit_all(after)
+    if after:
+        queue_slack_sync(rt, incident_id)
+    return "retry"
+
+
+def _warn_unsendable(
+    session: Session, rt: Runtime, page: Page, reason: str, after: list[Pending]
+) -> None:
+    incident = session.get_one(Incident, page.incident_id)
+    what = "SMS" if page.channel == "sms" else "call"
+    text = (
+        f":warning: {incident.key}: {what} page to {page.person} not sent after "
+        f"{page.attempts} attempts ({reason}); still retrying, and escalating meanwhile."
+    )
+    add_event(session, rt, incident, "supportbot", "page_failed", text)
+    if rt.settings.triage_channel:
+        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+    log.error("%s", text)
+    metrics.PAGES.labels(page.channel, "unsendable").inc()
+    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
+    if escalation is not None and escalation.state == "active":
+        escalation.next_step_at = rt.now()
+        after.append(
+            Pending(
+                STEP_JOB,
+                (escalation.id, escalation.step_index),
+                step_job_id(escalation.id, escalation.step_index),
+            )
+        )
+
+
+def _fail(rt: Runtime, page_id: int, reason: str) -> str:
+    after: list[Pending] = []
+    with rt.session() as session:
+        page = session.get_one(Page, page_id)
+        mark_failed(session, rt, page, reason, after)
+        incident_id = page.incident_id
+    rt.dispatcher.submit_all(after)
+    queue_slack_sync(rt, incident_id)
+    return "failed"
+
+
+def mark_failed(
+    session: Session, rt: Runtime, page: Page, reason: str, after: list[Pending]
+) -> None:
+    """Record a failure visibly, fall back from SMS to voice, and move the episode on."""
+    now = rt.now()
+    page.state, page.last_error, page.updated_at = "failed", reason[:500], now
+    page.deadline_at = None
+    riders = list(session.scalars(select(Page).where(Page.bundled_into == page.id)))
+    for rider in riders:
+        rider.state, rider.updated_at = "failed", now
+    incident = session.get_one(Incident, page.incident_id)
+    what = "SMS" if page.channel == "sms" else "call"
+    text = f":x: {incident.key}: {what} page to {page.person} ({page.to_number}) failed: {reason}"
+    add_event(session, rt, incident, "supportbot", "page_failed", text)
+    if rt.settings.triage_channel:
+        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+    metrics.PAGES.labels(page.channel, "failed").inc()
+    log.error("%s", text)
+    if page.channel == "sms":
+        after += _voice_fallback(session, rt, page, now)
+    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
+    if (
+        escalation is not None
+        and escalation.state == "active"
+        and _person_unreachable(session, page)
+    ):
+        # Nobody can be reached this way: do not wait out the step's delay.
+        escalation.next_step_at = now
+        after.append(
+            Pending(
+                STEP_JOB,
+                (escalation.id, escalation.step_index),
+                step_job_id(escalation.id, escalation.step_index),
+            )
+        )
+
+
+def _voice_fallback(session: Session, rt: Runtime, page: Page, now: datetime) -> list[Pending]:
+    """Make sure a call reaches the person whose SMS failed (unless one is already out)."""
+    calls = list(
+        session.scalars(
+            select(Page).where(
+                Page.incident_id == page.incident_id,
+                Page.person == page.person,
+                Page.channel == "voice",
+                Page.step_index == page.step_index,
+            )
+        )
+    )
+    waiting = [c for c in calls if c.state == "pending"]
+    if waiting:
+        for call in waiting:
+            call.next_attempt_at = now
+        return [Pending(SEND_JOB, (c.id,), c.job_id) for c in waiting]
+    if any(c.state in ("sending", "sent", "delivered") for c in calls):
+        return []
+    fallback = Page(
+        escalation_id=page.escalation_id,
+        incident_id=page.incident_id,
+        step_index=page.step_index,
+        person=page.person,
+        slack_user=page.slack_user,
+        to_number=page.to_number,
+        channel="voice",
+        body=page.body,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
+        fallback_of=page.id,
+    )
+    session.add(fallback)
+    session.flush()
+    return [Pending(SEND_JOB, (fallback.id,), fallback.job_id)]
+
+
+def _person_unreachable(session: Session, page: Page) -> bool:
+    states = set(
+        session.scalars(
+            select(Page.state).where(
+                Page.escalation_id == page.escalation_id,
+                Page.person == page.person,
+                Page.step_index == page.step_index,
+            )
+        )
+    )
+    return states <= {"failed", "cancelled", "bundled"}
+
+
+def on_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str:
+    """A Twilio status callback: delivered, or failed (and then the fallback)."""
+    after: list[Pending] = []
+    with rt.session() as session:
+        page = session.scalar(select(Page).where(Page.provider_sid == sid).with_for_update())
+        if page is None:
+            return "unknown"
+        if page.state in ("delivered", "failed"):
+            return "already"
+        status = status.lower()
+        if status in ("delivered", "completed", "answered", "in-progress"):
+            page.state, page.updated_at = "delivered", rt.now()
+            outcome = "delivered"
+        elif status in FAILED_STATUSES:
+            reason = f"Twilio status {status}" + (f" (error {error_code})" if error_code else "")
+            mark_failed(session, rt, page, reason, after)
+            outcome = "failed"
+        else:
+            return "ignored"  # queued, sent, ringing: progress, not an outcome
+        incident_id = page.incident_id
+    rt.dispatcher.submit_all(after)
+    if outcome == "failed":
+        queue_slack_sync(rt, incident_id)
+    return outcome
