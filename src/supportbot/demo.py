@@ -73,7 +73,8 @@ class Demo:
     def run_worker(self) -> None:
         set_runtime(self.rt)
         self.rt.dispatcher.flush()
-        SimpleWorker([self.rt.queue], connection=self.rt.redis).work(
+        SimpleWorker(self.rt.queues, connection=self.rt.redis).work(
+
             burst=True, logging_level="WARNING")
         for method, params in self.slack.sent[self._seen:]:
             if method != "auth.test":

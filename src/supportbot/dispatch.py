@@ -32,11 +32,26 @@ class Pending:
     cancel: bool = False
 
 
-class Dispatcher:
-    """Collects jobs and enqueues them on one background thread, coalescing equal job ids."""
+URGENT_PREFIX = "page-"
 
-    def __init__(self, queue: Queue, *, on_error: Callable[[list[Pending]], None] | None = None):
+
+class Dispatcher:
+    """Collects jobs and enqueues them on one background thread, coalescing equal job ids.
+
+    Paging jobs (ids starting ``page-``) go to the urgent queue, which workers drain first, so
+    a page never waits behind a backlog of Slack updates or reminders.
+    """
+
+    def __init__(
+        self,
+        queue: Queue,
+        urgent: Queue | None = None,
+        *,
+        on_error: Callable[[list[Pending]], None] | None = None,
+    ):
         self.queue = queue
+        self.urgent = urgent or queue
+
         self._pending: dict[str, Pending] = {}
         self._cond = threading.Condition()
         self._busy = False
@@ -86,22 +101,29 @@ class Dispatcher:
                     self._busy = False
                     self._cond.notify_all()
 
+    def queue_for(self, job_id: str) -> Queue:
+        return self.urgent if job_id.startswith(URGENT_PREFIX) else self.queue
+
     def _enqueue(self, batch: list[Pending]) -> None:
-        now = [p for p in batch if p.at is None and not p.cancel]
-        datas = [
-            Queue.prepare_data(p.func, p.args, job_id=p.job_id, retry=DEFAULT_RETRY, result_ttl=60)
-            for p in now
-        ]
         try:
             with self.queue.connection.pipeline() as pipe:
-                if datas:
-                    self.queue.enqueue_many(datas, pipeline=pipe)
+                for queue in {self.queue, self.urgent}:
+                    datas = [
+                        Queue.prepare_data(
+                            p.func, p.args, job_id=p.job_id, retry=DEFAULT_RETRY, result_ttl=60
+                        )
+                        for p in batch
+                        if p.at is None and not p.cancel and self.queue_for(p.job_id) is queue
+                    ]
+                    if datas:
+                        queue.enqueue_many(datas, pipeline=pipe)
                 for p in batch:
+                    queue = self.queue_for(p.job_id)
                     if p.cancel:
-                        self.queue.scheduled_job_registry.remove(p.job_id, pipeline=pipe)
+                        queue.scheduled_job_registry.remove(p.job_id, pipeline=pipe)
                         pipe.delete(Job.key_for(p.job_id))
                     elif p.at is not None:
-                        self.queue.enqueue_at(
+                        queue.enqueue_at(
                             p.at,
                             p.func,
                             *p.args,

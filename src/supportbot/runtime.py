@@ -38,6 +38,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: Redis
     queue: Queue
+    urgent_queue: Queue
     slack: WebClient
     clock: Clock
     contracts: Contracts
@@ -47,7 +48,12 @@ class Runtime:
     extras: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.dispatcher = Dispatcher(self.queue)
+        self.dispatcher = Dispatcher(self.queue, self.urgent_queue)
+
+    @property
+    def queues(self) -> list[Queue]:
+        """In the order workers take jobs: paging first."""
+        return [self.urgent_queue, self.queue]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -95,6 +101,7 @@ def build_runtime(
         sessions=sessionmaker(engine, expire_on_commit=False),
         redis=redis,
         queue=make_queue(redis, settings.queue_name),
+        urgent_queue=make_queue(redis, f"{settings.queue_name}-urgent"),
         slack=slack,
         clock=clock or get_clock(),
         contracts=_load_or_empty(settings.contracts_file, load_contracts, Contracts()),

@@ -49,9 +49,16 @@ class Settings(BaseSettings):
     triage_rules_file: Path = Path("contracts/triage.yaml")
     data_dir: Path = Path("var")
     twilio_alt_auth_token: SecretStr | None = None
+    # HMAC key of the /oncall.ics feed tokens; change it to revoke every feed URL at once.
+    calendar_secret: SecretStr | None = None
     log_level: str = "INFO"
     queue_name: str = "supportbot"
     reconcile_interval_seconds: int = 15
+    # Page throttles per contact method (a phone number's SMS, or its calls).
+    page_min_gap_seconds: int = 60
+    page_sms_per_15min: int = 5
+    page_calls_per_15min: int = 3
+
 
     @field_validator("slack_api_url")
     @classmethod

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def make_worker(rt: Runtime) -> SimpleWorker:
-    return SimpleWorker([rt.queue], connection=rt.redis)
+    return SimpleWorker(rt.queues, connection=rt.redis)
+
 
 
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:

@@ -43,9 +43,10 @@ def drain(rt: Runtime) -> None:
     set_runtime(rt)
     for _ in range(50):
         rt.dispatcher.flush()
-        if rt.queue.count == 0:
+        if not any(queue.count for queue in rt.queues):
             return
-        SimpleWorker([rt.queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+        SimpleWorker(rt.queues, connection=rt.redis).work(burst=True, logging_level="WARNING")
+
     raise AssertionError("jobs kept queueing more jobs: 50 rounds and the queue is not empty")
 
 

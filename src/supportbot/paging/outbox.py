@@ -23,7 +23,7 @@ from supportbot.incidents.timeline import add_event
 from supportbot.notify import notify
 from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
 from supportbot.paging.sender import Callbacks, PermanentSendError, TransientSendError
-from supportbot.paging.throttle import next_allowed
+from supportbot.paging.throttle import Limits, next_allowed
 from supportbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,15 @@ WARN_AFTER = 3  # failed attempts before Slack hears of it and the episode moves
 GIVE_UP_AFTER = timedelta(hours=1)  # a page this old is no use to anyone
 EARLY_TOLERANCE = timedelta(seconds=2)
 FAILED_STATUSES = {"failed", "undelivered", "busy", "no-answer", "canceled"}
+
+
+def limits_of(rt: Runtime) -> Limits:
+    s = rt.settings
+    return Limits(
+        min_gap=timedelta(seconds=s.page_min_gap_seconds),
+        sms_per_window=s.page_sms_per_15min,
+        calls_per_window=s.page_calls_per_15min,
+    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,7 +112,7 @@ def _claim(session: Session, rt: Runtime, page_id: int, after: list[Pending]):  
             )
         )
     )
-    allowed = next_allowed(sent_times, page.channel, now)
+    allowed = next_allowed(sent_times, page.channel, now, limits_of(rt))
     if allowed > now:
         page.next_attempt_at, page.updated_at = allowed, now
         after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=allowed))
@@ -127,7 +136,6 @@ def _bundle(session: Session, page: Page, now: datetime) -> str:
                 Page.to_number == page.to_number,
                 Page.channel == page.channel,
                 Page.state == "pending",
-
                 Page.id != page.id,
             )
             .order_by(Page.id)
