@@ -16,6 +16,7 @@ from supportbot.identity import identify
 from supportbot.oncall_changes import end_by_command, override_by_command
 from supportbot.oncall_view import build_board, to_slack
 from supportbot.overrides import OverrideError
+from supportbot.rotations import Resolver
 from supportbot.runtime import Runtime
 
 USAGE = (
@@ -73,7 +74,7 @@ def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
     return {"text": f":warning: Unknown `/oncall {verb}`.\n{USAGE}"}
 
 
-def _calendar(rt: Runtime, found: Any, user: str) -> str:
+def _calendar(rt: Runtime, found: Resolver, user: str) -> str:
     person = oncall.person_by_slack(found, user)
     if person is None:
         return (

@@ -3,16 +3,22 @@
 The rotation is loaded once per process (and again by ``reload``); a missing or invalid
 rotation is not fatal to the desk, but every lookup then says plainly that nobody could be
 found, so callers escalate and post it instead of skipping a notification.
+
+Overrides are stored with the rotation's person key (``OncallOverride.person``), the same id
+the resolver's :class:`Override` uses, so a Slack id change in the rotation file does not
+orphan them. A row naming a person since removed from the rotation cannot hold the pager: it
+is left out with an error in the log, and ``supportbot check`` lists it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from supportbot.datafiles import DataFileError
@@ -23,6 +29,10 @@ from supportbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 _KEY = "oncall.resolver"
+# How far around an instant overrides are read for a view: the resolver follows a stint up
+# to 8 weeks back, and next handoffs are looked for up to 60 days ahead.
+VIEW_BEFORE = timedelta(weeks=8)
+VIEW_AFTER = timedelta(days=61)
 
 
 @dataclass(frozen=True)
@@ -43,25 +53,82 @@ def resolver(rt: Runtime) -> Resolver | None:
             log.error("rotation files unusable, nobody can be looked up:\n%s", exc)
             cached = False
         rt.extras[_KEY] = cached
-    return cached or None
+    return cached if isinstance(cached, Resolver) else None
 
 
-def active_overrides(session: Session, at: datetime) -> list[Override]:
+def effective_end(row: OncallOverride) -> datetime:
+    """When the override stops holding the pager: its planned end, or when it was ended."""
+    if row.ended_early_at is not None and row.ended_early_at < row.end_at:
+        return row.ended_early_at
+    return row.end_at
+
+
+def as_override(row: OncallOverride) -> Override | None:
+    """The resolver's view of a row; None for one ended before it began."""
+    end = effective_end(row)
+    if end <= row.start_at:
+        return None
+    return Override(
+        person=row.person,
+        level=row.level,  # type: ignore[arg-type]
+        start=row.start_at,
+        end=end,
+        slot=row.slot,  # type: ignore[arg-type]
+    )
+
+
+def _usable(rows: list[OncallOverride], people: Mapping[str, Person] | None) -> list[Override]:
+    found = []
+    for row in rows:
+        if people is not None and row.person not in people:
+            log.error(
+                "override #%s names %r, who is not in the rotation files; it is ignored "
+                "(restore the person in rotations/ or let it run out)",
+                row.id,
+                row.person,
+            )
+            continue
+        override = as_override(row)
+        if override is not None:
+            found.append(override)
+    return found
+
+
+def overrides_between(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    people: Mapping[str, Person] | None = None,
+) -> list[Override]:
+    """Overrides in force at any time in ``[start, end)``, as they really ran (an override
+    ended early counts up to its end), for history, handoffs and calendars."""
+    rows = session.scalars(
+        select(OncallOverride)
+        .where(
+            OncallOverride.start_at < end,
+            OncallOverride.end_at > start,
+            or_(OncallOverride.ended_early_at.is_(None), OncallOverride.ended_early_at > start),
+        )
+        .order_by(OncallOverride.start_at, OncallOverride.id)
+    )
+    return _usable(list(rows), people)
+
+
+def active_overrides(
+    session: Session, at: datetime, people: Mapping[str, Person] | None = None
+) -> list[Override]:
+    """Overrides in force at ``at`` or later (not ended): what lookups from now on need."""
     rows = session.scalars(
         select(OncallOverride).where(
             OncallOverride.end_at > at, OncallOverride.ended_early_at.is_(None)
         )
     )
-    return [
-        Override(
-            person=r.person,
-            level=r.level,
-            start=r.start_at,  # type: ignore[arg-type]
-            end=r.end_at,
-            slot=r.slot,
-        )
-        for r in rows
-    ]  # type: ignore[arg-type]
+    return _usable(list(rows), people)
+
+
+def view_overrides(session: Session, at: datetime, found: Resolver) -> list[Override]:
+    """The overrides a view of instant ``at`` and its next handoffs depends on."""
+    return overrides_between(session, at - VIEW_BEFORE, at + VIEW_AFTER, found.rotation.people)
 
 
 def on_call(
@@ -78,8 +145,8 @@ def on_call(
         return None
     return found.on_call(
         at,
-        level,
-        overrides=active_overrides(session, at),  # type: ignore[arg-type]
+        level,  # type: ignore[arg-type]
+        overrides=active_overrides(session, at, found.rotation.people),
         prefer_languages=languages,
         prefer_specialisations=specialisations,
     )
@@ -108,6 +175,22 @@ def lead(rt: Runtime, session: Session, at: datetime) -> Reached:
     return Reached((answer.primary,) if answer.primary else (), answer.reason, answer.region)
 
 
+def team_zone(found: Resolver, team: str | None) -> ZoneInfo:
+    """The zone of a region or of the fallback roster, by name; UTC for nobody."""
+    if team is not None:
+        for region in found.rotation.regions:
+            if region.name == team:
+                return ZoneInfo(str(region.time_zone))
+        fallback = found.rotation.fallback
+        if fallback is not None and fallback.name == team:
+            return ZoneInfo(str(fallback.time_zone))
+    return ZoneInfo("UTC")
+
+
+def level_zone(found: Resolver, answer: OnCall) -> ZoneInfo:
+    return team_zone(found, answer.covered_by)
+
+
 def display_zone(rt: Runtime, session: Session, at: datetime, customer_key: str | None) -> ZoneInfo:
     """The zone to show times in: the on-shift region's, else the customer's, else UTC."""
     answer = on_call(rt, session, "L1", at)
@@ -118,3 +201,7 @@ def display_zone(rt: Runtime, session: Session, at: datetime, customer_key: str 
             return ZoneInfo(str(region.time_zone))
     customer = rt.contracts.by_key(customer_key) if customer_key else None
     return ZoneInfo(customer.timezone) if customer else ZoneInfo("UTC")
+
+
+def person_by_slack(found: Resolver, slack_id: str) -> Person | None:
+    return next((p for p in found.rotation.people.values() if p.slack == slack_id), None)
