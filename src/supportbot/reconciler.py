@@ -15,8 +15,10 @@ from sqlalchemy import or_, select
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
+from supportbot.dispatch import Pending
 from supportbot.handoff import announce_handoffs
 from supportbot.incidents.service import queue_slack_sync
+from supportbot.paging.handoff import repage_on_handoff
 from supportbot.paging.recover import recover_paging
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import TIMER_JOB
@@ -70,9 +72,16 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
         metrics.RECONCILED.labels("sla_timer").inc(len(due))
         log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
     # Handoffs since the last pass, announced once; also re-queues unsent on-call posts.
-    handoffs = announce_handoffs(rt)
+    repages: list[Pending] = []
+    handoffs = announce_handoffs(
+        rt, also=(lambda rt, session, found: repages.extend(repage_on_handoff(rt, session, found)),)
+    )
+    rt.dispatcher.submit_all(repages)
     return {
-        "slack_sync": len(ids), "sla_timer": len(due), "handoff": handoffs, **recover_paging(rt)
+        "slack_sync": len(ids),
+        "sla_timer": len(due),
+        "handoff": handoffs,
+        **recover_paging(rt),
     }
 
 

@@ -38,4 +38,4 @@ def reach(
     }[target.slot]
     people = tuple({p.key: p for p in slots if p is not None}.values())
     reason = answer.reason if people else f"nobody holds {target} ({answer.reason})"
-    return Reached(people, reason, answer.region)
+    return Reached(people, reason, answer.covered_by)

@@ -1,0 +1,67 @@
+"""An unacknowledged Severity 1 whose region goes off shift is handed to the incoming region.
+
+Runs inside the transaction that announces the handoff (``supportbot.handoff``), so each
+handoff re-pages at most once, however often the reconciler runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot.db.models import Escalation, Incident
+from supportbot.dispatch import Pending
+from supportbot.incidents.timeline import add_event
+from supportbot.notify import notify
+from supportbot.paging.engine import create_pages
+from supportbot.rotations import Handoff
+from supportbot.runtime import Runtime
+
+
+def repage_on_handoff(rt: Runtime, session: Session, handoffs: Sequence[Handoff]) -> list[Pending]:
+    after: list[Pending] = []
+    now = rt.now()
+    for handoff in handoffs:
+        if handoff.level != "L1" or not handoff.region_changed:
+            continue
+        episodes = session.scalars(
+            select(Escalation).where(
+                Escalation.state == "active", Escalation.region == handoff.from_region
+            )
+        )
+        for escalation in episodes:
+            incident = session.get_one(Incident, escalation.incident_id)
+            incoming = handoff.after.primary
+            escalation.region = handoff.to_region
+            if incoming is None:
+                text = (
+                    f":warning: {incident.key}: {handoff.from_region} went off shift and "
+                    f"nobody holds L1 in {handoff.to_region or 'any region'} "
+                    f"({handoff.after.reason}); the escalation policy goes on."
+                )
+                add_event(session, rt, incident, "supportbot", "paging", text)
+                if rt.settings.triage_channel:
+                    notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+                continue
+            add_event(
+                session,
+                rt,
+                incident,
+                "supportbot",
+                "paged",
+                f":globe_with_meridians: {handoff.from_region} went off shift with "
+                f"{incident.key} unacknowledged: handed to {handoff.to_region}, paging "
+                f"{incoming.label}.",
+            )
+            after += create_pages(
+                session,
+                rt,
+                incident,
+                (incoming,),
+                escalation=escalation,
+                step=max(escalation.step_index - 1, 0),
+                now=now,
+            )
+    return after
