@@ -59,6 +59,12 @@ def _check_settings(settings: Settings, report: Report) -> None:
         )
     elif not any(twilio):
         report.notes.append("Twilio credentials not set: pages are recorded, not sent (dry run)")
+    elif not settings.public_url:
+        report.problems.append(
+            "SUPPORTBOT_PUBLIC_URL is not set: Twilio cannot reach the call's TwiML, status "
+            "callbacks or SMS replies, and their signatures cannot be checked behind a proxy"
+        )
+
     for name, value, default in (
         ("SLACK_API_URL", settings.slack_api_url, DEFAULT_SLACK_API_URL),
         ("TWILIO_API_URL", settings.twilio_api_url, DEFAULT_TWILIO_API_URL),

@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate configuration and files").set_defaults(func=cmd_check)
     sla_cli.add_parser(sub)
     oncall_cli.add_parser(sub)
-    sub.add_parser("demo", help="play a scripted incident through the real stack").set_defaults(
+    sub.add_parser("demo", help="play scripted incidents through the real stack").set_defaults(
         func=cmd_demo
     )
     return parser

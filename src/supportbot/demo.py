@@ -1,8 +1,9 @@
-"""``supportbot demo``: a scripted incident through the real stack, printed as it happens.
+"""``supportbot demo``: scripted incidents through the real stack, printed as they happen.
 
-The web app serves signed Slack requests over HTTP, the RQ worker runs the queued jobs on an
-embedded Redis, and SQLite keeps the rows; Slack itself is the local-mode client, so every
-message that would have been posted is printed instead.
+The web app serves signed Slack and Twilio requests over HTTP, the RQ worker runs the queued
+jobs on an embedded Redis, and SQLite keeps the rows. Slack and Twilio are in local mode
+(log only), so every message that would have been posted or texted is printed instead, and
+time is compressed by travelling the clock.
 """
 
 from __future__ import annotations
@@ -13,30 +14,35 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import requests
 from flask import request
 from rq import SimpleWorker
+from twilio.request_validator import RequestValidator
 from waitress.server import create_server
 
-from supportbot.clock import Clock, SystemClock
+from supportbot.clock import TravelClock
 from supportbot.db.migrate import upgrade
+from supportbot.demo_script import script
 from supportbot.embedded_redis import EmbeddedRedis
 from supportbot.local_mode import signing_secret
+from supportbot.paging.sender import DryRunSender
+from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings
-from supportbot.slack import cards
 from supportbot.slack.client import LoggingWebClient
+from supportbot.slack.listener_executor import TrackingExecutor
 from supportbot.slack.simulator import SlackInbound
 from supportbot.web import build_bolt_app, build_flask_app
 
 TEAM = "T0LOCAL"
-ENGINEER = "U0ENGINEER"
-ACME_CONTACT = "U0ACMEALICE"
-ACME_OTHER = "U0ACMEEVE"
-ACME_CHANNEL = "C0ACMESHARED"
-TRIAGE = "C0TRIAGE"
+DEMO_TWILIO_TOKEN = "demo-twilio-auth-token"  # signs the demo's inbound SMS; nothing is sent
+# Tuesday 24 November 2026, 13:40 in Dublin: EMEA holds the pager, Americas takes it at 14:00.
+DEMO_START = datetime(2026, 11, 24, 13, 40, tzinfo=UTC)
 
 
 @contextmanager
@@ -51,35 +57,60 @@ def _served(app: Any) -> Iterator[str]:
 
 
 class Demo:
-    """One demo run; ``say`` narrates, ``step`` runs the worker and prints what Slack got."""
+    """One demo run; ``step`` sends a request, runs the worker and prints what went out."""
 
-    def __init__(self, rt: Runtime, slack: LoggingWebClient, inbound: SlackInbound,
-                 out: Callable[[str], None]) -> None:
-        self.rt, self.slack, self.inbound, self.out = rt, slack, inbound, out
-        self._seen = 0
+    def __init__(
+        self,
+        rt: Runtime,
+        slack: LoggingWebClient,
+        pager: DryRunSender,
+        inbound: SlackInbound,
+        url: str,
+        out: Callable[[str], None],
+        listeners: TrackingExecutor,
+    ) -> None:
+        self.rt, self.slack, self.pager, self.inbound = rt, slack, pager, inbound
+        self.listeners = listeners
+        self.url, self.out = url, out
+        self._slack_seen = self._pages_seen = 0
+
+    @property
+    def clock(self) -> TravelClock:
+        assert isinstance(self.rt.clock, TravelClock)
+        return self.rt.clock
 
     def say(self, text: str) -> None:
-        self.out(f"\n▶ {text}")
+        local = self.clock.now().astimezone(ZoneInfo("Europe/Dublin")).strftime("%a %H:%M")
+        self.out(f"\n▶ [{local} Dublin] {text}")
 
     def answer(self, response: Any) -> None:
         body = response.text.strip()
-        if body:
-            try:
-                body = json.loads(body).get("text", body)
-            except ValueError:
-                pass
+        if body.startswith("{"):
+            body = json.loads(body).get("text", body)
+        elif body.startswith("<?xml"):
+            for tag in ("Message", "Say"):
+                if f"<{tag}>" in body:
+                    body = f"({tag.lower()}) " + body.split(f"<{tag}>")[1].split(f"</{tag}>")[0]
         self.out(f"  HTTP {response.status_code} {body}".rstrip())
 
     def run_worker(self) -> None:
+        self.listeners.wait_idle()
         set_runtime(self.rt)
-        self.rt.dispatcher.flush()
-        SimpleWorker(self.rt.queues, connection=self.rt.redis).work(
-
-            burst=True, logging_level="WARNING")
-        for method, params in self.slack.sent[self._seen:]:
+        for _ in range(20):
+            self.rt.dispatcher.flush()
+            if not any(queue.count for queue in self.rt.queues):
+                break
+            SimpleWorker(self.rt.queues, connection=self.rt.redis).work(
+                burst=True, logging_level="WARNING"
+            )
+        for method, params in self.slack.sent[self._slack_seen :]:
             if method != "auth.test":
                 self.out("  " + describe(method, params))
-        self._seen = len(self.slack.sent)
+        self._slack_seen = len(self.slack.sent)
+        for channel, to, body in self.pager.sent[self._pages_seen :]:
+            what = f"SMS: {body}" if channel == "sms" else "voice call"
+            self.out(f"  Twilio (dry run) {channel} → {to}: {what}")
+        self._pages_seen = len(self.pager.sent)
 
     def step(self, text: str, request: Callable[[], Any] | None = None) -> Any:
         self.say(text)
@@ -88,6 +119,30 @@ class Demo:
             self.answer(response)
         self.run_worker()
         return response
+
+    def travel(self, delta: timedelta, text: str) -> None:
+        """Compress time: move the clock, let the reconciler find what came due, run it."""
+        self.clock.advance(delta)
+        self.say(text)
+        self.rt.dispatcher.flush()
+        reconcile_once(self.rt)
+        self.run_worker()
+
+    def sms(self, from_number: str, body: str) -> requests.Response:
+        """An inbound SMS, signed as Twilio signs it."""
+        form = {"From": from_number, "To": "+15005550006", "Body": body, "MessageSid": "SMdemo"}
+        return self._twilio("/twilio/sms", form)
+
+    def keypress(self, page_id: int, digits: str) -> requests.Response:
+        """A key pressed on a page call, as Twilio posts it to the <Gather> action."""
+        form = {"CallSid": "CAdemo", "Digits": digits}
+        return self._twilio(f"/twilio/voice/gather?page={page_id}", form)
+
+    def _twilio(self, path: str, form: dict[str, str]) -> requests.Response:
+        url = f"{self.url}{path}"
+        form = {**form, "AccountSid": "ACdemo"}
+        signature = RequestValidator(DEMO_TWILIO_TOKEN).compute_signature(url, form)
+        return requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
 
 
 def describe(method: str, params: dict[str, Any]) -> str:
@@ -101,67 +156,56 @@ def describe(method: str, params: dict[str, Any]) -> str:
     return f"Slack {method} → {where}{thread}: {text}"
 
 
-def script(demo: Demo) -> None:
-    s = demo.inbound
-    demo.step("An engineer types `/incident sev2 Checkout latency above 5 s` in #triage",
-              lambda: s.command("sev2 Checkout latency above 5 s", user=ENGINEER,
-                                channel=TRIAGE))
-    demo.step("They press Acknowledge on the card",
-              lambda: s.block_action(cards.ACTION_ACK, value="1", user=ENGINEER,
-                                     channel=TRIAGE))
-    site_down = dict(text="Our site is down, nobody can log in", user=ACME_CONTACT,
-                     channel=ACME_CHANNEL, user_team="T0ACME", ts="1763700000.000100",
-                     event_id="EvDEMOSITEDOWN")
-    demo.step("Acme's designated contact writes in their shared channel: "
-              "'Our site is down, nobody can log in'", lambda: s.message(**site_down))
-    demo.step("Slack delivers that event a second time (a retry): nothing new opens",
-              lambda: s.message(**site_down, retry_num=1))
-    demo.step("Someone else at Acme, not a designated contact, posts in the channel",
-              lambda: s.message("Is anyone looking at this?", user=ACME_OTHER,
-                                channel=ACME_CHANNEL, user_team="T0ACME"))
-    demo.step("The engineer adds an internal note (never shown to the customer)",
-              lambda: s.command("note INC-2 DB primary failed over; replica lagging",
-                                user=ENGINEER, channel=TRIAGE))
-    demo.step("…and replies to the customer",
-              lambda: s.command("reply INC-2 We are on it; logins are failing over now.",
-                                user=ENGINEER, channel=TRIAGE))
-    demo.step("A customer presses Escalate (staff only): refused with an explanation",
-              lambda: s.block_action(cards.ACTION_ESCALATE, value="2", user=ACME_CONTACT,
-                                     channel=ACME_CHANNEL, user_team="T0ACME"))
-    demo.step("The engineer resolves INC-2 from the resolve form",
-              lambda: s.view_submission(cards.CALLBACK_RESOLVE,
-                                        {"summary": "Failed over to the new primary."},
-                                        user=ENGINEER, private_metadata="2"))
-
-
 def _ephemeral(out: Callable[[str], None]) -> str:
     """Stands in for Slack's response_url: what the user alone would have seen."""
     out(f"  Slack response_url (only the user sees it): {request.get_json().get('text')}")
     return ""
 
 
-def run_demo(out: Callable[[str], None] = print, clock: Clock | None = None) -> int:
+def run_demo(out: Callable[[str], None] = print, repo: Path | None = None) -> int:
     logging.getLogger().setLevel(logging.WARNING)
+    base = repo or Path.cwd()
     with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as tmp:
         data = Path(tmp)
         redis = EmbeddedRedis(data / "redis")
         try:
             settings = Settings(  # type: ignore[call-arg]
-                _env_file=None, redis_url=redis.start(), data_dir=data, triage_channel=TRIAGE,
+                _env_file=None,
+                redis_url=redis.start(),
+                data_dir=data,
+                triage_channel="C0TRIAGE",
+                oncall_channel="C0ONCALL",
                 database_url=f"sqlite:///{data / 'demo.sqlite3'}",
+                contracts_file=base / "contracts/customers.yaml",
+                triage_rules_file=base / "contracts/triage.yaml",
+                rotations_dir=base / "rotations",
+                twilio_auth_token=DEMO_TWILIO_TOKEN,
             )
-            slack = LoggingWebClient()
-            rt = build_runtime(settings, clock=clock or SystemClock(), slack=slack)
+            slack, pager = LoggingWebClient(), DryRunSender()
+            rt = build_runtime(
+                settings, clock=TravelClock(DEMO_START, ticking=True), slack=slack, pager=pager
+            )
             upgrade(rt.engine)
             bolt = build_bolt_app(rt, signing_secret(settings))
+            listeners = TrackingExecutor(max_workers=4)
+            bolt.listener_runner.listener_executor = listeners
             flask = build_flask_app(rt, bolt)
-            flask.add_url_rule("/demo/response", "demo_response", methods=["POST"],
-                               view_func=lambda: _ephemeral(out))
+            flask.add_url_rule(
+                "/demo/response",
+                "demo_response",
+                methods=["POST"],
+                view_func=lambda: _ephemeral(out),
+            )
             with _served(flask) as url:
-                inbound = SlackInbound(url + "/slack/events", signing_secret(settings),
-                                       lambda: url + "/demo/response", team_id=TEAM)
-                out("supportbot demo: web on " + url + ", embedded Redis, SQLite in " + tmp)
-                script(Demo(rt, slack, inbound, out))
+                rt.settings = rt.settings.model_copy(update={"public_url": url})
+                inbound = SlackInbound(
+                    url + "/slack/events",
+                    signing_secret(settings),
+                    lambda: url + "/demo/response",
+                    team_id=TEAM,
+                )
+                out(f"supportbot demo: web on {url}, embedded Redis, SQLite in {tmp}")
+                script(Demo(rt, slack, pager, inbound, url, out, listeners))
             out("\nDone. Run `supportbot run` to start the service for real.")
         finally:
             set_runtime(None)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from flask import Flask
 from rq import SimpleWorker
 from waitress.server import create_server
 
 from supportbot.runtime import Runtime, set_runtime
+from supportbot.slack.listener_executor import TrackingExecutor
+
+__all__ = ["TrackingExecutor", "drain", "serve"]
 
 
 @contextmanager
@@ -34,6 +35,20 @@ def serve(app: Flask, threads: int = 8) -> Iterator[str]:
         server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
+class _DrainWorker(SimpleWorker):
+    """A burst worker without RQ's control channel (kill/stop commands from other processes).
+
+    Its listener thread blocks for up to a minute, and stopping the worker waits a second for
+    it; with a drain after every step of a scenario that second is most of a test's run time.
+    """
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 def drain(rt: Runtime) -> None:
     """Run every queued job to completion in this process, as the worker would.
 
@@ -45,36 +60,6 @@ def drain(rt: Runtime) -> None:
         rt.dispatcher.flush()
         if not any(queue.count for queue in rt.queues):
             return
-        SimpleWorker(rt.queues, connection=rt.redis).work(burst=True, logging_level="WARNING")
+        _DrainWorker(rt.queues, connection=rt.redis).work(burst=True, logging_level="WARNING")
 
     raise AssertionError("jobs kept queueing more jobs: 50 rounds and the queue is not empty")
-
-
-class TrackingExecutor(ThreadPoolExecutor):
-    """Bolt's listener executor, counting work in flight so a test can wait for it to end.
-
-    Bolt acks first and runs the listener body on this executor afterwards, so an HTTP 200
-    does not mean the listener has finished; :meth:`wait_idle` does.
-    """
-
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="bolt-listener")
-        self._idle = threading.Condition()
-        self._in_flight = 0
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._idle:
-            self._in_flight += 1
-        future = super().submit(fn, *args, **kwargs)
-        future.add_done_callback(self._done)
-        return future
-
-    def _done(self, _future: Future[Any]) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout):
-                raise AssertionError(f"{self._in_flight} Bolt listener(s) still running")

@@ -49,7 +49,10 @@ def fire(rt: Runtime, timer_id: int) -> str:
             else:
                 timer.state, timer.fired_at = "fired", now
                 outcome = _effect(session, rt, incident, timer, now)
+                if outcome == "skipped":
+                    timer.state = "skipped"
                 schedule.extend(refresh_sla(session, rt, incident))
+
                 incident_id = incident.id
     apply_schedule(rt, schedule)
     if outcome not in ("early", "moved"):
@@ -95,9 +98,14 @@ def left(due: datetime | None, now: datetime) -> str:
 def _remind(
     session: Session, rt: Runtime, incident: Incident, clock: SlaClock, pct: int, now: datetime
 ) -> str:
+    if clock.due_at is not None and clock.due_at <= now:
+        # Overdue reminders (a worker was down) add nothing once the target itself has
+        # passed: the breach says it all, so they are recorded as skipped.
+        return "skipped"
     zone = _zone(rt, session, incident, now)
     text = (
         f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
+
         f"{left(clock.due_at, now)} left (due {_when(clock.due_at, zone)}). {incident.title}"
     )
     add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
