@@ -74,22 +74,29 @@ def clock() -> TravelClock:
     return TravelClock(datetime.now(UTC), ticking=True)
 
 
-def make_settings(tmp_path: Path, redis_url: str, database_url: str, slack_api_url: str,
-                  **overrides: object) -> Settings:
+def make_settings(
+    tmp_path: Path, redis_url: str, database_url: str, slack_api_url: str, **overrides: object
+) -> Settings:
     values: dict[str, object] = dict(
-        slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack_api_url, redis_url=redis_url, database_url=database_url,
-        triage_channel=TRIAGE, contracts_file=REPO / "contracts" / "customers.yaml",
+        slack_bot_token=SLACK_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api_url,
+        redis_url=redis_url,
+        database_url=database_url,
+        triage_channel=TRIAGE,
+        contracts_file=REPO / "contracts" / "customers.yaml",
         triage_rules_file=REPO / "contracts" / "triage.yaml",
-        rotations_dir=REPO / "rotations", data_dir=tmp_path / "var",
+        rotations_dir=REPO / "rotations",
+        data_dir=tmp_path / "var",
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
-def settings(tmp_path: Path, redis: Redis, redis_url: str, database_url: str,
-             slack_api: SlackStandin) -> Settings:
+def settings(
+    tmp_path: Path, redis: Redis, redis_url: str, database_url: str, slack_api: SlackStandin
+) -> Settings:
     return make_settings(tmp_path, redis_url, database_url, slack_api.api_url)
 
 
@@ -147,8 +154,9 @@ def desk(rt: Runtime, slack_api: SlackStandin) -> Iterator[Desk]:
         errors.append(error)
 
     with serve(build_flask_app(rt, bolt)) as url:
-        inbound = SlackInbound(url + "/slack/events", SIGNING_SECRET, slack_api.response_url,
-                               team_id=TEAM_ID)
+        inbound = SlackInbound(
+            url + "/slack/events", SIGNING_SECRET, slack_api.response_url, team_id=TEAM_ID
+        )
         yield Desk(rt, inbound, slack_api, url, listeners, errors)
         listeners.wait_idle()
         inbound.session.close()

@@ -32,7 +32,8 @@ def register(app: App, rt: Runtime) -> None:
         hint = suggest(rt.triage, offered["text"])
         try:
             incident = service.open_incident(
-                rt, title=title_from_text(offered["text"]), description=offered["text"], severity=hint.severity if hint else 3,
+                rt, title=title_from_text(offered["text"]), description=offered["text"],
+                severity=hint.severity if hint else 3,
                 reporter=who.actor.user_id, customer=owner, source_channel=channel,
                 source_ts=offered["ts"], receipt=f"offer:{channel}:{offered['ts']}",
                 via="shared channel",

@@ -258,6 +258,9 @@ def change(rt: Runtime, key: int | str, actor: Actor, action: str, **args: objec
     """Apply one staff or customer action; refuses with :class:`IncidentError` if not allowed."""
     with rt.session() as session:
         incident = get_incident(session, key)
+        # Row lock (PostgreSQL): two clicks at once must not both start from the same state,
+        # or the later one writes back stale SLA clocks and version (a lost update).
+        session.refresh(incident, with_for_update=True)
         check_allowed(incident, actor, action)
         who = f"<@{actor.user_id}>"
         try:
@@ -413,10 +416,11 @@ def _paging_after(
     now = rt.now()
     if action in ("acknowledge", "page_ack", "resolve", "investigating", "waiting"):
         # Any staff step that shows someone is on it stops the page everywhere at once.
+        # Each fits escalations.acked_via, a String(10): PostgreSQL refuses a longer one.
         via = {
             "resolve": "resolution",
-            "investigating": "status change",
-            "waiting": "status change",
+            "investigating": "status",
+            "waiting": "status",
         }.get(action, "Slack")
         return episodes.stop(
             session, rt, incident, by=actor.user_id, via=str(args.get("via") or via), now=now

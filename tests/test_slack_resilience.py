@@ -1,0 +1,132 @@
+"""Slack rate limits and outages delay posts but lose none, and never post one twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rq.registry import ScheduledJobRegistry
+
+from supportbot.clock import TravelClock
+from supportbot.reconciler import GRACE, reconcile_once
+from supportbot.slack import cards
+from tests.conftest import Desk
+from tests.support.records import ACME_CHANNEL, incident, posts, thread
+from tests.support.slack_requests import STAFF, TRIAGE
+
+SYNC_JOB = "slack-sync-INC-1"
+
+
+def _cards(desk: Desk, channel: str = TRIAGE) -> list[dict]:  # type: ignore[type-arg]
+    return [p for p in posts(desk.api, channel) if not p.get("thread_ts")]
+
+
+def _outcomes(desk: Desk, method: str) -> list[int | None]:
+    return [c.status for c in desk.api.calls(method)]
+
+
+def test_a_429_delays_the_card_but_posts_it_exactly_once(desk: Desk) -> None:
+    desk.api.inject("chat.postMessage", "429", times=1, retry_after=0)
+
+    desk.slack.command("sev2 checkout is slow")
+    desk.drain()
+
+    assert _outcomes(desk, "chat.postMessage")[:2] == [429, 200]
+    [card] = _cards(desk)
+    assert incident(desk.rt, 1).card_ts == card["ts"]
+    assert thread(desk.api, TRIAGE, card["ts"]) == [
+        f"<@{STAFF}> opened INC-1 as Sev2 High via /incident: checkout is slow"
+    ]
+
+
+def test_a_500_then_success_posts_exactly_once(desk: Desk) -> None:
+    desk.slack.command("sev2 checkout is slow", channel=ACME_CHANNEL)
+    desk.api.inject("chat.postMessage", "500", times=1)
+
+    desk.drain()
+
+    assert _outcomes(desk, "chat.postMessage")[:2] == [500, 200]
+    assert len(_cards(desk)) == 1
+    assert len(_cards(desk, ACME_CHANNEL)) == 1
+
+
+def test_slack_down_longer_than_the_retries_is_recovered_by_the_reconciler(
+    desk: Desk, clock: TravelClock
+) -> None:
+    desk.api.set_down(True, "chat.postMessage", "503")
+
+    desk.slack.command("sev2 payments are failing")
+    desk.drain()
+
+    # Every attempt failed; the job gave up for now and nothing was posted.
+    assert set(_outcomes(desk, "chat.postMessage")) == {503}
+    assert len(desk.api.calls("chat.postMessage")) == 4  # the first try and three retries
+    assert _cards(desk) == []
+    assert incident(desk.rt, 1).card_ts is None
+    assert SYNC_JOB in ScheduledJobRegistry(queue=desk.rt.queue).get_job_ids()
+
+    desk.api.set_down(False)
+    assert reconcile_once(desk.rt)["slack_sync"] == 0  # still within its grace
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert reconcile_once(desk.rt)["slack_sync"] == 1
+    desk.drain()
+
+    [card] = _cards(desk)
+    assert incident(desk.rt, 1).card_ts == card["ts"]
+    assert len(thread(desk.api, TRIAGE, card["ts"])) == 1
+    # Nothing is owed any more, so the next pass and a late retry post nothing new.
+    assert reconcile_once(desk.rt)["slack_sync"] == 0
+    from supportbot.jobs import slack_sync
+
+    slack_sync(1)
+    assert len(_cards(desk)) == 1 and len(thread(desk.api, TRIAGE, card["ts"])) == 1
+
+
+def test_an_update_that_failed_is_redriven_and_noted_once(desk: Desk, clock: TravelClock) -> None:
+    desk.slack.command("sev2 checkout is slow")
+    desk.drain()
+    card_ts = incident(desk.rt, 1).card_ts
+    desk.api.set_down(True, "chat.update", "fatal_error")  # Slack answers ok=false
+
+    desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()
+
+    assert incident(desk.rt, 1).status == "acknowledged"  # the database moved on regardless
+    assert thread(desk.api, TRIAGE, card_ts) == [thread(desk.api, TRIAGE, card_ts)[0]]
+
+    desk.api.set_down(False)
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert reconcile_once(desk.rt)["slack_sync"] == 1
+    desk.drain()
+
+    assert thread(desk.api, TRIAGE, card_ts)[-1] == f"<@{STAFF}> acknowledged"
+    assert thread(desk.api, TRIAGE, card_ts).count(f"<@{STAFF}> acknowledged") == 1
+    assert "Acknowledged" in str(desk.api.message(TRIAGE, card_ts)["blocks"])
+    assert len(_cards(desk)) == 1
+
+
+def test_a_customer_channel_slack_refuses_does_not_hold_up_the_team(
+    desk: Desk, clock: TravelClock
+) -> None:
+    desk.api.add_channel(ACME_CHANNEL, is_ext_shared=True, is_archived=True)
+
+    desk.slack.command("sev2 exports are slow", channel=ACME_CHANNEL)
+    desk.slack.command("note INC-1 checking the export workers")
+    desk.drain()
+
+    # The team's card and its thread are complete; the customer side failed, visibly.
+    opened = incident(desk.rt, 1)
+    assert len(_cards(desk)) == 1
+    assert thread(desk.api, TRIAGE, opened.card_ts)[-1] == (
+        f"<@{STAFF}> (internal): checking the export workers"
+    )
+    assert opened.customer_card_ts is None
+    assert SYNC_JOB in ScheduledJobRegistry(queue=desk.rt.queue).get_job_ids()
+
+    desk.api.add_channel(ACME_CHANNEL, is_ext_shared=True, is_archived=False)
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert reconcile_once(desk.rt)["slack_sync"] == 1
+    desk.drain()
+
+    assert len(_cards(desk, ACME_CHANNEL)) == 1
+    assert len(_cards(desk)) == 1
+    assert len(thread(desk.api, TRIAGE, opened.card_ts)) == 2
