@@ -33,6 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def serve_bare(port: int) -> None:
+    # Same server and Bolt settings as the real app: only the listener differs.
     app = App(signing_secret=SECRET, client=LoggingWebClient(), process_before_response=False)
 
     @app.command("/incident")

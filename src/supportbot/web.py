@@ -29,7 +29,6 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
         signing_secret=signing_secret,
         client=rt.slack,
         process_before_response=False,
-        # A silent bad-signature 401 is invisible; count it (see _count_refusals).
         raise_error_for_unhandled_request=False,
     )
     handlers.register_all(app, rt)
@@ -45,8 +44,9 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
         response = slack_handler.handle(request)
         if response.status_code == 401:
             metrics.REQUEST_REFUSED.labels("slack_signature").inc()
-            log.warning("refused a Slack request with a bad or stale signature from %s",
-                        request.remote_addr)
+            log.warning(
+                "refused a Slack request with a bad or stale signature from %s", request.remote_addr
+            )
         return response
 
     handlers.register_http(flask, rt)
@@ -63,8 +63,11 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
         except RedisError as exc:
             checks["redis"] = f"down: {type(exc).__name__}"
         healthy = all(v == "ok" for v in checks.values())
-        body = {"status": "ok" if healthy else "unavailable", **checks,
-                "slack": "live" if rt.settings.slack_enabled else "local mode (log only)"}
+        body = {
+            "status": "ok" if healthy else "unavailable",
+            **checks,
+            "slack": "live" if rt.settings.slack_enabled else "local mode (log only)",
+        }
         return jsonify(body), 200 if healthy else 503
 
     @flask.get("/metrics")

@@ -174,7 +174,7 @@ def open_incident(
                     )
                 )
             conn.execute(_INSERT_EVENT, [dict(e, incident_id=incident.id, at=now) for e in events])
-            schedule = sla.refresh(session, incident, customer, now)
+            schedule = sla.refresh(session, incident, customer, now, new=True)
             paging = episodes.begin(session, rt, incident, now)
     except IntegrityError as exc:
         if receipt is None:

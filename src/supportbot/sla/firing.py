@@ -22,7 +22,7 @@ from supportbot.incidents.timeline import add_event
 from supportbot.notify import notify, notify_reached
 from supportbot.runtime import Runtime
 from supportbot.sla.plan import BREACH, ENGAGE_L3
-from supportbot.sla.tracking import Schedule, apply_schedule
+from supportbot.sla.tracking import Schedule, apply_schedule, next_due
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,14 @@ def fire(rt: Runtime, timer_id: int) -> str:
     """Fire one timer if it is still owed; returns what happened, for logs and tests."""
     schedule = Schedule()
     with rt.session() as session:
-        timer = session.scalar(select(SlaTimer).where(SlaTimer.id == timer_id).with_for_update())
+        timer = session.get(SlaTimer, timer_id)
         if timer is None or timer.state != "pending":
+            return "stale"
+        # Lock the incident, then the timer: the order a change takes them in, so a click and
+        # a firing timer serialize (neither writes back stale clocks) and cannot deadlock.
+        session.get_one(Incident, timer.incident_id, with_for_update=True)
+        session.refresh(timer, with_for_update=True)
+        if timer.state != "pending":
             return "stale"
         now = rt.now()
         if timer.due_at > now + EARLY_TOLERANCE:
@@ -52,6 +58,7 @@ def fire(rt: Runtime, timer_id: int) -> str:
                 if outcome == "skipped":
                     timer.state = "skipped"
                 schedule.extend(refresh_sla(session, rt, incident))
+                schedule.extend(next_due(session, incident.id, timer.clock))
 
                 incident_id = incident.id
     apply_schedule(rt, schedule)
@@ -105,7 +112,6 @@ def _remind(
     zone = _zone(rt, session, incident, now)
     text = (
         f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
-
         f"{left(clock.due_at, now)} left (due {_when(clock.due_at, zone)}). {incident.title}"
     )
     add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)

@@ -6,6 +6,7 @@ and the jobs to cancel, which the caller hands to RQ after commit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -63,7 +64,7 @@ def waiting_intervals(session: Session, incident_id: int) -> list[Pause]:
     return pauses
 
 
-def facts_of(session: Session, incident: Incident) -> Facts:
+def facts_of(session: Session, incident: Incident, *, new: bool = False) -> Facts:
     return Facts(
         opened_at=incident.opened_at,
         severity=incident.severity,
@@ -71,7 +72,7 @@ def facts_of(session: Session, incident: Incident) -> Facts:
         active=Status(incident.status) in ACTIVE,
         first_response_at=incident.first_response_at,
         resolved_at=incident.resolved_at,
-        pauses=waiting_intervals(session, incident.id) if incident.id else [],
+        pauses=[] if new else waiting_intervals(session, incident.id),
     )
 
 
@@ -82,19 +83,32 @@ def current_plan(
 
 
 def refresh(
-    session: Session, incident: Incident, customer: Customer | None, now: datetime
+    session: Session,
+    incident: Incident,
+    customer: Customer | None,
+    now: datetime,
+    *,
+    new: bool = False,
 ) -> Schedule:
-    """Recompute the clocks and reconcile the timers; returns what RQ must be told."""
-    wanted = current_plan(session, incident, customer, now)
-    _store_clocks(session, incident.id, wanted)
-    return _reconcile_timers(session, incident.id, wanted.timers, now)
+    """Recompute the clocks and reconcile the timers; returns what RQ must be told.
+
+    ``new`` says the incident was created in this transaction, so there is nothing stored to
+    compare with (opening is the hot path of every ``/incident``).
+    """
+    wanted = plan(facts_of(session, incident, new=new), contract_of(customer), now)
+    _store_clocks(session, incident.id, wanted, new=new)
+    return _reconcile_timers(session, incident.id, wanted.timers, now, new=new)
 
 
-def _store_clocks(session: Session, incident_id: int, wanted: Plan) -> None:
-    rows = {
-        c.kind: c
-        for c in session.scalars(select(SlaClock).where(SlaClock.incident_id == incident_id))
-    }
+def _store_clocks(session: Session, incident_id: int, wanted: Plan, *, new: bool) -> None:
+    rows = (
+        {}
+        if new
+        else {
+            c.kind: c
+            for c in session.scalars(select(SlaClock).where(SlaClock.incident_id == incident_id))
+        }
+    )
     for clock in wanted.clocks:
         row = rows.get(clock.kind)
         if row is None:
@@ -109,13 +123,28 @@ def _store_clocks(session: Session, incident_id: int, wanted: Plan) -> None:
 
 
 def _reconcile_timers(
-    session: Session, incident_id: int, wanted: dict[tuple[str, int], datetime], now: datetime
+    session: Session,
+    incident_id: int,
+    wanted: dict[tuple[str, int], datetime],
+    now: datetime,
+    *,
+    new: bool,
 ) -> Schedule:
+    """Make the timer rows match the plan.
+
+    Only the next pending timer of each clock is put on RQ; firing it schedules the one after
+    (:func:`next_due`), and the reconciler catches any that a lost job left behind. That keeps
+    the queue to a couple of jobs per incident instead of eight.
+    """
     schedule = Schedule()
-    existing = {
-        (t.clock, t.threshold): t
-        for t in session.scalars(select(SlaTimer).where(SlaTimer.incident_id == incident_id))
-    }
+    existing = (
+        {}
+        if new
+        else {
+            (t.clock, t.threshold): t
+            for t in session.scalars(select(SlaTimer).where(SlaTimer.incident_id == incident_id))
+        }
+    )
     # Only timers this change creates or moves may be collapsed; one that was simply
     # waiting for a slow worker still fires (a reminder is late, never dropped).
     moved = {
@@ -124,30 +153,55 @@ def _reconcile_timers(
         if key not in existing or existing[key].due_at != due
     }
     _, skipped = collapse_overdue(moved, now)
+    changed: set[tuple[str, int]] = set()
     for key, due in wanted.items():
         timer = existing.get(key)
         if timer is None:
-            timer = SlaTimer(
+            timer = existing[key] = SlaTimer(
                 incident_id=incident_id, clock=key[0], threshold=key[1], due_at=due, state="pending"
             )
             session.add(timer)
-            session.flush()
-        elif timer.state in ("cancelled",) or (timer.state == "pending" and timer.due_at != due):
+        elif timer.state == "cancelled" or (timer.state == "pending" and timer.due_at != due):
             timer.due_at, timer.state = due, "pending"
-        elif timer.state != "pending":
-            continue  # fired or skipped: a reminder happens once
         else:
-            continue  # pending and unchanged: its job is already scheduled
+            continue  # fired or skipped (a reminder happens once), or pending and unchanged
         if key in skipped:
             timer.state = "skipped"
             schedule.cancel.append(timer.job_id)
         else:
-            schedule.due.append((timer.id, timer.job_id, due))
+            changed.add(key)
     for key, timer in existing.items():
         if key not in wanted and timer.state == "pending":
             timer.state = "cancelled"
             schedule.cancel.append(timer.job_id)
+    if changed:
+        session.flush()  # one flush gives every new timer its id
+    for timer in _next_per_clock(existing.values()):
+        if (timer.clock, timer.threshold) in changed:
+            schedule.due.append((timer.id, timer.job_id, timer.due_at))
     return schedule
+
+
+def _next_per_clock(timers: Iterable[SlaTimer]) -> list[SlaTimer]:
+    first: dict[str, SlaTimer] = {}
+    for timer in timers:
+        if timer.state == "pending" and (
+            timer.clock not in first or timer.due_at < first[timer.clock].due_at
+        ):
+            first[timer.clock] = timer
+    return list(first.values())
+
+
+def next_due(session: Session, incident_id: int, clock: str) -> Schedule:
+    """After a timer of ``clock`` fired: schedule that clock's next pending timer."""
+    timers = session.scalars(
+        select(SlaTimer).where(
+            SlaTimer.incident_id == incident_id,
+            SlaTimer.clock == clock,
+            SlaTimer.state == "pending",
+        )
+    )
+    return Schedule(due=[(t.id, t.job_id, t.due_at) for t in _next_per_clock(timers)])
 
 
 def apply_schedule(rt: Runtime, schedule: Schedule) -> None:
