@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from handlers._common import identity_from_body
-from supportbot.incidents import service
+from supportbot.incidents import intake, service
 from supportbot.incidents.lifecycle import title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
@@ -31,14 +31,14 @@ def register(app: App, rt: Runtime) -> None:
         offered = json.loads(action["value"])
         hint = suggest(rt.triage, offered["text"])
         try:
-            incident = service.open_incident(
+            incident = intake.open_incident(
                 rt, title=title_from_text(offered["text"]), description=offered["text"],
                 severity=hint.severity if hint else 3,
                 reporter=who.actor.user_id, customer=owner, source_channel=channel,
                 source_ts=offered["ts"], receipt=f"offer:{channel}:{offered['ts']}",
                 via="shared channel",
             )
-        except service.DuplicateDelivery as dup:
+        except intake.DuplicateDelivery as dup:
             respond(text=f"A request is already open for this message (INC-{dup.incident_id}).",
                     response_type="ephemeral", replace_original=False)
             return

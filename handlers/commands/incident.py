@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from supportbot.identity import identify
-from supportbot.incidents import service
+from supportbot.incidents import intake, service
 from supportbot.incidents.commands import USAGE, CommandError, parse_incident_command
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
@@ -95,7 +95,7 @@ def _open(
             "text": ":no_entry: You can open requests only for your own organisation, "
             "in its shared channel."
         }
-    incident = service.open_incident(
+    incident = intake.open_incident(
         rt,
         title=summary,
         severity=severity,

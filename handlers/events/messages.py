@@ -12,7 +12,7 @@ from slack_bolt import App
 
 from handlers._common import post_later
 from supportbot.identity import identify
-from supportbot.incidents import service
+from supportbot.incidents import intake, service
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import offer_blocks
@@ -51,28 +51,28 @@ def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> N
     if who.actor.is_staff:
         return
     if owner is None:
-        if service.claim_receipt(rt, f"msg:{channel}:{ts}"):
+        if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
             post_later(rt, "chat.postEphemeral", f"unlinked-{channel}-{ts}", channel=channel,
                        user=user, text=UNLINKED)
         return
     if not who.designated or who.actor.customer != owner.key:
-        if service.claim_receipt(rt, f"msg:{channel}:{ts}"):
+        if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
             post_later(rt, "chat.postEphemeral", f"undesignated-{channel}-{ts}",
                        channel=channel, user=user, text=NOT_DESIGNATED.format(org=owner.name))
         return
     hint = suggest(rt.triage, text)
     if hint is not None and hint.severity == 1:
         try:
-            service.open_incident(
+            intake.open_incident(
                 rt, title=title_from_text(text), description=text[:DESCRIPTION_MAX],
                 severity=1, reporter=user, customer=owner,
                 source_channel=channel, source_ts=ts, receipt=f"msg:{channel}:{ts}",
                 via="shared channel",
             )
-        except service.DuplicateDelivery:
+        except intake.DuplicateDelivery:
             return
         return
-    if service.claim_receipt(rt, f"msg:{channel}:{ts}"):
+    if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
         offer_text, blocks = offer_blocks(ts, text)
         post_later(rt, "chat.postMessage", f"offer-{channel}-{ts}", channel=channel,
                    thread_ts=ts, text=offer_text, blocks=[b.to_dict() for b in blocks])

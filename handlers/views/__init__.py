@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers._common import identity_from_body, post_later
-from supportbot.incidents import service
+from supportbot.incidents import intake, service
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
@@ -47,14 +47,14 @@ def register(app: App, rt: Runtime) -> None:
         chosen = str(_value(view, "severity") or "")
         severity = int(chosen) if chosen.isdigit() else 0
         try:
-            incident = service.open_incident(
+            incident = intake.open_incident(
                 rt, title=_value(view, "title") or "", description=_value(view, "description")
                 or "", severity=severity, reporter=who.actor.user_id, customer=customer,
                 source_channel=meta.get("channel"), source_ts=meta.get("ts"),
                 via="form" if not meta.get("ts") else "message shortcut",
                 receipt=f"view:{view['id']}",
             )
-        except service.DuplicateDelivery:
+        except intake.DuplicateDelivery:
             ack()
             return
         except service.IncidentError as exc:

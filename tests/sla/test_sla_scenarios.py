@@ -15,6 +15,7 @@ from supportbot.db.models import Incident, Notification, SlaClock, SlaTimer
 from supportbot.reconciler import reconcile_once
 from supportbot.slack import cards
 from tests.conftest import Desk
+from tests.standins import block_text
 
 ACME = "C0ACMESHARED"  # Premier, 24x7: Sev2 response 2 h, resolution 24 h (wall clock)
 
@@ -163,3 +164,35 @@ def test_sev1_engages_l3_within_15_minutes_even_when_acknowledged(desk: Desk) ->
     with desk.rt.session() as session:
         assert session.scalar(select(Incident.level)) == "L3"
     assert any("L3 engaged" in t for t in thread_texts(desk))
+
+
+def card_text(desk: Desk) -> str:
+    with desk.rt.session() as session:
+        incident = session.scalars(select(Incident)).one()
+        channel, ts = incident.card_channel, incident.card_ts
+    assert channel and ts
+    message = desk.api.message(channel, ts)
+    assert message is not None
+    return block_text(message.get("blocks"))
+
+
+def test_card_shows_both_clocks_with_due_time_left_and_state(desk: Desk) -> None:
+    desk.slack.command("sev2 slow search", channel=ACME)  # Premier 24x7: 2 h / 24 h
+    desk.drain()
+    text = card_text(desk)
+    assert re.search(r"\*Response\*: due .+ · 1h59m left · :hourglass_flowing_sand: running", text)
+    assert re.search(r"\*Resolution\*: due .+ · 23h59m left · :hourglass_flowing_sand: running",
+                     text)
+    desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.slack.block_action(cards.ACTION_WAITING, value="1")
+    desk.drain()
+    text = card_text(desk)
+    assert ":white_check_mark: met" in text  # the response clock stopped at the ack
+    assert "*Resolution*: :double_vertical_bar: paused" in text
+    desk.slack.command("sev2 internal thing")  # no customer, no contract
+    desk.drain()
+    with desk.rt.session() as session:
+        internal = session.get_one(Incident, 2)
+    message = desk.api.message(internal.card_channel or "", internal.card_ts or "")
+    assert message is not None
+    assert "No contract SLA (internal incident)" in block_text(message.get("blocks"))

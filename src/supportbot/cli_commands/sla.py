@@ -58,9 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         f"and the calendar behind them. Example: {EXAMPLE}",
     )
     deadline.add_argument("--customer", required=True, help="customer key or name")
-    deadline.add_argument(
-        "--severity", required=True, help="1-4 (or sev1, critical, high, ...)"
-    )
+    deadline.add_argument("--severity", required=True, help="1-4 (or sev1, critical, high, ...)")
     deadline.add_argument(
         "--opened",
         required=True,

@@ -2,14 +2,18 @@
 
 Idempotent: it posts the card if it has no ``ts`` yet, otherwise updates it in place, then
 posts each timeline event not yet posted, marking it as it goes. Running it twice posts
-nothing twice; a crash between a post and its mark can repeat that one post (at least once).
+nothing twice; a post interrupted between Slack and its mark (a worker killed, a reply lost)
+is looked for in Slack before it is made again (:mod:`supportbot.slack.inflight`).
 Internal events go only to the triage thread; customer-visible ones also to the customer's.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from contextvars import ContextVar
 
+from redis.lock import Lock
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,12 +21,37 @@ from sqlalchemy.orm import Session
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.runtime import Runtime
+from supportbot.slack import inflight
 from supportbot.slack.cards import customer_card, internal_card
+from supportbot.slack.clock_blocks import clock_blocks
 
 log = logging.getLogger(__name__)
 
+# The per-incident sync lock lives this long and is renewed as the sync goes on, so the lock
+# of a worker killed mid-sync (SIGKILL, OOM) ends within this and the reconciler's re-drive
+# is not held up for minutes (the issue allows "about a minute" of delay).
+LOCK_SECONDS = 30
+
+
+class _HeldLock:
+    """The sync lock of this job; renewed before a Slack call once a third of it has gone."""
+
+    def __init__(self, lock: Lock) -> None:
+        self.lock, self.renewed = lock, time.monotonic()
+
+    def renew(self) -> None:
+        if time.monotonic() - self.renewed > LOCK_SECONDS / 3:
+            self.lock.reacquire()  # raises if it expired and another worker took it
+            self.renewed = time.monotonic()
+
+
+_held: ContextVar[_HeldLock | None] = ContextVar("slack_sync_lock", default=None)
+
 
 def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
+    held = _held.get()
+    if held is not None:
+        held.renew()
     try:
         response = client.api_call(method, json=kwargs)
     except Exception:
@@ -34,13 +63,15 @@ def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ig
 
 def sync_incident(rt: Runtime, incident_id: int) -> None:
     lock = rt.redis.lock(
-        f"supportbot:lock:slack-sync:{incident_id}", timeout=120, blocking_timeout=60
+        f"supportbot:lock:slack-sync:{incident_id}", timeout=LOCK_SECONDS, blocking_timeout=60
     )
     if not lock.acquire():
         raise TimeoutError(f"slack sync of INC-{incident_id} is stuck behind another worker")
+    token = _held.set(_HeldLock(lock))
     try:
         _sync(rt, incident_id)
     finally:
+        _held.reset(token)
         lock.release()
 
 
@@ -52,7 +83,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             log.warning("slack_sync: INC-%s no longer exists", incident_id)
             return
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-        text, blocks = internal_card(incident, customer)
+        text, blocks = internal_card(incident, customer, clock_blocks(rt, session, incident))
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
             data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
@@ -118,29 +149,23 @@ def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_
         if customer_side:
             if not incident.customer_thread_ts:
                 return
+            key = f"event-{event.id}-customer"
             if event.kind != "opened":  # the customer card itself says this
-                _call(
-                    rt.slack,
-                    "chat.postMessage",
-                    channel=incident.customer_channel,
-                    thread_ts=incident.customer_thread_ts,
-                    text=event.text,
-                )
+                _post_once(rt, key, incident.customer_channel, incident.customer_thread_ts,
+                           event.text)  # fmt: skip
             event.posted_customer_at = rt.now()
         elif incident.card_ts:
-            _call(
-                rt.slack,
-                "chat.postMessage",
-                channel=incident.card_channel,
-                thread_ts=incident.card_ts,
-                text=event.text,
-            )
+            key = f"event-{event.id}-internal"
+            _post_once(rt, key, incident.card_channel, incident.card_ts, event.text)
             event.posted_internal_at = rt.now()
         elif not rt.settings.triage_channel:
             event.posted_internal_at = rt.now()  # nowhere to post; recorded in the timeline
+            key = None
         else:
             continue
         session.commit()
+        if key is not None:
+            inflight.done(rt, key)
 
 
 def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> None:
@@ -151,6 +176,18 @@ def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> No
         .order_by(Notification.id)
     ).all()
     for note in pending:
-        _call(rt.slack, "chat.postMessage", channel=note.recipient, text=note.text)
+        key = f"note-{note.id}"
+        _post_once(rt, key, note.recipient, None, note.text)
         note.sent_at = rt.now()
         session.commit()
+        inflight.done(rt, key)
+
+
+def _post_once(
+    rt: Runtime, key: str, channel: str | None, thread_ts: str | None, text: str
+) -> None:
+    """Post unless an interrupted earlier attempt already did (see :mod:`.inflight`)."""
+    if not inflight.begin(rt, key, channel or "", thread_ts):
+        return
+    where = {"channel": channel} | ({"thread_ts": thread_ts} if thread_ts else {})
+    _call(rt.slack, "chat.postMessage", **where, text=text, metadata=inflight.metadata(key))

@@ -1,0 +1,225 @@
+"""The words behind ``/sla INC-n`` and ``supportbot sla deadline``.
+
+Support leads are asked "what did we promise, and where do we stand?". The answer is built
+here, from the same pure maths the worker uses (:func:`compute_deadlines`) and the stored
+``SlaClock`` rows, so what a person reads is what the timers do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import oncall
+from supportbot.customers import Contracts, Customer
+from supportbot.db.models import Incident, SlaClock
+from supportbot.incidents.service import Actor, IncidentError, check_allowed, get_incident
+from supportbot.runtime import Runtime
+from supportbot.sla.calendar import aware_utc
+from supportbot.sla.deadlines import Deadlines, compute_deadlines
+from supportbot.sla.firing import left
+from supportbot.sla.policy import Severity
+
+USAGE = (
+    "Usage: `/sla INC-1042` explains an incident's SLA deadlines: the response and resolution "
+    "targets, the calendar that produced them, and where each clock stands now."
+)
+CLOCK_KINDS = ("response", "resolution")
+
+
+class DeadlineQueryError(ValueError):
+    """A ``supportbot sla deadline`` question that cannot be answered; says how to fix it."""
+
+
+def deadlines_for(customer: Customer, severity: int | str, opened_at: datetime) -> Deadlines:
+    """The deadlines an incident of ``customer`` opened at ``opened_at`` gets."""
+    return compute_deadlines(
+        opened_at,
+        customer.tier,
+        severity,
+        customer.coverage,
+        customer.calendar(),
+        customer.sla,
+    )
+
+
+# -- /sla INC-n ------------------------------------------------------------------------------
+def sla_answer(rt: Runtime, actor: Actor, text: str) -> str:
+    """The reply to ``/sla <text>`` for ``actor``: always a sentence, never an exception.
+
+    A customer asking about another organisation's incident gets the same answer as for an
+    incident that does not exist, so the command does not confirm that it exists.
+    """
+    raw = " ".join(text.split())
+    if not raw or raw.lower() in ("help", "?"):
+        return USAGE
+    if " " in raw:
+        return f":warning: `/sla` takes one incident id, got `{raw}`. {USAGE}"
+    try:
+        with rt.session() as session:
+            incident = get_incident(session, raw)
+            check_allowed(incident, actor, "view")
+            return _explain_incident(rt, session, incident, actor)
+    except IncidentError as exc:
+        return f":warning: {exc}. {USAGE}" if "is not an incident id" in str(exc) else f"{exc}."
+
+
+def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: Actor) -> str:
+    now = rt.now()
+    if incident.customer is None:
+        return (
+            f"*{incident.key}* is an internal incident: it has no customer contract, so no SLA "
+            "clocks run and no reminders or breaches are scheduled. Incidents opened for a "
+            "customer (`/incident sev2 <summary> customer:<key>`, or in their shared channel) "
+            "get their contract's deadlines."
+        )
+    customer = rt.contracts.by_key(incident.customer)
+    if customer is None:
+        return (
+            f"*{incident.key}* belongs to customer `{incident.customer}`, which is no longer in "
+            "the contracts file, so its deadlines cannot be explained. Restore the customer in "
+            "contracts/customers.yaml and reload."
+        )
+    # A customer reads times in their own contract's zone; staff in the on-shift region's.
+    zone = (
+        ZoneInfo(customer.timezone)
+        if not actor.is_staff
+        else oncall.display_zone(rt, session, now, incident.customer)
+    )
+    deadlines = deadlines_for(customer, incident.severity, incident.opened_at)
+    rows = {
+        c.kind: c
+        for c in session.scalars(select(SlaClock).where(SlaClock.incident_id == incident.id))
+    }
+    lines = [
+        f"*{incident.key}* · {customer.name} · {incident.title}",
+        deadlines.explain(zone),
+        "*Clocks now*",
+    ]
+    contracted = {"response": deadlines.response_due, "resolution": deadlines.resolution_due}
+    lines += [
+        _clock_line(kind, rows.get(kind), contracted[kind], now, zone) for kind in CLOCK_KINDS
+    ]
+    lines.append(f"Times in {zone.key}; now {_when(now, zone)}.")
+    return "\n".join(lines)
+
+
+def _clock_line(
+    kind: str, row: SlaClock | None, contracted: datetime, now: datetime, zone: ZoneInfo
+) -> str:
+    name = kind.title()
+    if row is None:
+        return f"• {name}: not computed yet (the clocks are stored when the incident is saved)."
+    if row.state == "breached":
+        when = row.breached_at or row.due_at
+        stopped = f"; stopped {_when(row.stopped_at, zone)}" if row.stopped_at else ""
+        return (
+            f"• {name}: *breached* (was due {_when(row.due_at, zone)}, breach recorded "
+            f"{_when(when, zone)}{stopped})."
+        )
+    if row.state == "met":
+        return f"• {name}: *met* at {_when(row.stopped_at, zone)} (due {_when(row.due_at, zone)})."
+    if row.state == "paused":
+        return (
+            f"• {name}: *paused* while waiting on the customer; no due time until they reply "
+            "(paused time does not count)."
+        )
+    text = f"• {name}: *running*, due {_when(row.due_at, zone)}, {left(row.due_at, now)} left"
+    if row.due_at is not None and row.due_at != contracted:
+        text += f" (moved from {_when(contracted, zone)} by time waiting on the customer)"
+    return text + "."
+
+
+def _when(at: datetime | None, zone: ZoneInfo) -> str:
+    """ "Mon 2025-03-10 09:00 EDT (13:00 UTC)": local for people, UTC alongside."""
+    if at is None:
+        return "unknown"
+    local = at.astimezone(zone)
+    text = local.strftime("%a %Y-%m-%d %H:%M %Z")
+    if local.utcoffset() == timedelta(0):
+        return text
+    utc = aware_utc(at)
+    return text + f" ({utc.strftime('%H:%M' if utc.date() == local.date() else '%m-%d %H:%M')} UTC)"
+
+
+# -- supportbot sla deadline -----------------------------------------------------------------
+def parse_opened(text: str) -> datetime:
+    """An ISO 8601 time with an offset; naive or malformed input says how to write it."""
+    raw = text.strip()
+    example = "e.g. 2025-03-07T17:30:00+00:00 or 2025-03-07T17:30Z"
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise DeadlineQueryError(
+            f"--opened {raw!r} is not an ISO 8601 time; write it with an offset, {example}"
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise DeadlineQueryError(
+            f"--opened {raw!r} has no UTC offset; add one like +00:00 or Z ({example})"
+        )
+    return aware_utc(value, "--opened")
+
+
+def deadline_query(
+    contracts: Contracts, customer_text: str, severity_text: str, opened_text: str
+) -> tuple[Customer, Deadlines]:
+    """Resolve the three inputs of ``supportbot sla deadline``; errors say what to type."""
+    customer = contracts.lookup(customer_text)
+    if customer is None:
+        known = ", ".join(f"{c.key} ({c.name})" for c in contracts.customers) or "none"
+        raise DeadlineQueryError(
+            f"unknown customer {customer_text!r}: use a key or name from the contracts file. "
+            f"Known customers: {known}"
+        )
+    try:
+        severity = Severity.parse(severity_text)
+    except ValueError as exc:
+        raise DeadlineQueryError(f"--severity: {exc}") from None
+    opened = parse_opened(opened_text)
+    return customer, deadlines_for(customer, severity, opened)
+
+
+def deadline_report(customer: Customer, deadlines: Deadlines) -> str:
+    """Plain text: who, then the same explanation ``/sla`` gives, in the customer's zone."""
+    return f"{customer.name} ({customer.key})\n" + deadlines.explain(customer.timezone)
+
+
+def deadline_json(customer: Customer, deadlines: Deadlines) -> dict[str, Any]:
+    """Machine-readable form for scripts: instants in UTC ISO 8601, spans in seconds."""
+    calendar = deadlines.calendar.hours
+    targets = deadlines.targets
+
+    def one(deadline: Any) -> dict[str, Any]:
+        return {
+            "due": deadline.due.isoformat(),
+            "clock_starts": deadline.clock_starts.isoformat(),
+            "target": str(deadline.target.span),
+            "counted_seconds": int(deadline.duration.total_seconds()),
+            "clock": deadline.target.clock.value,
+            "basis": deadline.basis.describe(),
+            "rule": deadline.target.source,
+            "clock_rule": deadline.target.clock_rule,
+        }
+
+    return {
+        "customer": {"key": customer.key, "name": customer.name},
+        "tier": targets.tier.value,
+        "severity": int(targets.severity),
+        "coverage": targets.coverage.value,
+        "opened": deadlines.opened_at.isoformat(),
+        "calendar": {
+            "timezone": calendar.timezone,
+            "days": list(calendar.days),
+            "start": calendar.start.isoformat(timespec="minutes"),
+            "end": calendar.end.isoformat(timespec="minutes"),
+            "holidays": calendar.holidays.describe() if calendar.holidays else None,
+            "description": deadlines.calendar.describe(),
+        },
+        "response": one(deadlines.response),
+        "resolution": one(deadlines.resolution),
+        "reminder_thresholds": list(deadlines.thresholds),
+    }

@@ -1,0 +1,66 @@
+"""The SLA clocks section of the incident card: due time, time left, state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import oncall
+from supportbot.db.models import Incident, SlaClock
+from supportbot.runtime import Runtime
+from supportbot.sla.firing import left
+
+_STATE = {
+    "running": ":hourglass_flowing_sand: running",
+    "paused": ":double_vertical_bar: paused",
+    "met": ":white_check_mark: met",
+    "breached": ":rotating_light: breached",
+}
+
+
+def clock_lines(rt: Runtime, session: Session, incident: Incident, now: datetime) -> list[str]:
+    """One line per clock, times in the on-shift region's zone (else the customer's)."""
+    clocks = session.scalars(
+        select(SlaClock).where(SlaClock.incident_id == incident.id).order_by(SlaClock.kind.desc())
+    ).all()
+    zone = oncall.display_zone(rt, session, now, incident.customer)
+    lines = []
+    for clock in clocks:
+        state = _STATE.get(clock.state, clock.state)
+        if clock.due_at is None:
+            lines.append(f"*{clock.kind.title()}*: {state}")
+            continue
+        due = clock.due_at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+        if clock.state in ("running", "paused") or (
+            clock.state == "breached" and clock.stopped_at is None
+        ):
+            remaining = left(clock.due_at, now)
+            remaining = (
+                f"overdue by {remaining[1:]}"
+                if remaining.startswith("-")
+                else (f"{remaining} left")
+            )
+            lines.append(f"*{clock.kind.title()}*: due {due} · {remaining} · {state}")
+        else:
+            lines.append(f"*{clock.kind.title()}*: due {due} · {state}")
+    return lines
+
+
+def clock_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+    lines = clock_lines(rt, session, incident, rt.now())
+    if not lines:
+        return [
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="No contract SLA (internal incident)"
+                        if incident.customer is None
+                        else "SLA clocks are being computed"
+                    )
+                ]
+            )
+        ]
+    return [ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines])]

@@ -1,0 +1,86 @@
+"""Post a timeline event or notification to Slack once, even across a crash mid-post.
+
+A worker killed while Slack holds its reply, or a connection that drops after Slack took the
+message, leaves a row that says "not posted" and a message that may be in Slack. Before each
+post the row's post is marked in flight in Redis, and the message carries its key as Slack
+message metadata. A later attempt that finds the mark still there looks for that key in the
+thread (or the DM) before posting again; the mark is cleared once the row says posted.
+
+Redis only holds the mark: if it is flushed as well, the post is repeated at worst (at least
+once), never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+METADATA_TYPE = "supportbot_post"
+MARK_SECONDS = 24 * 3600  # longer than any outage the reconciler would re-drive after
+_PAGE = 200
+
+
+def _mark(post_key: str) -> str:
+    return f"supportbot:slack-post:{post_key}"
+
+
+def metadata(post_key: str) -> dict[str, Any]:
+    return {"event_type": METADATA_TYPE, "event_payload": {"post": post_key}}
+
+
+def begin(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bool:
+    """True if the post should be made now; False if an interrupted attempt already made it."""
+    if rt.redis.set(_mark(post_key), 1, nx=True, ex=MARK_SECONDS):
+        return True
+    # An earlier attempt started and never finished: it may have reached Slack.
+    try:
+        found = _in_slack(rt, post_key, channel, thread_ts)
+    except SlackApiError as exc:
+        # Cannot look (a missing history scope, a channel gone): posting twice beats never.
+        log.warning("cannot check Slack for %s (%s); posting it again", post_key,
+                    exc.response.get("error"))  # fmt: skip
+        return True
+    if found:
+        log.warning(
+            "%s was already in Slack from an interrupted attempt; not posted again", post_key
+        )
+        return False
+    return True
+
+
+def done(rt: Runtime, post_key: str) -> None:
+    """The row now says posted (committed): the mark is no longer needed."""
+    rt.redis.delete(_mark(post_key))
+
+
+def _carries(message: dict[str, Any], post_key: str) -> bool:
+    meta = message.get("metadata") or {}
+    payload = meta.get("event_payload") or {}
+    return meta.get("event_type") == METADATA_TYPE and payload.get("post") == post_key
+
+
+def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bool:
+    if thread_ts:
+        cursor = None
+        while True:  # a thread is read oldest first: walk it to the end
+            page = rt.slack.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=_PAGE,
+                cursor=cursor,
+            )  # fmt: skip
+            if any(_carries(m, post_key) for m in page.get("messages") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+    if channel[:1] in ("U", "W"):  # a user id: the post went to the app's DM with them
+        opened = rt.slack.conversations_open(users=channel)
+        channel = (opened.get("channel") or {}).get("id") or channel
+    # History is newest first, and the interrupted post is recent: one page is enough.
+    page = rt.slack.conversations_history(channel=channel, include_all_metadata=True, limit=_PAGE)
+    return any(_carries(m, post_key) for m in page.get("messages") or [])
