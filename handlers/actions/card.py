@@ -15,7 +15,6 @@ from supportbot.slack import cards
 _SIMPLE = {
     cards.ACTION_ACK: "acknowledge",
     cards.ACTION_ASSIGN_ME: "assign",
-    cards.ACTION_ESCALATE: "escalate",
     cards.ACTION_WAITING: "waiting",
 }
 
@@ -31,7 +30,14 @@ def register(app: App, rt: Runtime) -> None:
         _apply(rt, body, respond, incident_id, "severity",
                severity=action["selected_option"]["value"])
 
+    @app.action(cards.ACTION_ESCALATE)
+    def escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        incident_id, _, seen_level = action["value"].partition(":")
+        _apply(rt, body, respond, incident_id, "escalate", from_level=seen_level or None)
+
     @app.action(cards.ACTION_CONFIRM_SUGGESTION)
+
     def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         incident_id, _, severity = action["value"].partition(":")

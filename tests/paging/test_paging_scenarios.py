@@ -182,3 +182,19 @@ def test_auto_responder_loop_is_cut_after_five_answers(pager: Pager) -> None:
     answers = [pager.reply("+15550002222", "I am out of the office")[1] for _ in range(8)]
     assert sum("not on the supportbot on-call roster" in a for a in answers) == 5
     assert all(re.search(r"<Response\s*/>|<Response></Response>", a) for a in answers[5:])
+
+
+def test_two_escalate_presses_on_one_card_escalate_once(pager: Pager) -> None:
+    open_sev1(pager)
+    first = pager.desk.slack.block_action(cards.ACTION_ESCALATE, value="1:L1", user="U0STAFF001")
+    second = pager.desk.slack.block_action(cards.ACTION_ESCALATE, value="1:L1", user="U0STAFF002")
+    assert first.status_code == second.status_code == 200
+    pager.desk.drain()
+    with pager.desk.rt.session() as session:
+        assert session.get_one(Incident, 1).level == "L2"
+    refusals = [r.get("text", "") for r in pager.desk.api.responses()]
+    assert any("already moved on to L2" in t for t in refusals), refusals
+    # The manual escalation paged L2 (whoever holds it), and recorded who asked.
+    with pager.desk.rt.session() as session:
+        paged = {p for p, in session.execute(select(Page.person).where(Page.step_index == -1))}
+    assert paged and paged <= {"dieter", "elena"}

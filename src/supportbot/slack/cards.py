@@ -148,7 +148,9 @@ def _buttons(incident: Incident) -> list:  # type: ignore[type-arg]
             ButtonElement(
                 text="Escalate",
                 action_id=ACTION_ESCALATE,
-                value=value,
+                # The level the presser saw: of two presses on one card, only one escalates.
+                value=f"{value}:{incident.level}",
+
                 confirm=ConfirmObject(
                     title="Escalate?",
                     text="Escalate to the next level?",
