@@ -107,6 +107,8 @@ class SlackStandin(StandinServer):
             "views.update",
             "conversations.open",
             "conversations.info",
+            "conversations.replies",
+            "conversations.history",
             "users.info",
         )
         self._methods: dict[str, MethodHandler] = {
@@ -365,6 +367,38 @@ class SlackStandin(StandinServer):
         im = channel_id.startswith("D")
         found = dict(id=channel_id, is_im=im, is_mpim=not im, is_channel=False, is_private=True)
         return {"channel": found | {"user": user}}
+
+    def _read_messages(self, params: Payload, found: list[Payload]) -> Payload:
+        """Slack's read shape: message metadata only when ``include_all_metadata`` is set."""
+        if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        limit = int(params.get("limit") or 100)
+        more = len(found) > limit  # no cursors here: a test thread fits in one page
+        return {"messages": found[:limit], "has_more": more, "response_metadata": {}}
+
+    def _conversations_replies(self, params: Payload) -> Payload:
+        channel = self._channel_id(params)
+        ts = str(_need(params, "ts", "thread_not_found"))
+        if (channel, ts) not in self._messages:
+            raise SlackError("thread_not_found")
+        found = [
+            m
+            for (ch, mts), m in sorted(self._messages.items(), key=lambda item: item[0][1])
+            if ch == channel and (mts == ts or m.get("thread_ts") == ts)
+        ]
+        return self._read_messages(params, found)
+
+    def _conversations_history(self, params: Payload) -> Payload:
+        """Newest first. A DM opened with conversations.open also holds the posts that were
+        addressed to the user's id, as in Slack."""
+        channel = self._channel_id(params)
+        names = {channel} | {u for u, dm in self._dms.items() if dm == channel}
+        found = [
+            m
+            for (ch, _), m in sorted(self._messages.items(), key=lambda item: item[0][1])
+            if ch in names and not m.get("thread_ts")
+        ]
+        return self._read_messages(params, found[::-1])
 
     def _users_info(self, params: Payload) -> Payload:
         user = self.users.get(_need(params, "user", "user_not_found"))
