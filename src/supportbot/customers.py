@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -63,6 +64,7 @@ class Customer(BaseModel):
     # from ``timezone`` so it is written once.
     business_hours: BusinessHours
     sla: SlaOverrides = SlaOverrides()
+    _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -74,7 +76,12 @@ class Customer(BaseModel):
         return data
 
     def calendar(self) -> BusinessCalendar:
-        return BusinessCalendar(self.business_hours)
+        """One calendar per customer: it caches its daily windows and holidays, and every
+        SLA recomputation of this customer's incidents reuses them."""
+        if self._calendar is None:
+            self._calendar = BusinessCalendar(self.business_hours)
+        return self._calendar
+
 
     @field_validator("key")
     @classmethod

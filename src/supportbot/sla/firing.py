@@ -48,21 +48,21 @@ def fire(rt: Runtime, timer_id: int) -> str:
             schedule.due.append((timer.id, timer.job_id, timer.due_at))
             outcome = "early"
         else:
+            # Every change to the incident re-plans its timers under this same lock, so a
+            # pending row at or past its due time is owed as it stands.
             incident = session.get_one(Incident, timer.incident_id)
-            schedule.extend(refresh_sla(session, rt, incident))
-            if timer.state != "pending" or timer.due_at > now + EARLY_TOLERANCE:
-                outcome = "moved"  # the plan changed under the job; the refresh rescheduled
-            else:
-                timer.state, timer.fired_at = "fired", now
-                outcome = _effect(session, rt, incident, timer, now)
-                if outcome == "skipped":
-                    timer.state = "skipped"
+            timer.state, timer.fired_at = "fired", now
+            outcome = _effect(session, rt, incident, timer, now)
+            if outcome == "skipped":
+                timer.state = "skipped"
+            if outcome in ("breached", "engaged"):
+                # The level moved: the Sev1 L3 engagement may no longer be owed.
                 schedule.extend(refresh_sla(session, rt, incident))
-                schedule.extend(next_due(session, incident.id, timer.clock))
+            schedule.extend(next_due(session, incident.id, timer.clock))
+            incident_id = incident.id
 
-                incident_id = incident.id
     apply_schedule(rt, schedule)
-    if outcome not in ("early", "moved"):
+    if outcome != "early":
         metrics.SLA_TIMERS_FIRED.labels(outcome).inc()
         queue_slack_sync(rt, incident_id)
     return outcome
