@@ -54,13 +54,21 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     if not url:
         yield f"sqlite:///{tmp_path / 'supportbot.sqlite3'}"
         return
+    # Each test run gets a schema of its own, emptied per test, so two runs sharing one
+    # PostgreSQL database (a developer's and CI's) never drop each other's tables.
     url = Settings(database_url=url).sqlalchemy_url  # type: ignore[call-arg]
+    schema = f"supportbot_test_{os.getpid()}"
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    yield url
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
 
 
 @pytest.fixture
