@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from _common import free_port, load, row, start_server, summary
-from flask import Flask
+from flask import Flask, request
 from slack_bolt import Ack, App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress import serve
@@ -43,15 +43,9 @@ def serve_bare(port: int) -> None:
     flask = Flask("bare")
     handler = SlackRequestHandler(app)
     flask.add_url_rule(
-        "/slack/events", "events", lambda: handler.handle(_request()), methods=["POST"]
+        "/slack/events", "events", lambda: handler.handle(request), methods=["POST"]
     )
     serve(flask, host="127.0.0.1", port=port, threads=16, _quiet=True)
-
-
-def _request():  # type: ignore[no-untyped-def]
-    from flask import request
-
-    return request
 
 
 def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "") -> None:
