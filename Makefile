@@ -19,6 +19,8 @@ run: $(BIN)/.installed
 # Lint, then the whole test suite (SQLite; PostgreSQL too when DATABASE_URL is set).
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 	$(BIN)/python -m pytest
 
 demo: $(BIN)/.installed

@@ -36,9 +36,7 @@ def load(request: Callable[[int], None], total: int, concurrency: int) -> list[f
         return list(pool.map(timed, range(total)))
 
 
-def start_server(
-    args: list[str], port: int | None, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
+def start_server(args: list[str], port: int | None, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """Start a process; with a port, wait until it listens (without, give it a moment)."""
     process = subprocess.Popen([sys.executable, *args], env={**os.environ, **env})
     if port is None:

@@ -42,9 +42,7 @@ def serve_bare(port: int) -> None:
 
     flask = Flask("bare")
     handler = SlackRequestHandler(app)
-    flask.add_url_rule(
-        "/slack/events", "events", lambda: handler.handle(request), methods=["POST"]
-    )
+    flask.add_url_rule("/slack/events", "events", lambda: handler.handle(request), methods=["POST"])
     serve(flask, host="127.0.0.1", port=port, threads=16, _quiet=True)
 
 

@@ -41,16 +41,21 @@ def main() -> int:
         env = {
             "REDIS_URL": redis.start(),
             "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.sqlite3",
-
-            "SLACK_SIGNING_SECRET": SECRET, "SUPPORTBOT_TRIAGE_CHANNEL": "C0TRIAGE",
-            "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": "+15005550006", "TWILIO_API_URL": twilio.url,
-            "SUPPORTBOT_PUBLIC_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
-            "SUPPORTBOT_DATA_DIR": tmp, "SUPPORTBOT_LOG_LEVEL": "WARNING",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SUPPORTBOT_TRIAGE_CHANNEL": "C0TRIAGE",
+            "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+            "TWILIO_FROM_NUMBER": "+15005550006",
+            "TWILIO_API_URL": twilio.url,
+            "SUPPORTBOT_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "PORT": str(port),
+            "SUPPORTBOT_DATA_DIR": tmp,
+            "SUPPORTBOT_LOG_LEVEL": "WARNING",
             "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts/customers.yaml"),
             "SUPPORTBOT_TRIAGE_RULES_FILE": str(REPO / "contracts/triage.yaml"),
             "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
-            "SUPPORTBOT_PAGE_MIN_GAP_SECONDS": "0", "SUPPORTBOT_PAGE_SMS_PER_15MIN": "100000",
+            "SUPPORTBOT_PAGE_MIN_GAP_SECONDS": "0",
+            "SUPPORTBOT_PAGE_SMS_PER_15MIN": "100000",
             "SUPPORTBOT_PAGE_CALLS_PER_15MIN": "100000",
         }
         processes = []
@@ -64,8 +69,11 @@ def main() -> int:
                 client.messages.create(to="+15550000000", from_="+15005550006", body=f"b{i}")
                 baseline.append(time.perf_counter() - start)
             twilio.clear()
-            inbound = SlackInbound(f"http://127.0.0.1:{port}/slack/events", SECRET,
-                                   lambda: "http://127.0.0.1:9/response")
+            inbound = SlackInbound(
+                f"http://127.0.0.1:{port}/slack/events",
+                SECRET,
+                lambda: "http://127.0.0.1:9/response",
+            )
             latencies = []
             for i in range(args.incidents + 20):
                 seen = len(twilio.calls("Messages.create"))
@@ -79,8 +87,10 @@ def main() -> int:
             page, base = summary(latencies), summary(baseline)
             print(row("sev1 request → SMS at Twilio", page))
             print(row("baseline: one Messages.create", base))
-            print(f"ratio: median {page['median_ms'] / base['median_ms']:.1f}x, "
-                  f"p99 {page['p99_ms'] / base['p99_ms']:.1f}x")
+            print(
+                f"ratio: median {page['median_ms'] / base['median_ms']:.1f}x, "
+                f"p99 {page['p99_ms'] / base['p99_ms']:.1f}x"
+            )
         finally:
             for process in processes:
                 process.terminate()

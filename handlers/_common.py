@@ -17,11 +17,17 @@ def identity_from_body(rt: Runtime, body: dict[str, Any]) -> Identity:
     """Identify the user of an interactivity payload (buttons, views, shortcuts)."""
     user = body.get("user") or {}
     channel = (body.get("channel") or {}).get("id")
-    return identify(rt.contracts, user.get("id", ""), channel_id=channel,
-                    user_team=user.get("team_id"), home_team=home_team(rt, body))
+    return identify(
+        rt.contracts,
+        user.get("id", ""),
+        channel_id=channel,
+        user_team=user.get("team_id"),
+        home_team=home_team(rt, body),
+    )
 
 
 def post_later(rt: Runtime, method: str, key: str, **kwargs: Any) -> None:
     """Queue a Slack call for the worker, so a listener never waits on Slack."""
-    rt.dispatcher.submit("supportbot.jobs.slack_call", method, kwargs,
-                         job_id=job_id("slack-call", key))
+    rt.dispatcher.submit(
+        "supportbot.jobs.slack_call", method, kwargs, job_id=job_id("slack-call", key)
+    )

@@ -70,7 +70,6 @@ def database_url(tmp_path: Path) -> Iterator[str]:
         engine.dispose()
 
 
-
 @pytest.fixture
 def slack_api() -> Iterator[SlackStandin]:
     with SlackStandin(hang_seconds=1.0) as standin:

@@ -27,8 +27,9 @@ def register(app: App, rt: Runtime) -> None:
     def severity(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         incident_id = _incident_from_block(action, body)
-        _apply(rt, body, respond, incident_id, "severity",
-               severity=action["selected_option"]["value"])
+        _apply(
+            rt, body, respond, incident_id, "severity", severity=action["selected_option"]["value"]
+        )
 
     @app.action(cards.ACTION_ESCALATE)
     def escalate(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -37,15 +38,15 @@ def register(app: App, rt: Runtime) -> None:
         _apply(rt, body, respond, incident_id, "escalate", from_level=seen_level or None)
 
     @app.action(cards.ACTION_CONFIRM_SUGGESTION)
-
     def confirm(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         incident_id, _, severity = action["value"].partition(":")
         _apply(rt, body, respond, incident_id, "severity", severity=severity)
 
     @app.action(cards.ACTION_RESOLVE)
-    def resolve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-                client: WebClient) -> None:
+    def resolve(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         who = identity_from_body(rt, body)
         try:
@@ -73,8 +74,9 @@ def _incident_from_block(action: dict[str, Any], body: dict[str, Any]) -> str:
     return str(action.get("block_id", "")).removeprefix("incident-")
 
 
-def _apply(rt: Runtime, body: dict[str, Any], respond: Respond, incident_id: str, verb: str,
-           **args: object) -> None:
+def _apply(
+    rt: Runtime, body: dict[str, Any], respond: Respond, incident_id: str, verb: str, **args: object
+) -> None:
     who = identity_from_body(rt, body)
     try:
         service.change(rt, incident_id, who.actor, verb, **args)

@@ -40,33 +40,53 @@ def register(app: App, rt: Runtime) -> None:
 def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> None:
     channel, ts, user = event["channel"], event["ts"], event["user"]
     text = event.get("text") or ""
-    who = identify(rt.contracts, user, channel_id=channel, user_team=event.get("user_team"),
-                   home_team=team_id)
+    who = identify(
+        rt.contracts, user, channel_id=channel, user_team=event.get("user_team"), home_team=team_id
+    )
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != ts:
-        service.record_thread_reply(rt, channel, thread_ts, who.actor, text,
-                                    receipt=f"msg:{channel}:{ts}")
+        service.record_thread_reply(
+            rt, channel, thread_ts, who.actor, text, receipt=f"msg:{channel}:{ts}"
+        )
         return
     owner = rt.contracts.by_channel(channel)
     if who.actor.is_staff:
         return
     if owner is None:
         if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
-            post_later(rt, "chat.postEphemeral", f"unlinked-{channel}-{ts}", channel=channel,
-                       user=user, text=UNLINKED)
+            post_later(
+                rt,
+                "chat.postEphemeral",
+                f"unlinked-{channel}-{ts}",
+                channel=channel,
+                user=user,
+                text=UNLINKED,
+            )
         return
     if not who.designated or who.actor.customer != owner.key:
         if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
-            post_later(rt, "chat.postEphemeral", f"undesignated-{channel}-{ts}",
-                       channel=channel, user=user, text=NOT_DESIGNATED.format(org=owner.name))
+            post_later(
+                rt,
+                "chat.postEphemeral",
+                f"undesignated-{channel}-{ts}",
+                channel=channel,
+                user=user,
+                text=NOT_DESIGNATED.format(org=owner.name),
+            )
         return
     hint = suggest(rt.triage, text)
     if hint is not None and hint.severity == 1:
         try:
             intake.open_incident(
-                rt, title=title_from_text(text), description=text[:DESCRIPTION_MAX],
-                severity=1, reporter=user, customer=owner,
-                source_channel=channel, source_ts=ts, receipt=f"msg:{channel}:{ts}",
+                rt,
+                title=title_from_text(text),
+                description=text[:DESCRIPTION_MAX],
+                severity=1,
+                reporter=user,
+                customer=owner,
+                source_channel=channel,
+                source_ts=ts,
+                receipt=f"msg:{channel}:{ts}",
                 via="shared channel",
             )
         except intake.DuplicateDelivery:
@@ -74,5 +94,12 @@ def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> N
         return
     if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
         offer_text, blocks = offer_blocks(ts, text)
-        post_later(rt, "chat.postMessage", f"offer-{channel}-{ts}", channel=channel,
-                   thread_ts=ts, text=offer_text, blocks=[b.to_dict() for b in blocks])
+        post_later(
+            rt,
+            "chat.postMessage",
+            f"offer-{channel}-{ts}",
+            channel=channel,
+            thread_ts=ts,
+            text=offer_text,
+            blocks=[b.to_dict() for b in blocks],
+        )

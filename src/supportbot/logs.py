@@ -33,8 +33,13 @@ class RedactingFilter(logging.Filter):
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-              settings.twilio_auth_token, settings.twilio_alt_auth_token]
+    values = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.twilio_auth_token,
+        settings.twilio_alt_auth_token,
+    ]
     return [v.get_secret_value() for v in values if v is not None]
 
 

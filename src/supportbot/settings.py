@@ -59,7 +59,6 @@ class Settings(BaseSettings):
     page_sms_per_15min: int = 5
     page_calls_per_15min: int = 3
 
-
     @field_validator("slack_api_url")
     @classmethod
     def _slack_url_slash(cls, value: str) -> str:

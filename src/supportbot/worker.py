@@ -20,14 +20,14 @@ def make_worker(rt: Runtime) -> SimpleWorker:
     return SimpleWorker(rt.queues, connection=rt.redis)
 
 
-
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     if not burst:
         reconciler.start()
     try:
-        make_worker(rt).work(burst=burst, with_scheduler=True,
-                             logging_level=rt.settings.log_level.upper())
+        make_worker(rt).work(
+            burst=burst, with_scheduler=True, logging_level=rt.settings.log_level.upper()
+        )
     finally:
         reconciler.stop()

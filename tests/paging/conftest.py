@@ -43,14 +43,24 @@ def twilio_api() -> Iterator[TwilioStandin]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, redis: Redis, redis_url: str, database_url: str,
-             slack_api: SlackStandin, twilio_api: TwilioStandin) -> Settings:
+def settings(
+    tmp_path: Path,
+    redis: Redis,
+    redis_url: str,
+    database_url: str,
+    slack_api: SlackStandin,
+    twilio_api: TwilioStandin,
+) -> Settings:
     return make_settings(
-        tmp_path, redis_url, database_url, slack_api.api_url,
-        twilio_account_sid=TWILIO_ACCOUNT_SID, twilio_auth_token=TWILIO_AUTH_TOKEN,
-        twilio_from_number=FROM_NUMBER, twilio_api_url=twilio_api.url,
+        tmp_path,
+        redis_url,
+        database_url,
+        slack_api.api_url,
+        twilio_account_sid=TWILIO_ACCOUNT_SID,
+        twilio_auth_token=TWILIO_AUTH_TOKEN,
+        twilio_from_number=FROM_NUMBER,
+        twilio_api_url=twilio_api.url,
         oncall_channel="C0ONCALL01",
-
     )
 
 

@@ -55,7 +55,6 @@ def test_unacknowledged_sev1_is_handed_to_the_incoming_region(pager: Pager) -> N
 
     # The incoming person acknowledges with the code.
     with pager.desk.rt.session() as session:
-
         code = session.scalar(select(Escalation.ack_code))
     status, body = pager.reply(AMERICAS_L1[americas], code)
     assert "Acknowledged INC-1" in body

@@ -73,12 +73,12 @@ def test_no_reply_escalates_step_by_step(pager: Pager) -> None:
 
     travel(pager, timedelta(minutes=5))  # step 3: L2 primary
     with pager.desk.rt.session() as session:
-        people = [p for p, in session.execute(select(Page.person).where(Page.step_index == 2))]
+        people = [p for (p,) in session.execute(select(Page.person).where(Page.step_index == 2))]
     assert people and set(people) <= {"dieter", "elena"}
 
     travel(pager, timedelta(minutes=5))  # step 4: L3 primary and management
     with pager.desk.rt.session() as session:
-        step4 = {p for p, in session.execute(select(Page.person).where(Page.step_index == 3))}
+        step4 = {p for (p,) in session.execute(select(Page.person).where(Page.step_index == 3))}
     assert {"morgan", "niamh"} <= step4
     assert step4 & {"fionn", "greta"}
 
@@ -123,7 +123,7 @@ def test_twilio_down_for_ten_minutes_pages_arrive_once_after(pager: Pager) -> No
     assert sent, "no SMS after Twilio recovered"
     assert sum(b.count("INC-1") for b in bodies) >= 1
     with pager.desk.rt.session() as session:
-        states = [s for s, in session.execute(select(Page.state).where(Page.channel == "sms"))]
+        states = [s for (s,) in session.execute(select(Page.state).where(Page.channel == "sms"))]
     assert "pending" not in states and "sending" not in states, states
     assert len({m["sid"] for m in sent}) == len(sent)
 
@@ -196,5 +196,5 @@ def test_two_escalate_presses_on_one_card_escalate_once(pager: Pager) -> None:
     assert any("already moved on to L2" in t for t in refusals), refusals
     # The manual escalation paged L2 (whoever holds it), and recorded who asked.
     with pager.desk.rt.session() as session:
-        paged = {p for p, in session.execute(select(Page.person).where(Page.step_index == -1))}
+        paged = {p for (p,) in session.execute(select(Page.person).where(Page.step_index == -1))}
     assert paged and paged <= {"dieter", "elena"}

@@ -108,8 +108,13 @@ def test_waiting_on_customer_pauses_resolution_and_reply_resumes(desk: Desk) -> 
         incident = session.scalars(select(Incident)).one()
         thread = incident.customer_thread_ts
         opened = incident.opened_at
-    desk.slack.message("here is the export log", user="U0ACMEALICE", channel=ACME,
-                       thread_ts=thread, user_team="T0ACME")
+    desk.slack.message(
+        "here is the export log",
+        user="U0ACMEALICE",
+        channel=ACME,
+        thread_ts=thread,
+        user_team="T0ACME",
+    )
     desk.drain()
     with desk.rt.session() as session:
         clock = session.scalar(select(SlaClock).where(SlaClock.kind == "resolution"))
@@ -181,8 +186,9 @@ def test_card_shows_both_clocks_with_due_time_left_and_state(desk: Desk) -> None
     desk.drain()
     text = card_text(desk)
     assert re.search(r"\*Response\*: due .+ · 1h59m left · :hourglass_flowing_sand: running", text)
-    assert re.search(r"\*Resolution\*: due .+ · 23h59m left · :hourglass_flowing_sand: running",
-                     text)
+    assert re.search(
+        r"\*Resolution\*: due .+ · 23h59m left · :hourglass_flowing_sand: running", text
+    )
     desk.slack.block_action(cards.ACTION_ACK, value="1")
     desk.slack.block_action(cards.ACTION_WAITING, value="1")
     desk.drain()

@@ -11,7 +11,8 @@ import re
 import string
 from dataclasses import dataclass
 
-_CODE = re.compile(r"^(?:ack(?:nowledge)?\s+)?(\d{1,9})([a-z])\s*[.!]?$", re.IGNORECASE)
+# The letters repeat one letter (A … Z, AA … ZZ, AAA …), as ack_code writes them.
+_CODE = re.compile(r"^(?:ack(?:nowledge)?\s+)?(\d{1,9})(([a-z])\3*)\s*[.!]?$", re.IGNORECASE)
 _BARE_ACK = {"1", "ack", "acknowledge", "ok", "okay", "yes", "y", "on it", "👍"}
 
 

@@ -150,7 +150,6 @@ def _buttons(incident: Incident) -> list:  # type: ignore[type-arg]
                 action_id=ACTION_ESCALATE,
                 # The level the presser saw: of two presses on one card, only one escalates.
                 value=f"{value}:{incident.level}",
-
                 confirm=ConfirmObject(
                     title="Escalate?",
                     text="Escalate to the next level?",
@@ -227,13 +226,13 @@ def new_incident_modal(
     *,
     title: str = "",
     description: str = "",
-    private_metadata: str = "", preset_customer: str | None = None,
+    private_metadata: str = "",
+    preset_customer: str | None = None,
 ) -> View:
     customer_options = [Option(value="internal", text="Internal (no customer)")] + [
         Option(value=c.key, text=c.name[:75]) for c in customers[:99]
     ]
-    preset = next((o for o in customer_options if o.value == preset_customer),
-                  customer_options[0])
+    preset = next((o for o in customer_options if o.value == preset_customer), customer_options[0])
     return View(
         type="modal",
         callback_id=CALLBACK_NEW,

@@ -32,14 +32,25 @@ class SlackInbound:
     team_id: str = TEAM_ID
     session: requests.Session = field(default_factory=requests.Session)
 
-    def post(self, body: str, content_type: str, *, timestamp: int | None = None,
-             signature: str | None = None, headers: dict[str, str] | None = None,
-             ) -> requests.Response:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         sig = signature or SignatureVerifier(self.signing_secret).generate_signature(
-            timestamp=ts, body=body)
-        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
-                       "X-Slack-Signature": sig, **(headers or {})}
+            timestamp=ts, body=body
+        )
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sig,
+            **(headers or {}),
+        }
         return self.session.post(self.url, data=body.encode(), headers=all_headers, timeout=10)
 
     def form(self, fields: dict[str, str], **kwargs: Any) -> requests.Response:
@@ -49,86 +60,191 @@ class SlackInbound:
         return self.form({"payload": json.dumps(payload)}, **kwargs)
 
     # -- payload shapes --------------------------------------------------------------------
-    def command(self, text: str, *, user: str = STAFF, channel: str = TRIAGE,
-                command: str = "/incident", **kwargs: Any) -> requests.Response:
-        return self.form({
-            "token": "legacy", "team_id": self.team_id, "team_domain": "test",
-            "channel_id": channel, "channel_name": channel.lower(), "user_id": user,
-            "user_name": user.lower(), "command": command, "text": text,
-            "api_app_id": "A0APP00001", "response_url": self.response_url(),
-            "trigger_id": f"trigger.{next(_ids)}",
-        }, **kwargs)
+    def command(
+        self,
+        text: str,
+        *,
+        user: str = STAFF,
+        channel: str = TRIAGE,
+        command: str = "/incident",
+        **kwargs: Any,
+    ) -> requests.Response:
+        return self.form(
+            {
+                "token": "legacy",
+                "team_id": self.team_id,
+                "team_domain": "test",
+                "channel_id": channel,
+                "channel_name": channel.lower(),
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0APP00001",
+                "response_url": self.response_url(),
+                "trigger_id": f"trigger.{next(_ids)}",
+            },
+            **kwargs,
+        )
 
     def _user(self, user: str, user_team: str | None) -> dict[str, Any]:
         return {"id": user, "username": user.lower(), "team_id": user_team or self.team_id}
 
-    def block_action(self, action_id: str, *, value: str | None = None, user: str = STAFF,
-                     channel: str = TRIAGE, user_team: str | None = None,
-                     block_id: str = "b", selected: str | None = None,
-                     message_ts: str = "1.000001", **kwargs: Any) -> requests.Response:
-        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id,
-                                  "type": "button", "action_ts": str(time.time())}
+    def block_action(
+        self,
+        action_id: str,
+        *,
+        value: str | None = None,
+        user: str = STAFF,
+        channel: str = TRIAGE,
+        user_team: str | None = None,
+        block_id: str = "b",
+        selected: str | None = None,
+        message_ts: str = "1.000001",
+        **kwargs: Any,
+    ) -> requests.Response:
+        action: dict[str, Any] = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "type": "button",
+            "action_ts": str(time.time()),
+        }
         if value is not None:
             action["value"] = value
         if selected is not None:
-            action.update(type="static_select", selected_option={
-                "value": selected, "text": {"type": "plain_text", "text": selected}})
-        return self.interactive({
-            "type": "block_actions", "team": {"id": self.team_id},
-            "user": self._user(user, user_team), "api_app_id": "A0APP00001",
-            "channel": {"id": channel}, "container": {"type": "message",
-                                                       "message_ts": message_ts},
-            "message": {"ts": message_ts, "text": ""},
-            "trigger_id": f"trigger.{next(_ids)}", "response_url": self.response_url(),
-            "actions": [action],
-        }, **kwargs)
+            action.update(
+                type="static_select",
+                selected_option={
+                    "value": selected,
+                    "text": {"type": "plain_text", "text": selected},
+                },
+            )
+        return self.interactive(
+            {
+                "type": "block_actions",
+                "team": {"id": self.team_id},
+                "user": self._user(user, user_team),
+                "api_app_id": "A0APP00001",
+                "channel": {"id": channel},
+                "container": {"type": "message", "message_ts": message_ts},
+                "message": {"ts": message_ts, "text": ""},
+                "trigger_id": f"trigger.{next(_ids)}",
+                "response_url": self.response_url(),
+                "actions": [action],
+            },
+            **kwargs,
+        )
 
-    def view_submission(self, callback_id: str, values: dict[str, Any], *, user: str = STAFF,
-                        private_metadata: str = "", user_team: str | None = None,
-                        view_id: str | None = None, **kwargs: Any) -> requests.Response:
+    def view_submission(
+        self,
+        callback_id: str,
+        values: dict[str, Any],
+        *,
+        user: str = STAFF,
+        private_metadata: str = "",
+        user_team: str | None = None,
+        view_id: str | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
         state: dict[str, Any] = {}
         for block, value in values.items():
             if isinstance(value, dict):  # a select: {"selected": "2"}
-                state[block] = {"value": {"type": "static_select", "selected_option": {
-                    "value": value["selected"], "text": {"type": "plain_text", "text": "x"}}}}
+                state[block] = {
+                    "value": {
+                        "type": "static_select",
+                        "selected_option": {
+                            "value": value["selected"],
+                            "text": {"type": "plain_text", "text": "x"},
+                        },
+                    }
+                }
             else:
                 state[block] = {"value": {"type": "plain_text_input", "value": value}}
-        return self.interactive({
-            "type": "view_submission", "team": {"id": self.team_id},
-            "user": self._user(user, user_team), "api_app_id": "A0APP00001",
-            "trigger_id": f"trigger.{next(_ids)}",
-            "view": {"id": view_id or f"V{next(_ids):08d}", "type": "modal",
-                     "callback_id": callback_id, "private_metadata": private_metadata,
-                     "state": {"values": state}},
-        }, **kwargs)
+        return self.interactive(
+            {
+                "type": "view_submission",
+                "team": {"id": self.team_id},
+                "user": self._user(user, user_team),
+                "api_app_id": "A0APP00001",
+                "trigger_id": f"trigger.{next(_ids)}",
+                "view": {
+                    "id": view_id or f"V{next(_ids):08d}",
+                    "type": "modal",
+                    "callback_id": callback_id,
+                    "private_metadata": private_metadata,
+                    "state": {"values": state},
+                },
+            },
+            **kwargs,
+        )
 
-    def message_shortcut(self, callback_id: str, *, message: dict[str, Any], channel: str,
-                         user: str = STAFF, **kwargs: Any) -> requests.Response:
-        return self.interactive({
-            "type": "message_action", "callback_id": callback_id, "team": {"id": self.team_id},
-            "user": self._user(user, None), "channel": {"id": channel, "name": "x"},
-            "message": message, "message_ts": message.get("ts"),
-            "trigger_id": f"trigger.{next(_ids)}", "response_url": self.response_url(),
-        }, **kwargs)
+    def message_shortcut(
+        self,
+        callback_id: str,
+        *,
+        message: dict[str, Any],
+        channel: str,
+        user: str = STAFF,
+        **kwargs: Any,
+    ) -> requests.Response:
+        return self.interactive(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "team": {"id": self.team_id},
+                "user": self._user(user, None),
+                "channel": {"id": channel, "name": "x"},
+                "message": message,
+                "message_ts": message.get("ts"),
+                "trigger_id": f"trigger.{next(_ids)}",
+                "response_url": self.response_url(),
+            },
+            **kwargs,
+        )
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None,
-              retry_num: int | None = None, **kwargs: Any) -> requests.Response:
-        body = json.dumps({
-            "token": "legacy", "team_id": self.team_id, "api_app_id": "A0APP00001",
-            "type": "event_callback", "event": event,
-            "event_id": event_id or f"Ev{next(_ids):08d}", "event_time": int(time.time()),
-        })
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": self.team_id,
+                "api_app_id": "A0APP00001",
+                "type": "event_callback",
+                "event": event,
+                "event_id": event_id or f"Ev{next(_ids):08d}",
+                "event_time": int(time.time()),
+            }
+        )
         headers = kwargs.pop("headers", {}) or {}
         if retry_num is not None:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "timeout"}
         return self.post(body, "application/json", headers=headers, **kwargs)
 
-    def message(self, text: str, *, user: str, channel: str, ts: str | None = None,
-                thread_ts: str | None = None, user_team: str | None = None,
-                **kwargs: Any) -> requests.Response:
-        event: dict[str, Any] = {"type": "message", "channel": channel, "user": user,
-                                 "text": text, "ts": ts or f"{time.time():.6f}",
-                                 "channel_type": "channel"}
+    def message(
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        user_team: str | None = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": ts or f"{time.time():.6f}",
+            "channel_type": "channel",
+        }
         if thread_ts:
             event["thread_ts"] = thread_ts
         if user_team:
