@@ -47,7 +47,20 @@ def notify_reached(
     warning = f":warning: {incident.key}: nobody to notify for {who} ({reached.reason}). {text}"
     log.error("%s: nobody to notify for %s: %s", incident.key, who, reached.reason)
     metrics.NOTIFY_UNREACHABLE.labels(who).inc()
-    add_event(session, rt, incident, "supportbot", "unreachable", warning)
-    if rt.settings.triage_channel:
-        notify(session, rt, incident, rt.settings.triage_channel, kind, warning)
+    warn_triage(session, rt, incident, "unreachable", warning, kind=kind)
     return []
+
+
+def warn_triage(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    event_kind: str,
+    text: str,
+    *,
+    kind: str = "paging",
+) -> None:
+    """Record a problem on the timeline and post it in the triage channel (never silent)."""
+    add_event(session, rt, incident, "supportbot", event_kind, text)
+    if rt.settings.triage_channel:
+        notify(session, rt, incident, rt.settings.triage_channel, kind, text)

@@ -19,7 +19,7 @@ from supportbot.dispatch import Pending
 from supportbot.incidents.lifecycle import LEVEL_NAMES
 from supportbot.incidents.service import queue_slack_sync
 from supportbot.incidents.timeline import add_event
-from supportbot.notify import notify
+from supportbot.notify import warn_triage
 from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
 from supportbot.paging.targets import reach
 from supportbot.rotations import EscalationPolicy, Person, Target, step_at, total_steps
@@ -125,8 +125,7 @@ def _step(
             f":sos: {incident.key}: nobody acknowledged the Sev1 page after {total} steps. "
             "Page someone by hand; the SLA escalation continues."
         )
-        add_event(session, rt, incident, "supportbot", "paging", text)
-        _tell_triage(session, rt, incident, text)
+        warn_triage(session, rt, incident, "paging", text)
         log.error("%s: paging exhausted without an acknowledgement", incident.key)
         return "exhausted"
     step = step_at(policy, index)
@@ -158,8 +157,7 @@ def _step(
                 f":warning: {incident.key} step {index + 1}: nobody to page for "
                 f"{_target(target)} ({reached.reason}); moving straight on."
             )
-            add_event(session, rt, incident, "supportbot", "paging", text)
-            _tell_triage(session, rt, incident, text)
+            warn_triage(session, rt, incident, "paging", text)
             metrics.PAGE_UNREACHABLE.labels(str(target)).inc()
             log.error("%s: %s", incident.key, text)
     escalation.step_index = index + 1
@@ -185,11 +183,6 @@ def _target(target: Target) -> str:
     if target.level == "management":
         return "management"
     return f"{LEVEL_NAMES[target.level]} {target.slot}"
-
-
-def _tell_triage(session: Session, rt: Runtime, incident: Incident, text: str) -> None:
-    if rt.settings.triage_channel:
-        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
 
 
 def escalate_now(
@@ -272,8 +265,7 @@ def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str
                 f":warning: {incident.key}: manual escalation to {LEVEL_NAMES[level]} "
                 f"reached nobody ({reached.reason})."
             )
-            add_event(session, rt, incident, "supportbot", "paging", text)
-            _tell_triage(session, rt, incident, text)
+            warn_triage(session, rt, incident, "paging", text)
     rt.dispatcher.submit_all(after)
     queue_slack_sync(rt, incident_id)
     return "paged" if after else "nobody"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from supportbot.db.models import Escalation, Incident
 from supportbot.dispatch import Pending
 from supportbot.incidents.timeline import add_event
-from supportbot.notify import notify
+from supportbot.notify import warn_triage
 from supportbot.paging.engine import create_pages
 from supportbot.rotations import Handoff
 from supportbot.runtime import Runtime
@@ -41,9 +41,7 @@ def repage_on_handoff(rt: Runtime, session: Session, handoffs: Sequence[Handoff]
                     f"nobody holds L1 in {handoff.to_region or 'any region'} "
                     f"({handoff.after.reason}); the escalation policy goes on."
                 )
-                add_event(session, rt, incident, "supportbot", "paging", text)
-                if rt.settings.triage_channel:
-                    notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+                warn_triage(session, rt, incident, "paging", text)
                 continue
             add_event(
                 session,

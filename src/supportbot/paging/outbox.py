@@ -19,8 +19,7 @@ from supportbot import metrics
 from supportbot.db.models import Escalation, Incident, Page
 from supportbot.dispatch import Pending
 from supportbot.incidents.service import queue_slack_sync
-from supportbot.incidents.timeline import add_event
-from supportbot.notify import notify
+from supportbot.notify import warn_triage
 from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
 from supportbot.paging.sender import Callbacks, PermanentSendError, TransientSendError
 from supportbot.paging.throttle import Limits, next_allowed
@@ -193,9 +192,7 @@ def _warn_unsendable(
         f":warning: {incident.key}: {what} page to {page.person} not sent after "
         f"{page.attempts} attempts ({reason}); still retrying, and escalating meanwhile."
     )
-    add_event(session, rt, incident, "supportbot", "page_failed", text)
-    if rt.settings.triage_channel:
-        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+    warn_triage(session, rt, incident, "page_failed", text)
     log.error("%s", text)
     metrics.PAGES.labels(page.channel, "unsendable").inc()
     escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
@@ -234,9 +231,7 @@ def mark_failed(
     incident = session.get_one(Incident, page.incident_id)
     what = "SMS" if page.channel == "sms" else "call"
     text = f":x: {incident.key}: {what} page to {page.person} ({page.to_number}) failed: {reason}"
-    add_event(session, rt, incident, "supportbot", "page_failed", text)
-    if rt.settings.triage_channel:
-        notify(session, rt, incident, rt.settings.triage_channel, "paging", text)
+    warn_triage(session, rt, incident, "page_failed", text)
     metrics.PAGES.labels(page.channel, "failed").inc()
     log.error("%s", text)
     if page.channel == "sms":
