@@ -144,10 +144,20 @@ def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
             return "This page is no longer open. Goodbye.", "unknown_page"
         person = person_by_phone(rt, page.to_number)
         escalation_id, incident_id, step = page.escalation_id, page.incident_id, page.step_index
+        # A call that carried bundled pages read them all out; 1 acknowledges all of them.
+        carried = [(escalation_id, incident_id)] + [
+            (rider.escalation_id, rider.incident_id)
+            for rider in session.scalars(select(Page).where(Page.bundled_into == page.id))
+            if rider.escalation_id is not None
+        ]
     if person is None:
         return "This number is no longer on the roster. Goodbye.", "unknown_sender"
     if digits == "1":
-        return acknowledge(rt, escalation_id, incident_id, person, via="phone"), "ack"
+        said = [
+            acknowledge(rt, esc, inc, person, via="phone") for esc, inc in dict.fromkeys(carried)
+        ]
+        return " ".join(said), "ack"
+
     if digits == "2":
         with rt.session() as session:
             incident = session.get_one(Incident, incident_id)
