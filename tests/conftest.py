@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from supportbot.clock import TravelClock
 from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings
 from supportbot.web import build_bolt_app, build_flask_app
@@ -143,6 +144,16 @@ class Desk:
 
     def drain(self) -> None:
         self.settle()
+        drain(self.rt)
+
+    def travel(self, delta: timedelta) -> None:
+        """Time passes: the reconciler finds what came due (as after a long sleep), and the
+        worker runs it."""
+        assert isinstance(self.rt.clock, TravelClock)
+        self.rt.clock.advance(delta)
+        self.settle()
+        self.rt.dispatcher.flush()
+        reconcile_once(self.rt)
         drain(self.rt)
 
 

@@ -26,13 +26,6 @@ def clock() -> TravelClock:
     return TravelClock(BEFORE_HANDOFF, ticking=True)
 
 
-def travel(pager: Pager, delta: timedelta) -> None:
-    pager.desk.rt.clock.advance(delta)  # type: ignore[attr-defined]
-    pager.desk.rt.dispatcher.flush()
-    reconcile_once(pager.desk.rt)
-    pager.desk.drain()
-
-
 def test_unacknowledged_sev1_is_handed_to_the_incoming_region(pager: Pager) -> None:
     reconcile_once(pager.desk.rt)  # the announcer starts counting from here
     pager.desk.slack.command("sev1 checkout down", channel="C0ACMESHARED")
@@ -40,7 +33,7 @@ def test_unacknowledged_sev1_is_handed_to_the_incoming_region(pager: Pager) -> N
     emea, _ = emea_l1_on(BEFORE_HANDOFF.date())
     assert len(pager.twilio.messages(to=EMEA_L1[emea])) == 1
 
-    travel(pager, timedelta(minutes=10, seconds=30))  # 14:00:30: Americas takes the pager
+    pager.desk.travel(timedelta(minutes=10, seconds=30))  # 14:00:30: Americas takes the pager
     americas = americas_l1_on(BEFORE_HANDOFF.date())
     sms = pager.twilio.messages(to=AMERICAS_L1[americas])
     assert len(sms) == 1, [m["to"] for m in pager.twilio.messages()]
@@ -50,7 +43,7 @@ def test_unacknowledged_sev1_is_handed_to_the_incoming_region(pager: Pager) -> N
     assert any("Americas" in t and "INC-1" in t for t in oncall_posts), oncall_posts
 
     # Another reconciler pass re-pages nobody: each handoff is handled once.
-    travel(pager, timedelta(seconds=20))
+    pager.desk.travel(timedelta(seconds=20))
     assert len(pager.twilio.messages(to=AMERICAS_L1[americas])) == 1
 
     # The incoming person acknowledges with the code.

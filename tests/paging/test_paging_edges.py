@@ -80,13 +80,6 @@ def settings(
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def travel(pager: Pager, delta: timedelta) -> None:
-    pager.desk.rt.clock.advance(delta)  # type: ignore[attr-defined]
-    pager.desk.rt.dispatcher.flush()
-    reconcile_once(pager.desk.rt)
-    pager.desk.drain()
-
-
 def open_sev1(pager: Pager, summary: str = "checkout down for everyone") -> str:
     """Open a Sev1 in Acme's channel; return its acknowledgement code."""
     response = pager.desk.slack.command(f"sev1 {summary}", channel=ACME)
@@ -203,7 +196,7 @@ def test_dry_run_records_pages_and_says_so_in_slack(pager: Pager) -> None:
     # Webhooks still verify with the auth token: the SMS reply acknowledges.
     status, body = pager.reply(EMEA_L1[primary], code)
     assert status == 200 and "Acknowledged INC-1" in body
-    travel(pager, timedelta(minutes=20))
+    pager.desk.travel(timedelta(minutes=20))
     with pager.desk.rt.session() as session:
         assert session.scalar(select(Escalation.state)) == "acknowledged"
         assert session.scalar(select(Page.id).where(Page.state != "sent")) is None
@@ -218,7 +211,7 @@ def test_ack_by_sms_from_a_roster_person_not_paged_is_recorded(pager: Pager) -> 
     primary, secondary = emea_l1_on(TUESDAY_10_DUBLIN.date())
     assert pager.twilio.messages(to=EMEA_L1[secondary]) == []  # step 2 is at 10:05
 
-    travel(pager, timedelta(minutes=2))
+    pager.desk.travel(timedelta(minutes=2))
     status, body = pager.reply(EMEA_L1[secondary], f"ack {code.lower()}")
     assert status == 200 and "Acknowledged INC-1" in body
 
@@ -232,7 +225,7 @@ def test_ack_by_sms_from_a_roster_person_not_paged_is_recorded(pager: Pager) -> 
     assert len(stopped) == 1
     assert f"<@{EMEA_L1_SLACK[secondary]}>" in stopped[0] and "(was not paged)" in stopped[0]
 
-    travel(pager, timedelta(minutes=20))  # past every step: nobody else is paged
+    pager.desk.travel(timedelta(minutes=20))  # past every step: nobody else is paged
     assert {m["to"] for m in pager.twilio.messages()} == {EMEA_L1[primary]}
     assert len(pager.twilio.messages()) == 1
 
@@ -284,11 +277,11 @@ def test_step_that_reaches_nobody_says_so_and_moves_straight_on(pager: Pager) ->
     primary, secondary = small_l1_on(TUESDAY_10_DUBLIN.date())
     assert len(pager.twilio.messages(to=SMALL_PHONES[primary])) == 1
 
-    travel(pager, timedelta(minutes=5, seconds=10))  # step 2: L1 primary and secondary
+    pager.desk.travel(timedelta(minutes=5, seconds=10))  # step 2: L1 primary and secondary
     assert len(pager.twilio.messages(to=SMALL_PHONES[secondary])) == 1
     assert not any("nobody to page" in t for t in triage_texts(pager))
 
-    travel(pager, timedelta(minutes=5))  # 10:10:10: step 3 wants L2, and there is none
+    pager.desk.travel(timedelta(minutes=5))  # 10:10:10: step 3 wants L2, and there is none
     step3_ran_at = pager.desk.rt.now()
     with pager.desk.rt.session() as session:
         escalation = session.scalars(select(Escalation)).one()
@@ -304,7 +297,7 @@ def test_step_that_reaches_nobody_says_so_and_moves_straight_on(pager: Pager) ->
     assert sum("nobody to page" in t for t in timeline(pager)) == 1
 
     # Step 4 (L3 and management) goes at the next tick, minutes before 10:15.
-    travel(pager, timedelta(seconds=10))
+    pager.desk.travel(timedelta(seconds=10))
     assert len(pager.twilio.messages(to=SMALL_PHONES["tara"])) == 1
     assert len(pager.twilio.messages(to=SMALL_PHONES["max"])) == 1
     with pager.desk.rt.session() as session:
@@ -342,7 +335,7 @@ def test_page_stuck_sending_is_re_driven_once_by_the_reconciler(pager: Pager) ->
         )
     rt.redis.flushdb()  # and its queued retry is gone with it
 
-    travel(pager, timedelta(seconds=30))  # before the deadline the row is left alone
+    pager.desk.travel(timedelta(seconds=30))  # before the deadline the row is left alone
     with rt.session() as session:
         assert session.get_one(Page, page_id).state == "sending"
     assert pager.twilio.messages() == []
@@ -362,8 +355,8 @@ def test_page_stuck_sending_is_re_driven_once_by_the_reconciler(pager: Pager) ->
         assert page.state == "sent" and page.provider_sid == sms[0]["sid"]
         assert page.deadline_at is None
 
-    travel(pager, timedelta(minutes=1))  # further passes re-drive nothing
-    travel(pager, timedelta(minutes=1))
+    pager.desk.travel(timedelta(minutes=1))  # further passes re-drive nothing
+    pager.desk.travel(timedelta(minutes=1))
     assert len(pager.twilio.messages(to=number)) == 1
 
 
@@ -385,7 +378,7 @@ def test_keypress_two_escalates_now_once(pager: Pager) -> None:
     second = pager.twilio.answer_call(call["sid"], digits="2")
     assert "already been escalated" in second[1].text
     pager.desk.drain()
-    travel(pager, timedelta(minutes=1, seconds=10))  # let throttled step-2 pages go out
+    pager.desk.travel(timedelta(minutes=1, seconds=10))  # let throttled step-2 pages go out
 
     with pager.desk.rt.session() as session:
         escalation = session.scalars(select(Escalation)).one()
@@ -423,7 +416,7 @@ def test_second_sev1_to_the_same_primary_waits_for_the_throttle(pager: Pager) ->
     number = EMEA_L1[primary]
     assert len(pager.twilio.messages(to=number)) == 1
 
-    travel(pager, timedelta(seconds=10))
+    pager.desk.travel(timedelta(seconds=10))
     open_sev1(pager, "payments API returning 500s")
     assert len(pager.twilio.messages(to=number)) == 1  # throttled, not dropped
     with pager.desk.rt.session() as session:
@@ -433,7 +426,7 @@ def test_second_sev1_to_the_same_primary_waits_for_the_throttle(pager: Pager) ->
         assert waiting.state == "pending"
         assert waiting.next_attempt_at > pager.desk.rt.now()
 
-    travel(pager, timedelta(seconds=60))  # 10:01:10
+    pager.desk.travel(timedelta(seconds=60))  # 10:01:10
     sms = pager.twilio.messages(to=number)
     assert len(sms) == 2, [m["body"] for m in sms]
     assert "INC-1" in sms[0]["body"] and "INC-1" not in sms[1]["body"]
@@ -452,13 +445,13 @@ def test_pages_waiting_on_the_throttle_are_bundled_into_one(pager: Pager) -> Non
     open_sev1(pager, "checkout down for everyone")
     primary, _ = emea_l1_on(TUESDAY_10_DUBLIN.date())
     number = EMEA_L1[primary]
-    travel(pager, timedelta(seconds=10))
+    pager.desk.travel(timedelta(seconds=10))
     open_sev1(pager, "payments API returning 500s")
-    travel(pager, timedelta(seconds=10))
+    pager.desk.travel(timedelta(seconds=10))
     open_sev1(pager, "login page blank")
     codes = dict(zip((1, 2, 3), _codes(pager), strict=True))
 
-    travel(pager, timedelta(seconds=50))  # 10:01:10
+    pager.desk.travel(timedelta(seconds=50))  # 10:01:10
     sms = pager.twilio.messages(to=number)
     calls = pager.twilio.voice_calls(to=number)
     assert len(sms) == 2 and len(calls) == 2
@@ -491,8 +484,8 @@ def test_pressing_one_on_a_bundled_call_acknowledges_every_incident_it_read(
     number = EMEA_L1[primary]
     for summary in ("db down", "api down", "queue down"):
         open_sev1(pager, summary)
-        travel(pager, timedelta(seconds=10))
-    travel(pager, timedelta(seconds=50))  # 10:01:10: the throttled call carries INC-2, INC-3
+        pager.desk.travel(timedelta(seconds=10))
+    pager.desk.travel(timedelta(seconds=50))  # 10:01:10: the throttled call carries INC-2, INC-3
 
     calls = pager.twilio.voice_calls(to=number)
     assert len(calls) == 2, calls

@@ -8,18 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from supportbot.db.models import Escalation, Incident, Page
-from supportbot.reconciler import reconcile_once
 from supportbot.slack import cards
 from tests.paging.conftest import EMEA_L1, TUESDAY_10_DUBLIN, Pager, emea_l1_on
 
 ACME = "C0ACMESHARED"
-
-
-def travel(pager: Pager, delta: timedelta) -> None:
-    pager.desk.rt.clock.advance(delta)  # type: ignore[attr-defined]
-    pager.desk.rt.dispatcher.flush()
-    reconcile_once(pager.desk.rt)
-    pager.desk.drain()
 
 
 def open_sev1(pager: Pager, summary: str = "checkout down for everyone") -> str:
@@ -44,7 +36,7 @@ def test_sev1_pages_on_shift_primary_and_sms_reply_acknowledges(pager: Pager) ->
     assert status == 200
     assert "Acknowledged INC-1" in body
 
-    travel(pager, timedelta(minutes=30))  # long past every escalation step
+    pager.desk.travel(timedelta(minutes=30))  # long past every escalation step
     assert len(pager.twilio.messages()) == 1
     assert len(pager.twilio.voice_calls()) == 1
     with pager.desk.rt.session() as session:
@@ -63,20 +55,20 @@ def test_no_reply_escalates_step_by_step(pager: Pager) -> None:
     primary, secondary = emea_l1_on(TUESDAY_10_DUBLIN.date())
     assert len(pager.twilio.messages(to=EMEA_L1[primary])) == 1
 
-    travel(pager, timedelta(minutes=4))
+    pager.desk.travel(timedelta(minutes=4))
     assert len(pager.twilio.messages()) == 1  # nothing new before 5 minutes
 
-    travel(pager, timedelta(minutes=1, seconds=10))  # step 2: primary again, and secondary
+    pager.desk.travel(timedelta(minutes=1, seconds=10))  # step 2: primary again, and secondary
     assert len(pager.twilio.messages(to=EMEA_L1[secondary])) == 1
     # The primary's second SMS waits out the one-a-minute throttle? No: 5 minutes passed.
     assert len(pager.twilio.messages(to=EMEA_L1[primary])) == 2
 
-    travel(pager, timedelta(minutes=5))  # step 3: L2 primary
+    pager.desk.travel(timedelta(minutes=5))  # step 3: L2 primary
     with pager.desk.rt.session() as session:
         people = [p for (p,) in session.execute(select(Page.person).where(Page.step_index == 2))]
     assert people and set(people) <= {"dieter", "elena"}
 
-    travel(pager, timedelta(minutes=5))  # step 4: L3 primary and management
+    pager.desk.travel(timedelta(minutes=5))  # step 4: L3 primary and management
     with pager.desk.rt.session() as session:
         step4 = {p for (p,) in session.execute(select(Page.person).where(Page.step_index == 3))}
     assert {"morgan", "niamh"} <= step4
@@ -96,7 +88,7 @@ def test_failed_sms_falls_back_to_a_call_and_shows_in_slack(pager: Pager) -> Non
     assert any("SMS page to" in t and "failed" in t for t in triage)
     # The fallback call waits out the one-call-a-minute throttle, then goes.
     assert len(pager.twilio.voice_calls(to=EMEA_L1[primary])) == 1
-    travel(pager, timedelta(minutes=1, seconds=5))
+    pager.desk.travel(timedelta(minutes=1, seconds=5))
     calls = pager.twilio.voice_calls(to=EMEA_L1[primary])
     assert len(calls) == 2, calls
     assert pager.twilio.messages(to=EMEA_L1[secondary]) == []
@@ -112,10 +104,10 @@ def test_twilio_down_for_ten_minutes_pages_arrive_once_after(pager: Pager) -> No
     open_sev1(pager)
     assert pager.twilio.messages() == []
     for _ in range(10):
-        travel(pager, timedelta(minutes=1))
+        pager.desk.travel(timedelta(minutes=1))
     pager.twilio.set_down(False)
-    travel(pager, timedelta(minutes=2, seconds=10))
-    travel(pager, timedelta(seconds=30))
+    pager.desk.travel(timedelta(minutes=2, seconds=10))
+    pager.desk.travel(timedelta(seconds=30))
     primary, _ = emea_l1_on(TUESDAY_10_DUBLIN.date())
     sent = pager.twilio.messages(to=EMEA_L1[primary])
     bodies = [m["body"] for m in sent]
@@ -160,7 +152,7 @@ def test_slack_button_acknowledges_everywhere(pager: Pager) -> None:
     primary, _ = emea_l1_on(TUESDAY_10_DUBLIN.date())
     status, body = pager.reply(EMEA_L1[primary], code)
     assert "already acknowledged" in body
-    travel(pager, timedelta(minutes=20))
+    pager.desk.travel(timedelta(minutes=20))
     assert len(pager.twilio.messages()) == 1
 
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from supportbot.customers import Contracts
-from supportbot.reconciler import reconcile_once
 from supportbot.slack import cards
 from tests.conftest import Desk
 from tests.support.records import (
@@ -26,13 +25,6 @@ from tests.support.slack_requests import TRIAGE
 
 def sla(desk: Desk, text: str, **kwargs: str) -> str:
     return answer(desk.slack.command(text, command="/sla", **kwargs))
-
-
-def travel(desk: Desk, delta: timedelta) -> None:
-    desk.rt.clock.advance(delta)  # type: ignore[attr-defined]
-    desk.rt.dispatcher.flush()
-    reconcile_once(desk.rt)
-    desk.drain()
 
 
 @pytest.fixture
@@ -74,7 +66,7 @@ def test_acknowledged_is_met_and_waiting_is_paused(acme_sev2: Desk) -> None:
 
 
 def test_a_breach_is_reported_with_its_due_and_recorded_times(acme_sev2: Desk) -> None:
-    travel(acme_sev2, timedelta(hours=2, minutes=1))
+    acme_sev2.travel(timedelta(hours=2, minutes=1))
 
     text = sla(acme_sev2, "INC-1")
 
@@ -153,7 +145,7 @@ def test_time_waiting_on_the_customer_moves_the_resolution_due(acme_sev2: Desk) 
     desk.slack.block_action(cards.ACTION_ACK, value="1")
     desk.slack.block_action(cards.ACTION_WAITING, value="1")
     desk.drain()
-    travel(desk, timedelta(hours=3))
+    desk.travel(timedelta(hours=3))
     thread = incident(desk.rt, 1).customer_thread_ts
     assert thread is not None
     desk.slack.message(

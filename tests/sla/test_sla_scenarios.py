@@ -20,13 +20,6 @@ from tests.standins import block_text
 ACME = "C0ACMESHARED"  # Premier, 24x7: Sev2 response 2 h, resolution 24 h (wall clock)
 
 
-def travel(desk: Desk, delta: timedelta) -> None:
-    desk.rt.clock.advance(delta)  # type: ignore[attr-defined]
-    desk.rt.dispatcher.flush()
-    reconcile_once(desk.rt)
-    desk.drain()
-
-
 def thread_texts(desk: Desk) -> list[str]:
     with desk.rt.session() as session:
         card_ts = session.scalar(select(Incident.card_ts))
@@ -45,7 +38,7 @@ def test_reminders_then_breach_escalates_and_notifies(desk: Desk) -> None:
         ("resolution", p): "pending" for p in (50, 75, 90, 100)
     }
 
-    travel(desk, timedelta(minutes=61))  # 50 % of the 2 h response target
+    desk.travel(timedelta(minutes=61))  # 50 % of the 2 h response target
     reminders = [t for t in thread_texts(desk) if "response target 50% used" in t]
     assert len(reminders) == 1, thread_texts(desk)
     assert re.search(r"5[89]m left", reminders[0]), reminders[0]
@@ -54,8 +47,8 @@ def test_reminders_then_breach_escalates_and_notifies(desk: Desk) -> None:
         dms = session.scalars(select(Notification).where(Notification.kind == "reminder")).all()
         assert len(dms) == 1 and dms[0].sent_at is not None
 
-    travel(desk, timedelta(minutes=30))  # 75 %
-    travel(desk, timedelta(minutes=30))  # past 100 %: 90 % and the breach are both due
+    desk.travel(timedelta(minutes=30))  # 75 %
+    desk.travel(timedelta(minutes=30))  # past 100 %: 90 % and the breach are both due
     texts = thread_texts(desk)
     assert sum("response target 75% used" in t for t in texts) == 1
     # A reminder that only comes round after its target has passed says nothing new.
@@ -85,7 +78,7 @@ def test_acknowledge_stops_response_clock_and_cancels_its_timers(desk: Desk) -> 
     state = timers(desk)
     assert all(state[("response", p)] == "cancelled" for p in (50, 75, 90, 100))
     assert all(state[("resolution", p)] == "pending" for p in (50, 75, 90, 100))
-    travel(desk, timedelta(hours=3))
+    desk.travel(timedelta(hours=3))
     assert not [t for t in thread_texts(desk) if "response target" in t]
     with desk.rt.session() as session:
         clock = session.scalar(select(SlaClock).where(SlaClock.kind == "response"))
@@ -101,7 +94,7 @@ def test_waiting_on_customer_pauses_resolution_and_reply_resumes(desk: Desk) -> 
     with desk.rt.session() as session:
         clock = session.scalar(select(SlaClock).where(SlaClock.kind == "resolution"))
         assert clock is not None and clock.state == "paused" and clock.due_at is None
-    travel(desk, timedelta(hours=30))  # longer than the whole 24 h target: nothing fires
+    desk.travel(timedelta(hours=30))  # longer than the whole 24 h target: nothing fires
     assert not [t for t in thread_texts(desk) if "resolution target" in t]
     # The customer's reply in their thread resumes the clock, 30 h later.
     with desk.rt.session() as session:
@@ -131,14 +124,14 @@ def test_severity_change_recomputes_from_start_and_reschedules(desk: Desk) -> No
         opened = session.scalar(select(Incident.opened_at))
         due = session.scalar(select(SlaClock.due_at).where(SlaClock.kind == "response"))
         assert due is not None and due - opened == timedelta(hours=8)
-    travel(desk, timedelta(hours=1, minutes=10))
+    desk.travel(timedelta(hours=1, minutes=10))
     desk.slack.block_action(cards.ACTION_SEVERITY, block_id="incident-1", selected="2")
     desk.drain()
     with desk.rt.session() as session:
         due = session.scalar(select(SlaClock.due_at).where(SlaClock.kind == "response"))
         assert due is not None and due - opened == timedelta(hours=2)
     # 50 % of the new target (1 h) is already past: it fires at once, and only it.
-    travel(desk, timedelta(seconds=10))
+    desk.travel(timedelta(seconds=10))
     state = timers(desk)
     assert state[("response", 50)] == "fired"
     assert state[("response", 75)] == "pending"
@@ -148,10 +141,10 @@ def test_severity_change_recomputes_from_start_and_reschedules(desk: Desk) -> No
 def test_overdue_reminders_collapse_to_the_latest_after_a_severity_change(desk: Desk) -> None:
     desk.slack.command("sev3 report slow", channel=ACME)
     desk.drain()
-    travel(desk, timedelta(hours=1, minutes=40))  # past 50 % and 75 % of a 2 h target
+    desk.travel(timedelta(hours=1, minutes=40))  # past 50 % and 75 % of a 2 h target
     desk.slack.block_action(cards.ACTION_SEVERITY, block_id="incident-1", selected="2")
     desk.drain()
-    travel(desk, timedelta(seconds=10))
+    desk.travel(timedelta(seconds=10))
     state = timers(desk)
     assert state[("response", 50)] == "skipped"
     assert state[("response", 75)] == "fired"
@@ -165,7 +158,7 @@ def test_sev1_engages_l3_within_15_minutes_even_when_acknowledged(desk: Desk) ->
     desk.drain()
     desk.slack.block_action(cards.ACTION_ACK, value="1")
     desk.drain()
-    travel(desk, timedelta(minutes=15, seconds=6))
+    desk.travel(timedelta(minutes=15, seconds=6))
     with desk.rt.session() as session:
         assert session.scalar(select(Incident.level)) == "L3"
     assert any("L3 engaged" in t for t in thread_texts(desk))
