@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +21,7 @@ from pydantic import (
 )
 
 from supportbot.datafiles import LocatedError, load_model
-from supportbot.sla.calendar import BusinessCalendar, BusinessHours
+from supportbot.sla.calendar import BusinessCalendar, BusinessHours, check_zone
 from supportbot.sla.policy import SlaOverrides
 
 MAX_CONTACTS = 3
@@ -100,13 +99,7 @@ class Customer(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r}; use an IANA name like Europe/Dublin"
-            ) from exc
-        return value
+        return check_zone(value)
 
     @field_validator("contacts")
     @classmethod

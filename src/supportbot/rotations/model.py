@@ -9,16 +9,14 @@ the lines.
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import date, time, timedelta
 from functools import lru_cache
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from supportbot.sla.calendar import DAY_NAMES, HolidayCalendar
+from supportbot.sla.calendar import DAY_NAMES, HolidayCalendar, check_zone, parse_days
 
 Level = Literal["L1", "L2", "L3"]
 LEVELS: tuple[Level, ...] = ("L1", "L2", "L3")
@@ -30,10 +28,6 @@ _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]*")
 _DURATION = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?")
-_DAYS = {name: name for name in DAY_NAMES} | {
-    full: full[:3]
-    for full in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-}
 
 
 class _Frozen(BaseModel):
@@ -41,22 +35,6 @@ class _Frozen(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _zone_names() -> list[str]:
-    return sorted(available_timezones())
-
-
-def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = difflib.get_close_matches(value, _zone_names(), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ValueError(
-            f"unknown time zone {value!r}{hint}: use an IANA name such as Europe/Dublin"
-        ) from None
-    return value
-
-
 def _check_phone(value: str) -> str:
     compact = re.sub(r"[ \-]", "", value)
     if not _E164.fullmatch(compact):
@@ -115,20 +93,10 @@ def _duration(value: Any) -> Any:
 
 
 def _day_names(value: Any) -> Any:
-    if not isinstance(value, list):
-        return value
-    days: list[str] = []
-    for day in value:
-        short = _DAYS.get(str(day).strip().lower())
-        if short is None:
-            raise ValueError(f"unknown day {day!r}: use {', '.join(DAY_NAMES)}")
-        days.append(short)
-    if not days:
-        raise ValueError("give at least one working day, e.g. [mon, tue, wed, thu, fri]")
-    return [name for name in DAY_NAMES if name in days]
+    return parse_days(value) if isinstance(value, list) else value
 
 
-ZoneName = Annotated[str, AfterValidator(_check_zone)]
+ZoneName = Annotated[str, AfterValidator(check_zone)]
 LocalTime = Annotated[time, BeforeValidator(_local_time), AfterValidator(_whole_minutes)]
 Duration = Annotated[timedelta, BeforeValidator(_duration)]
 PersonKey = Annotated[str, AfterValidator(_check_key)]

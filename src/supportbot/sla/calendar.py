@@ -42,6 +42,36 @@ _DAY_ALIASES = {
     )},
     "tues": "tue", "thur": "thu", "thurs": "thu",
 }  # fmt: skip
+
+
+def check_zone(value: str) -> str:
+    """An IANA zone name, or a ValueError that suggests the names it was probably meant to be."""
+    name = value.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ValueError(
+            f"unknown time zone {value!r}{hint}: use an IANA name such as Europe/Dublin, "
+            "America/New_York or Asia/Singapore"
+        ) from None
+    return name
+
+
+def parse_days(values: list[str]) -> list[str]:
+    """Day names as people write them ("Monday", "tues") → mon…sun, in week order."""
+    wanted: set[str] = set()
+    for day in values:
+        short = _DAY_ALIASES.get(str(day).strip().lower())
+        if short is None:
+            raise ValueError(f"unknown day {day!r}: use {', '.join(DAY_NAMES)}")
+        wanted.add(short)
+    if not wanted:
+        raise ValueError("give at least one day, e.g. [mon, tue, wed, thu, fri]")
+    return [name for name in DAY_NAMES if name in wanted]
+
+
 _MAX_CLOSED_DAYS = 400  # a calendar closed this long is a configuration error, not a deadline
 _WINDOW_CACHE_SIZE = 4096
 Window = tuple[datetime, datetime]
@@ -138,30 +168,12 @@ class BusinessHours(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        name = value.strip()
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            close = difflib.get_close_matches(name, sorted(available_timezones()), n=3)
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise ValueError(
-                f"unknown time zone {value!r}{hint}: use an IANA name such as Europe/Dublin, "
-                "America/New_York or Asia/Singapore"
-            ) from None
-        return name
+        return check_zone(value)
 
     @field_validator("days")
     @classmethod
     def _known_days(cls, value: list[str]) -> list[str]:
-        wanted: set[str] = set()
-        for day in value:
-            short = _DAY_ALIASES.get(str(day).strip().lower())
-            if short is None:
-                raise ValueError(f"unknown day {day!r}: use {', '.join(DAY_NAMES)}")
-            wanted.add(short)
-        if not wanted:
-            raise ValueError("business hours need at least one day, e.g. [mon, tue, wed, thu, fri]")
-        return [name for name in DAY_NAMES if name in wanted]
+        return parse_days(value)
 
     @field_validator("start", "end")
     @classmethod
