@@ -20,6 +20,8 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy src/supportbot handlers
+
 
 	$(BIN)/python -m pytest
 

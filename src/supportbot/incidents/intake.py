@@ -7,8 +7,9 @@ clocks and, for a Severity 1, the start of paging; Slack and RQ are told after c
 from __future__ import annotations
 
 import logging
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 
 from supportbot import metrics
@@ -53,9 +54,11 @@ def validate_text(title: str, description: str) -> tuple[str, str]:
 
 
 # Statements built once, so SQLAlchemy's compiled cache serves every /incident request.
-_INSERT_INCIDENT = insert(Incident.__table__).returning(Incident.__table__.c.id)
-_INSERT_RECEIPT = insert(InboundReceipt.__table__)
-_INSERT_EVENT = insert(TimelineEvent.__table__)
+# Plain Core on the tables: the ORM-enabled insert costs about a millisecond more a request.
+_INCIDENTS = cast(Table, Incident.__table__)
+_INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_INSERT_RECEIPT = insert(cast(Table, InboundReceipt.__table__))
+_INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
 
 
 def open_incident(

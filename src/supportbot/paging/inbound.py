@@ -107,6 +107,7 @@ def handle_sms(rt: Runtime, from_number: str, body: str) -> Answer:
             text = "Reply with the code in the page (like 1042A) to acknowledge."
             outcome = "unrecognised"
         if outcome == "ack":
+            assert escalation is not None
             escalation_id, incident_id = escalation.id, escalation.incident_id
     if outcome != "ack":
         return _loop_guarded(rt, from_number, text or "", outcome)
@@ -164,10 +165,10 @@ def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
             result, after = escalate_now(rt, incident, session, seen_step=step, by=person.slack)
         rt.dispatcher.submit_all(after)
         service.queue_slack_sync(rt, incident_id)
-        said = {
+        answers = {
             "escalating": "Escalating now to the next step. Thank you.",
             "already moved on": "It has already been escalated further. Thank you.",
             "not paging any more": "Paging has already stopped for this incident.",
         }
-        return said[result], result
+        return answers[result], result
     return "Sorry, that key does nothing.", "bad_digit"

@@ -111,7 +111,8 @@ def _claim(session: Session, rt: Runtime, page_id: int, after: list[Pending]):  
             )
         )
     )
-    allowed = next_allowed(sent_times, page.channel, now, limits_of(rt))
+    sent = [t for t in sent_times if t is not None]
+    allowed = next_allowed(sent, page.channel, now, limits_of(rt))
     if allowed > now:
         page.next_attempt_at, page.updated_at = allowed, now
         after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=allowed))

@@ -207,12 +207,12 @@ def _merge(files: list[_File]) -> tuple[Rotation, list[Problem]]:
         )
 
     rotation = Rotation.model_construct(
-        people={key: person for key, (_, person) in people.items()},
+        people={key: person for key, (_, person) in people.items()},  # type: ignore[misc]
         regions=tuple(region for _, _, region in regions),
         priority=tuple(priority[1]) if priority else None,  # type: ignore[arg-type]
-        fallback=fallback[1] if fallback else None,
+        fallback=fallback[1] if fallback else None,  # type: ignore[arg-type]
         management=tuple(management[1]) if management else (),  # type: ignore[arg-type]
-        escalation={key: policy for key, (_, policy) in escalation.items()},
+        escalation={key: policy for key, (_, policy) in escalation.items()},  # type: ignore[misc]
         sources=tuple(str(file.path) for file in files),
     )
     return rotation, problems

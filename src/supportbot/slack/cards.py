@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     InputBlock,
+    InteractiveElement,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
@@ -128,9 +129,9 @@ def internal_card(
     return text, blocks
 
 
-def _buttons(incident: Incident) -> list:  # type: ignore[type-arg]
+def _buttons(incident: Incident) -> list[InteractiveElement]:
     value = str(incident.id)
-    buttons = []
+    buttons: list[InteractiveElement] = []
     if incident.status == Status.OPEN.value:
         buttons.append(
             ButtonElement(text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary")

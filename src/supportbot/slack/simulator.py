@@ -45,7 +45,8 @@ class SlackInbound:
         sig = signature or SignatureVerifier(self.signing_secret).generate_signature(
             timestamp=ts, body=body
         )
-        all_headers = {
+        assert sig is not None
+        all_headers: dict[str, str] = {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": ts,
             "X-Slack-Signature": sig,
