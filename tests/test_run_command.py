@@ -93,4 +93,3 @@ def test_run_starts_everything_without_redis_or_credentials_and_stops_cleanly(
     redis_port = int(text.split("embedded Redis listening on redis://127.0.0.1:")[1].split("/")[0])
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", redis_port)) != 0
-
