@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -102,7 +102,9 @@ def _check_file(report: Report, path_label: str, exists: bool, load: Callable[[]
         report.problems.extend(str(p) for p in exc.problems)
 
 
-def run_checks(settings: Settings, extra: list[Callable[[Settings, Report], None]] = ()) -> Report:  # type: ignore[assignment]
+def run_checks(
+    settings: Settings, extra: Sequence[Callable[[Settings, Report], None]] = ()
+) -> Report:
     report = Report()
     _check_settings(settings, report)
     _check_services(settings, report)

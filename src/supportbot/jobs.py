@@ -14,7 +14,7 @@ def slack_sync(incident_id: int) -> None:
         sync_incident(get_runtime(), incident_id)
 
 
-def slack_call(method: str, kwargs: dict) -> None:  # type: ignore[type-arg]
+def slack_call(method: str, kwargs: dict[str, object]) -> None:
     """A one-off Slack post (an offer, an ephemeral note); retried by RQ on failure."""
     with metrics.JOB_SECONDS.labels("slack_call").time():
         response = get_runtime().slack.api_call(method, json=kwargs)

@@ -7,10 +7,12 @@ the worker fetch it with :func:`get_runtime`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from redis import Redis
 from rq import Queue
@@ -29,6 +31,8 @@ from supportbot.slack.client import LoggingWebClient, make_web_client
 from supportbot.triage import TriageRules, load_triage_rules
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,7 +64,7 @@ class Runtime:
         with unit_of_work(self.sessions) as session:
             yield session
 
-    def now(self):  # type: ignore[no-untyped-def]
+    def now(self) -> datetime:
         return self.clock.now()
 
     def reload_files(self) -> None:
@@ -70,7 +74,7 @@ class Runtime:
         self.contracts, self.triage = contracts, triage
 
 
-def _load_or_empty(path: Path, loader, empty):  # type: ignore[no-untyped-def]
+def _load_or_empty(path: Path, loader: Callable[[Path], T], empty: T) -> T:
     if not path.exists():
         log.warning("%s not found; starting with none (see README)", path)
         return empty

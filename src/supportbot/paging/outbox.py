@@ -89,7 +89,9 @@ def send(rt: Runtime, page_id: int) -> str:
     return "sent"
 
 
-def _claim(session: Session, rt: Runtime, page_id: int, after: list[Pending]):  # type: ignore[no-untyped-def]
+def _claim(
+    session: Session, rt: Runtime, page_id: int, after: list[Pending]
+) -> str | tuple[str, str, str, Callbacks]:
     page = session.scalar(select(Page).where(Page.id == page_id).with_for_update())
     if page is None or page.state != "pending":
         return "stale"
