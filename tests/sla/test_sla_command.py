@@ -132,7 +132,6 @@ def test_a_customer_sees_own_incident_in_own_zone(acme_sev2: Desk) -> None:
     assert re.search(r"\d\d:\d\d E[SD]T \((\d\d-\d\d )?\d\d:\d\d UTC\)", text), text
 
 
-
 def test_another_organisation_asking_is_told_it_does_not_exist(acme_sev2: Desk) -> None:
     other = sla(acme_sev2, "INC-1", user=GLOBEX_HANS, channel=GLOBEX_CHANNEL)
     missing = sla(acme_sev2, "INC-2", user=GLOBEX_HANS, channel=GLOBEX_CHANNEL)
