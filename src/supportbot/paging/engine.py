@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from supportbot import metrics
+from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
 from supportbot.dispatch import Pending
 from supportbot.incidents.lifecycle import LEVEL_NAMES
@@ -98,6 +99,19 @@ def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
             )
             outcome = "early"
         else:
+            # The step index moves only by compare-and-set: one worker runs each step.
+            if not claim(
+                session,
+                Escalation,
+                escalation_id,
+                index,
+                field="step_index",
+                step_index=index + 1,
+            ):
+                return "stale"
+            session.refresh(escalation)
+            if escalation.state != "active":
+                return "stale"
             incident = session.get_one(Incident, escalation.incident_id)
             outcome = _step(session, rt, incident, escalation, index, now, after)
             incident_id = incident.id

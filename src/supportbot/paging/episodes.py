@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from supportbot import oncall
+from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
 from supportbot.dispatch import Pending
 from supportbot.incidents.timeline import add_event
@@ -78,8 +79,18 @@ def stop(
     escalation = current(session, incident.id)
     if escalation is None or escalation.state != "active":
         return []
-    escalation.state, escalation.acked_at = "acknowledged", now
-    escalation.acked_by, escalation.acked_via = by[:60], via
+    if not claim(
+        session,
+        Escalation,
+        escalation.id,
+        "active",
+        state="acknowledged",
+        acked_at=now,
+        acked_by=by[:60],
+        acked_via=via,
+    ):
+        return []  # acknowledged a moment ago from another channel
+    session.refresh(escalation)
     session.execute(
         update(Page)
         .where(Page.escalation_id == escalation.id, Page.state == "pending")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot import metrics
+from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
 from supportbot.dispatch import Pending
 from supportbot.incidents.service import queue_slack_sync
@@ -92,14 +93,17 @@ def send(rt: Runtime, page_id: int) -> str:
 def _claim(
     session: Session, rt: Runtime, page_id: int, after: list[Pending]
 ) -> str | tuple[str, str, str, Callbacks]:
-    page = session.scalar(select(Page).where(Page.id == page_id).with_for_update())
-    if page is None or page.state != "pending":
-        return "stale"
     now = rt.now()
+    # Claim first: the write starts the transaction (and takes SQLite's writer lock), so
+    # two workers never both send one page; every read below sees the latest rows.
+    if not claim(session, Page, page_id, "pending", state="sending", updated_at=now):
+        return "stale"
+    page = session.get_one(Page, page_id, populate_existing=True)
     escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
     if escalation is not None and escalation.state != "active":
-        page.state, page.updated_at = "cancelled", now
+        page.state = "cancelled"
         return "cancelled"
+    page.state = "pending"  # until every check below has passed
     if page.next_attempt_at > now + EARLY_TOLERANCE:
         after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=page.next_attempt_at))
         return "early"

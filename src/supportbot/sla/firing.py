@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot import metrics, oncall
+from supportbot.db.claims import claim
 from supportbot.db.models import Incident, SlaClock, SlaTimer
 from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
 from supportbot.incidents.service import queue_slack_sync, refresh_sla
@@ -51,7 +52,9 @@ def fire(rt: Runtime, timer_id: int) -> str:
             # Every change to the incident re-plans its timers under this same lock, so a
             # pending row at or past its due time is owed as it stands.
             incident = session.get_one(Incident, timer.incident_id)
-            timer.state, timer.fired_at = "fired", now
+            if not claim(session, SlaTimer, timer.id, "pending", state="fired", fired_at=now):
+                return "stale"  # another worker fired it between our read and our write
+            session.refresh(timer)
             outcome = _effect(session, rt, incident, timer, now)
             if outcome == "skipped":
                 timer.state = "skipped"
