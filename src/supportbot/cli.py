@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import serve
 
 from supportbot.check import run_checks
@@ -43,8 +44,6 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(rt.engine)
     bolt = build_bolt_app(rt, signing_secret(settings))
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).connect()
         log.info("Socket Mode connected; /slack/events is also served over HTTP")
     flask = build_flask_app(rt, bolt)
