@@ -21,7 +21,8 @@ from pydantic import (
 )
 
 from supportbot.datafiles import LocatedError, load_model
-from supportbot.sla.calendar import BusinessCalendar, BusinessHours, check_zone
+from supportbot.days_and_zones import check_zone
+from supportbot.sla.calendar import BusinessCalendar, BusinessHours
 from supportbot.sla.policy import SlaOverrides
 
 MAX_CONTACTS = 3

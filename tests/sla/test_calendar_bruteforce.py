@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from supportbot.sla.calendar import DAY_NAMES, BusinessCalendar, BusinessHours
+from supportbot.days_and_zones import DAY_NAMES
+from supportbot.sla.calendar import BusinessCalendar, BusinessHours
 
 SAMPLES = int(os.environ.get("SLA_BRUTE_FORCE_SAMPLES", "32"))
 YEARS = range(2024, 2028)

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from supportbot.sla.calendar import DAY_NAMES, HolidayCalendar, check_zone, parse_days
+from supportbot.days_and_zones import DAY_NAMES, check_zone, parse_days
+from supportbot.sla.calendar import HolidayCalendar
 
 Level = Literal["L1", "L2", "L3"]
 LEVELS: tuple[Level, ...] = ("L1", "L2", "L3")

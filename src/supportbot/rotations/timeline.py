@@ -18,9 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from supportbot.days_and_zones import DAY_NAMES
 from supportbot.rotations.model import LEVELS, Fallback, Level, Region, Roster, Rotation
 from supportbot.rotations.wallclock import local_reading, wall_to_utc, zone
-from supportbot.sla.calendar import DAY_NAMES
 
 CHUNK_SECONDS = 7 * 86400
 EPOCH = datetime(1970, 1, 5, tzinfo=UTC).timestamp()  # a Monday, so chunks are UTC weeks
