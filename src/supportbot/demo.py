@@ -163,7 +163,11 @@ def _ephemeral(out: Callable[[str], None]) -> str:
 
 
 def run_demo(out: Callable[[str], None] = print, repo: Path | None = None) -> int:
+    # The story is told by what goes out; the reconciler's routine warnings (it finds work
+    # that came due while the clock jumped) would only interrupt it. Errors still show.
     logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("supportbot").setLevel(logging.ERROR)
+
     base = repo or Path.cwd()
     with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as tmp:
         data = Path(tmp)

@@ -33,8 +33,8 @@ def desk(demo: Demo) -> None:
     s = demo.inbound
     demo.out("\n=== 1. The incident desk")
     demo.step(
-        "An engineer types `/incident sev3 Export to CSV times out` in #triage",
-        lambda: s.command("sev3 Export to CSV times out", user=ENGINEER, channel=TRIAGE),
+        "An engineer types `/incident sev3 Export to CSV times out` in Acme's shared channel",
+        lambda: s.command("sev3 Export to CSV times out", user=ENGINEER, channel=ACME_CHANNEL),
     )
     demo.step(
         "They press Acknowledge on the card",

@@ -1,0 +1,31 @@
+"""`supportbot demo` tells the whole story through the real stack, every time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from supportbot.demo import run_demo
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_demo_plays_the_desk_a_page_with_handoff_and_an_sla_breach() -> None:
+    lines: list[str] = []
+    assert run_demo(out=lines.append, repo=REPO) == 0
+    text = "\n".join(lines)
+    for expected in (
+        "Opened *INC-1*",
+        "Only the support team can escalate",
+        "Paging started for INC-2",
+        "Step 2: paging",
+        "EMEA went off shift with INC-2 unacknowledged: handed to Americas",
+        "Acknowledged INC-2. Paging has stopped.",
+        "INC-2 was already acknowledged by you via SMS",
+        "INC-3 response target 50% used",
+        "INC-3 breached its response target",
+        "INC-3 escalated to L2 after the response breach",
+    ):
+        assert expected in text, f"{expected!r} missing from the demo:\n{text}"
+    # Nothing was paged after the acknowledgement: the last SMS precedes it.
+    after_ack = text.split("Acknowledged INC-2. Paging has stopped.")[1]
+    assert "Twilio (dry run) sms" not in after_ack.split("=== 3.")[0]
