@@ -43,6 +43,18 @@ def twilio_api() -> Iterator[TwilioStandin]:
 
 
 @pytest.fixture
+def overrides() -> dict[str, object]:
+    """Settings a test changes (parametrize this name to change them)."""
+    return {}
+
+
+@pytest.fixture
+def rotation_yaml() -> str | None:
+    """A rotation file to use instead of the example (parametrize this name)."""
+    return None
+
+
+@pytest.fixture
 def settings(
     tmp_path: Path,
     redis: Redis,
@@ -50,18 +62,23 @@ def settings(
     database_url: str,
     slack_api: SlackStandin,
     twilio_api: TwilioStandin,
+    overrides: dict[str, object],
+    rotation_yaml: str | None,
 ) -> Settings:
-    return make_settings(
-        tmp_path,
-        redis_url,
-        database_url,
-        slack_api.api_url,
+    values: dict[str, object] = dict(
         twilio_account_sid=TWILIO_ACCOUNT_SID,
         twilio_auth_token=TWILIO_AUTH_TOKEN,
         twilio_from_number=FROM_NUMBER,
         twilio_api_url=twilio_api.url,
         oncall_channel="C0ONCALL01",
     )
+    if rotation_yaml is not None:
+        rotations = tmp_path / "rotations"
+        rotations.mkdir()
+        (rotations / "small.yaml").write_text(rotation_yaml)
+        values["rotations_dir"] = rotations
+    values.update(overrides)
+    return make_settings(tmp_path, redis_url, database_url, slack_api.api_url, **values)
 
 
 @dataclass

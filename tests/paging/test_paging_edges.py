@@ -8,18 +8,14 @@ only by ``travel``, which also runs the reconciler and drains the worker.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import requests
-from redis import Redis
 from sqlalchemy import select, update
 
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page, TimelineEvent
 from supportbot.paging.sender import DryRunSender
 from supportbot.reconciler import reconcile_once
-from supportbot.settings import Settings
-from tests.conftest import make_settings
 from tests.paging.conftest import (
     EMEA_L1,
     EMEA_L1_SLACK,
@@ -28,7 +24,7 @@ from tests.paging.conftest import (
     Pager,
     emea_l1_on,
 )
-from tests.standins import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SlackStandin, TwilioStandin
+from tests.standins import TWILIO_ACCOUNT_SID
 from tests.support.slack_requests import TRIAGE
 
 ACME = "C0ACMESHARED"
@@ -36,45 +32,6 @@ ALT_TOKEN = "fedcba9876543210fedcba9876543210"  # the token being rotated in
 FORGED_TOKEN = "00000000000000000000000000000000"
 
 # -- fixtures: the conftest's desk, with per-test settings ------------------------------------
-
-
-@pytest.fixture
-def overrides() -> dict[str, object]:
-    """Settings a test changes (parametrize this name to change them)."""
-    return {}
-
-
-@pytest.fixture
-def rotation_yaml() -> str | None:
-    """A rotation file to use instead of the example (parametrize this name)."""
-    return None
-
-
-@pytest.fixture
-def settings(
-    tmp_path: Path,
-    redis: Redis,
-    redis_url: str,
-    database_url: str,
-    slack_api: SlackStandin,
-    twilio_api: TwilioStandin,
-    overrides: dict[str, object],
-    rotation_yaml: str | None,
-) -> Settings:
-    values: dict[str, object] = dict(
-        twilio_account_sid=TWILIO_ACCOUNT_SID,
-        twilio_auth_token=TWILIO_AUTH_TOKEN,
-        twilio_from_number=FROM_NUMBER,
-        twilio_api_url=twilio_api.url,
-        oncall_channel="C0ONCALL01",
-    )
-    if rotation_yaml is not None:
-        rotations = tmp_path / "rotations"
-        rotations.mkdir()
-        (rotations / "small.yaml").write_text(rotation_yaml)
-        values["rotations_dir"] = rotations
-    values.update(overrides)
-    return make_settings(tmp_path, redis_url, database_url, slack_api.api_url, **values)
 
 
 # -- helpers ----------------------------------------------------------------------------------
