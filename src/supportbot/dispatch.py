@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,17 +45,13 @@ class Dispatcher:
         self,
         queue: Queue,
         urgent: Queue | None = None,
-        *,
-        on_error: Callable[[list[Pending]], None] | None = None,
     ):
         self.queue = queue
         self.urgent = urgent or queue
-
         self._pending: dict[str, Pending] = {}
         self._cond = threading.Condition()
         self._busy = False
         self._thread: threading.Thread | None = None
-        self._on_error = on_error
 
     def submit(self, func: str, *args: object, job_id: str) -> None:
         self._put(Pending(func, args, job_id))
@@ -142,5 +137,3 @@ class Dispatcher:
                 len(batch),
                 ", ".join(p.job_id for p in batch[:5]),
             )
-            if self._on_error:
-                self._on_error(batch)

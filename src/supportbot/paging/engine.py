@@ -283,7 +283,3 @@ def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str
     rt.dispatcher.submit_all(after)
     queue_slack_sync(rt, incident_id)
     return "paged" if after else "nobody"
-
-
-def pages_of(session: Session, escalation_id: int) -> list[Page]:
-    return list(session.scalars(select(Page).where(Page.escalation_id == escalation_id)))

@@ -76,12 +76,6 @@ def facts_of(session: Session, incident: Incident, *, new: bool = False) -> Fact
     )
 
 
-def current_plan(
-    session: Session, incident: Incident, customer: Customer | None, now: datetime
-) -> Plan:
-    return plan(facts_of(session, incident), contract_of(customer), now)
-
-
 def refresh(
     session: Session,
     incident: Incident,
