@@ -20,12 +20,12 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress import serve
 
+from supportbot.clients.slack import LoggingWebClient
 from supportbot.db.migrate import upgrade
-from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.devtools.embedded_redis import EmbeddedRedis
+from supportbot.devtools.slack_simulator import SlackInbound
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
-from supportbot.slack.client import LoggingWebClient
-from supportbot.slack.simulator import SlackInbound
 from supportbot.web import build_bolt_app, build_flask_app
 
 SECRET = "bench-signing-secret"

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from supportbot.rotations import Override, Resolver, build_ics, load_rotation, person_shifts
+from supportbot.oncall import Override, Resolver, build_ics, load_rotation, person_shifts
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=730)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(REPO))
 
 from _common import free_port, row, start_server, summary  # noqa: E402
 
-from supportbot.embedded_redis import EmbeddedRedis  # noqa: E402
-from supportbot.slack.simulator import SlackInbound  # noqa: E402
-from supportbot.twilio_http import make_twilio_client  # noqa: E402
+from supportbot.clients.twilio_http import make_twilio_client  # noqa: E402
+from supportbot.devtools.embedded_redis import EmbeddedRedis  # noqa: E402
+from supportbot.devtools.slack_simulator import SlackInbound  # noqa: E402
 from tests.standins import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TwilioStandin  # noqa: E402
 
 SECRET = "bench-signing-secret"

@@ -5,8 +5,8 @@ Real Redis (embedded unless REDIS_URL is set), a real SQLite file, Slack in loca
 ``SimpleWorker`` with its scheduler and the reconciler), 1 and then 2 of them.
 
 Timers are made the way the product makes them: incidents of a Premier 24x7 customer, each
-stored and planned by ``tracking.refresh`` and scheduled on RQ by ``apply_schedule`` through
-the after-commit dispatcher. 1,000 incidents opened exactly an hour before T have their 50 %
+stored and planned by ``tracking.refresh``, whose timer jobs reach RQ through the unit of
+work's after-commit dispatcher. 1,000 incidents opened exactly an hour before T have their 50 %
 response reminder (of a 2 h target) due at T, a few seconds ahead; 250 more are opened half an
 hour later. 1,250 incidents x 8 timers = 10,000 pending timers.
 
@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from supportbot.clock import TravelClock
 from supportbot.db.migrate import upgrade
 from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
-from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.runtime import Runtime, build_runtime
 from supportbot.settings import Settings
 from supportbot.sla import tracking
@@ -78,7 +78,6 @@ def create_timers(rt: Runtime, clock: TravelClock, due: datetime, n_due: int, ot
     for opened, count in batches:
         clock.set(opened)
         for start in range(0, count, 250):
-            schedule = tracking.Schedule()
             with rt.session() as session:
                 for _ in range(min(250, count - start)):
                     number += 1
@@ -98,8 +97,7 @@ def create_timers(rt: Runtime, clock: TravelClock, due: datetime, n_due: int, ot
                     )
                     session.add(incident)
                     session.flush()
-                    schedule.extend(tracking.refresh(session, incident, acme, opened))
-            tracking.apply_schedule(rt, schedule)
+                    tracking.refresh(session, incident, acme, opened)
     rt.dispatcher.flush(timeout=300)
     print(f"  {rt.queue.scheduled_job_registry.count} timer jobs scheduled on RQ", flush=True)
     with rt.session() as session:

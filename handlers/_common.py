@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from supportbot.identity import Identity, identify
-from supportbot.queue import job_id
+from supportbot.incidents.access import Identity, identify
 from supportbot.runtime import Runtime
+from supportbot.slack.jobs import post_later
 
 
 def home_team(rt: Runtime, body: dict[str, Any]) -> str | None:
@@ -26,8 +26,4 @@ def identity_from_body(rt: Runtime, body: dict[str, Any]) -> Identity:
     )
 
 
-def post_later(rt: Runtime, method: str, key: str, **kwargs: Any) -> None:
-    """Queue a Slack call for the worker, so a listener never waits on Slack."""
-    rt.dispatcher.submit(
-        "supportbot.jobs.slack_call", method, kwargs, job_id=job_id("slack-call", key)
-    )
+__all__ = ["home_team", "identity_from_body", "post_later"]

@@ -18,7 +18,7 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 
 from supportbot.clock import TravelClock
-from supportbot.embedded_redis import EmbeddedRedis
+from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from supportbot.customers import load_contracts
+from supportbot.contracts.customers import load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.incidents.commands import MAX_COMMAND_TEXT
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, TITLE_MAX

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from supportbot.demo import run_demo
+from supportbot.devtools.demo import run_demo
 
 REPO = Path(__file__).resolve().parent.parent
 

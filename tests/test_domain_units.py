@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from supportbot.customers import load_contracts
-from supportbot.identity import identify
+from supportbot.contracts.customers import load_contracts
+from supportbot.contracts.triage import TriageRule, TriageRules, suggest
+from supportbot.incidents.access import identify
 from supportbot.incidents.commands import (
     MAX_COMMAND_TEXT,
     CommandError,
@@ -21,7 +22,6 @@ from supportbot.incidents.lifecycle import (
     parse_severity,
     title_from_text,
 )
-from supportbot.triage import TriageRule, TriageRules, suggest
 from tests.conftest import REPO
 
 HOME = "T0HOME0001"

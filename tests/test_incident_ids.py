@@ -15,10 +15,10 @@ from supportbot.runtime import Runtime
 OPENER = """
 import sys
 from pathlib import Path
-from supportbot.incidents import intake
+from supportbot.desk import intake
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
-from supportbot.slack.client import LoggingWebClient
+from supportbot.clients.slack import LoggingWebClient
 settings = Settings(_env_file=None, database_url=sys.argv[1], redis_url=sys.argv[2],
                     data_dir=Path(sys.argv[3]), triage_channel="C0TRIAGE")
 rt = build_runtime(settings, slack=LoggingWebClient())

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from supportbot.slack.simulator import SlackInbound
+from supportbot.devtools.slack_simulator import SlackInbound
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,9 @@ from datetime import timedelta
 from rq.registry import ScheduledJobRegistry
 
 from supportbot.clock import TravelClock
-from supportbot.reconciler import GRACE, reconcile_once
+from supportbot.reconciler import reconcile_once
 from supportbot.slack import cards
+from supportbot.slack.jobs import GRACE
 from tests.conftest import Desk
 from tests.support.records import ACME_CHANNEL, incident, posts, thread
 from tests.support.slack_requests import STAFF, TRIAGE
@@ -75,7 +76,7 @@ def test_slack_down_longer_than_the_retries_is_recovered_by_the_reconciler(
     assert len(thread(desk.api, TRIAGE, card["ts"])) == 1
     # Nothing is owed any more, so the next pass and a late retry post nothing new.
     assert reconcile_once(desk.rt)["slack_sync"] == 0
-    from supportbot.jobs import slack_sync
+    from supportbot.slack.jobs import slack_sync
 
     slack_sync(1)
     assert len(_cards(desk)) == 1 and len(thread(desk.api, TRIAGE, card["ts"])) == 1

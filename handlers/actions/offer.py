@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from handlers._common import identity_from_body
-from supportbot.incidents import intake, service
+from supportbot.contracts.triage import suggest
+from supportbot.desk import intake
+from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
-from supportbot.triage import suggest
 
 
 def register(app: App, rt: Runtime) -> None:
@@ -54,7 +55,7 @@ def register(app: App, rt: Runtime) -> None:
                 replace_original=False,
             )
             return
-        except service.IncidentError as exc:
+        except IncidentError as exc:
             respond(text=f":warning: {exc}", response_type="ephemeral", replace_original=False)
             return
         respond(

@@ -9,9 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from supportbot.identity import identify
-from supportbot.incidents import intake, service
+from supportbot.desk import actions, intake
+from supportbot.desk.listing import incidents_for
+from supportbot.incidents.access import identify
 from supportbot.incidents.commands import USAGE, CommandError, parse_incident_command
+from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import new_incident_modal
@@ -46,7 +48,7 @@ def answer(rt: Runtime, command: dict[str, Any], client: WebClient) -> dict[str,
         return {}
     try:
         if parsed.kind == "list":
-            rows = service.incidents_for(rt, who.actor)
+            rows = incidents_for(rt, who.actor)
             if not rows:
                 return {"text": "No open incidents."}
             return {
@@ -60,10 +62,11 @@ def answer(rt: Runtime, command: dict[str, Any], client: WebClient) -> dict[str,
             assert parsed.key is not None
             if parsed.kind == "note" and not who.actor.is_staff:
                 return {"text": ":no_entry: Internal notes are for the support team."}
-            incident = service.change(rt, parsed.key, who.actor, parsed.kind, text=parsed.summary)
+            act = actions.note if parsed.kind == "note" else actions.reply
+            incident = act(rt, parsed.key, who.actor, parsed.summary)
             return {"text": f"Added to {incident.key}."}
         return _open(rt, command, parsed.severity or 3, parsed.summary, parsed.customer, who)
-    except service.IncidentError as exc:
+    except IncidentError as exc:
         return {"text": f":warning: {exc}"}
 
 

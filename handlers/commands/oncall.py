@@ -10,13 +10,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from supportbot import oncall
-from supportbot.calendar_tokens import feed_url
-from supportbot.identity import identify
-from supportbot.oncall_changes import end_by_command, override_by_command
-from supportbot.oncall_view import build_board, to_slack
-from supportbot.overrides import OverrideError
-from supportbot.rotations import Resolver
+from supportbot.incidents.access import identify
+from supportbot.oncall import Resolver, lookup
+from supportbot.oncall.board import build_board, to_slack
+from supportbot.oncall.changes import end_by_command, override_by_command
+from supportbot.oncall.feed_tokens import feed_url
+from supportbot.oncall.overrides import OverrideError
 from supportbot.runtime import Runtime
 
 USAGE = (
@@ -46,7 +45,7 @@ def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
     )
     if not who.actor.is_staff:
         return {"text": ":no_entry: `/oncall` is for the support team."}
-    found = oncall.resolver(rt)
+    found = lookup.resolver(rt)
     if found is None:
         return {
             "text": ":warning: The rotation files could not be loaded, so nobody can be looked "
@@ -58,7 +57,7 @@ def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
         if verb in ("", "now", "show"):
             now = rt.now()
             with rt.session() as session:
-                overrides = oncall.view_overrides(session, now, found)
+                overrides = lookup.view_overrides(session, now, found)
             text, blocks = to_slack(build_board(found, now, overrides))
             return {"text": text, "blocks": blocks}
         if verb == "override":
@@ -75,7 +74,7 @@ def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
 
 
 def _calendar(rt: Runtime, found: Resolver, user: str) -> str:
-    person = oncall.person_by_slack(found, user)
+    person = lookup.person_by_slack(found, user)
     if person is None:
         return (
             ":calendar: You are not in the rotation files, so you have no on-call shifts to "

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from supportbot.identity import identify
+from supportbot.incidents.access import identify
 from supportbot.runtime import Runtime
 from supportbot.sla.explain import sla_answer
 

@@ -11,12 +11,12 @@ from typing import Any
 from slack_bolt import App
 
 from handlers._common import post_later
-from supportbot.identity import identify
-from supportbot.incidents import intake, service
+from supportbot.contracts.triage import suggest
+from supportbot.desk import actions, intake
+from supportbot.incidents.access import identify
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import offer_blocks
-from supportbot.triage import suggest
 
 NOT_DESIGNATED = (
     "Thanks for reaching out! Support requests for {org} can be opened by its designated "
@@ -45,9 +45,7 @@ def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> N
     )
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != ts:
-        service.record_thread_reply(
-            rt, channel, thread_ts, who.actor, text, receipt=f"msg:{channel}:{ts}"
-        )
+        actions.thread_reply(rt, channel, thread_ts, who.actor, text, receipt=f"msg:{channel}:{ts}")
         return
     owner = rt.contracts.by_channel(channel)
     if who.actor.is_staff:

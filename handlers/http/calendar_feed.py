@@ -1,6 +1,6 @@
 """``GET /oncall.ics?token=…``: one person's on-call shifts as an iCalendar feed.
 
-The token names the person (see :mod:`supportbot.calendar_tokens`); a missing one is a 400,
+The token names the person (see :mod:`supportbot.oncall.feed_tokens`); a missing one is a 400,
 a forged or stale one a bare 404 that says nothing about which people exist. The window is
 whole UTC days, 7 back and 90 ahead, so a calendar client polling within a day gets the same
 events (and the same clipped first event) every time.
@@ -12,9 +12,8 @@ from datetime import UTC, timedelta
 
 from flask import Flask, Response, request
 
-from supportbot import oncall
-from supportbot.calendar_tokens import feed_secret, person_for_token
-from supportbot.rotations import build_ics
+from supportbot.oncall import build_ics, lookup
+from supportbot.oncall.feed_tokens import feed_secret, person_for_token
 from supportbot.runtime import Runtime
 
 PAST = timedelta(days=7)
@@ -31,7 +30,7 @@ def register(flask: Flask, rt: Runtime) -> None:
         token = request.args.get("token", "").strip()
         if not token:
             return _plain(400, "missing token: use the link that /oncall calendar gives you")
-        found = oncall.resolver(rt)
+        found = lookup.resolver(rt)
         if found is None:
             return _plain(503, "the on-call rotation is unavailable; try again later")
         person = person_for_token(feed_secret(rt.settings), found.rotation.people, token)
@@ -40,7 +39,7 @@ def register(flask: Flask, rt: Runtime) -> None:
         today = rt.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         start, end = today - PAST, today + AHEAD + timedelta(days=1)
         with rt.session() as session:
-            overrides = oncall.overrides_between(session, start, end, found.rotation.people)
+            overrides = lookup.overrides_between(session, start, end, found.rotation.people)
         body = build_ics(found, person, start, end, overrides=overrides, stamp=today)
         return Response(
             body,

@@ -18,7 +18,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from supportbot import metrics
-from supportbot.paging import inbound, outbox
+from supportbot.desk import pager_replies as inbound
+from supportbot.paging import outbox
 from supportbot.paging.voice import page_prompt
 from supportbot.runtime import Runtime
 

@@ -8,7 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers._common import identity_from_body, post_later
-from supportbot.incidents import intake, service
+from supportbot.desk import actions, intake
+from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
@@ -71,7 +72,7 @@ def register(app: App, rt: Runtime) -> None:
         except intake.DuplicateDelivery:
             ack()
             return
-        except service.IncidentError as exc:
+        except IncidentError as exc:
             ack(response_action="errors", errors={exc.field or "title": str(exc)})
             return
         ack()
@@ -89,14 +90,8 @@ def register(app: App, rt: Runtime) -> None:
     def submit_resolve(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         who = identity_from_body(rt, body)
         try:
-            service.change(
-                rt,
-                view["private_metadata"],
-                who.actor,
-                "resolve",
-                summary=_value(view, "summary") or "",
-            )
-        except service.IncidentError as exc:
+            actions.resolve(rt, view["private_metadata"], who.actor, _value(view, "summary") or "")
+        except IncidentError as exc:
             ack(response_action="errors", errors={"summary": str(exc)})
             return
         ack()

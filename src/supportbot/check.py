@@ -10,11 +10,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from supportbot.customers import load_contracts
+from supportbot.contracts.customers import load_contracts
+from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine, ping
 from supportbot.settings import DEFAULT_SLACK_API_URL, DEFAULT_TWILIO_API_URL, Settings
-from supportbot.triage import load_triage_rules
 
 
 @dataclass

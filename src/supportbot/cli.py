@@ -17,13 +17,13 @@ from supportbot.check import run_checks
 from supportbot.cli_commands import oncall as oncall_cli
 from supportbot.cli_commands import sla as sla_cli
 from supportbot.db.migrate import upgrade
-from supportbot.demo import run_demo
-from supportbot.embedded_redis import EmbeddedRedis
-from supportbot.local_mode import missing_credentials, signing_secret
+from supportbot.devtools.demo import run_demo
+from supportbot.devtools.embedded_redis import EmbeddedRedis
+from supportbot.devtools.local_mode import missing_credentials
 from supportbot.logs import configure_logging
-from supportbot.rotation_check import check_rotations
+from supportbot.oncall.check import check_rotations
 from supportbot.runtime import build_runtime
-from supportbot.settings import Settings, get_settings
+from supportbot.settings import Settings, get_settings, signing_secret
 from supportbot.web import build_bolt_app, build_flask_app
 from supportbot.worker import run_worker
 

@@ -20,6 +20,9 @@ RECONCILED = Counter(
     "Work found due and re-queued by the reconciler",
     ["kind"],
 )
+RECONCILE_FAILURES = Counter(
+    "supportbot_reconciler_failures_total", "Reconciler passes a redriver failed in", ["kind"]
+)
 REQUEST_REFUSED = Counter(
     "supportbot_requests_refused_total", "Inbound requests refused at the edge", ["reason"]
 )

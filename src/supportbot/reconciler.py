@@ -1,88 +1,75 @@
-"""The reconciler: finds due, unfinished work in the database and queues it again.
+"""The reconciler: a list of small redrivers, each finding one kind of owed work.
 
 Redis only delivers. If it is flushed, or a worker dies mid-job, the rows still say what is
-owed; this loop re-enqueues it under the same deterministic job ids, so at worst an effect is
-late by one interval, and deduplication in the jobs keeps it from happening twice.
+owed; each redriver owes that work again under the same deterministic job ids, so at worst
+an effect is late by one interval, and the jobs' own checks keep it from happening twice.
+Like GoAlert's engine managers, each redriver is idempotent and knows one table.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-
-from supportbot import metrics
-from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
-from supportbot.dispatch import Pending
-from supportbot.handoff import announce_handoffs
-from supportbot.incidents.service import queue_slack_sync
-from supportbot.paging.handoff import repage_on_handoff
-from supportbot.paging.recover import recover_paging
+from supportbot import jobs, metrics
+from supportbot.oncall import announcements, posts
+from supportbot.paging import recover
+from supportbot.paging.repage import repage_on_handoff
 from supportbot.runtime import Runtime
-from supportbot.sla.tracking import TIMER_JOB
+from supportbot.sla import firing
+from supportbot.slack import jobs as slack_jobs
 
 log = logging.getLogger(__name__)
 
-# Work younger than this is probably still in the queue; leave it to the worker.
-GRACE = timedelta(seconds=10)
-# RQ's scheduler polls every second; a timer this far past due has lost its job.
-TIMER_GRACE = timedelta(seconds=5)
+
+@dataclass(frozen=True)
+class Redriver:
+    name: str
+    run: Callable[[Runtime], int]  # owes the work it finds again; returns how much
+
+
+def _handoffs(rt: Runtime) -> int:
+    """Announce handoffs since the last pass, and re-page the incoming region, once each."""
+    return announcements.announce_handoffs(
+        rt, also=(lambda rt, session, found: repage_on_handoff(rt, session, found),)
+    )
+
+
+REDRIVERS = (
+    Redriver("slack_sync", slack_jobs.unposted),
+    Redriver("sla_timer", firing.overdue_timers),
+    Redriver("page_stuck", recover.stuck_sends),
+    Redriver("page_send", recover.pending_sends),
+    Redriver("page_step", recover.due_steps),
+    Redriver("handoff", _handoffs),
+    Redriver("oncall_post", posts.redrive),
+)
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:
-    """One pass; returns how much it re-queued, by kind."""
-    cutoff = rt.now() - GRACE
-    with rt.session() as session:
-        unposted = select(TimelineEvent.incident_id).where(
-            TimelineEvent.at <= cutoff,
-            or_(
-                TimelineEvent.posted_internal_at.is_(None),
-                (TimelineEvent.visibility == "customer")
-                & TimelineEvent.posted_customer_at.is_(None),
-            ),
-        )
-        no_card = select(Incident.id).where(
-            Incident.card_ts.is_(None), Incident.opened_at <= cutoff
-        )
-        unsent = select(Notification.incident_id).where(
-            Notification.sent_at.is_(None), Notification.created_at <= cutoff
-        )
-        ids = set(session.scalars(unposted)) | set(session.scalars(unsent))
-        if rt.settings.triage_channel:
-            ids |= set(session.scalars(no_card))
-        # Timers past due by more than the scheduler's poll: their job was lost (Redis flushed,
-        # worker killed). Queue them now; a timer already fired ignores the second run.
-        due = session.execute(
-            select(SlaTimer.id, SlaTimer.incident_id, SlaTimer.clock, SlaTimer.threshold).where(
-                SlaTimer.state == "pending", SlaTimer.due_at <= rt.now() - TIMER_GRACE
-            )
-        ).all()
-    for incident_id in sorted(ids):
-        queue_slack_sync(rt, incident_id)
-    for timer_id, incident_id, clock, threshold in due:
-        rt.dispatcher.submit(
-            TIMER_JOB, timer_id, job_id=f"sla-INC-{incident_id}-{clock}-{threshold}"
-        )
-    if ids:
-        metrics.RECONCILED.labels("slack_sync").inc(len(ids))
-        log.info("reconciler re-queued slack sync for %d incident(s)", len(ids))
-    if due:
-        metrics.RECONCILED.labels("sla_timer").inc(len(due))
-        log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
-    # Handoffs since the last pass, announced once; also re-queues unsent on-call posts.
-    repages: list[Pending] = []
-    handoffs = announce_handoffs(
-        rt, also=(lambda rt, session, found: repages.extend(repage_on_handoff(rt, session, found)),)
-    )
-    rt.dispatcher.submit_all(repages)
-    return {
-        "slack_sync": len(ids),
-        "sla_timer": len(due),
-        "handoff": handoffs,
-        **recover_paging(rt),
-    }
+    """One pass of every redriver; returns how much each found, by name.
+
+    A redriver that fails is logged and the others still run: a bad rotation file must not
+    stop pages from being re-driven. The failure is re-raised at the end of the pass.
+    """
+    jobs.check_registered()
+    found: dict[str, int] = {}
+    failed: list[BaseException] = []
+    for redriver in REDRIVERS:
+        try:
+            found[redriver.name] = count = redriver.run(rt)
+        except Exception as exc:
+            log.exception("redriver %s failed", redriver.name)
+            metrics.RECONCILE_FAILURES.labels(redriver.name).inc()
+            failed.append(exc)
+            continue
+        if count and redriver.name != "handoff":
+            metrics.RECONCILED.labels(redriver.name).inc(count)
+    if failed:
+        raise failed[0]
+    return found
 
 
 class ReconcilerThread(threading.Thread):

@@ -20,15 +20,16 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from supportbot.clients.pager import Sender, make_sender
+from supportbot.clients.slack import LoggingWebClient, make_web_client
 from supportbot.clock import Clock, get_clock
-from supportbot.customers import Contracts, load_contracts
-from supportbot.db.engine import make_engine, unit_of_work
-from supportbot.dispatch import Dispatcher
-from supportbot.paging.sender import Sender, make_sender
-from supportbot.queue import make_queue
+from supportbot.contracts.customers import Contracts, load_contracts
+from supportbot.contracts.triage import TriageRules, load_triage_rules
+from supportbot.db.engine import make_engine
+from supportbot.delivery.dispatcher import Dispatcher
+from supportbot.delivery.queues import make_queue
+from supportbot.delivery.unit import unit_of_work
 from supportbot.settings import Settings, get_settings
-from supportbot.slack.client import LoggingWebClient, make_web_client
-from supportbot.triage import TriageRules, load_triage_rules
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class Runtime:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
+        """One transaction; the effects it recorded are dispatched after it commits."""
+        with unit_of_work(self.sessions, self.dispatcher) as session:
             yield session
 
     def now(self) -> datetime:

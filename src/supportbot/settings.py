@@ -5,6 +5,7 @@ Secrets are ``SecretStr`` so that a settings object printed into a log shows ``*
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,6 +84,18 @@ class Settings(BaseSettings):
                     return "postgresql+psycopg://" + url[len(prefix) :]
             return url
         return f"sqlite:///{(self.data_dir / 'supportbot.sqlite3').resolve()}"
+
+
+def signing_secret(settings: Settings) -> str:
+    """The real secret, or in local mode one kept in the data dir so the demo can sign."""
+    if settings.slack_signing_secret is not None:
+        return settings.slack_signing_secret.get_secret_value()
+    path = Path(settings.data_dir) / "local-signing-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

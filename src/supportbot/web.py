@@ -17,7 +17,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 import handlers
-from supportbot import metrics
+from supportbot import jobs, metrics
 from supportbot.db.engine import ping
 from supportbot.runtime import Runtime
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
+    jobs.check_registered()  # every job a request may owe can be dispatched
     app = App(
         signing_secret=signing_secret,
         client=rt.slack,

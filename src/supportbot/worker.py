@@ -10,6 +10,7 @@ import logging
 
 from rq import SimpleWorker
 
+from supportbot import jobs
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, set_runtime
 
@@ -22,6 +23,7 @@ def make_worker(rt: Runtime) -> SimpleWorker:
 
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
+    jobs.check_registered()
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     if not burst:
         reconciler.start()

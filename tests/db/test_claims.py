@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from supportbot.db.claims import claim
 from supportbot.db.models import SlaTimer
-from supportbot.incidents import intake
+from supportbot.desk import intake
 from supportbot.runtime import Runtime
 
 

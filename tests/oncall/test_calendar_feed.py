@@ -9,9 +9,8 @@ import pytest
 import requests
 from icalendar import Calendar
 
-from supportbot import oncall
-from supportbot.calendar_tokens import feed_secret, feed_url, person_for_token, token_for
-from supportbot.rotations import person_shifts
+from supportbot.oncall import lookup, person_shifts
+from supportbot.oncall.feed_tokens import feed_secret, feed_url, person_for_token, token_for
 from supportbot.settings import Settings
 from tests.conftest import Desk
 from tests.oncall.conftest import BRAM, TUESDAY_10_DUBLIN, mention
@@ -38,7 +37,7 @@ def test_feed_is_the_persons_shifts_for_7_days_back_and_90_ahead(desk: Desk) -> 
     assert response.headers["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(response.content)
     assert str(calendar.get("x-wr-calname")) == "On call: Chloé Martin"
-    found = oncall.resolver(desk.rt)
+    found = lookup.resolver(desk.rt)
     assert found is not None
     day = datetime(2026, 3, 10, tzinfo=UTC)
     expected = person_shifts(found, "chloe", day - timedelta(days=7), day + timedelta(days=91))

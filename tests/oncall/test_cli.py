@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from supportbot.cli import main
-from supportbot.overrides import OverrideRequest, create_override
-from supportbot.rotations import Resolver, load_rotation
+from supportbot.oncall import Resolver, load_rotation
+from supportbot.oncall.overrides import OverrideRequest, create_override
 from supportbot.runtime import Runtime
 from supportbot.settings import get_settings
 from tests.oncall.conftest import SATURDAY_NOON, TUESDAY_10_DUBLIN

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from supportbot.handoff import CATCH_UP, announce_handoffs, handoffs_since
+from supportbot.oncall.announcements import CATCH_UP, announce_handoffs, handoffs_since
 from supportbot.reconciler import reconcile_once
 from supportbot.runtime import build_runtime, set_runtime
 from tests.conftest import Desk

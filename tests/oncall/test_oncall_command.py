@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from supportbot import oncall
+from supportbot.oncall import lookup
 from tests.conftest import Desk
 from tests.oncall.conftest import (
     AOIFE,
@@ -83,12 +83,12 @@ def test_override_takes_the_pager_from_the_roster_and_is_announced(desk: Desk) -
     assert f"primary <@{BRAM}> (Bram de Vries) · secondary <@{AOIFE}>" in shown
     with desk.rt.session() as session:
         now = desk.rt.now()
-        assert [p.key for p in oncall.people_for(desk.rt, session, "L1", now).people] == [
+        assert [p.key for p in lookup.people_for(desk.rt, session, "L1", now).people] == [
             "bram",
             "aoife",
         ]
-        assert oncall.lead(desk.rt, session, now).people[0].key == "bram"
-        assert oncall.people_for(desk.rt, session, "L2", now).people[0].key == "elena"
+        assert lookup.lead(desk.rt, session, now).people[0].key == "bram"
+        assert lookup.people_for(desk.rt, session, "L2", now).people[0].key == "elena"
 
     desk.drain()
     [post] = oncall_posts(desk.api)

@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 
-from supportbot import oncall
 from supportbot.check import Report
 from supportbot.cli import main
 from supportbot.db.models import OncallOverride
-from supportbot.rotation_check import check_rotations
-from supportbot.rotations import Resolver, coverage_gaps, parse_rotation
+from supportbot.oncall import Resolver, coverage_gaps, lookup, parse_rotation
+from supportbot.oncall.check import check_rotations
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings, get_settings
 from tests.oncall.conftest import TUESDAY_10_DUBLIN
@@ -133,7 +132,7 @@ def test_an_override_for_someone_no_longer_in_the_rotation_is_reported(rt: Runti
     assert "names 'ghost', who is not in the rotation files" in problem
     # The pager itself ignores it, with an error in the log, rather than fail a lookup.
     with rt.session() as session:
-        answer = oncall.on_call(rt, session, "L1", TUESDAY_10_DUBLIN + timedelta(hours=1))
+        answer = lookup.on_call(rt, session, "L1", TUESDAY_10_DUBLIN + timedelta(hours=1))
     assert answer is not None and answer.source == "roster"
 
 

@@ -1,6 +1,6 @@
 """An independent, deliberately plain reference for "who is on call", for brute-force tests.
 
-It does not use the resolver, its tables or :mod:`supportbot.rotations.wallclock`. It walks
+It does not use the resolver, its tables or :mod:`supportbot.oncall.wallclock`. It walks
 instants in order, like someone watching a wall clock in each team's office:
 
 * The office clock never runs backwards: during a fall-back fold it is held at the highest
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from supportbot.rotations.model import LEVELS, Level, Region, Roster, Rotation
+from supportbot.oncall.model import LEVELS, Level, Region, Roster, Rotation
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Expected = tuple[str | None, str | None, str | None]  # team, primary, secondary

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportbot.rotations import LEVELS, Resolver, Rotation, load_rotation, parse_rotation
+from supportbot.oncall import LEVELS, Resolver, Rotation, load_rotation, parse_rotation
 from tests.rotations.reference import Reference
 from tests.rotations.synthetic import EXAMPLE_DIR, edge_rotation, three_zone_rotation
 

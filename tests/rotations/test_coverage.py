@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from supportbot.rotations import Override, Resolver, coverage_gaps, load_rotation, parse_rotation
+from supportbot.oncall import Override, Resolver, coverage_gaps, load_rotation, parse_rotation
 from tests.rotations.synthetic import EXAMPLE_DIR, one_region
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportbot.rotations import Resolver, handoffs_between, load_rotation, parse_rotation
+from supportbot.oncall import Resolver, handoffs_between, load_rotation, parse_rotation
 from tests.rotations.synthetic import EXAMPLE_DIR, fallback_only
 
 

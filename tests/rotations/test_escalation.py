@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from supportbot.rotations import (
+from supportbot.oncall import (
     DEFAULT_POLICY,
     EscalationPolicy,
     Target,
@@ -18,7 +18,7 @@ from supportbot.rotations import (
     step_at,
     total_steps,
 )
-from supportbot.rotations.escalation import round_length
+from supportbot.oncall.escalation import round_length
 from tests.rotations.synthetic import one_region
 
 MIN = timedelta(minutes=1)

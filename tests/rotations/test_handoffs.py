@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from supportbot.rotations import (
+from supportbot.oncall import (
     Override,
     Resolver,
     handoffs_between,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from icalendar import Calendar
 
-from supportbot.rotations import Override, Resolver, build_ics, load_rotation, person_shifts
+from supportbot.oncall import Override, Resolver, build_ics, load_rotation, person_shifts
 from tests.rotations.synthetic import EXAMPLE_DIR
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from supportbot.datafiles import DataFileError
-from supportbot.rotations import DEFAULT_POLICY, load_rotation, parse_rotation
+from supportbot.oncall import DEFAULT_POLICY, load_rotation, parse_rotation
 from tests.rotations.synthetic import EXAMPLE_DIR
 
 GOOD = """\

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from supportbot.rotations import (
+from supportbot.oncall import (
     OnCall,
     Override,
     Resolver,

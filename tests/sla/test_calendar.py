@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from supportbot.sla.calendar import (
+from supportbot.hours.calendar import (
     BusinessCalendar,
     BusinessHours,
     HolidayCalendar,

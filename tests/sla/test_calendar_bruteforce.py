@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from supportbot.days_and_zones import DAY_NAMES
-from supportbot.sla.calendar import BusinessCalendar, BusinessHours
+from supportbot.hours.calendar import BusinessCalendar, BusinessHours
+from supportbot.hours.days import DAY_NAMES
 
 SAMPLES = int(os.environ.get("SLA_BRUTE_FORCE_SAMPLES", "32"))
 YEARS = range(2024, 2028)

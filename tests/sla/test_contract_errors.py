@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from supportbot.customers import load_contracts
+from supportbot.contracts.customers import load_contracts
 from supportbot.datafiles import DataFileError
-from supportbot.incidents.service import Actor
+from supportbot.desk.actions import Actor
 from supportbot.runtime import Runtime
 from supportbot.sla.explain import sla_answer
 from tests.conftest import REPO, Desk

@@ -8,7 +8,8 @@ from itertools import pairwise
 
 import pytest
 
-from supportbot.sla.calendar import BusinessCalendar, BusinessHours, WallClock
+from supportbot.contracts.tiers import SlaOverrides, Span
+from supportbot.hours.calendar import BusinessCalendar, BusinessHours, WallClock
 from supportbot.sla.deadlines import (
     compute_deadlines,
     due_with_pauses,
@@ -17,7 +18,6 @@ from supportbot.sla.deadlines import (
     normalize_pauses,
     threshold_times,
 )
-from supportbot.sla.policy import SlaOverrides, Span
 
 H = timedelta(hours=1)
 DUBLIN = BusinessHours(timezone="Europe/Dublin", holidays={"country": "IE"})

@@ -20,11 +20,13 @@ from sqlalchemy import select
 
 from supportbot.clock import TravelClock
 from supportbot.db.models import Incident, Notification, SlaTimer, TimelineEvent
-from supportbot.incidents import intake
-from supportbot.reconciler import GRACE, reconcile_once
+from supportbot.delivery import job_ids
+from supportbot.delivery.kinds import SLA_TIMER
+from supportbot.desk import intake
+from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, set_runtime
 from supportbot.sla import firing
-from supportbot.sla.tracking import TIMER_JOB
+from supportbot.slack.jobs import GRACE
 from supportbot.slack.sync import LOCK_SECONDS
 from tests.standins import SLACK_TOKEN, SlackStandin
 from tests.support.live import drain
@@ -272,10 +274,11 @@ def test_a_timer_job_that_runs_twice_posts_nothing_new(
 
     # The same job again, under its own id, as a redelivery or a second reconciler would;
     # then the job function called directly, twice; then a full reconciler pass.
-    job = rt.queue.enqueue(TIMER_JOB, fired.id, job_id=fired.job_id)
+    job_id = job_ids.sla_timer(fired.incident_id, fired.clock, fired.threshold)
+    job = rt.queue.enqueue(SLA_TIMER.func, fired.id, job_id=job_id)
     drain(rt)
     assert job.return_value() == "stale"
-    from supportbot.jobs import sla_timer
+    from supportbot.sla.firing import sla_timer
 
     set_runtime(rt)
     assert [sla_timer(fired.id), sla_timer(fired.id)] == ["stale", "stale"]

@@ -7,8 +7,7 @@ from datetime import time, timedelta
 import pytest
 from pydantic import ValidationError
 
-from supportbot.sla.calendar import BusinessCalendar, BusinessHours, WallClock
-from supportbot.sla.policy import (
+from supportbot.contracts.tiers import (
     DEFAULT_TARGETS,
     SEVERITY_HELP,
     SEVERITY_NAMES,
@@ -20,6 +19,7 @@ from supportbot.sla.policy import (
     Tier,
     targets_for,
 )
+from supportbot.hours.calendar import BusinessCalendar, BusinessHours, WallClock
 
 H = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from supportbot.customers import Contracts
+from supportbot.contracts.customers import Contracts
 from supportbot.slack import cards
 from tests.conftest import Desk
 from tests.support.records import (

@@ -11,7 +11,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from supportbot.twilio_http import RedirectingTwilioHttpClient, make_twilio_client
+from supportbot.clients.twilio_http import RedirectingTwilioHttpClient, make_twilio_client
 from tests.standins import (
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,

@@ -1,6 +1,7 @@
 """A local stand-in for the Twilio REST API (Messages and Calls), reached through ``twilio.rest``.
 
-Point the real client at ``TwilioStandin.url`` via ``supportbot.twilio_http.make_twilio_client``.
+Point the real client at ``TwilioStandin.url`` via
+``supportbot.clients.twilio_http.make_twilio_client``.
 Besides answering the API it plays Twilio's side of the webhooks: status callbacks, inbound SMS and
 answering a call (fetch TwiML, press digits), all signed with Twilio's real algorithm.
 """

@@ -10,8 +10,8 @@ from flask import Flask
 from rq import SimpleWorker
 from waitress.server import create_server
 
+from supportbot.devtools.listener_executor import TrackingExecutor
 from supportbot.runtime import Runtime, set_runtime
-from supportbot.slack.listener_executor import TrackingExecutor
 
 __all__ = ["TrackingExecutor", "drain", "serve"]
 

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
-from supportbot.oncall import view_overrides
-from supportbot.oncall_view import build_board, to_json, to_text
-from supportbot.rotations import Override, Resolver, load_rotation
+from supportbot.oncall import Override, Resolver, load_rotation
+from supportbot.oncall.board import build_board, to_json, to_text
+from supportbot.oncall.lookup import view_overrides
 from supportbot.settings import Settings
 
 

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from supportbot.customers import load_contracts
+from supportbot.contracts.customers import load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.settings import Settings
 from supportbot.sla.explain import (

@@ -38,7 +38,7 @@ _SQLITE_WRITER = threading.Lock()
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One transaction: commit on success, roll back and re-raise on error.
 
     SQLite allows one writer at a time and makes the others sleep in its busy handler, which

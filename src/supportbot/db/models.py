@@ -133,10 +133,6 @@ class SlaTimer(Base):
         Index("ix_sla_timers_due", "state", "due_at"),
     )
 
-    @property
-    def job_id(self) -> str:
-        return f"sla-INC-{self.incident_id}-{self.clock}-{self.threshold}"
-
 
 class Notification(Base):
     """A direct message or channel post owed to a person (reminders, escalations)."""
@@ -228,10 +224,6 @@ class Page(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_pages_due", "state", "next_attempt_at"),)
-
-    @property
-    def job_id(self) -> str:
-        return f"page-send-{self.id}"
 
 
 class InboundNumber(Base):

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from supportbot import metrics
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
-from supportbot.dispatch import Pending
+from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION, PAGE_STEP
 from supportbot.incidents.lifecycle import LEVEL_NAMES
-from supportbot.incidents.service import queue_slack_sync
 from supportbot.incidents.timeline import add_event
-from supportbot.notify import warn_triage
-from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
+from supportbot.oncall import EscalationPolicy, Person, Target, step_at, total_steps
+from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.targets import reach
-from supportbot.rotations import EscalationPolicy, Person, Target, step_at, total_steps
-from supportbot.runtime import Runtime
+from supportbot.runtime import Runtime, get_runtime
+from supportbot.slack.jobs import owe_sync
+from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ def create_pages(
     escalation: Escalation | None,
     step: int,
     now: datetime,
-) -> list[Pending]:
-    """An SMS and a call to each person; their send jobs are returned for after commit."""
+) -> int:
+    """An SMS and a call to each person, sent once the transaction commits; how many."""
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
     code = escalation.ack_code if escalation else ""
     body = page_text(incident, code, customer.name if customer else None)
@@ -80,11 +80,17 @@ def create_pages(
         .values(unrecognised_replies=0)
     )
     session.flush()
-    return [Pending(SEND_JOB, (row.id,), row.job_id) for row in rows]
+    for row in rows:
+        owe_send(session, row.id)
+    return len(rows)
+
+
+@PAGE_STEP.runs
+def page_step(escalation_id: int, index: int) -> str:
+    return run_step(get_runtime(), escalation_id, index)
 
 
 def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
-    after: list[Pending] = []
     with rt.session() as session:
         escalation = session.scalar(
             select(Escalation).where(Escalation.id == escalation_id).with_for_update()
@@ -94,9 +100,7 @@ def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
         now = rt.now()
         due = escalation.next_step_at or now
         if due > now + EARLY_TOLERANCE:
-            after.append(
-                Pending(STEP_JOB, (escalation_id, index), step_job_id(escalation_id, index), at=due)
-            )
+            owe_step(session, escalation_id, index, at=due)
             outcome = "early"
         else:
             # The step index moves only by compare-and-set: one worker runs each step.
@@ -113,12 +117,10 @@ def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
             if escalation.state != "active":
                 return "stale"
             incident = session.get_one(Incident, escalation.incident_id)
-            outcome = _step(session, rt, incident, escalation, index, now, after)
-            incident_id = incident.id
-    rt.dispatcher.submit_all(after)
+            outcome = _step(session, rt, incident, escalation, index, now)
+            owe_sync(session, incident.id)
     if outcome != "early":
         metrics.ESCALATION_STEPS.labels(outcome).inc()
-        queue_slack_sync(rt, incident_id)
     return outcome
 
 
@@ -129,7 +131,6 @@ def _step(
     escalation: Escalation,
     index: int,
     now: datetime,
-    after: list[Pending],
 ) -> str:
     policy = EscalationPolicy.model_validate_json(escalation.policy)
     total = total_steps(policy)
@@ -163,9 +164,7 @@ def _step(
                 f":pager: Step {index + 1}: paging {names} ({_target(target)}) by SMS "
                 f"and call{' (dry run)' if rt.pager.dry_run else ''}.",
             )
-            after += create_pages(
-                session, rt, incident, people, escalation=escalation, step=index, now=now
-            )
+            create_pages(session, rt, incident, people, escalation=escalation, step=index, now=now)
         elif not reached.people:
             text = (
                 f":warning: {incident.key} step {index + 1}: nobody to page for "
@@ -182,14 +181,7 @@ def _step(
         due = now + policy.repeat_after  # then the episode is declared exhausted
     # A step that reached nobody does not wait out its delay.
     escalation.next_step_at = max(due, now) if reached_anyone else now
-    after.append(
-        Pending(
-            STEP_JOB,
-            (escalation.id, index + 1),
-            step_job_id(escalation.id, index + 1),
-            at=escalation.next_step_at,
-        )
-    )
+    owe_step(session, escalation.id, index + 1, at=escalation.next_step_at)
     return "paged" if reached_anyone else "nobody"
 
 
@@ -201,7 +193,7 @@ def _target(target: Target) -> str:
 
 def escalate_now(
     rt: Runtime, incident: Incident, session: Session, *, seen_step: int, by: str
-) -> tuple[str, list[Pending]]:
+) -> str:
     """Keypress 2 on a call: run the next step now, once, whoever else asked at the same time.
 
     ``seen_step`` is the step the caller was paged by; the request succeeds only if the
@@ -215,9 +207,9 @@ def escalate_now(
         .with_for_update()
     )
     if escalation is None or escalation.state != "active":
-        return "not paging any more", []
+        return "not paging any more"
     if escalation.step_index != seen_step + 1:
-        return "already moved on", []
+        return "already moved on"
     escalation.next_step_at = rt.now()
     add_event(
         session,
@@ -227,18 +219,18 @@ def escalate_now(
         "paging",
         f":arrow_up: <@{by}> asked to escalate now (from the phone).",
     )
-    return "escalating", [
-        Pending(
-            STEP_JOB,
-            (escalation.id, escalation.step_index),
-            step_job_id(escalation.id, escalation.step_index),
-        )
-    ]
+    owe_step(session, escalation.id, escalation.step_index)
+    return "escalating"
+
+
+@PAGE_MANUAL_ESCALATION.runs
+def page_manual_escalation(incident_id: int, level: str, by: str) -> str:
+    return manual_escalation(get_runtime(), incident_id, level, by)
 
 
 def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str:
     """A person escalated a Sev1 by hand: page the new level now, and record who asked."""
-    after: list[Pending] = []
+    paged = 0
     with rt.session() as session:
         incident = session.get_one(Incident, incident_id)
         if incident.level != level or incident.status in ("resolved", "closed"):
@@ -265,7 +257,7 @@ def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str
                 "paged",
                 f":pager: <@{by}> escalated by hand: paging {names} ({LEVEL_NAMES[level]}).",
             )
-            after = create_pages(
+            paged = create_pages(
                 session,
                 rt,
                 incident,
@@ -280,6 +272,5 @@ def manual_escalation(rt: Runtime, incident_id: int, level: str, by: str) -> str
                 f"reached nobody ({reached.reason})."
             )
             warn_triage(session, rt, incident, "paging", text)
-    rt.dispatcher.submit_all(after)
-    queue_slack_sync(rt, incident_id)
-    return "paged" if after else "nobody"
+        owe_sync(session, incident_id)
+    return "paged" if paged else "nobody"

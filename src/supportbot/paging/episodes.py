@@ -1,7 +1,7 @@
 """Starting and stopping a paging episode, inside the caller's transaction.
 
 The incident service calls these when an incident becomes Severity 1 and when it is
-acknowledged, from whichever channel; they return the queue work to do after commit.
+acknowledged, from whichever channel; the jobs they owe run after the caller commits.
 """
 
 from __future__ import annotations
@@ -11,21 +11,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from supportbot import oncall
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
-from supportbot.dispatch import Pending
 from supportbot.incidents.timeline import add_event
+from supportbot.oncall import DEFAULT_POLICY, lookup
 from supportbot.paging.codes import ack_code
-from supportbot.rotations import DEFAULT_POLICY
+from supportbot.paging.owed import cancel_step, owe_step
 from supportbot.runtime import Runtime
-
-STEP_JOB = "supportbot.jobs.page_step"
-SEND_JOB = "supportbot.jobs.page_send"
-
-
-def step_job_id(escalation_id: int, index: int) -> str:
-    return f"page-step-{escalation_id}-{index}"
 
 
 def current(session: Session, incident_id: int) -> Escalation | None:
@@ -38,17 +30,17 @@ def current(session: Session, incident_id: int) -> Escalation | None:
     )
 
 
-def begin(session: Session, rt: Runtime, incident: Incident, now: datetime) -> list[Pending]:
+def begin(session: Session, rt: Runtime, incident: Incident, now: datetime) -> None:
     """Start paging a Severity 1 that nobody has acknowledged, unless already paging."""
     if incident.severity != 1 or incident.status != "open":
-        return []
+        return
     latest = current(session, incident.id)
     if latest is not None and latest.state == "active":
-        return []
+        return
     episodes = session.scalar(
         select(func.count()).select_from(Escalation).where(Escalation.incident_id == incident.id)
     )
-    found = oncall.resolver(rt)
+    found = lookup.resolver(rt)
     policy = found.rotation.policy_for(1) if found is not None else DEFAULT_POLICY
     escalation = Escalation(
         incident_id=incident.id,
@@ -69,16 +61,16 @@ def begin(session: Session, rt: Runtime, incident: Incident, now: datetime) -> l
         "paging",
         f":pager: Paging started for {incident.key} (acknowledge code {escalation.ack_code}).",
     )
-    return [Pending(STEP_JOB, (escalation.id, 0), step_job_id(escalation.id, 0))]
+    owe_step(session, escalation.id, 0)
 
 
 def stop(
     session: Session, rt: Runtime, incident: Incident, *, by: str, via: str, now: datetime
-) -> list[Pending]:
+) -> None:
     """Acknowledge the active episode: no more steps, no more pending pages, everywhere."""
     escalation = current(session, incident.id)
     if escalation is None or escalation.state != "active":
-        return []
+        return
     if not claim(
         session,
         Escalation,
@@ -89,7 +81,7 @@ def stop(
         acked_by=by[:60],
         acked_via=via,
     ):
-        return []  # acknowledged a moment ago from another channel
+        return  # acknowledged a moment ago from another channel
     session.refresh(escalation)
     session.execute(
         update(Page)
@@ -106,4 +98,4 @@ def stop(
         "paging",
         f":white_check_mark: Paging stopped: <@{by}> acknowledged via {via}{note}.",
     )
-    return [Pending("", (), step_job_id(escalation.id, escalation.step_index), cancel=True)]
+    cancel_step(session, escalation.id, escalation.step_index)

@@ -16,15 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot import metrics
+from supportbot.clients.pager import Callbacks, PermanentSendError, TransientSendError
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
-from supportbot.dispatch import Pending
-from supportbot.incidents.service import queue_slack_sync
-from supportbot.notify import warn_triage
-from supportbot.paging.episodes import SEND_JOB, STEP_JOB, step_job_id
-from supportbot.paging.sender import Callbacks, PermanentSendError, TransientSendError
+from supportbot.delivery.kinds import PAGE_SEND
+from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.throttle import Limits, next_allowed
-from supportbot.runtime import Runtime
+from supportbot.runtime import Runtime, get_runtime
+from supportbot.slack.jobs import owe_sync
+from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)
 
@@ -55,17 +55,20 @@ def callbacks(rt: Runtime, page: Page) -> Callbacks:
     return Callbacks(status_url=f"{base}/twilio/status", voice_url=voice)
 
 
+@PAGE_SEND.runs
+def page_send(page_id: int) -> str:
+    return send(get_runtime(), page_id)
+
+
 def send(rt: Runtime, page_id: int) -> str:
     """Claim, throttle, bundle, send, record. Returns the outcome for logs and tests."""
-    after: list[Pending] = []
     with rt.session() as session:
-        claimed = _claim(session, rt, page_id, after)
+        claimed = _claim(session, rt, page_id)
         if isinstance(claimed, str):
             outcome = claimed
         else:
             to, channel, body, cb = claimed
             outcome = "claimed"
-    rt.dispatcher.submit_all(after)
     if outcome != "claimed":
         return outcome
     try:
@@ -82,17 +85,14 @@ def send(rt: Runtime, page_id: int) -> str:
         page.state, page.provider_sid = "sent", sid
         page.sent_at = page.updated_at = rt.now()
         page.deadline_at = None
-        incident_id = page.incident_id
+        if rt.pager.dry_run:
+            owe_sync(session, page.incident_id)
     metrics.PAGES.labels(channel, "sent").inc()
     log.info("page %s sent by %s to %s (%s)", page_id, channel, to, sid)
-    if rt.pager.dry_run:
-        queue_slack_sync(rt, incident_id)
     return "sent"
 
 
-def _claim(
-    session: Session, rt: Runtime, page_id: int, after: list[Pending]
-) -> str | tuple[str, str, str, Callbacks]:
+def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str, str, Callbacks]:
     now = rt.now()
     # Claim first: the write starts the transaction (and takes SQLite's writer lock), so
     # two workers never both send one page; every read below sees the latest rows.
@@ -105,7 +105,7 @@ def _claim(
         return "cancelled"
     page.state = "pending"  # until every check below has passed
     if page.next_attempt_at > now + EARLY_TOLERANCE:
-        after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=page.next_attempt_at))
+        owe_send(session, page.id, at=page.next_attempt_at)
         return "early"
     sent_times = list(
         session.scalars(
@@ -121,7 +121,7 @@ def _claim(
     allowed = next_allowed(sent, page.channel, now, limits_of(rt))
     if allowed > now:
         page.next_attempt_at, page.updated_at = allowed, now
-        after.append(Pending(SEND_JOB, (page.id,), page.job_id, at=allowed))
+        owe_send(session, page.id, at=allowed)
         metrics.PAGES.labels(page.channel, "throttled").inc()
         return "throttled"
     # Several pages owed to one phone go out as one SMS or one call (the call's prompt
@@ -164,7 +164,6 @@ def _retry_or_fail(rt: Runtime, page_id: int, reason: str) -> str:
     on to its next step (this person cannot be reached now), but the page itself keeps
     retrying, so when Twilio comes back everything owed arrives, bundled, once.
     """
-    after: list[Pending] = []
     with rt.session() as session:
         page = session.get_one(Page, page_id)
         now = rt.now()
@@ -174,25 +173,20 @@ def _retry_or_fail(rt: Runtime, page_id: int, reason: str) -> str:
         else:
             page.state, page.deadline_at = "pending", None
             page.next_attempt_at = now + backoff(page.attempts)
-            due, job = page.next_attempt_at, page.job_id
+            due = page.next_attempt_at
             outcome = "retry"
+            owe_send(session, page.id, at=due)
             if page.attempts == WARN_AFTER:
-                _warn_unsendable(session, rt, page, reason, after)
-                incident_id = page.incident_id
+                _warn_unsendable(session, rt, page, reason)
+                owe_sync(session, page.incident_id)
     if outcome == "give_up":
         return _fail(rt, page_id, f"{reason} (gave up after {GIVE_UP_AFTER})")
     metrics.PAGES.labels("any", "retry").inc()
     log.warning("page %s: %s; retrying at %s", page_id, reason, due.isoformat())
-    rt.dispatcher.submit_at(due, SEND_JOB, page_id, job_id=job)
-    rt.dispatcher.submit_all(after)
-    if after:
-        queue_slack_sync(rt, incident_id)
     return "retry"
 
 
-def _warn_unsendable(
-    session: Session, rt: Runtime, page: Page, reason: str, after: list[Pending]
-) -> None:
+def _warn_unsendable(session: Session, rt: Runtime, page: Page, reason: str) -> None:
     incident = session.get_one(Incident, page.incident_id)
     what = "SMS" if page.channel == "sms" else "call"
     text = (
@@ -205,29 +199,18 @@ def _warn_unsendable(
     escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
     if escalation is not None and escalation.state == "active":
         escalation.next_step_at = rt.now()
-        after.append(
-            Pending(
-                STEP_JOB,
-                (escalation.id, escalation.step_index),
-                step_job_id(escalation.id, escalation.step_index),
-            )
-        )
+        owe_step(session, escalation.id, escalation.step_index)
 
 
 def _fail(rt: Runtime, page_id: int, reason: str) -> str:
-    after: list[Pending] = []
     with rt.session() as session:
         page = session.get_one(Page, page_id)
-        mark_failed(session, rt, page, reason, after)
-        incident_id = page.incident_id
-    rt.dispatcher.submit_all(after)
-    queue_slack_sync(rt, incident_id)
+        mark_failed(session, rt, page, reason)
+        owe_sync(session, page.incident_id)
     return "failed"
 
 
-def mark_failed(
-    session: Session, rt: Runtime, page: Page, reason: str, after: list[Pending]
-) -> None:
+def mark_failed(session: Session, rt: Runtime, page: Page, reason: str) -> None:
     """Record a failure visibly, fall back from SMS to voice, and move the episode on."""
     now = rt.now()
     page.state, page.last_error, page.updated_at = "failed", reason[:500], now
@@ -242,7 +225,7 @@ def mark_failed(
     metrics.PAGES.labels(page.channel, "failed").inc()
     log.error("%s", text)
     if page.channel == "sms":
-        after += _voice_fallback(session, rt, page, now)
+        _voice_fallback(session, rt, page, now)
     escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
     if (
         escalation is not None
@@ -251,16 +234,10 @@ def mark_failed(
     ):
         # Nobody can be reached this way: do not wait out the step's delay.
         escalation.next_step_at = now
-        after.append(
-            Pending(
-                STEP_JOB,
-                (escalation.id, escalation.step_index),
-                step_job_id(escalation.id, escalation.step_index),
-            )
-        )
+        owe_step(session, escalation.id, escalation.step_index)
 
 
-def _voice_fallback(session: Session, rt: Runtime, page: Page, now: datetime) -> list[Pending]:
+def _voice_fallback(session: Session, rt: Runtime, page: Page, now: datetime) -> None:
     """Make sure a call reaches the person whose SMS failed (unless one is already out)."""
     calls = list(
         session.scalars(
@@ -276,9 +253,10 @@ def _voice_fallback(session: Session, rt: Runtime, page: Page, now: datetime) ->
     if waiting:
         for call in waiting:
             call.next_attempt_at = now
-        return [Pending(SEND_JOB, (c.id,), c.job_id) for c in waiting]
+            owe_send(session, call.id)
+        return
     if any(c.state in ("sending", "sent", "delivered") for c in calls):
-        return []
+        return
     fallback = Page(
         escalation_id=page.escalation_id,
         incident_id=page.incident_id,
@@ -297,7 +275,7 @@ def _voice_fallback(session: Session, rt: Runtime, page: Page, now: datetime) ->
     )
     session.add(fallback)
     session.flush()
-    return [Pending(SEND_JOB, (fallback.id,), fallback.job_id)]
+    owe_send(session, fallback.id)
 
 
 def _person_unreachable(session: Session, page: Page) -> bool:
@@ -315,7 +293,6 @@ def _person_unreachable(session: Session, page: Page) -> bool:
 
 def on_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str:
     """A Twilio status callback: delivered, or failed (and then the fallback)."""
-    after: list[Pending] = []
     with rt.session() as session:
         page = session.scalar(select(Page).where(Page.provider_sid == sid).with_for_update())
         if page is None:
@@ -328,12 +305,9 @@ def on_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str
             outcome = "delivered"
         elif status in FAILED_STATUSES:
             reason = f"Twilio status {status}" + (f" (error {error_code})" if error_code else "")
-            mark_failed(session, rt, page, reason, after)
+            mark_failed(session, rt, page, reason)
+            owe_sync(session, page.incident_id)
             outcome = "failed"
         else:
             return "ignored"  # queued, sent, ringing: progress, not an outcome
-        incident_id = page.incident_id
-    rt.dispatcher.submit_all(after)
-    if outcome == "failed":
-        queue_slack_sync(rt, incident_id)
     return outcome

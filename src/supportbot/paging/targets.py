@@ -6,23 +6,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from supportbot import oncall
 from supportbot.db.models import Incident
-from supportbot.oncall import Reached
-from supportbot.rotations import Target
+from supportbot.oncall import Target, lookup
+from supportbot.oncall.lookup import Reached
 from supportbot.runtime import Runtime
 
 
 def reach(
     rt: Runtime, session: Session, incident: Incident, target: Target, at: datetime
 ) -> Reached:
-    found = oncall.resolver(rt)
+    found = lookup.resolver(rt)
     if found is None:
         return Reached((), "the rotation files could not be loaded (run `supportbot check`)")
     if target.level == "management":
-        return oncall.people_for(rt, session, "MGMT", at)
+        return lookup.people_for(rt, session, "MGMT", at)
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-    answer = oncall.on_call(
+    answer = lookup.on_call(
         rt,
         session,
         target.level,

@@ -13,14 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from supportbot.sla.calendar import (
-    BusinessCalendar,
-    BusinessHours,
-    TimeBasis,
-    WallClock,
-    aware_utc,
-)
-from supportbot.sla.policy import (
+from supportbot.contracts.tiers import (
     Coverage,
     Severity,
     SlaOverrides,
@@ -30,6 +23,13 @@ from supportbot.sla.policy import (
     Targets,
     Tier,
     targets_for,
+)
+from supportbot.hours.calendar import (
+    BusinessCalendar,
+    BusinessHours,
+    TimeBasis,
+    WallClock,
+    aware_utc,
 )
 
 Pause = tuple[datetime, datetime | None]

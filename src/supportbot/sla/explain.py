@@ -14,15 +14,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import oncall
-from supportbot.customers import Contracts, Customer
+from supportbot.contracts.customers import Contracts, Customer
+from supportbot.contracts.tiers import Severity
 from supportbot.db.models import Incident, SlaClock
-from supportbot.incidents.service import Actor, IncidentError, check_allowed, get_incident
+from supportbot.hours.calendar import aware_utc
+from supportbot.incidents.access import Action, Actor, authorise
+from supportbot.incidents.find import IncidentError, get_incident
+from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
-from supportbot.sla.calendar import aware_utc
 from supportbot.sla.deadlines import Deadlines, compute_deadlines
-from supportbot.sla.firing import left
-from supportbot.sla.policy import Severity
+from supportbot.slack.wording import time_left
 
 USAGE = (
     "Usage: `/sla INC-1042` explains an incident's SLA deadlines: the response and resolution "
@@ -62,7 +63,7 @@ def sla_answer(rt: Runtime, actor: Actor, text: str) -> str:
     try:
         with rt.session() as session:
             incident = get_incident(session, raw)
-            check_allowed(incident, actor, "view")
+            authorise(actor, incident, Action.VIEW)
             return _explain_incident(rt, session, incident, actor)
     except IncidentError as exc:
         return f":warning: {exc}. {USAGE}" if "is not an incident id" in str(exc) else f"{exc}."
@@ -88,7 +89,7 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
     zone = (
         ZoneInfo(customer.timezone)
         if not actor.is_staff
-        else oncall.display_zone(rt, session, now, incident.customer)
+        else lookup.display_zone(rt, session, now, incident.customer)
     )
     deadlines = deadlines_for(customer, incident.severity, incident.opened_at)
     rows = {
@@ -128,7 +129,7 @@ def _clock_line(
             f"• {name}: *paused* while waiting on the customer; no due time until they reply "
             "(paused time does not count)."
         )
-    text = f"• {name}: *running*, due {_when(row.due_at, zone)}, {left(row.due_at, now)} left"
+    text = f"• {name}: *running*, due {_when(row.due_at, zone)}, {time_left(row.due_at, now)} left"
     if row.due_at is not None and row.due_at != contracted:
         text += f" (moved from {_when(contracted, zone)} by time waiting on the customer)"
     return text + "."

@@ -14,26 +14,35 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import metrics, oncall
+from supportbot import metrics
 from supportbot.db.claims import claim
 from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.delivery.kinds import SLA_TIMER
 from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
-from supportbot.incidents.service import queue_slack_sync, refresh_sla
 from supportbot.incidents.timeline import add_event
-from supportbot.notify import notify, notify_reached
-from supportbot.runtime import Runtime
+from supportbot.oncall import lookup
+from supportbot.runtime import Runtime, get_runtime
 from supportbot.sla.plan import BREACH, ENGAGE_L3
-from supportbot.sla.tracking import Schedule, apply_schedule, next_due
+from supportbot.sla.tracking import next_due, owe_timer, refresh_incident
+from supportbot.slack.jobs import owe_sync
+from supportbot.slack.notify import notify, notify_reached
+from supportbot.slack.wording import local_time, time_left
 
 log = logging.getLogger(__name__)
 
 # RQ's scheduler can start a job up to about a second early (DESIGN.md §8).
 EARLY_TOLERANCE = timedelta(seconds=2)
+# RQ's scheduler polls every second; a timer this far past due has lost its job.
+TIMER_GRACE = timedelta(seconds=5)
+
+
+@SLA_TIMER.runs
+def sla_timer(timer_id: int) -> str:
+    return fire(get_runtime(), timer_id)
 
 
 def fire(rt: Runtime, timer_id: int) -> str:
     """Fire one timer if it is still owed; returns what happened, for logs and tests."""
-    schedule = Schedule()
     with rt.session() as session:
         timer = session.get(SlaTimer, timer_id)
         if timer is None or timer.state != "pending":
@@ -46,7 +55,7 @@ def fire(rt: Runtime, timer_id: int) -> str:
             return "stale"
         now = rt.now()
         if timer.due_at > now + EARLY_TOLERANCE:
-            schedule.due.append((timer.id, timer.job_id, timer.due_at))
+            owe_timer(session, timer)
             outcome = "early"
         else:
             # Every change to the incident re-plans its timers under this same lock, so a
@@ -60,14 +69,11 @@ def fire(rt: Runtime, timer_id: int) -> str:
                 timer.state = "skipped"
             if outcome in ("breached", "engaged"):
                 # The level moved: the Sev1 L3 engagement may no longer be owed.
-                schedule.extend(refresh_sla(session, rt, incident))
-            schedule.extend(next_due(session, incident.id, timer.clock))
-            incident_id = incident.id
-
-    apply_schedule(rt, schedule)
+                refresh_incident(session, rt, incident)
+            next_due(session, incident.id, timer.clock)
+            owe_sync(session, incident.id)
     if outcome != "early":
         metrics.SLA_TIMERS_FIRED.labels(outcome).inc()
-        queue_slack_sync(rt, incident_id)
     return outcome
 
 
@@ -87,22 +93,7 @@ def _effect(
 
 def _zone(rt: Runtime, session: Session, incident: Incident, now: datetime) -> ZoneInfo:
     """Times are shown in the on-shift region's zone, else the customer's, else UTC."""
-    return oncall.display_zone(rt, session, now, incident.customer)
-
-
-def _when(at: datetime | None, zone: ZoneInfo) -> str:
-    if at is None:
-        return "paused"
-    return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
-
-
-def left(due: datetime | None, now: datetime) -> str:
-    if due is None:
-        return "paused"
-    seconds = int((due - now).total_seconds())
-    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{sign}{hours}h{rest // 60:02d}m" if hours else f"{sign}{rest // 60}m"
+    return lookup.display_zone(rt, session, now, incident.customer)
 
 
 def _remind(
@@ -115,7 +106,8 @@ def _remind(
     zone = _zone(rt, session, incident, now)
     text = (
         f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
-        f"{left(clock.due_at, now)} left (due {_when(clock.due_at, zone)}). {incident.title}"
+        f"{time_left(clock.due_at, now)} left (due {local_time(clock.due_at, zone)}). "
+        f"{incident.title}"
     )
     add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
     if incident.assignee:
@@ -125,7 +117,7 @@ def _remind(
             session,
             rt,
             incident,
-            oncall.lead(rt, session, now),
+            lookup.lead(rt, session, now),
             "reminder",
             text,
             who="the on-shift lead (no assignee)",
@@ -146,7 +138,7 @@ def _breach(
         "supportbot",
         f"breach:{clock.kind}",
         f":rotating_light: {incident.key} breached its {clock.kind} target "
-        f"(due {_when(clock.due_at, zone)}).",
+        f"(due {local_time(clock.due_at, zone)}).",
     )
     log.warning("%s breached its %s target", incident.key, clock.kind)
     if incident.level == "MGMT":
@@ -162,7 +154,7 @@ def _breach(
         session,
         rt,
         incident,
-        oncall.people_for(rt, session, level, now),
+        lookup.people_for(rt, session, level, now),
         "escalation",
         text,
         who=LEVEL_NAMES[level],
@@ -183,9 +175,25 @@ def _engage_l3(session: Session, rt: Runtime, incident: Incident, now: datetime)
         session,
         rt,
         incident,
-        oncall.people_for(rt, session, "L3", now),
+        lookup.people_for(rt, session, "L3", now),
         "escalation",
         text,
         who="L3",
     )
     return "engaged"
+
+
+def overdue_timers(rt: Runtime) -> int:
+    """Redriver: timers past due by more than the scheduler's poll lost their job (Redis
+    flushed, worker killed). Owe them now; a timer already fired ignores the second run."""
+    with rt.session() as session:
+        due = session.scalars(
+            select(SlaTimer).where(
+                SlaTimer.state == "pending", SlaTimer.due_at <= rt.now() - TIMER_GRACE
+            )
+        ).all()
+        for timer in due:
+            owe_timer(session, timer, now=True)
+    if due:
+        log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
+    return len(due)

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from supportbot.sla.calendar import BusinessCalendar
+from supportbot.contracts.tiers import SlaOverrides
+from supportbot.hours.calendar import BusinessCalendar
 from supportbot.sla.deadlines import Deadline, Pause, compute_deadlines, due_with_pauses
-from supportbot.sla.policy import SlaOverrides
 
 BREACH = 100
 ENGAGE_L3 = "engage_l3"

@@ -1,20 +1,21 @@
 """Keep an incident's SLA clock rows and timer rows in line with its plan.
 
-Called inside the transaction of every incident change; returns the timers to (re)schedule
-and the jobs to cancel, which the caller hands to RQ after commit.
+Called inside the transaction of every incident change; the timer jobs to (re)schedule or
+cancel are owed on the session and reach RQ after commit (:mod:`supportbot.delivery`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot.customers import Customer
+from supportbot.contracts.customers import Customer
 from supportbot.db.models import Incident, SlaClock, SlaTimer, TimelineEvent
+from supportbot.delivery import effects, job_ids
+from supportbot.delivery.kinds import SLA_TIMER
 from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.runtime import Runtime
 from supportbot.sla.deadlines import Pause
@@ -23,19 +24,6 @@ from supportbot.sla.plan import Contract, Facts, Plan, collapse_overdue, plan
 # Statuses during which the resolution clock stands still: waiting on the customer, and
 # resolved (which matters only if the incident is reopened).
 PAUSING_EVENTS = (f"status:{Status.WAITING.value}", f"status:{Status.RESOLVED.value}")
-TIMER_JOB = "supportbot.jobs.sla_timer"
-
-
-@dataclass
-class Schedule:
-    """What to tell RQ after commit."""
-
-    due: list[tuple[int, str, datetime]] = field(default_factory=list)  # timer id, job id, at
-    cancel: list[str] = field(default_factory=list)  # job ids
-
-    def extend(self, other: Schedule) -> None:
-        self.due += other.due
-        self.cancel += other.cancel
 
 
 def contract_of(customer: Customer | None) -> Contract | None:
@@ -83,15 +71,15 @@ def refresh(
     now: datetime,
     *,
     new: bool = False,
-) -> Schedule:
-    """Recompute the clocks and reconcile the timers; returns what RQ must be told.
+) -> None:
+    """Recompute the clocks and reconcile the timers; the timer jobs are owed on the session.
 
     ``new`` says the incident was created in this transaction, so there is nothing stored to
     compare with (opening is the hot path of every ``/incident``).
     """
     wanted = plan(facts_of(session, incident, new=new), contract_of(customer), now)
     _store_clocks(session, incident.id, wanted, new=new)
-    return _reconcile_timers(session, incident.id, wanted.timers, now, new=new)
+    _reconcile_timers(session, incident.id, wanted.timers, now, new=new)
 
 
 def _store_clocks(session: Session, incident_id: int, wanted: Plan, *, new: bool) -> None:
@@ -123,14 +111,13 @@ def _reconcile_timers(
     now: datetime,
     *,
     new: bool,
-) -> Schedule:
+) -> None:
     """Make the timer rows match the plan.
 
     Only the next pending timer of each clock is put on RQ; firing it schedules the one after
     (:func:`next_due`), and the reconciler catches any that a lost job left behind. That keeps
     the queue to a couple of jobs per incident instead of eight.
     """
-    schedule = Schedule()
     existing = (
         {}
         if new
@@ -161,19 +148,18 @@ def _reconcile_timers(
             continue  # fired or skipped (a reminder happens once), or pending and unchanged
         if key in skipped:
             timer.state = "skipped"
-            schedule.cancel.append(timer.job_id)
+            _cancel(session, timer)
         else:
             changed.add(key)
     for key, timer in existing.items():
         if key not in wanted and timer.state == "pending":
             timer.state = "cancelled"
-            schedule.cancel.append(timer.job_id)
+            _cancel(session, timer)
     if changed:
         session.flush()  # one flush gives every new timer its id
     for timer in _next_per_clock(existing.values()):
         if (timer.clock, timer.threshold) in changed:
-            schedule.due.append((timer.id, timer.job_id, timer.due_at))
-    return schedule
+            owe_timer(session, timer)
 
 
 def _next_per_clock(timers: Iterable[SlaTimer]) -> list[SlaTimer]:
@@ -186,7 +172,7 @@ def _next_per_clock(timers: Iterable[SlaTimer]) -> list[SlaTimer]:
     return list(first.values())
 
 
-def next_due(session: Session, incident_id: int, clock: str) -> Schedule:
+def next_due(session: Session, incident_id: int, clock: str) -> None:
     """After a timer of ``clock`` fired: schedule that clock's next pending timer."""
     timers = session.scalars(
         select(SlaTimer).where(
@@ -195,12 +181,28 @@ def next_due(session: Session, incident_id: int, clock: str) -> Schedule:
             SlaTimer.state == "pending",
         )
     )
-    return Schedule(due=[(t.id, t.job_id, t.due_at) for t in _next_per_clock(timers)])
+    for timer in _next_per_clock(timers):
+        owe_timer(session, timer)
 
 
-def apply_schedule(rt: Runtime, schedule: Schedule) -> None:
-    """After commit: schedule owed timers on RQ and take cancelled ones off."""
-    for timer_id, job_id, at in schedule.due:
-        rt.dispatcher.submit_at(at, TIMER_JOB, timer_id, job_id=job_id)
-    for job_id in schedule.cancel:
-        rt.dispatcher.cancel(job_id)
+def _job(timer: SlaTimer) -> str:
+    return job_ids.sla_timer(timer.incident_id, timer.clock, timer.threshold)
+
+
+def owe_timer(session: Session, timer: SlaTimer, *, now: bool = False) -> None:
+    """Schedule the timer's job for its due instant, or run it ``now`` (it is overdue)."""
+    if now:
+        effects.owe(session, SLA_TIMER, timer.id, job_id=_job(timer))
+    else:
+        effects.owe_at(session, timer.due_at, SLA_TIMER, timer.id, job_id=_job(timer))
+
+
+def _cancel(session: Session, timer: SlaTimer) -> None:
+    effects.cancel(session, SLA_TIMER, _job(timer))
+
+
+def refresh_incident(session: Session, rt: Runtime, incident: Incident) -> None:
+    """Re-plan an incident's clocks after a change, with its customer's contract."""
+    session.flush()
+    customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    refresh(session, incident, customer, rt.now())

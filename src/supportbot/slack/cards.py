@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from supportbot.customers import Customer
+from supportbot.contracts.customers import Customer
 from supportbot.db.models import Incident
 from supportbot.incidents.lifecycle import (
     DESCRIPTION_MAX,

@@ -8,10 +8,10 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import oncall
 from supportbot.db.models import Incident, SlaClock
+from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
-from supportbot.sla.firing import left
+from supportbot.slack.wording import local_time, time_left
 
 _STATE = {
     "running": ":hourglass_flowing_sand: running",
@@ -26,18 +26,18 @@ def clock_lines(rt: Runtime, session: Session, incident: Incident, now: datetime
     clocks = session.scalars(
         select(SlaClock).where(SlaClock.incident_id == incident.id).order_by(SlaClock.kind.desc())
     ).all()
-    zone = oncall.display_zone(rt, session, now, incident.customer)
+    zone = lookup.display_zone(rt, session, now, incident.customer)
     lines = []
     for clock in clocks:
         state = _STATE.get(clock.state, clock.state)
         if clock.due_at is None:
             lines.append(f"*{clock.kind.title()}*: {state}")
             continue
-        due = clock.due_at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+        due = local_time(clock.due_at, zone)
         if clock.state in ("running", "paused") or (
             clock.state == "breached" and clock.stopped_at is None
         ):
-            remaining = left(clock.due_at, now)
+            remaining = time_left(clock.due_at, now)
             remaining = (
                 f"overdue by {remaining[1:]}"
                 if remaining.startswith("-")

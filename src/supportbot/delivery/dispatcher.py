@@ -1,0 +1,115 @@
+"""After-commit delivery: hand jobs to RQ in batches, off the request thread.
+
+The row is committed before anything is handed over, so this is only delivery: if the
+process dies with jobs still in memory, or Redis refuses them, the reconciler finds the
+unfinished rows and queues the work again. Batching halves the CPU each enqueue costs, and
+the request that caused the work answers without waiting for Redis (bench/).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from rq import Queue
+from rq.job import Job
+
+from supportbot import metrics
+from supportbot.delivery.effects import Effect
+from supportbot.delivery.queues import DEFAULT_RETRY
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Collects jobs and enqueues them on one background thread, coalescing equal job ids.
+
+    Urgent jobs (pages) go to the urgent queue, which workers drain first, so
+    a page never waits behind a backlog of Slack updates or reminders.
+    """
+
+    def __init__(
+        self,
+        queue: Queue,
+        urgent: Queue | None = None,
+    ):
+        self.queue = queue
+        self.urgent = urgent or queue
+        self._pending: dict[str, Effect] = {}
+        self._cond = threading.Condition()
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit_all(self, items: list[Effect]) -> None:
+        for item in items:
+            self._put(item)
+
+    def _put(self, pending: Effect) -> None:
+        with self._cond:
+            # Later wins for one job id: a reschedule replaces, a cancel after it cancels.
+            self._pending[pending.job_id] = pending
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything submitted so far has been handed to Redis (or failed)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: not self._pending and not self._busy, timeout):
+                raise TimeoutError(f"{len(self._pending)} job(s) not dispatched in {timeout}s")
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._pending))
+                batch, self._pending = list(self._pending.values()), {}
+                self._busy = True
+            try:
+                self._enqueue(batch)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def queue_for(self, effect: Effect) -> Queue:
+        return self.urgent if effect.kind.urgent else self.queue
+
+    def _enqueue(self, batch: list[Effect]) -> None:
+        try:
+            with self.queue.connection.pipeline() as pipe:
+                for queue in {self.queue, self.urgent}:
+                    datas = [
+                        Queue.prepare_data(
+                            p.kind.func, p.args, job_id=p.job_id, retry=DEFAULT_RETRY, result_ttl=60
+                        )
+                        for p in batch
+                        if p.at is None and not p.cancel and self.queue_for(p) is queue
+                    ]
+                    if datas:
+                        queue.enqueue_many(datas, pipeline=pipe)
+                for p in batch:
+                    queue = self.queue_for(p)
+                    if p.cancel:
+                        queue.scheduled_job_registry.remove(p.job_id, pipeline=pipe)
+                        pipe.delete(Job.key_for(p.job_id))
+                    elif p.at is not None:
+                        queue.enqueue_at(
+                            p.at,
+                            p.kind.func,
+                            *p.args,
+                            job_id=p.job_id,
+                            retry=DEFAULT_RETRY,
+                            result_ttl=60,
+                            pipeline=pipe,
+                        )
+                pipe.execute()
+        except Exception:
+            # Not swallowed: logged, counted, and the rows stay unfinished for the reconciler.
+            for pending in batch:
+                metrics.ENQUEUE_FAILURES.labels(pending.kind.name).inc()
+            log.exception(
+                "could not queue %d job(s) (%s); the reconciler will queue them again",
+                len(batch),
+                ", ".join(p.job_id for p in batch[:5]),
+            )

@@ -1,0 +1,44 @@
+"""Every job id, minted in one place.
+
+A job id is derived from what the job does, so re-enqueueing replaces the job rather than
+duplicating it, and a state change can cancel exactly the job it makes obsolete. RQ allows
+letters, digits, ``_`` and ``-``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _id(*parts: object) -> str:
+    return _UNSAFE.sub("_", "-".join(str(p) for p in parts))
+
+
+def slack_sync(incident_id: int) -> str:
+    return _id("slack-sync", f"INC-{incident_id}")
+
+
+def slack_call(key: str) -> str:
+    return _id("slack-call", key)
+
+
+def sla_timer(incident_id: int, clock: str, threshold: int) -> str:
+    return _id("sla", f"INC-{incident_id}", clock, threshold)
+
+
+def page_step(escalation_id: int, index: int) -> str:
+    return _id("page-step", escalation_id, index)
+
+
+def page_send(page_id: int) -> str:
+    return _id("page-send", page_id)
+
+
+def page_manual_escalation(incident_id: int, level: str) -> str:
+    return _id(f"page-manual-INC-{incident_id}", level)
+
+
+def oncall_post(post_id: int) -> str:
+    return _id("oncall-post", post_id)

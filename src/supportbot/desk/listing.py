@@ -1,0 +1,20 @@
+"""What an actor may list: staff see every organisation's incidents, a customer their own."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from supportbot.db.models import Incident
+from supportbot.incidents.access import Actor
+from supportbot.incidents.lifecycle import ACTIVE
+from supportbot.runtime import Runtime
+
+
+def incidents_for(rt: Runtime, actor: Actor, *, active_only: bool = True) -> list[Incident]:
+    with rt.session() as session:
+        query = select(Incident).order_by(Incident.id.desc()).limit(50)
+        if actor.customer is not None:
+            query = query.where(Incident.customer == actor.customer)
+        if active_only:
+            query = query.where(Incident.status.in_([s.value for s in ACTIVE]))
+        return list(session.scalars(query))

@@ -1,0 +1,176 @@
+"""Acknowledgements and requests arriving by SMS reply or phone keypress.
+
+One acknowledgement stops the page everywhere; a second one (the SMS came in while the call
+was still ringing, then 1 was pressed) changes nothing and gets its own polite answer.
+Texts from unknown numbers, and unrecognised texts, get a short answer, at most
+``LOOP_LIMIT`` times until that number is paged again, so an auto-responder cannot start an
+endless exchange.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.models import Escalation, InboundNumber, Incident, Page
+from supportbot.desk import actions
+from supportbot.incidents.access import Actor
+from supportbot.incidents.find import IncidentError
+from supportbot.oncall import Person, lookup
+from supportbot.paging.codes import parse_reply
+from supportbot.paging.engine import escalate_now
+from supportbot.runtime import Runtime
+from supportbot.slack.jobs import owe_sync
+
+log = logging.getLogger(__name__)
+
+LOOP_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str | None  # None: say nothing (loop protection)
+    outcome: str
+
+
+def person_by_phone(rt: Runtime, number: str) -> Person | None:
+    found = lookup.resolver(rt)
+    if found is None:
+        return None
+    wanted = number.replace(" ", "")
+    return next((p for p in found.rotation.people.values() if p.phone == wanted), None)
+
+
+def _loop_guarded(rt: Runtime, number: str, text: str, outcome: str) -> Answer:
+    with rt.session() as session:
+        row = session.get(InboundNumber, number)
+        if row is None:
+            row = InboundNumber(number=number, unrecognised_replies=0, updated_at=rt.now())
+            session.add(row)
+        row.unrecognised_replies += 1
+        row.updated_at = rt.now()
+        count = row.unrecognised_replies
+    if count > LOOP_LIMIT:
+        log.warning("not answering %s: %d unrecognised texts since its last page", number, count)
+        return Answer(None, f"{outcome}_silenced")
+    return Answer(text, outcome)
+
+
+def _reset_loop(session: Session, number: str) -> None:
+    row = session.get(InboundNumber, number)
+    if row is not None:
+        row.unrecognised_replies = 0
+
+
+def _open_episodes(session: Session, person: Person) -> list[Escalation]:
+    paged = select(Page.escalation_id).where(Page.person == person.key)
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.state == "active", Escalation.id.in_(paged))
+            .order_by(Escalation.id)
+        )
+    )
+
+
+def handle_sms(rt: Runtime, from_number: str, body: str) -> Answer:
+    person = person_by_phone(rt, from_number)
+    if person is None:
+        return _loop_guarded(
+            rt,
+            from_number,
+            "This number is not on the supportbot on-call roster. Nothing was changed.",
+            "unknown_sender",
+        )
+    reply = parse_reply(body)
+    with rt.session() as session:
+        if reply.kind == "code":
+            escalation = session.scalar(select(Escalation).where(Escalation.ack_code == reply.code))
+            if escalation is None:
+                open_codes = ", ".join(e.ack_code for e in _open_episodes(session, person))
+                hint = f" Open pages: {open_codes}." if open_codes else " You have no open pages."
+                text, outcome = f"Unknown code {reply.code}.{hint}", "unknown_code"
+            else:
+                text, outcome = None, "ack"
+        elif reply.kind == "bare_ack":
+            open_ones = _open_episodes(session, person)
+            if len(open_ones) == 1:
+                escalation, text, outcome = open_ones[0], None, "ack"
+            elif not open_ones:
+                text, outcome = "You have no open pages. Nothing was changed.", "no_open_pages"
+            else:
+                codes = ", ".join(e.ack_code for e in open_ones)
+                text = f"You have {len(open_ones)} open pages; reply with one code: {codes}."
+                outcome = "ambiguous"
+        else:
+            text = "Reply with the code in the page (like 1042A) to acknowledge."
+            outcome = "unrecognised"
+        if outcome == "ack":
+            assert escalation is not None
+            escalation_id, incident_id = escalation.id, escalation.incident_id
+    if outcome != "ack":
+        return _loop_guarded(rt, from_number, text or "", outcome)
+    return Answer(acknowledge(rt, escalation_id, incident_id, person, via="SMS"), "ack")
+
+
+def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Person, via: str) -> str:
+    """Acknowledge for ``person``; returns the confirmation to say or text back."""
+    with rt.session() as session:
+        escalation = session.get_one(Escalation, escalation_id)
+        incident = session.get_one(Incident, incident_id)
+        _reset_loop(session, person.phone)
+        if escalation.state == "acknowledged":
+            by = f"<@{escalation.acked_by}>" if escalation.acked_by else "someone"
+            who = "you" if escalation.acked_by == person.slack else by.strip("<@>")
+            return (
+                f"{incident.key} was already acknowledged by {who} via "
+                f"{escalation.acked_via}. Thank you."
+            )
+        if escalation.state != "active":
+            return f"{incident.key} is no longer paging ({escalation.state}). Thank you."
+    try:
+        actions.page_acknowledged(rt, incident_id, Actor(person.slack), via=via)
+    except IncidentError as exc:
+        return f"{incident.key}: {exc}"
+    metrics.ACKS.labels(via).inc()
+    return f"Acknowledged {incident.key}. Paging has stopped. Thank you."
+
+
+def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
+    """(what to say, outcome) for a key pressed on a page call."""
+    with rt.session() as session:
+        page = session.get(Page, page_id)
+        if page is None or page.escalation_id is None:
+            return "This page is no longer open. Goodbye.", "unknown_page"
+        person = person_by_phone(rt, page.to_number)
+        escalation_id, incident_id, step = page.escalation_id, page.incident_id, page.step_index
+        # A call that carried bundled pages read them all out; 1 acknowledges all of them.
+        carried = [(escalation_id, incident_id)] + [
+            (rider.escalation_id, rider.incident_id)
+            for rider in session.scalars(select(Page).where(Page.bundled_into == page.id))
+            if rider.escalation_id is not None
+        ]
+    if person is None:
+        return "This number is no longer on the roster. Goodbye.", "unknown_sender"
+    if digits == "1":
+        said = [
+            acknowledge(rt, esc, inc, person, via="phone") for esc, inc in dict.fromkeys(carried)
+        ]
+        return " ".join(said), "ack"
+
+    if digits == "2":
+        with rt.session() as session:
+            incident = session.get_one(Incident, incident_id)
+            result = escalate_now(rt, incident, session, seen_step=step, by=person.slack)
+            owe_sync(session, incident_id)
+        answers = {
+            "escalating": "Escalating now to the next step. Thank you.",
+            "already moved on": "It has already been escalated further. Thank you.",
+            "not paging any more": "Paging has already stopped for this incident.",
+        }
+        return answers[result], result
+    return "Sorry, that key does nothing.", "bad_digit"

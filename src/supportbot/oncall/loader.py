@@ -1,0 +1,259 @@
+"""Load every ``*.yaml`` of the rotations directory into one validated :class:`Rotation`.
+
+Problems are collected, not raised one at a time: an on-call lead fixing a file at 2 AM wants
+the whole list, each with its file and line. Schema problems of all files come first; the
+cross-file checks (unknown people, duplicate names, priority lists) run once every file parses,
+because an unknown person is only meaningful when all the ``people`` sections are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from supportbot.datafiles import (
+    DataFileError,
+    Location,
+    Problem,
+    line_of,
+    load_model_with_lines,
+)
+from supportbot.oncall.model import Fallback, Region, Roster, Rotation, RotationFile
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    model: RotationFile
+    lines: dict[Location, int]
+
+    def problem(self, message: str, *loc: str | int) -> Problem:
+        where = ""
+        for part in loc:
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else part)
+        return Problem(str(self.path), line_of(self.lines, *loc), where, message)
+
+    def place(self, *loc: str | int) -> str:
+        line = line_of(self.lines, *loc)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+def load_rotation(directory: Path | str) -> Rotation:
+    """Load ``directory/*.yaml`` (sorted by name, which is also the regions' file order)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise DataFileError([Problem(str(folder), None, "", "rotations directory not found")])
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not paths:
+        raise DataFileError([Problem(str(folder), None, "", "no *.yaml rotation files found")])
+    return load_rotation_files(paths)
+
+
+def parse_rotation(text: str, name: str = "<rotation>") -> Rotation:
+    """Validate one rotation document given as text (tests, ``supportbot check -``)."""
+    return _load([(Path(name), text)])
+
+
+def load_rotation_files(paths: Sequence[Path]) -> Rotation:
+    return _load([(Path(path), None) for path in paths])
+
+
+def _load(sources: Sequence[tuple[Path, str | None]]) -> Rotation:
+    files: list[_File] = []
+    problems: list[Problem] = []
+    for path, text in sources:
+        try:
+            model, lines = load_model_with_lines(path, RotationFile, text=text)
+        except DataFileError as exc:
+            problems.extend(_polish(problem) for problem in exc.problems)
+            continue
+        problems.extend(_duplicate_keys(path, text))
+        files.append(_File(path, model, lines))
+    if problems:
+        raise DataFileError(problems)
+    rotation, problems = _merge(files)
+    if problems:
+        raise DataFileError(problems)
+    return rotation
+
+
+def _polish(problem: Problem) -> Problem:
+    """Say "unknown level" where pydantic says a mapping key is not one of the literals."""
+    if problem.where.endswith(".[key]") and "'L1', 'L2' or 'L3'" in problem.message:
+        where = problem.where.removesuffix(".[key]")
+        level = where.rsplit(".", 1)[-1]
+        message = f"unknown level {level!r}: rosters are L1, L2 or L3"
+        return replace(problem, where=where, message=message)
+    if problem.where.endswith(".[key]") and "'sev1'" in problem.message:
+        where = problem.where.removesuffix(".[key]")
+        message = f"unknown severity {where.rsplit('.', 1)[-1]!r}: use sev1, sev2, sev3 or sev4"
+        return replace(problem, where=where, message=message)
+    return problem
+
+
+def _duplicate_keys(path: Path, text: str | None) -> list[Problem]:
+    """YAML silently keeps the last of two equal keys; a second ``alice:`` is a mistake."""
+    source = path.read_text(encoding="utf-8") if text is None else text
+    node = yaml.compose(source, Loader=yaml.SafeLoader)
+    found: list[Problem] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in current.value:
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    found.append(
+                        Problem(
+                            str(path),
+                            line,
+                            str(key.value),
+                            f"duplicate key {key.value!r} (first on line {seen[key.value]})",
+                        )
+                    )
+                seen.setdefault(key.value, line)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return sorted(found, key=lambda p: p.line or 0)
+
+
+def _merge(files: list[_File]) -> tuple[Rotation, list[Problem]]:
+    problems: list[Problem] = []
+    people: dict[str, tuple[_File, object]] = {}
+    slack_ids: dict[str, str] = {}
+    regions: list[tuple[_File, int, Region]] = []
+    singles: dict[str, tuple[_File, object]] = {}
+    escalation: dict[str, tuple[_File, object]] = {}
+
+    for file in files:
+        for key, person in file.model.people.items():
+            if key in people:
+                first = people[key][0].place("people", key)
+                message = f"person {key!r} already declared at {first}"
+                problems.append(file.problem(message, "people", key))
+                continue
+            people[key] = (file, person)
+            if person.slack in slack_ids:
+                problems.append(
+                    file.problem(
+                        f"Slack id {person.slack} is already {slack_ids[person.slack]!r}",
+                        "people",
+                        key,
+                        "slack",
+                    )
+                )
+            slack_ids.setdefault(person.slack, key)
+        for index, region in enumerate(file.model.regions):
+            regions.append((file, index, region))
+        for section in ("fallback", "priority", "management"):
+            if getattr(file.model, section) is None:
+                continue
+            if section in singles:
+                first = singles[section][0].place(section)
+                problems.append(file.problem(f"{section} already declared at {first}", section))
+                continue
+            singles[section] = (file, getattr(file.model, section))
+        for severity, policy in file.model.escalation.items():
+            if severity in escalation:
+                first = escalation[severity][0].place("escalation", severity)
+                problems.append(
+                    file.problem(
+                        f"policy {severity} already declared at {first}", "escalation", severity
+                    )
+                )
+                continue
+            escalation[severity] = (file, policy)
+
+    known = set(people)
+    seen_regions: dict[str, str] = {}
+    for file, index, region in regions:
+        if region.name in seen_regions:
+            problems.append(
+                file.problem(
+                    f"duplicate region name {region.name!r} (first at {seen_regions[region.name]})",
+                    "regions",
+                    index,
+                    "name",
+                )
+            )
+        seen_regions.setdefault(region.name, file.place("regions", index, "name"))
+        for level, roster in region.rosters.items():
+            problems.extend(_check_roster(file, roster, known, "regions", index, "rosters", level))
+
+    fallback = singles.get("fallback")
+    if fallback is not None:
+        file, model = fallback
+        assert isinstance(model, Fallback)
+        for level, roster in model.rosters.items():
+            problems.extend(_check_roster(file, roster, known, "fallback", "rosters", level))
+
+    management = singles.get("management")
+    if management is not None:
+        file, keys = management
+        problems.extend(_unknown(file, keys, known, "management"))  # type: ignore[arg-type]
+
+    priority = singles.get("priority")
+    if priority is not None:
+        problems.extend(_check_priority(priority[0], priority[1], seen_regions))  # type: ignore[arg-type]
+
+    if not regions and fallback is None and files:
+        problems.append(
+            Problem(str(files[0].path), None, "", "no regions and no fallback: nobody can be paged")
+        )
+
+    rotation = Rotation.model_construct(
+        people={key: person for key, (_, person) in people.items()},  # type: ignore[misc]
+        regions=tuple(region for _, _, region in regions),
+        priority=tuple(priority[1]) if priority else None,  # type: ignore[arg-type]
+        fallback=fallback[1] if fallback else None,  # type: ignore[arg-type]
+        management=tuple(management[1]) if management else (),  # type: ignore[arg-type]
+        escalation={key: policy for key, (_, policy) in escalation.items()},  # type: ignore[misc]
+        sources=tuple(str(file.path) for file in files),
+    )
+    return rotation, problems
+
+
+def _unknown(file: _File, keys: Iterable[str], known: set[str], *loc: str | int) -> list[Problem]:
+    return [
+        file.problem(f"unknown person {key!r}: declare it under people:", *loc, position)
+        for position, key in enumerate(keys)
+        if key not in known
+    ]
+
+
+def _check_roster(file: _File, roster: Roster, known: set[str], *loc: str | int) -> list[Problem]:
+    found = _unknown(file, roster.primary, known, *loc, "primary")
+    if roster.secondary is not None:
+        found += _unknown(file, roster.secondary, known, *loc, "secondary")
+        size = len(roster.primary) * len(roster.secondary)
+        clash = next((i for i in range(size) if len(set(roster.holders(i))) == 1), None)
+        if clash is not None:
+            person = roster.holders(clash)[0]
+            found.append(
+                file.problem(
+                    f"{person!r} would be primary and secondary at once (rotation step "
+                    f"{clash}); reorder the secondary list",
+                    *loc,
+                    "secondary",
+                )
+            )
+    return found
+
+
+def _check_priority(file: _File, names: list[str], regions: dict[str, str]) -> list[Problem]:
+    found = []
+    for position, name in enumerate(names):
+        if name not in regions:
+            found.append(file.problem(f"unknown region {name!r}", "priority", position))
+        elif names.index(name) != position:
+            found.append(file.problem(f"region {name!r} listed twice", "priority", position))
+    missing = [name for name in regions if name not in names]
+    if missing:
+        message = f"priority must list every region; missing {', '.join(missing)}"
+        found.append(file.problem(message, "priority"))
+    return found

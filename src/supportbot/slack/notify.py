@@ -1,0 +1,66 @@
+"""Notifications owed to people: rows first, posted by the Slack sync job.
+
+Nobody is ever silently skipped: when a lookup finds no one, the triage channel is told
+who could not be reached and why, and the timeline records it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.models import Incident, Notification
+from supportbot.incidents.timeline import add_event
+from supportbot.oncall.lookup import Reached
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def notify(
+    session: Session, rt: Runtime, incident: Incident, recipient: str, kind: str, text: str
+) -> None:
+    session.add(
+        Notification(
+            incident_id=incident.id, recipient=recipient, kind=kind, text=text, created_at=rt.now()
+        )
+    )
+
+
+def notify_reached(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    reached: Reached,
+    kind: str,
+    text: str,
+    *,
+    who: str,
+) -> list[str]:
+    """Notify everyone reached; if nobody, say so in the triage channel. Returns the ids."""
+    if reached.people:
+        for person in reached.people:
+            notify(session, rt, incident, person.slack, kind, text)
+        return [p.slack for p in reached.people]
+    warning = f":warning: {incident.key}: nobody to notify for {who} ({reached.reason}). {text}"
+    log.error("%s: nobody to notify for %s: %s", incident.key, who, reached.reason)
+    metrics.NOTIFY_UNREACHABLE.labels(who).inc()
+    warn_triage(session, rt, incident, "unreachable", warning, kind=kind)
+    return []
+
+
+def warn_triage(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    event_kind: str,
+    text: str,
+    *,
+    kind: str = "paging",
+) -> None:
+    """Record a problem on the timeline and post it in the triage channel (never silent)."""
+    add_event(session, rt, incident, "supportbot", event_kind, text)
+    if rt.settings.triage_channel:
+        notify(session, rt, incident, rt.settings.triage_channel, kind, text)
