@@ -1,6 +1,8 @@
 """The inbound edge: Bolt listeners and Twilio webhooks, one ``register`` per folder.
 
-Handlers parse, authorise, call a service and ack. They hold no business rules.
+Handlers parse, ask the access module who is acting, call one service and ack. They hold
+no business rules. The runtime and the actor reach every Slack listener through Bolt's
+context (:func:`handlers._common.attach`), not through closures.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from flask import Flask
 from slack_bolt import App
 
 from handlers import actions, commands, events, http, shortcuts, views
+from handlers._common import attach
 from supportbot.runtime import Runtime
 
 
 def register_all(app: App, rt: Runtime) -> None:
+    app.use(attach(rt))
     for folder in (commands, actions, views, events, shortcuts):
-        folder.register(app, rt)
+        folder.register(app)
 
 
 def register_http(flask: Flask, rt: Runtime) -> None:

@@ -22,6 +22,7 @@ from supportbot.incidents.lifecycle import (
     parse_severity,
     title_from_text,
 )
+from supportbot.staff import StaffDirectory
 from tests.conftest import REPO
 
 HOME = "T0HOME0001"
@@ -239,44 +240,62 @@ def test_a_rule_needs_a_matcher_and_a_regex_must_compile() -> None:
 
 
 # -- identify -----------------------------------------------------------------------------------
+STAFF = StaffDirectory.known(HOME)
+
+
 def test_a_designated_contact_is_their_customer_anywhere() -> None:
     for channel in ("C0ACMESHARED", "C0GLOBEX", "C0TRIAGE01", None):
-        who = identify(
-            CONTRACTS, "U0ACMEALICE", channel_id=channel, user_team="T0ACMEORG", home_team=HOME
-        )
-        assert (who.actor.customer, who.designated, who.external_undesignated) == (
-            "acme",
-            True,
-            False,
-        )
+        for team in ("T0ACMEORG", HOME, None):
+            who = identify(CONTRACTS, STAFF, "U0ACMEALICE", channel_id=channel, user_team=team)
+            assert (who.customer, who.designated, who.is_staff) == ("acme", True, False)
 
 
 def test_a_workspace_member_is_staff_in_any_channel() -> None:
     for channel in ("C0ACMESHARED", "C0TRIAGE01", None):
-        who = identify(CONTRACTS, "U0STAFF001", channel_id=channel, user_team=HOME, home_team=HOME)
-        assert who.actor.is_staff and not who.designated
+        who = identify(CONTRACTS, STAFF, "U0STAFF001", channel_id=channel, user_team=HOME)
+        assert who.is_staff and not who.designated and who.customer is None
 
 
 def test_an_outsider_in_a_shared_channel_belongs_to_its_customer_undesignated() -> None:
-    who = identify(
-        CONTRACTS, "U0CAROL", channel_id="C0GLOBEX", user_team="T0GLOBEXORG", home_team=HOME
-    )
-    assert (who.actor.customer, who.designated, who.external_undesignated) == (
-        "globex",
-        False,
-        True,
-    )
+    who = identify(CONTRACTS, STAFF, "U0CAROL", channel_id="C0GLOBEX", user_team="T0GLOBEXORG")
+    assert (who.customer, who.designated, who.is_staff) == ("globex", False, False)
 
 
 def test_an_outsider_is_never_staff_even_without_a_known_channel() -> None:
     for channel in ("C0UNLINKED", None):
-        who = identify(
-            CONTRACTS, "U0STRANGER", channel_id=channel, user_team="T0ELSEWHERE", home_team=HOME
-        )
-        assert not who.actor.is_staff
-        assert who.actor.customer == "unknown" and who.external_undesignated
+        who = identify(CONTRACTS, STAFF, "U0STRANGER", channel_id=channel, user_team="T0ELSE")
+        assert not who.is_staff and not who.designated
+        assert who.customer is None
 
 
-def test_without_team_information_only_contacts_are_customers() -> None:
-    assert identify(CONTRACTS, "U0GLOBEXHANS").actor.customer == "globex"
-    assert identify(CONTRACTS, "U0SOMEONE", channel_id="C0ACMESHARED").actor.is_staff
+def test_without_team_information_nobody_is_staff() -> None:
+    assert identify(CONTRACTS, STAFF, "U0GLOBEXHANS", user_team=None).customer == "globex"
+    for team in (None, ""):
+        who = identify(CONTRACTS, STAFF, "U0SOMEONE", channel_id="C0ACMESHARED", user_team=team)
+        assert not who.is_staff and who.customer == "acme" and not who.designated
+
+
+def test_with_no_home_team_known_nobody_is_staff() -> None:
+    unknown = StaffDirectory(None, usergroup=None)
+    who = identify(CONTRACTS, unknown, "U0STAFF001", user_team=HOME)
+    assert not who.is_staff
+    assert unknown.status().startswith("down")
+
+
+def test_a_staff_user_group_narrows_staff_to_its_members() -> None:
+    group = StaffDirectory.known(HOME, usergroup="S0STAFF", members=frozenset({"U0STAFF001"}))
+    assert identify(CONTRACTS, group, "U0STAFF001", user_team=HOME).is_staff
+    assert not identify(CONTRACTS, group, "U0INTERN01", user_team=HOME).is_staff
+    # A member of the group who writes from another team is still not staff.
+    assert not identify(CONTRACTS, group, "U0STAFF001", user_team="T0ELSE").is_staff
+
+
+def test_the_contracts_staff_list_narrows_staff_too() -> None:
+    listed = CONTRACTS.model_copy(update={"staff": ("U0STAFF001",)})
+    assert identify(listed, STAFF, "U0STAFF001", user_team=HOME).is_staff
+    assert not identify(listed, STAFF, "U0INTERN01", user_team=HOME).is_staff
+    group = StaffDirectory.known(HOME, usergroup="S0STAFF", members=frozenset({"U0ONCALL1"}))
+    # With both, being in either is enough.
+    assert identify(listed, group, "U0ONCALL1", user_team=HOME).is_staff
+    assert identify(listed, group, "U0STAFF001", user_team=HOME).is_staff
+    assert not identify(listed, group, "U0INTERN01", user_team=HOME).is_staff

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from supportbot.clients.slack import LOCAL_TEAM_ID
 from supportbot.devtools.slack_simulator import SlackInbound
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +72,10 @@ def test_run_starts_everything_without_redis_or_credentials_and_stops_cleanly(
         # A signed /incident opens an incident in local mode (the secret lives in the data dir).
         secret = (tmp_path / "var" / "local-signing-secret").read_text().strip()
         inbound = SlackInbound(
-            f"http://127.0.0.1:{port}/slack/events", secret, lambda: "http://127.0.0.1:9/response"
+            f"http://127.0.0.1:{port}/slack/events",
+            secret,
+            lambda: "http://127.0.0.1:9/response",
+            team_id=LOCAL_TEAM_ID,  # the workspace local mode's auth.test names
         )
         response = inbound.command("sev2 checkout slow", user="U0ENGINEER", channel="C0TRIAGE")
         assert response.status_code == 200 and "Opened *INC-1*" in response.text

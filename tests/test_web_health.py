@@ -30,7 +30,13 @@ def test_healthz_is_200_when_database_and_redis_answer(desk: Desk) -> None:
     response = requests.get(desk.url + "/healthz", timeout=10)
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "redis": "ok", "slack": "live"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "redis": "ok",
+        "slack": "live",
+        "staff": "ok",
+    }
 
 
 def test_healthz_is_503_naming_redis_when_redis_is_unreachable(

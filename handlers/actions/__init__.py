@@ -5,9 +5,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.actions import card, offer
-from supportbot.runtime import Runtime
+from supportbot.slack import cards
 
 
-def register(app: App, rt: Runtime) -> None:
-    card.register(app, rt)
-    offer.register(app, rt)
+def register(app: App) -> None:
+    app.action(cards.ACTION_ACK)(card.acknowledge)
+    app.action(cards.ACTION_ASSIGN_ME)(card.assign_to_me)
+    app.action(cards.ACTION_WAITING)(card.wait_on_customer)
+    app.action(cards.ACTION_SEVERITY)(card.set_severity)
+    app.action(cards.ACTION_CONFIRM_SUGGESTION)(card.confirm_suggestion)
+    app.action(cards.ACTION_ESCALATE)(card.escalate)
+    app.action(cards.ACTION_RESOLVE)(card.resolve)
+    app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from handlers.commands import incident, oncall, sla
-from supportbot.runtime import Runtime
 
 
-def register(app: App, rt: Runtime) -> None:
-    incident.register(app, rt)
-    oncall.register(app, rt)
-    sla.register(app, rt)
+def register(app: App) -> None:
+    app.command("/incident")(incident.incident_command)
+    app.command("/oncall")(oncall.oncall_command)
+    app.command("/sla")(sla.sla_command)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
-from supportbot.incidents.access import identify
+from handlers._common import actor, runtime
+from supportbot.incidents.access import Actor
 from supportbot.oncall import Resolver, lookup
 from supportbot.oncall.board import build_board, to_slack
 from supportbot.oncall.changes import end_by_command, override_by_command
@@ -27,23 +28,14 @@ USAGE = (
 )
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.command("/oncall")
-    def oncall_command(ack: Ack, command: dict[str, Any]) -> None:
-        ack(response_type="ephemeral", **answer(rt, command))
+def oncall_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    ack(response_type="ephemeral", **answer(runtime(context), actor(context), command))
 
 
-def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
+def answer(rt: Runtime, who: Actor, command: dict[str, Any]) -> dict[str, Any]:
     """Quick work only (one transaction, an in-memory rotation); posts are queued."""
-    user = command.get("user_id", "")
-    who = identify(
-        rt.contracts,
-        user,
-        channel_id=command.get("channel_id"),
-        user_team=command.get("user_team_id") or command.get("user_team"),
-        home_team=command.get("team_id"),
-    )
-    if not who.actor.is_staff:
+    user = who.user_id
+    if not who.is_staff:
         return {"text": ":no_entry: `/oncall` is for the support team."}
     found = lookup.resolver(rt)
     if found is None:
@@ -51,7 +43,7 @@ def answer(rt: Runtime, command: dict[str, Any]) -> dict[str, Any]:
             "text": ":warning: The rotation files could not be loaded, so nobody can be looked "
             "up. Run `supportbot check` to see what is wrong in them."
         }
-    words = command.get("text", "").split()
+    words = str(command.get("text") or "").split()
     verb, args = (words[0].lower(), words[1:]) if words else ("", [])
     try:
         if verb in ("", "now", "show"):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 
-from handlers._common import post_later
+from handlers._common import actor, post_later, runtime
 from supportbot.contracts.triage import suggest
 from supportbot.desk import actions, intake
-from supportbot.incidents.access import identify
+from supportbot.incidents.access import Actor, may_open_for
+from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, title_from_text
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import offer_blocks
@@ -28,76 +29,65 @@ UNLINKED = (
 )
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
-        # Bolt has already acked; nothing here may be slow, and posts are queued.
-        if event.get("subtype") or event.get("bot_id") or not event.get("user"):
-            return
-        handle_message(rt, event, body.get("team_id"))
+def on_message(event: dict[str, Any], context: BoltContext) -> None:
+    # Bolt has already acked; nothing here may be slow, and posts are queued.
+    if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+        return
+    handle_message(runtime(context), actor(context), event)
 
 
-def handle_message(rt: Runtime, event: dict[str, Any], team_id: str | None) -> None:
-    channel, ts, user = event["channel"], event["ts"], event["user"]
+def handle_message(rt: Runtime, who: Actor, event: dict[str, Any]) -> None:
+    channel, ts = event["channel"], event["ts"]
     text = event.get("text") or ""
-    who = identify(
-        rt.contracts, user, channel_id=channel, user_team=event.get("user_team"), home_team=team_id
-    )
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != ts:
-        actions.thread_reply(rt, channel, thread_ts, who.actor, text, receipt=f"msg:{channel}:{ts}")
+        actions.thread_reply(rt, channel, thread_ts, who, text, receipt=f"msg:{channel}:{ts}")
+        return
+    if who.is_staff:
         return
     owner = rt.contracts.by_channel(channel)
-    if who.actor.is_staff:
-        return
     if owner is None:
-        if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
-            post_later(
-                rt,
-                "chat.postEphemeral",
-                f"unlinked-{channel}-{ts}",
-                channel=channel,
-                user=user,
-                text=UNLINKED,
-            )
+        _once(rt, event, "chat.postEphemeral", "unlinked", user=who.user_id, text=UNLINKED)
         return
-    if not who.designated or who.actor.customer != owner.key:
-        if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
-            post_later(
-                rt,
-                "chat.postEphemeral",
-                f"undesignated-{channel}-{ts}",
-                channel=channel,
-                user=user,
-                text=NOT_DESIGNATED.format(org=owner.name),
-            )
+    try:
+        may_open_for(who, owner, owner)
+    except IncidentError:
+        text = NOT_DESIGNATED.format(org=owner.name)
+        _once(rt, event, "chat.postEphemeral", "undesignated", user=who.user_id, text=text)
         return
     hint = suggest(rt.triage, text)
-    if hint is not None and hint.severity == 1:
-        try:
-            intake.open_incident(
-                rt,
-                title=title_from_text(text),
-                description=text[:DESCRIPTION_MAX],
-                severity=1,
-                reporter=user,
-                customer=owner,
-                source_channel=channel,
-                source_ts=ts,
-                receipt=f"msg:{channel}:{ts}",
-                via="shared channel",
-            )
-        except intake.DuplicateDelivery:
-            return
-        return
-    if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
+    if hint is None or hint.severity != 1:
         offer_text, blocks = offer_blocks(ts, text)
-        post_later(
+        blocks_json = [b.to_dict() for b in blocks]
+        _once(
             rt,
+            event,
             "chat.postMessage",
-            f"offer-{channel}-{ts}",
-            channel=channel,
+            "offer",
             thread_ts=ts,
             text=offer_text,
-            blocks=[b.to_dict() for b in blocks],
+            blocks=blocks_json,
         )
+        return
+    try:
+        intake.open_incident(
+            rt,
+            title=title_from_text(text),
+            description=text[:DESCRIPTION_MAX],
+            severity=1,
+            reporter=who.user_id,
+            customer=owner,
+            source_channel=channel,
+            source_ts=ts,
+            receipt=f"msg:{channel}:{ts}",
+            via="shared channel",
+        )
+    except intake.DuplicateDelivery:
+        return  # Slack delivered the message again: it is already open
+
+
+def _once(rt: Runtime, event: dict[str, Any], method: str, what: str, **post: Any) -> None:
+    """Answer a message once, however often Slack delivers it (keyed by channel and ts)."""
+    channel, ts = event["channel"], event["ts"]
+    if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
+        post_later(rt, method, f"{what}-{channel}-{ts}", channel=channel, **post)

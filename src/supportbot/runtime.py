@@ -30,6 +30,7 @@ from supportbot.delivery.dispatcher import Dispatcher
 from supportbot.delivery.queues import make_queue
 from supportbot.delivery.unit import unit_of_work
 from supportbot.settings import Settings, get_settings
+from supportbot.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Runtime:
     contracts: Contracts
     triage: TriageRules
     pager: Sender
+    staff: StaffDirectory
     dispatcher: Dispatcher = field(init=False)
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -113,6 +115,7 @@ def build_runtime(
         contracts=_load_or_empty(settings.contracts_file, load_contracts, Contracts()),
         triage=_load_or_empty(settings.triage_rules_file, load_triage_rules, TriageRules()),
         pager=pager or make_sender(settings),
+        staff=StaffDirectory(slack, usergroup=settings.staff_usergroup),
     )
 
 

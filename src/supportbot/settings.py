@@ -45,6 +45,9 @@ class Settings(BaseSettings):
 
     # Settings of our own, all under the SUPPORTBOT_ prefix.
     triage_channel: str | None = None
+    # Narrows staff to the members of this Slack user group (an id like S0123ABCD); unset,
+    # every member of the app's own workspace is staff (README, "Who is staff").
+    staff_usergroup: str | None = None
     oncall_channel: str | None = None
     contracts_file: Path = Path("contracts/customers.yaml")
     triage_rules_file: Path = Path("contracts/triage.yaml")

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
     jobs.check_registered()  # every job a request may owe can be dispatched
+    rt.staff.load()  # who the staff are, before the first request is classified
     app = App(
         signing_secret=signing_secret,
         client=rt.slack,
@@ -68,6 +69,8 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
             "status": "ok" if healthy else "unavailable",
             **checks,
             "slack": "live" if rt.settings.slack_enabled else "local mode (log only)",
+            # Without a home team nobody is staff: the desk refuses everyone, paging still runs.
+            "staff": rt.staff.status(),
         }
         return jsonify(body), 200 if healthy else 503
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from supportbot.incidents.access import OWN_ORGANISATION
 from supportbot.slack import cards
 from tests.conftest import Desk
 from tests.standins import block_text
@@ -156,7 +157,7 @@ def test_a_customer_cannot_open_for_another_org_or_internally(desk: Desk) -> Non
         )
         assert response.json() == {
             "response_action": "errors",
-            "errors": {"customer": "You can open requests only for your own organisation"},
+            "errors": {"customer": OWN_ORGANISATION},
         }
     assert dump(desk.rt) == before
 

@@ -136,7 +136,7 @@ def test_a_broken_reload_keeps_the_contracts_in_force(
     desk.slack.command("sev2 invoices missing", channel=GLOBEX_CHANNEL)
     desk.drain()
     in_force, before = rt.contracts, dump(rt)
-    explained = sla_answer(rt, Actor("U0STAFF001"), "INC-1")
+    explained = sla_answer(rt, Actor.staff_member("U0STAFF001"), "INC-1")
 
     good, bad, message = BROKEN[case]
     path.write_text(CONTRACTS.replace(good, bad))
@@ -150,10 +150,13 @@ def test_a_broken_reload_keeps_the_contracts_in_force(
     assert [float(f) for f in globex.sla.thresholds] == [0.5, 0.8]
     assert dump(rt) == before
     # The desk carries on under the old contracts: same explanation, new incidents open.
-    assert sla_answer(rt, Actor("U0STAFF001"), "INC-1").split("\n")[:5] == explained.split("\n")[:5]
+    assert (
+        sla_answer(rt, Actor.staff_member("U0STAFF001"), "INC-1").split("\n")[:5]
+        == explained.split("\n")[:5]
+    )
     desk.slack.command("sev2 second problem", channel=GLOBEX_CHANNEL)
     desk.drain()
-    assert "Globex GmbH" in sla_answer(rt, Actor("U0STAFF001"), "INC-2")
+    assert "Globex GmbH" in sla_answer(rt, Actor.staff_member("U0STAFF001"), "INC-2")
 
 
 def test_check_names_each_problem(tmp_path: Path, redis_url: str) -> None:

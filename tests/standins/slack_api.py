@@ -93,6 +93,7 @@ class SlackStandin(StandinServer):
         self._trigger_roots: dict[str, str] = {}
         self._dms: dict[str, str] = {}
         self._response_ids: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}
         self._ids = itertools.count(1)
         self._last_ts = 0
         # Each built-in method is implemented by ``_<method with "." as "_">`` below.
@@ -110,6 +111,7 @@ class SlackStandin(StandinServer):
             "conversations.replies",
             "conversations.history",
             "users.info",
+            "usergroups.users.list",
         )
         self._methods: dict[str, MethodHandler] = {
             name: getattr(self, "_" + name.replace(".", "_")) for name in builtin
@@ -409,6 +411,12 @@ class SlackStandin(StandinServer):
         offset = local.utcoffset()
         tz_offset = int(offset.total_seconds()) if offset else 0
         return {"user": {**user, "tz_label": local.tzname(), "tz_offset": tz_offset}}
+
+    def _usergroups_users_list(self, params: Payload) -> Payload:
+        group = _need(params, "usergroup", "no_such_subteam")
+        if group not in self.usergroups:
+            raise SlackError("no_such_subteam")
+        return {"users": list(self.usergroups[group])}
 
 
 def _decode_fields(params: Payload) -> Payload:

@@ -41,6 +41,10 @@ def make_web_client(token: str, base_url: str, timeout: int = 10) -> WebClient:
     )
 
 
+# The workspace local mode pretends to be: the demo's simulated staff belong to it.
+LOCAL_TEAM_ID = "T0LOCAL"
+
+
 class LoggingWebClient(WebClient):
     """Local mode: log each outbound call instead of sending it, and answer plausibly."""
 
@@ -61,7 +65,7 @@ class LoggingWebClient(WebClient):
         log.info("local mode, not sent: %s %s", api_method, json.dumps(params, default=str))
         data: dict[str, Any] = {"ok": True, "ts": ts, "channel": params.get("channel", "D0LOCAL")}
         if api_method == "auth.test":
-            data.update(user_id="U0LOCALBOT", bot_id="B0LOCAL", team_id="T0LOCAL", team="local")
+            data.update(user_id="U0LOCALBOT", bot_id="B0LOCAL", team_id=LOCAL_TEAM_ID, team="local")
         if api_method == "conversations.open":
             data["channel"] = {"id": "D" + str(params.get("users", "LOCAL")).replace(",", "")}
         return SlackResponse(

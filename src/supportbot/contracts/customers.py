@@ -119,6 +119,9 @@ class Contracts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     customers: tuple[Customer, ...] = ()
+    # Optional: narrows staff to these members of the app's own workspace (README, "Who is
+    # staff"); empty means every member of the workspace.
+    staff: tuple[UserId, ...] = ()
 
     @model_validator(mode="after")
     def _unique(self) -> Contracts:
@@ -138,6 +141,13 @@ class Contracts(BaseModel):
                         f"{customer.key!r}",
                     )
                 channels[channel] = customer.key
+        for position, user in enumerate(self.staff):
+            owner = self.by_contact(user)
+            if owner is not None:
+                raise LocatedError(
+                    ("staff", position),
+                    f"{user} is a designated contact of {owner.key!r} and cannot also be staff",
+                )
         return self
 
     def by_key(self, key: str) -> Customer | None:

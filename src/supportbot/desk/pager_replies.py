@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from supportbot import metrics
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
 from supportbot.desk import actions
-from supportbot.incidents.access import Actor
+from supportbot.incidents.access import from_roster
 from supportbot.incidents.find import IncidentError
 from supportbot.oncall import Person, lookup
 from supportbot.paging.codes import parse_reply
@@ -133,7 +133,7 @@ def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Perso
         if escalation.state != "active":
             return f"{incident.key} is no longer paging ({escalation.state}). Thank you."
     try:
-        actions.page_acknowledged(rt, incident_id, Actor(person.slack), via=via)
+        actions.page_acknowledged(rt, incident_id, from_roster(person.slack), via=via)
     except IncidentError as exc:
         return f"{incident.key}: {exc}"
     metrics.ACKS.labels(via).inc()

@@ -26,7 +26,7 @@ from twilio.request_validator import RequestValidator
 from waitress.server import create_server
 
 from supportbot.clients.pager import DryRunSender
-from supportbot.clients.slack import LoggingWebClient
+from supportbot.clients.slack import LOCAL_TEAM_ID, LoggingWebClient
 from supportbot.clock import TravelClock
 from supportbot.db.migrate import upgrade
 from supportbot.devtools.demo_script import script
@@ -38,7 +38,7 @@ from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings, signing_secret
 from supportbot.web import build_bolt_app, build_flask_app
 
-TEAM = "T0LOCAL"
+TEAM = LOCAL_TEAM_ID
 DEMO_TWILIO_TOKEN = "demo-twilio-auth-token"  # signs the demo's inbound SMS; nothing is sent
 # Tuesday 24 November 2026, 13:40 in Dublin: EMEA holds the pager, Americas takes it at 14:00.
 DEMO_START = datetime(2026, 11, 24, 13, 40, tzinfo=UTC)

@@ -1,7 +1,10 @@
-"""Who is acting: staff, a customer's designated contact, or someone else on a customer's side.
+"""Who is acting, and what they may do: decided here, once, for every inbound request.
 
-Customers see and act on only their own organisation's incidents, so every inbound request is
-classified here before a handler calls a service.
+Staff are recognised positively, never by default: a member of the app's own Slack workspace
+(the team ``auth.test`` names), narrowed, when configured, to a staff user group or to the
+contracts file's ``staff`` list. A designated contact acts for their own organisation; anyone
+else is a customer-side user who gets a polite answer and nothing more. Paged people who
+answer by SMS or phone are staff by being on the rotation roster.
 """
 
 from __future__ import annotations
@@ -9,54 +12,78 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from supportbot.contracts.customers import Contracts
+from supportbot.contracts.customers import Contracts, Customer
 from supportbot.db.models import Incident
 from supportbot.incidents.find import IncidentError
+from supportbot.staff import StaffDirectory
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    CONTACT = "contact"  # a designated contact of ``Actor.customer``
+    CUSTOMER = "customer"  # anyone else who is not staff
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting. ``customer`` is set for people on a customer's side of a shared channel."""
+    """Who is acting. ``customer`` is the organisation a customer-side user belongs to, when
+    known (a designated contact's, or the owner of the shared channel they wrote in)."""
 
     user_id: str
+    role: Role
     customer: str | None = None
+
+    @classmethod
+    def staff_member(cls, user_id: str) -> Actor:
+        return cls(user_id, Role.STAFF)
 
     @property
     def is_staff(self) -> bool:
-        return self.customer is None
-
-
-@dataclass(frozen=True)
-class Identity:
-    actor: Actor
-    designated: bool  # a designated contact of ``actor.customer``
+        return self.role is Role.STAFF
 
     @property
-    def external_undesignated(self) -> bool:
-        return self.actor.customer is not None and not self.designated
+    def designated(self) -> bool:
+        return self.role is Role.CONTACT
+
+    def may_see(self, incident: Incident) -> bool:
+        return self.is_staff or (self.customer is not None and incident.customer == self.customer)
 
 
 def identify(
     contracts: Contracts,
+    staff: StaffDirectory,
     user_id: str,
     *,
+    user_team: str | None,
     channel_id: str | None = None,
-    user_team: str | None = None,
-    home_team: str | None = None,
-) -> Identity:
-    """Designated contacts are customers wherever they are; a user from another Slack team is
-    on a customer's side even if not a designated contact (the channel's owner, if any)."""
+) -> Actor:
+    """Classify the user of an inbound Slack request.
+
+    ``user_team`` is the team of the *user* (not of the workspace that received the
+    request); a payload without one is never staff.
+    """
     contact_of = contracts.by_contact(user_id)
     if contact_of is not None:
-        return Identity(Actor(user_id, customer=contact_of.key), designated=True)
-    if user_team and home_team and user_team != home_team:
-        # Fail closed: an outsider is never staff, in a channel no contract names or in a
-        # payload that carries no channel at all (a modal submission).
-        owner = contracts.by_channel(channel_id) if channel_id else None
-        return Identity(
-            Actor(user_id, customer=owner.key if owner else "unknown"), designated=False
-        )
-    return Identity(Actor(user_id), designated=False)
+        return Actor(user_id, Role.CONTACT, contact_of.key)
+    if user_id and staff.is_home_member(user_team) and _narrowed_in(contracts, staff, user_id):
+        return Actor.staff_member(user_id)
+    owner = contracts.by_channel(channel_id) if channel_id else None
+    return Actor(user_id, Role.CUSTOMER, owner.key if owner else None)
+
+
+def _narrowed_in(contracts: Contracts, staff: StaffDirectory, user_id: str) -> bool:
+    """With no narrowing configured every home member is staff; with a user group, a staff
+    list or both, being in either is enough."""
+    in_group = staff.in_usergroup(user_id)
+    if in_group is None and not contracts.staff:
+        return True
+    return bool(in_group) or user_id in contracts.staff
+
+
+def from_roster(slack_user: str) -> Actor:
+    """A paged person answering by SMS or keypress: staff by being on the rotation roster
+    (the caller has matched their phone number to a roster entry)."""
+    return Actor.staff_member(slack_user)
 
 
 class Action(StrEnum):
@@ -96,7 +123,7 @@ STAFF_ONLY: dict[Action, str] = {
 
 def authorise(actor: Actor, incident: Incident, action: Action) -> None:
     """Refuse with :class:`IncidentError` unless ``actor`` may do ``action`` to ``incident``."""
-    if actor.customer is not None and incident.customer != actor.customer:
+    if not actor.may_see(incident):
         # Same answer as for a missing incident: do not confirm another org's incident exists.
         raise IncidentError(f"{incident.key} does not exist")
     if action in STAFF_ONLY and not actor.is_staff:
@@ -104,3 +131,31 @@ def authorise(actor: Actor, incident: Incident, action: Action) -> None:
             f"Only the support team can {STAFF_ONLY[action]}. "
             "Reply in this thread and the team will pick it up."
         )
+
+
+NOT_DESIGNATED = (
+    "Only this organisation's designated contacts can open requests. Please ask one of them, "
+    "or reply here and we will follow up."
+)
+OWN_ORGANISATION = "You can open requests only for your own organisation, in its shared channel."
+
+
+def may_open_for(actor: Actor, customer: Customer | None, channel_owner: Customer | None) -> None:
+    """Who may open an incident for whom, in one place (commands, forms, offers, messages).
+
+    Nobody opens one customer's incident in another customer's channel (its title would be
+    posted there). Staff open for anyone; a designated contact only for their own
+    organisation; nobody else on the customer side opens anything.
+    """
+    if channel_owner is not None and customer is not None and customer.key != channel_owner.key:
+        raise IncidentError(
+            f"This channel belongs to {channel_owner.name}; open {customer.name}'s incident in "
+            "their channel or without a channel.",
+            field="customer",
+        )
+    if actor.is_staff:
+        return
+    if not actor.designated:
+        raise IncidentError(NOT_DESIGNATED, field="customer")
+    if customer is None or customer.key != actor.customer:
+        raise IncidentError(OWN_ORGANISATION, field="customer")
