@@ -7,14 +7,16 @@ clocks and, for a Severity 1, the start of paging; the jobs it owes reach RQ aft
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.contracts.customers import Customer
-from supportbot.contracts.triage import suggest
+from supportbot.contracts.triage import Suggestion, suggest
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, TITLE_MAX, Status, severity_label
@@ -79,12 +81,13 @@ def open_incident(
     if severity not in (1, 2, 3, 4):
         raise IncidentError("severity must be 1, 2, 3 or 4", field="severity")
     hint = suggest(rt.triage, f"{title}\n{description}")
+    suggested = hint if hint and hint.severity != severity else None
     now = rt.now()
     incident = Incident(
         title=title,
         description=description,
         severity=severity,
-        suggested_severity=hint.severity if hint and hint.severity != severity else None,
+        suggested_severity=suggested.severity if suggested else None,
         customer=customer.key if customer else None,
         reporter=reporter,
         level="L1",
@@ -98,35 +101,8 @@ def open_incident(
     )
     try:
         with rt.session() as session:
-            # Core inserts, not the ORM unit of work: opening is the hot path of every
-            # /incident request and this keeps it to three statements (bench/).
-            columns = {
-                c.key: getattr(incident, c.key) for c in Incident.__table__.columns if c.key != "id"
-            }
-            conn = session.connection()
-            incident.id = conn.execute(_INSERT_INCIDENT, columns).scalar_one()
-            if receipt is not None:
-                conn.execute(_INSERT_RECEIPT, dict(key=receipt, at=now, incident_id=incident.id))
-            whose = f" for {customer.name}" if customer else ""
-            events = [
-                dict(
-                    kind="opened",
-                    actor=reporter,
-                    visibility="customer" if incident.customer_channel else "internal",
-                    text=f"<@{reporter}> opened {incident.key}{whose} as "
-                    f"{severity_label(severity)} via {via}: {title}",
-                )
-            ]
-            if hint and hint.severity != severity:
-                events.append(
-                    dict(
-                        kind="suggested",
-                        actor="supportbot",
-                        visibility="internal",
-                        text=f"Triage suggests {severity_label(hint.severity)}: {hint.because}",
-                    )
-                )
-            conn.execute(_INSERT_EVENT, [dict(e, incident_id=incident.id, at=now) for e in events])
+            _insert_incident(session, incident, receipt, now)
+            _insert_events(session, incident, _opening_events(incident, customer, via, suggested))
             sla.refresh(session, incident, customer, now, new=True)
             episodes.begin(session, rt, incident, now)
             owe_sync(session, incident.id)
@@ -137,6 +113,55 @@ def open_incident(
     metrics.INCIDENTS_OPENED.labels(str(severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, severity, incident.customer)
     return incident
+
+
+def _opening_events(
+    incident: Incident, customer: Customer | None, via: str, suggested: Suggestion | None
+) -> list[dict[str, str]]:
+    """The first timeline events (the incident has its id): who opened it, and the triage
+    rules' opinion when it differs from the severity given."""
+    whose = f" for {customer.name}" if customer else ""
+    events = [
+        dict(
+            kind="opened",
+            actor=incident.reporter,
+            visibility="customer" if incident.customer_channel else "internal",
+            text=f"<@{incident.reporter}> opened {incident.key}{whose} as "
+            f"{severity_label(incident.severity)} via {via}: {incident.title}",
+        )
+    ]
+    if suggested is not None:
+        events.append(
+            dict(
+                kind="suggested",
+                actor="supportbot",
+                visibility="internal",
+                text=f"Triage suggests {severity_label(suggested.severity)}: {suggested.because}",
+            )
+        )
+    return events
+
+
+def _insert_incident(
+    session: Session, incident: Incident, receipt: str | None, now: datetime
+) -> None:
+    """Insert the incident, setting its id, and the receipt of the delivery that opened it.
+
+    Core inserts, not the ORM unit of work: opening is the hot path of every /incident
+    request and this keeps it to three statements with the events (bench/). A receipt seen
+    before raises IntegrityError.
+    """
+    columns = {c.key: getattr(incident, c.key) for c in Incident.__table__.columns if c.key != "id"}
+    conn = session.connection()
+    incident.id = conn.execute(_INSERT_INCIDENT, columns).scalar_one()
+    if receipt is not None:
+        conn.execute(_INSERT_RECEIPT, dict(key=receipt, at=now, incident_id=incident.id))
+
+
+def _insert_events(session: Session, incident: Incident, events: list[dict[str, str]]) -> None:
+    at = incident.opened_at
+    rows = [dict(event, incident_id=incident.id, at=at) for event in events]
+    session.connection().execute(_INSERT_EVENT, rows)
 
 
 def _customer_channel(customer: Customer | None, source_channel: str | None) -> str | None:

@@ -9,7 +9,7 @@ because an unknown person is only meaningful when all the ``people`` sections ar
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -21,7 +21,16 @@ from supportbot.datafiles import (
     line_of,
     load_model_with_lines,
 )
-from supportbot.oncall.model import Fallback, Region, Roster, Rotation, RotationFile
+from supportbot.oncall.model import (
+    EscalationPolicy,
+    Fallback,
+    Person,
+    Region,
+    Roster,
+    Rotation,
+    RotationFile,
+    SeverityKey,
+)
 
 
 @dataclass(frozen=True)
@@ -122,100 +131,125 @@ def _duplicate_keys(path: Path, text: str | None) -> list[Problem]:
     return sorted(found, key=lambda p: p.line or 0)
 
 
-def _merge(files: list[_File]) -> tuple[Rotation, list[Problem]]:
-    problems: list[Problem] = []
-    people: dict[str, tuple[_File, object]] = {}
-    slack_ids: dict[str, str] = {}
-    regions: list[tuple[_File, int, Region]] = []
-    singles: dict[str, tuple[_File, object]] = {}
-    escalation: dict[str, tuple[_File, object]] = {}
+@dataclass
+class _Sections:
+    """Every file's sections gathered in file order, each with the file it came from."""
 
-    for file in files:
+    people: dict[str, tuple[_File, Person]] = field(default_factory=dict)
+    slack_ids: dict[str, str] = field(default_factory=dict)  # Slack id -> person key
+    regions: list[tuple[_File, int, Region]] = field(default_factory=list)
+    fallback: tuple[_File, Fallback] | None = None
+    priority: tuple[_File, list[str]] | None = None
+    management: tuple[_File, list[str]] | None = None
+    escalation: dict[SeverityKey, tuple[_File, EscalationPolicy]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, file: _File) -> None:
+        self._add_people(file)
+        self.regions.extend(
+            (file, index, region) for index, region in enumerate(file.model.regions)
+        )
+        self._add_singles(file)
+        self._add_escalation(file)
+
+    def _add_people(self, file: _File) -> None:
         for key, person in file.model.people.items():
-            if key in people:
-                first = people[key][0].place("people", key)
+            if key in self.people:
+                first = self.people[key][0].place("people", key)
                 message = f"person {key!r} already declared at {first}"
-                problems.append(file.problem(message, "people", key))
+                self.problems.append(file.problem(message, "people", key))
                 continue
-            people[key] = (file, person)
-            if person.slack in slack_ids:
-                problems.append(
-                    file.problem(
-                        f"Slack id {person.slack} is already {slack_ids[person.slack]!r}",
-                        "people",
-                        key,
-                        "slack",
-                    )
-                )
-            slack_ids.setdefault(person.slack, key)
-        for index, region in enumerate(file.model.regions):
-            regions.append((file, index, region))
+            self.people[key] = (file, person)
+            if person.slack in self.slack_ids:
+                message = f"Slack id {person.slack} is already {self.slack_ids[person.slack]!r}"
+                self.problems.append(file.problem(message, "people", key, "slack"))
+            self.slack_ids.setdefault(person.slack, key)
+
+    def _add_singles(self, file: _File) -> None:
+        """``fallback``, ``priority`` and ``management`` may each be declared in one file."""
         for section in ("fallback", "priority", "management"):
-            if getattr(file.model, section) is None:
+            value = getattr(file.model, section)
+            if value is None:
                 continue
-            if section in singles:
-                first = singles[section][0].place(section)
-                problems.append(file.problem(f"{section} already declared at {first}", section))
+            earlier = getattr(self, section)
+            if earlier is not None:
+                first = earlier[0].place(section)
+                self.problems.append(
+                    file.problem(f"{section} already declared at {first}", section)
+                )
                 continue
-            singles[section] = (file, getattr(file.model, section))
+            setattr(self, section, (file, value))
+
+    def _add_escalation(self, file: _File) -> None:
         for severity, policy in file.model.escalation.items():
-            if severity in escalation:
-                first = escalation[severity][0].place("escalation", severity)
-                problems.append(
-                    file.problem(
-                        f"policy {severity} already declared at {first}", "escalation", severity
-                    )
-                )
+            if severity in self.escalation:
+                first = self.escalation[severity][0].place("escalation", severity)
+                message = f"policy {severity} already declared at {first}"
+                self.problems.append(file.problem(message, "escalation", severity))
                 continue
-            escalation[severity] = (file, policy)
+            self.escalation[severity] = (file, policy)
 
-    known = set(people)
-    seen_regions: dict[str, str] = {}
-    for file, index, region in regions:
-        if region.name in seen_regions:
-            problems.append(
-                file.problem(
-                    f"duplicate region name {region.name!r} (first at {seen_regions[region.name]})",
-                    "regions",
-                    index,
-                    "name",
-                )
-            )
-        seen_regions.setdefault(region.name, file.place("regions", index, "name"))
-        for level, roster in region.rosters.items():
-            problems.extend(_check_roster(file, roster, known, "regions", index, "rosters", level))
 
-    fallback = singles.get("fallback")
-    if fallback is not None:
-        file, model = fallback
-        assert isinstance(model, Fallback)
-        for level, roster in model.rosters.items():
-            problems.extend(_check_roster(file, roster, known, "fallback", "rosters", level))
-
-    management = singles.get("management")
-    if management is not None:
-        file, keys = management
-        problems.extend(_unknown(file, keys, known, "management"))  # type: ignore[arg-type]
-
-    priority = singles.get("priority")
-    if priority is not None:
-        problems.extend(_check_priority(priority[0], priority[1], seen_regions))  # type: ignore[arg-type]
-
-    if not regions and fallback is None and files:
+def _merge(files: list[_File]) -> tuple[Rotation, list[Problem]]:
+    sections = _Sections()
+    for file in files:
+        sections.add(file)
+    problems = sections.problems
+    known = set(sections.people)
+    region_places, found = _check_regions(sections.regions, known)
+    problems += found
+    problems += _check_references(sections, known, region_places)
+    if not sections.regions and sections.fallback is None and files:
         problems.append(
             Problem(str(files[0].path), None, "", "no regions and no fallback: nobody can be paged")
         )
+    return _rotation(sections, files), problems
 
-    rotation = Rotation.model_construct(
-        people={key: person for key, (_, person) in people.items()},  # type: ignore[misc]
-        regions=tuple(region for _, _, region in regions),
-        priority=tuple(priority[1]) if priority else None,  # type: ignore[arg-type]
-        fallback=fallback[1] if fallback else None,  # type: ignore[arg-type]
-        management=tuple(management[1]) if management else (),  # type: ignore[arg-type]
-        escalation={key: policy for key, (_, policy) in escalation.items()},  # type: ignore[misc]
+
+def _check_regions(
+    regions: list[tuple[_File, int, Region]], known: set[str]
+) -> tuple[dict[str, str], list[Problem]]:
+    """Region names are unique and rosters name known people; returns name -> first place."""
+    found: list[Problem] = []
+    places: dict[str, str] = {}
+    for file, index, region in regions:
+        if region.name in places:
+            message = f"duplicate region name {region.name!r} (first at {places[region.name]})"
+            found.append(file.problem(message, "regions", index, "name"))
+        places.setdefault(region.name, file.place("regions", index, "name"))
+        for level, roster in region.rosters.items():
+            found.extend(_check_roster(file, roster, known, "regions", index, "rosters", level))
+    return places, found
+
+
+def _check_references(
+    sections: _Sections, known: set[str], regions: dict[str, str]
+) -> list[Problem]:
+    """The fallback rosters and management name known people; priority lists every region."""
+    found: list[Problem] = []
+    if sections.fallback is not None:
+        file, fallback = sections.fallback
+        for level, roster in fallback.rosters.items():
+            found.extend(_check_roster(file, roster, known, "fallback", "rosters", level))
+    if sections.management is not None:
+        file, keys = sections.management
+        found.extend(_unknown(file, keys, known, "management"))
+    if sections.priority is not None:
+        found.extend(_check_priority(*sections.priority, regions))
+    return found
+
+
+def _rotation(sections: _Sections, files: list[_File]) -> Rotation:
+    priority, fallback, management = sections.priority, sections.fallback, sections.management
+    return Rotation.model_construct(
+        people={key: person for key, (_, person) in sections.people.items()},
+        regions=tuple(region for _, _, region in sections.regions),
+        priority=tuple(priority[1]) if priority else None,
+        fallback=fallback[1] if fallback else None,
+        management=tuple(management[1]) if management else (),
+        escalation={key: policy for key, (_, policy) in sections.escalation.items()},
         sources=tuple(str(file.path) for file in files),
     )
-    return rotation, problems
 
 
 def _unknown(file: _File, keys: Iterable[str], known: set[str], *loc: str | int) -> list[Problem]:
