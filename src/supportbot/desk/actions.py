@@ -225,8 +225,8 @@ def thread_reply(
             )
             if incident is None:
                 return None
-            if actor.customer is not None and actor.customer != incident.customer:
-                return None
+            if not actor.is_staff and actor.customer != incident.customer:
+                return None  # not this organisation's thread to answer in
             session.add(InboundReceipt(key=receipt, at=rt.now(), incident_id=incident.id))
             session.flush()
             _reply(Change(session, rt, incident, actor), " ".join(text.split())[:DESCRIPTION_MAX])

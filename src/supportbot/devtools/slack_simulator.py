@@ -68,28 +68,32 @@ class SlackInbound:
         user: str = STAFF,
         channel: str = TRIAGE,
         command: str = "/incident",
+        user_team: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        return self.form(
-            {
-                "token": "legacy",
-                "team_id": self.team_id,
-                "team_domain": "test",
-                "channel_id": channel,
-                "channel_name": channel.lower(),
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "A0APP00001",
-                "response_url": self.response_url(),
-                "trigger_id": f"trigger.{next(_ids)}",
-            },
-            **kwargs,
-        )
+        """``user_team``: the invoking user's workspace (default ours; "" sends none)."""
+        fields = {
+            "token": "legacy",
+            "team_id": self.team_id if user_team is None else user_team,
+            "team_domain": "test",
+            "channel_id": channel,
+            "channel_name": channel.lower(),
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0APP00001",
+            "response_url": self.response_url(),
+            "trigger_id": f"trigger.{next(_ids)}",
+        }
+        return self.form({k: v for k, v in fields.items() if v != ""}, **kwargs)
 
     def _user(self, user: str, user_team: str | None) -> dict[str, Any]:
-        return {"id": user, "username": user.lower(), "team_id": user_team or self.team_id}
+        """The ``user`` object; ``user_team`` "" leaves its team out (a malformed payload)."""
+        found = {"id": user, "username": user.lower(), "team_id": user_team or self.team_id}
+        if user_team == "":
+            del found["team_id"]
+        return found
 
     def block_action(
         self,
@@ -186,6 +190,7 @@ class SlackInbound:
         message: dict[str, Any],
         channel: str,
         user: str = STAFF,
+        user_team: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         return self.interactive(
@@ -193,7 +198,7 @@ class SlackInbound:
                 "type": "message_action",
                 "callback_id": callback_id,
                 "team": {"id": self.team_id},
-                "user": self._user(user, None),
+                "user": self._user(user, user_team),
                 "channel": {"id": channel, "name": "x"},
                 "message": message,
                 "message_ts": message.get("ts"),
@@ -248,6 +253,7 @@ class SlackInbound:
         }
         if thread_ts:
             event["thread_ts"] = thread_ts
-        if user_team:
-            event["user_team"] = user_team
+        # As Slack does: the author's team on every message ("" leaves it out).
+        if user_team != "":
+            event["team"] = event["user_team"] = user_team or self.team_id
         return self.event(event, **kwargs)

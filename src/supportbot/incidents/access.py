@@ -46,7 +46,8 @@ class Actor:
         return self.role is Role.CONTACT
 
     def may_see(self, incident: Incident) -> bool:
-        return self.is_staff or (self.customer is not None and incident.customer == self.customer)
+        """Staff see every incident; a designated contact their own organisation's."""
+        return self.is_staff or (self.designated and incident.customer == self.customer)
 
 
 def identify(
@@ -104,6 +105,11 @@ class Action(StrEnum):
     PAGE_ACK = "page_ack"
 
 
+FOLLOW_REFUSED = (
+    "Requests are followed by the support team and your organisation's designated contacts. "
+    "Please ask one of them, or reply in the request's thread and we will follow up."
+)
+
 # Staff-only actions, with what a refused customer is told they tried to do. Viewing and
 # replying are open to a customer, for their own organisation's incidents only.
 STAFF_ONLY: dict[Action, str] = {
@@ -121,9 +127,15 @@ STAFF_ONLY: dict[Action, str] = {
 }
 
 
+def may_follow(actor: Actor) -> None:
+    """Listing and following requests: staff, or a designated contact (their own only)."""
+    if not actor.is_staff and not actor.designated:
+        raise IncidentError(FOLLOW_REFUSED)
+
+
 def authorise(actor: Actor, incident: Incident, action: Action) -> None:
     """Refuse with :class:`IncidentError` unless ``actor`` may do ``action`` to ``incident``."""
-    if not actor.may_see(incident):
+    if not actor.is_staff and (actor.customer is None or incident.customer != actor.customer):
         # Same answer as for a missing incident: do not confirm another org's incident exists.
         raise IncidentError(f"{incident.key} does not exist")
     if action in STAFF_ONLY and not actor.is_staff:
@@ -131,6 +143,7 @@ def authorise(actor: Actor, incident: Incident, action: Action) -> None:
             f"Only the support team can {STAFF_ONLY[action]}. "
             "Reply in this thread and the team will pick it up."
         )
+    may_follow(actor)
 
 
 NOT_DESIGNATED = (
