@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from handlers.http import calendar_feed, twilio
+from handlers.http import oncall_feed, twilio
 from supportbot.runtime import Runtime
 
 
 def register_all(flask: Flask, rt: Runtime) -> None:
-    for module in (calendar_feed, twilio):
+    for module in (oncall_feed, twilio):
         module.register(flask, rt)
