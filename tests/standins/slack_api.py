@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 from ._server import TRANSPORT_FAULTS, Clock, Reply, Request, StandinServer
 
 DEFAULT_TOKEN = "xoxb-test-token"
+DEFAULT_APP_TOKEN = "xapp-1-A0APP00001-test-app-token"
+#: Methods that take an app-level token (xapp-…), like Socket Mode's; all others a bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 Payload = dict[str, Any]
 MethodHandler = Callable[[Payload], Payload]
 _ERROR_CODE = re.compile(r"^[a-z][a-z_]*$")
@@ -75,6 +78,7 @@ class SlackStandin(StandinServer):
         self,
         *,
         token: str | None = DEFAULT_TOKEN,
+        app_token: str | None = DEFAULT_APP_TOKEN,
         team_id: str = "T0TEAM0001",
         team: str = "Test Workspace",
         bot_user_id: str = "U0BOT00001",
@@ -84,6 +88,9 @@ class SlackStandin(StandinServer):
     ) -> None:
         super().__init__(clock=clock, hang_seconds=hang_seconds)
         self.token = token  # None accepts any token
+        self.app_token = app_token  # for apps.connections.open; None accepts any xapp- token
+        # What apps.connections.open answers; a Socket Mode stand-in sets its own server's URL.
+        self.socket_url: str | None = None
         self.team_id, self.team, self.bot_user_id, self.bot_id = team_id, team, bot_user_id, bot_id
         self.team_url = f"https://{re.sub(r'[^a-z0-9]+', '-', team.lower())}.slack.com/"
         self.users: dict[str, Payload] = {}
@@ -112,6 +119,7 @@ class SlackStandin(StandinServer):
             "conversations.history",
             "users.info",
             "usergroups.users.list",
+            "apps.connections.open",
         )
         self._methods: dict[str, MethodHandler] = {
             name: getattr(self, "_" + name.replace(".", "_")) for name in builtin
@@ -222,7 +230,19 @@ class SlackStandin(StandinServer):
         token = token or req.params.get("token")
         if not token:
             return Reply.json(200, {"ok": False, "error": "not_authed"})
+        if method in APP_TOKEN_METHODS or token.startswith("xapp-"):
+            return self._authorize_app_token(method, token)
         if self.token is not None and token != self.token:
+            return Reply.json(200, {"ok": False, "error": "invalid_auth"})
+        return None
+
+    def _authorize_app_token(self, method: str, token: str) -> Reply | None:
+        """As Slack: an app-level token only works for the app-level methods, and those take
+        no other kind of token (``not_allowed_token_type``); an unknown one is ``invalid_auth``."""
+        wrong_kind = (method in APP_TOKEN_METHODS) != token.startswith("xapp-")
+        if wrong_kind:
+            return Reply.json(200, {"ok": False, "error": "not_allowed_token_type"})
+        if self.app_token is not None and token != self.app_token:
             return Reply.json(200, {"ok": False, "error": "invalid_auth"})
         return None
 
@@ -411,6 +431,11 @@ class SlackStandin(StandinServer):
         offset = local.utcoffset()
         tz_offset = int(offset.total_seconds()) if offset else 0
         return {"user": {**user, "tz_label": local.tzname(), "tz_offset": tz_offset}}
+
+    def _apps_connections_open(self, params: Payload) -> Payload:
+        """Socket Mode's first call: a one-time websocket URL (here on 127.0.0.1)."""
+        url = self.socket_url or f"ws://127.0.0.1:{self.url.rsplit(':', 1)[1]}/link/"
+        return {"url": f"{url}?ticket={next(self._ids):08d}&app_id=A0APP00001"}
 
     def _usergroups_users_list(self, params: Payload) -> Payload:
         group = _need(params, "usergroup", "no_such_subteam")

@@ -32,6 +32,7 @@ Resource = dict[str, Any]
 _ROUTE = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<kind>Messages|Calls)(?:/(?P<sid>[^/.]+))?\.json$"
 )
+_ACCOUNT = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/.]+)\.json$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _ERRORS = {
     20003: "Authenticate",
@@ -97,8 +98,9 @@ class Webhook:
 class TwilioStandin(StandinServer):
     """``/2010-04-01/Accounts/{sid}/Messages.json`` and ``Calls.json`` on 127.0.0.1.
 
-    Calls are named ``Messages.create``, ``Messages.fetch``, ``Calls.create``, ``Calls.fetch``
-    and ``Calls.update`` for ``calls()``, ``wait_for()`` and ``inject()``.
+    Calls are named ``Messages.create``, ``Messages.fetch``, ``Calls.create``, ``Calls.fetch``,
+    ``Calls.update`` and ``Accounts.fetch`` (the account itself, as ``supportbot check`` asks
+    for it) for ``calls()``, ``wait_for()`` and ``inject()``.
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class TwilioStandin(StandinServer):
     ) -> None:
         super().__init__(clock=clock, hang_seconds=hang_seconds)
         self.account_sid, self.auth_token = account_sid, auth_token
+        self.account_status = "active"  # or "suspended" / "closed", as Accounts.fetch reports
         self.signing_token = auth_token  # what webhooks are signed with; change to test rotation
         self.public_base_url: str | None = None  # sign as if sent to this host (a proxy's URL)
         self.callback_timeout = callback_timeout
@@ -238,6 +241,8 @@ class TwilioStandin(StandinServer):
 
     # -- StandinServer hooks ---------------------------------------------------------------------
     def classify(self, req: Request) -> str:
+        if _ACCOUNT.match(req.path) and req.http_method == "GET":
+            return "Accounts.fetch"
         match = _ROUTE.match(req.path)
         if match is None:
             return req.path
@@ -271,6 +276,8 @@ class TwilioStandin(StandinServer):
         return twilio_error(400, int(kind))
 
     def handle(self, req: Request, method: str) -> Reply:
+        if method == "Accounts.fetch":
+            return self._account(req)
         match = _ROUTE.match(req.path)
         if match is None or match["account"] != self.account_sid or method.endswith(".list"):
             return twilio_error(404, 20404, f"The requested resource {req.path} was not found")
@@ -287,6 +294,21 @@ class TwilioStandin(StandinServer):
         if method == "Messages.update":
             return twilio_error(405, 20004, "Method not allowed (not supported by the stand-in)")
         return Reply.json(200, self.resources[sid])
+
+    def _account(self, req: Request) -> Reply:
+        """``GET /2010-04-01/Accounts/{sid}.json``: only one's own account is visible."""
+        match = _ACCOUNT.match(req.path)
+        if match is None or match["account"] != self.account_sid:
+            return twilio_error(404, 20404, f"The requested resource {req.path} was not found")
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}"
+        account = dict(sid=self.account_sid, owner_account_sid=self.account_sid, type="Full")
+        account |= dict(friendly_name="Stand-in account", status=self.account_status)
+        account |= dict(date_created=self._now(), date_updated=self._now(), uri=uri + ".json")
+        account["subresource_uris"] = {
+            "messages": uri + "/Messages.json",
+            "calls": uri + "/Calls.json",
+        }
+        return Reply.json(200, account)
 
     # -- resources (run under the lock) ----------------------------------------------------------
     def _now(self) -> str:
