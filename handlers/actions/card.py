@@ -6,33 +6,44 @@ who pressed, and changes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers._common import actor, runtime
+from handlers._common import actor, payload, runtime
+from handlers.payloads import BlockActions
 from supportbot.desk import actions
 from supportbot.incidents.access import Action, authorise
 from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.incidents.lifecycle import parse_severity
 from supportbot.slack import cards
 
-
-def _value(action: dict[str, Any]) -> str:
-    return str(action.get("value") or "")
+log = logging.getLogger(__name__)
 
 
-def _refuse(respond: Respond, exc: IncidentError) -> None:
+def _press(context: BoltContext) -> BlockActions:
+    return payload(context, BlockActions)
+
+
+def _value(context: BoltContext) -> str:
+    return _press(context).action.value or ""
+
+
+def _refuse(respond: Respond, context: BoltContext, exc: IncidentError) -> None:
+    if _press(context).response_url is None:
+        # Nowhere to answer (Slack always sends one for a message's buttons): log it.
+        log.warning("refused a card action with no response_url: %s", exc)
+        return
     respond(text=f":no_entry: {exc}", response_type="ephemeral", replace_original=False)
 
 
-def _act(respond: Respond, change: Callable[[], object]) -> None:
+def _act(respond: Respond, context: BoltContext, change: Callable[[], object]) -> None:
     try:
         change()
     except IncidentError as exc:
-        _refuse(respond, exc)
+        _refuse(respond, context, exc)
 
 
 def _severity(value: str) -> int:
@@ -42,68 +53,59 @@ def _severity(value: str) -> int:
         raise IncidentError(str(exc)) from exc
 
 
-def acknowledge(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def acknowledge(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)
-    _act(respond, lambda: actions.acknowledge(rt, _value(action), who))
+    _act(respond, context, lambda: actions.acknowledge(rt, _value(context), who))
 
 
-def assign_to_me(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def assign_to_me(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)
-    _act(respond, lambda: actions.assign(rt, _value(action), who))
+    _act(respond, context, lambda: actions.assign(rt, _value(context), who))
 
 
-def wait_on_customer(
-    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
+def wait_on_customer(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)
-    _act(respond, lambda: actions.wait_on_customer(rt, _value(action), who))
+    _act(respond, context, lambda: actions.wait_on_customer(rt, _value(context), who))
 
 
-def set_severity(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def set_severity(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
-    rt, who = runtime(context), actor(context)
+    rt, who, pressed = runtime(context), actor(context), _press(context).action
     # Selects carry no value of their own; the card's actions block id names the incident.
-    incident_id = str(action.get("block_id") or "").removeprefix("incident-")
-    chosen = str((action.get("selected_option") or {}).get("value") or "")
-    _act(respond, lambda: actions.set_severity(rt, incident_id, who, _severity(chosen)))
+    incident_id = (pressed.block_id or "").removeprefix("incident-")
+    chosen = pressed.selected_option.value if pressed.selected_option else ""
+    _act(respond, context, lambda: actions.set_severity(rt, incident_id, who, _severity(chosen)))
 
 
-def confirm_suggestion(
-    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
+def confirm_suggestion(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)
-    incident_id, _, severity = _value(action).partition(":")
-    _act(respond, lambda: actions.set_severity(rt, incident_id, who, _severity(severity)))
+    incident_id, _, severity = _value(context).partition(":")
+    _act(respond, context, lambda: actions.set_severity(rt, incident_id, who, _severity(severity)))
 
 
-def escalate(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def escalate(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)
-    incident_id, _, seen = _value(action).partition(":")
-    _act(respond, lambda: actions.escalate(rt, incident_id, who, seen_level=seen or None))
+    incident_id, _, seen = _value(context).partition(":")
+    _act(respond, context, lambda: actions.escalate(rt, incident_id, who, seen_level=seen or None))
 
 
-def resolve(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    context: BoltContext,
-) -> None:
+def resolve(ack: Ack, respond: Respond, client: WebClient, context: BoltContext) -> None:
     """Resolve asks for a summary first: open the modal, if this person may resolve."""
     ack()
-    rt, who = runtime(context), actor(context)
+    rt, who, press = runtime(context), actor(context), _press(context)
     try:
+        if press.trigger_id is None:
+            raise IncidentError("Slack sent no trigger id, so the form cannot open")
         with rt.session() as session:
-            incident = get_incident(session, _value(action))
+            incident = get_incident(session, _value(context))
             authorise(who, incident, Action.RESOLVE)
             view = cards.resolve_modal(incident)
     except IncidentError as exc:
-        _refuse(respond, exc)
+        _refuse(respond, context, exc)
         return
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    client.views_open(trigger_id=press.trigger_id, view=view)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
+from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext, Respond
 
-from handlers._common import actor, runtime
+from handlers._common import actor, payload, runtime
+from handlers.payloads import BlockActions, Offered
 from supportbot.contracts.triage import suggest
 from supportbot.desk import intake
 from supportbot.incidents.access import may_open_for
@@ -15,41 +14,44 @@ from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import title_from_text
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+def _ephemeral(respond: Respond, press: BlockActions, text: str) -> None:
+    if press.response_url is not None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def open_request(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
+def open_request(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
-    rt, who = runtime(context), actor(context)
-    channel = str((body.get("channel") or {}).get("id") or "")
+    rt, who, press = runtime(context), actor(context), payload(context, BlockActions)
+    channel = press.channel.id if press.channel else ""
     owner = rt.contracts.by_channel(channel)
-    offered = json.loads(action["value"])
     try:
+        offered = Offered.model_validate_json(press.action.value or "")
         # The offer belongs to the channel's organisation: only its contacts may take it.
         may_open_for(who, owner, owner)
         if owner is None:
             raise IncidentError("This channel isn't linked to a support contract.")
         incident = intake.open_incident(
             rt,
-            title=title_from_text(offered["text"]),
-            description=offered["text"],
-            severity=hint.severity if (hint := suggest(rt.triage, offered["text"])) else 3,
+            title=title_from_text(offered.text),
+            description=offered.text,
+            severity=hint.severity if (hint := suggest(rt.triage, offered.text)) else 3,
             reporter=who.user_id,
             customer=owner,
             source_channel=channel,
-            source_ts=offered["ts"],
-            receipt=f"offer:{channel}:{offered['ts']}",
+            source_ts=offered.ts,
+            receipt=f"offer:{channel}:{offered.ts}",
             via="shared channel",
         )
+    except ValidationError:
+        _ephemeral(respond, press, ":warning: This offer could not be read; please post again.")
+        return
     except intake.DuplicateDelivery as dup:
-        _ephemeral(respond, f"A request is already open for this message (INC-{dup.incident_id}).")
+        text = f"A request is already open for this message (INC-{dup.incident_id})."
+        _ephemeral(respond, press, text)
         return
     except IncidentError as exc:
-        _ephemeral(respond, f":warning: {exc}")
+        _ephemeral(respond, press, f":warning: {exc}")
         return
-    respond(
-        text=f"Opened *{incident.key}*. The team will reply in this thread.", replace_original=True
-    )
+    if press.response_url is not None:
+        opened = f"Opened *{incident.key}*. The team will reply in this thread."
+        respond(text=opened, replace_original=True)

@@ -8,10 +8,11 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from handlers._common import actor, runtime
+from handlers._common import actor, payload, runtime
+from handlers.payloads import Command
 from supportbot.desk import actions, intake
 from supportbot.desk.listing import incidents_for
-from supportbot.incidents.access import Actor, may_open_for
+from supportbot.incidents.access import Actor, form_customers, may_open_for
 from supportbot.incidents.commands import USAGE, CommandError, ParsedCommand, parse_incident_command
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
@@ -19,30 +20,21 @@ from supportbot.runtime import Runtime
 from supportbot.slack.cards import new_incident_modal
 
 
-def incident_command(
-    ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack(**answer(runtime(context), actor(context), command, client))
+def incident_command(ack: Ack, client: WebClient, context: BoltContext) -> None:
+    ack(**answer(runtime(context), actor(context), payload(context, Command), client))
 
 
-def answer(rt: Runtime, who: Actor, command: dict[str, Any], client: WebClient) -> dict[str, Any]:
+def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict[str, Any]:
     """Everything here is quick (one transaction); Slack posts are queued by the service."""
     try:
-        parsed = parse_incident_command(str(command.get("text") or ""))
+        parsed = parse_incident_command(command.text)
     except CommandError as exc:
         return {"text": f":warning: {exc}"}
-    channel = str(command.get("channel_id") or "")
+    channel = command.channel_id
     if parsed.kind == "help":
         return {"text": USAGE}
     if parsed.kind == "modal":
-        owner = rt.contracts.by_channel(channel)
-        view = new_incident_modal(
-            rt.contracts.customers,
-            private_metadata=json.dumps({"channel": channel}),
-            preset_customer=owner.key if owner else None,
-        )
-        client.views_open(trigger_id=command["trigger_id"], view=view)
-        return {}
+        return _form(rt, who, command, client)
     try:
         if parsed.kind == "list":
             return {"text": _listing(rt, who)}
@@ -56,6 +48,25 @@ def answer(rt: Runtime, who: Actor, command: dict[str, Any], client: WebClient) 
         return _open(rt, who, channel, parsed)
     except IncidentError as exc:
         return {"text": f":warning: {exc}"}
+
+
+def _form(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict[str, Any]:
+    """The new-incident form, naming only the customers this person may open for."""
+    try:
+        offered = form_customers(who, rt.contracts.customers)
+    except IncidentError as exc:
+        return {"text": f":no_entry: {exc}"}
+    if command.trigger_id is None:
+        return {"text": ":warning: Slack sent no trigger id, so the form cannot open."}
+    owner = rt.contracts.by_channel(command.channel_id)
+    view = new_incident_modal(
+        offered,
+        private_metadata=json.dumps({"channel": command.channel_id}),
+        preset_customer=owner.key if owner else None,
+        internal=who.is_staff,
+    )
+    client.views_open(trigger_id=command.trigger_id, view=view)
+    return {}
 
 
 def _listing(rt: Runtime, who: Actor) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 
-from handlers._common import actor, runtime
+from handlers._common import actor, payload, runtime
+from handlers.payloads import Command
 from supportbot.incidents.access import Actor
 from supportbot.oncall import Resolver, lookup
 from supportbot.oncall.board import build_board, to_slack
@@ -28,11 +29,12 @@ USAGE = (
 )
 
 
-def oncall_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def oncall_command(ack: Ack, context: BoltContext) -> None:
+    command = payload(context, Command)
     ack(response_type="ephemeral", **answer(runtime(context), actor(context), command))
 
 
-def answer(rt: Runtime, who: Actor, command: dict[str, Any]) -> dict[str, Any]:
+def answer(rt: Runtime, who: Actor, command: Command) -> dict[str, Any]:
     """Quick work only (one transaction, an in-memory rotation); posts are queued."""
     user = who.user_id
     if not who.is_staff:
@@ -43,7 +45,7 @@ def answer(rt: Runtime, who: Actor, command: dict[str, Any]) -> dict[str, Any]:
             "text": ":warning: The rotation files could not be loaded, so nobody can be looked "
             "up. Run `supportbot check` to see what is wrong in them."
         }
-    words = str(command.get("text") or "").split()
+    words = command.text.split()
     verb, args = (words[0].lower(), words[1:]) if words else ("", [])
     try:
         if verb in ("", "now", "show"):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt import Ack, BoltContext
 
-from handlers._common import actor, runtime
+from handlers._common import actor, payload, runtime
+from handlers.payloads import Command
 from supportbot.sla.explain import sla_answer
 
 
-def sla_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+def sla_command(ack: Ack, context: BoltContext) -> None:
     # One read-only transaction: quick enough to answer inside the ack (ephemeral).
-    text = sla_answer(runtime(context), actor(context), str(command.get("text") or ""))
+    text = sla_answer(runtime(context), actor(context), payload(context, Command).text)
     ack(response_type="ephemeral", text=text)

@@ -10,7 +10,8 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
-from handlers._common import actor, post_later, runtime
+from handlers._common import actor, payload, post_later, runtime
+from handlers.payloads import EventCallback, MessageEvent
 from supportbot.contracts.triage import suggest
 from supportbot.desk import actions, intake
 from supportbot.incidents.access import Actor, may_open_for
@@ -29,45 +30,40 @@ UNLINKED = (
 )
 
 
-def on_message(event: dict[str, Any], context: BoltContext) -> None:
+def on_message(context: BoltContext) -> None:
     # Bolt has already acked; nothing here may be slow, and posts are queued.
-    if event.get("subtype") or event.get("bot_id") or not event.get("user"):
+    message = payload(context, EventCallback).message()
+    if message is None or message.subtype or message.bot_id or not message.user:
         return
-    handle_message(runtime(context), actor(context), event)
+    handle_message(runtime(context), actor(context), message)
 
 
-def handle_message(rt: Runtime, who: Actor, event: dict[str, Any]) -> None:
-    channel, ts = event["channel"], event["ts"]
-    text = event.get("text") or ""
-    thread_ts = event.get("thread_ts")
-    if thread_ts and thread_ts != ts:
-        actions.thread_reply(rt, channel, thread_ts, who, text, receipt=f"msg:{channel}:{ts}")
+def handle_message(rt: Runtime, who: Actor, message: MessageEvent) -> None:
+    channel, ts, text = message.channel, message.ts, message.text or ""
+    if message.thread_ts and message.thread_ts != ts:
+        receipt = f"msg:{channel}:{ts}"
+        actions.thread_reply(rt, channel, message.thread_ts, who, text, receipt=receipt)
         return
     if who.is_staff:
         return
     owner = rt.contracts.by_channel(channel)
     if owner is None:
-        _once(rt, event, "chat.postEphemeral", "unlinked", user=who.user_id, text=UNLINKED)
+        _once(rt, message, "chat.postEphemeral", "unlinked", user=who.user_id, text=UNLINKED)
         return
     try:
         may_open_for(who, owner, owner)
     except IncidentError:
         text = NOT_DESIGNATED.format(org=owner.name)
-        _once(rt, event, "chat.postEphemeral", "undesignated", user=who.user_id, text=text)
+        _once(rt, message, "chat.postEphemeral", "undesignated", user=who.user_id, text=text)
         return
     hint = suggest(rt.triage, text)
     if hint is None or hint.severity != 1:
         offer_text, blocks = offer_blocks(ts, text)
         blocks_json = [b.to_dict() for b in blocks]
         _once(
-            rt,
-            event,
-            "chat.postMessage",
-            "offer",
-            thread_ts=ts,
-            text=offer_text,
+            rt, message, "chat.postMessage", "offer", thread_ts=ts, text=offer_text,
             blocks=blocks_json,
-        )
+        )  # fmt: skip
         return
     try:
         intake.open_incident(
@@ -86,8 +82,8 @@ def handle_message(rt: Runtime, who: Actor, event: dict[str, Any]) -> None:
         return  # Slack delivered the message again: it is already open
 
 
-def _once(rt: Runtime, event: dict[str, Any], method: str, what: str, **post: Any) -> None:
+def _once(rt: Runtime, message: MessageEvent, method: str, what: str, **post: Any) -> None:
     """Answer a message once, however often Slack delivers it (keyed by channel and ts)."""
-    channel, ts = event["channel"], event["ts"]
+    channel, ts = message.channel, message.ts
     if intake.claim_receipt(rt, f"msg:{channel}:{ts}"):
         post_later(rt, method, f"{what}-{channel}-{ts}", channel=channel, **post)

@@ -18,6 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from supportbot import metrics
+from supportbot.db.types import row_id
 from supportbot.desk import pager_replies as inbound
 from supportbot.paging import outbox
 from supportbot.paging.voice import page_prompt
@@ -71,10 +72,10 @@ def _xml(twiml: Any) -> Response:
 
 
 def _page_id() -> int:
-    raw = request.args.get("page", "")
-    if not raw.isdigit():
-        abort(400)
-    return int(raw)
+    found = row_id(request.args.get("page", ""))
+    if found is None:
+        abort(400, "the page parameter must be a page id")
+    return found
 
 
 def register(flask: Flask, rt: Runtime) -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from slack_bolt import Ack, App, BoltContext
 
-from handlers._common import actor, post_later, runtime
+from handlers._common import actor, payload, post_later, runtime
+from handlers.payloads import View, ViewSubmission
 from supportbot.contracts.customers import Customer
 from supportbot.desk import actions, intake
 from supportbot.incidents.access import may_open_for
@@ -22,43 +20,37 @@ def register(app: App) -> None:
     app.view(cards.CALLBACK_RESOLVE)(submit_resolve)
 
 
-def _value(view: dict[str, Any], block: str) -> Any:
-    state = view["state"]["values"].get(block, {}).get("value", {})
-    if state.get("type") == "static_select":
-        return (state.get("selected_option") or {}).get("value")
-    return state.get("value")
-
-
 def _field_error(ack: Ack, field: str, message: str) -> None:
     ack(response_action="errors", errors={field: message})
 
 
-def _customer(rt: Runtime, view: dict[str, Any]) -> tuple[str, Customer | None]:
-    key = str(_value(view, "customer") or "internal")
+def _customer(rt: Runtime, view: View) -> tuple[str, Customer | None]:
+    key = view.value("customer") or "internal"
     return key, None if key == "internal" else rt.contracts.by_key(key)
 
 
-def submit_new(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+def submit_new(ack: Ack, context: BoltContext) -> None:
     rt, who = runtime(context), actor(context)
-    meta = json.loads(view.get("private_metadata") or "{}")
+    view = payload(context, ViewSubmission).view
+    meta = view.metadata()
     key, customer = _customer(rt, view)
     if key != "internal" and customer is None:
-        _field_error(ack, "customer", f"Unknown customer {key!r}; pick one from the list")
+        _field_error(ack, "customer", f"Unknown customer {key[:40]!r}; pick one from the list")
         return
-    chosen = str(_value(view, "severity") or "")
+    chosen = view.value("severity")
     try:
         may_open_for(who, customer, rt.contracts.by_channel(meta.get("channel") or ""))
         incident = intake.open_incident(
             rt,
-            title=_value(view, "title") or "",
-            description=_value(view, "description") or "",
-            severity=int(chosen) if chosen.isdigit() else 0,
+            title=view.value("title"),
+            description=view.value("description"),
+            severity=int(chosen) if chosen in ("1", "2", "3", "4") else 0,
             reporter=who.user_id,
             customer=customer,
             source_channel=meta.get("channel"),
             source_ts=meta.get("ts"),
             via="form" if not meta.get("ts") else "message shortcut",
-            receipt=f"view:{view['id']}",
+            receipt=f"view:{view.id}",
         )
     except intake.DuplicateDelivery:
         ack()
@@ -76,11 +68,11 @@ def submit_new(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     )
 
 
-def submit_resolve(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+def submit_resolve(ack: Ack, context: BoltContext) -> None:
     rt, who = runtime(context), actor(context)
-    summary = str(_value(view, "summary") or "")
+    view = payload(context, ViewSubmission).view
     try:
-        actions.resolve(rt, str(view.get("private_metadata") or ""), who, summary)
+        actions.resolve(rt, view.private_metadata, who, view.value("summary"))
     except IncidentError as exc:
         _field_error(ack, "summary", str(exc))
         return

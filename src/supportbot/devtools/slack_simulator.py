@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +21,8 @@ STAFF = "U0STAFF001"
 TRIAGE = "C0TRIAGE01"
 
 _ids = itertools.count(1)
+# Trigger ids are unique across runs too: a replayed one is refused (handlers._common).
+_RUN = uuid.uuid4().hex[:12]
 
 
 @dataclass
@@ -84,7 +87,7 @@ class SlackInbound:
             "text": text,
             "api_app_id": "A0APP00001",
             "response_url": self.response_url(),
-            "trigger_id": f"trigger.{next(_ids)}",
+            "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
         }
         return self.form({k: v for k, v in fields.items() if v != ""}, **kwargs)
 
@@ -133,7 +136,7 @@ class SlackInbound:
                 "channel": {"id": channel},
                 "container": {"type": "message", "message_ts": message_ts},
                 "message": {"ts": message_ts, "text": ""},
-                "trigger_id": f"trigger.{next(_ids)}",
+                "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
                 "response_url": self.response_url(),
                 "actions": [action],
             },
@@ -171,7 +174,7 @@ class SlackInbound:
                 "team": {"id": self.team_id},
                 "user": self._user(user, user_team),
                 "api_app_id": "A0APP00001",
-                "trigger_id": f"trigger.{next(_ids)}",
+                "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
                 "view": {
                     "id": view_id or f"V{next(_ids):08d}",
                     "type": "modal",
@@ -202,7 +205,7 @@ class SlackInbound:
                 "channel": {"id": channel, "name": "x"},
                 "message": message,
                 "message_ts": message.get("ts"),
-                "trigger_id": f"trigger.{next(_ids)}",
+                "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
                 "response_url": self.response_url(),
             },
             **kwargs,

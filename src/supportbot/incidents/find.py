@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident
+from supportbot.db.types import row_id
 
 
 class IncidentError(ValueError):
@@ -20,10 +21,12 @@ class IncidentError(ValueError):
 
 
 def parse_key(text: str) -> int:
-    raw = text.strip().upper().removeprefix("INC-")
-    if not raw.isdigit():
-        raise IncidentError(f"{text!r} is not an incident id; use the form INC-1042")
-    return int(raw)
+    """``INC-1042`` or ``1042``; anything else (``INC-²``, a 20-digit number) is refused."""
+    number = row_id(text.strip().upper().removeprefix("INC-"))
+    if number is None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise IncidentError(f"{shown!r} is not an incident id; use the form INC-1042")
+    return number
 
 
 def get_incident(session: Session, key: int | str) -> Incident:

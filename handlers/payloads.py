@@ -1,0 +1,186 @@
+"""Typed models of the Slack payloads the listeners handle, validated before any listener runs.
+
+Slack's own payloads carry more than this; only what a listener reads is declared, so a
+request Slack would never send (a ``user`` that is a string, a button without a value, a
+view whose state is not an object) is refused here with a short answer, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, cast
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = str  # any length: a huge message is cut to fit where it is stored, not refused
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class User(_Model):
+    id: Id
+    team_id: Id | None = None
+
+
+class Channel(_Model):
+    id: Id
+
+
+class Command(_Model):
+    kind: Literal["command"] = "command"
+    command: Id
+    user_id: Id
+    team_id: Id | None = None
+    channel_id: Id
+    text: Text = ""
+    trigger_id: Id | None = None
+    response_url: str | None = None
+
+
+class Option(_Model):
+    value: Text
+
+
+class Action(_Model):
+    action_id: Id
+    value: Text | None = None
+    block_id: Text | None = None
+    selected_option: Option | None = None
+
+
+class BlockActions(_Model):
+    type: Literal["block_actions"]
+    user: User
+    channel: Channel | None = None
+    actions: list[Action] = Field(min_length=1)
+    trigger_id: Id | None = None
+    response_url: str | None = None
+
+    @property
+    def action(self) -> Action:
+        return self.actions[0]
+
+
+class ViewState(_Model):
+    values: dict[str, dict[str, dict[str, Any]]]
+
+
+class View(_Model):
+    id: Id
+    callback_id: Id
+    private_metadata: Text = ""
+    state: ViewState
+
+    def value(self, block: str) -> str:
+        """The text typed or the option chosen in ``block`` (its element's action id is
+        ``value``); "" when absent."""
+        state = self.state.values.get(block, {}).get("value", {})
+        chosen = state.get("selected_option")
+        raw = chosen.get("value") if isinstance(chosen, dict) else state.get("value")
+        return raw if isinstance(raw, str) else ""
+
+    def metadata(self) -> dict[str, str]:
+        """``private_metadata`` as the JSON object of strings the bot wrote into it."""
+        try:
+            found = json.loads(self.private_metadata or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(found, dict):
+            return {}
+        return {k: v for k, v in found.items() if isinstance(v, str)}
+
+
+class ViewSubmission(_Model):
+    type: Literal["view_submission"]
+    user: User
+    view: View
+
+
+class Message(_Model):
+    text: Text = ""
+    ts: Id | None = None
+    user: Id | None = None
+
+
+class MessageShortcut(_Model):
+    type: Literal["message_action"]
+    callback_id: Id
+    user: User
+    channel: Channel
+    message: Message
+    trigger_id: Id
+    response_url: str | None = None
+
+
+class MessageEvent(_Model):
+    type: Literal["message"]
+    channel: Id
+    ts: Id
+    user: Id | None = None
+    text: Text | None = None
+    thread_ts: Id | None = None
+    subtype: str | None = None
+    bot_id: str | None = None
+    user_team: Id | None = None
+    team: Id | None = None
+
+
+class EventCallback(_Model):
+    type: Literal["event_callback"]
+    event_id: Id | None = None
+    event: dict[str, Any]
+
+    def message(self) -> MessageEvent | None:
+        if self.event.get("type") != "message":
+            return None
+        return MessageEvent.model_validate(self.event)
+
+
+Payload = Command | BlockActions | ViewSubmission | MessageShortcut | EventCallback
+
+
+class Malformed(ValueError):
+    """A request no Slack client sends; the message says briefly what was wrong."""
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "payload"
+    return f"{where}: {error['msg']}"
+
+
+_BY_TYPE: dict[str, type[_Model]] = {
+    "block_actions": BlockActions,
+    "view_submission": ViewSubmission,
+    "message_action": MessageShortcut,
+    "event_callback": EventCallback,
+}
+
+
+def parse(body: dict[str, Any]) -> Payload | None:
+    """The typed payload, or None for a kind no listener handles (Bolt answers those).
+
+    Raises :class:`Malformed` for a payload of a handled kind that does not fit its model.
+    """
+    try:
+        if "command" in body and "type" not in body:
+            return Command.model_validate(body)
+        model = _BY_TYPE.get(str(body.get("type")))
+        if model is None:
+            return None
+        found = cast(Payload, model.model_validate(body))
+        if isinstance(found, EventCallback):
+            found.message()  # a message event must fit its model too
+        return found
+    except ValidationError as exc:
+        raise Malformed(_first_error(exc)) from None
+
+
+class Offered(_Model):
+    """The value of an "Open a request" button: the message it offers to open."""
+
+    ts: Id
+    text: Text
