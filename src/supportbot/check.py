@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from redis import Redis
+from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from supportbot.contracts.customers import load_contracts
@@ -36,6 +38,90 @@ def _url_problem(name: str, value: str | None) -> str | None:
     return None
 
 
+# Public and private channels have ids C…; older private channels G…. D… is a DM, U… a user.
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+_BOT_FIX = "the Bot User OAuth Token (xoxb-…, on the app's OAuth & Permissions page)"
+_APP_FIX = "an app-level token (xapp-…, Basic Information → App-Level Tokens, connections:write)"
+
+
+def bot_token_problem(token: str) -> str | None:
+    """What is wrong with the shape of SLACK_BOT_TOKEN, or None for a bot token."""
+    if token.startswith("xoxb-"):
+        return None
+    if token.startswith("xapp-"):
+        return (
+            "SLACK_BOT_TOKEN holds an app-level token (xapp-…): move it to SLACK_APP_TOKEN and "
+            f"set SLACK_BOT_TOKEN to {_BOT_FIX}"
+        )
+    if token.startswith("xoxp-"):
+        return f"SLACK_BOT_TOKEN holds a user token (xoxp-…): set it to {_BOT_FIX}"
+    return f"SLACK_BOT_TOKEN does not look like a bot token (xoxb-…): set it to {_BOT_FIX}"
+
+
+def app_token_problem(token: str) -> str | None:
+    """What is wrong with the shape of SLACK_APP_TOKEN, or None for an app-level token."""
+    if token.startswith("xapp-"):
+        return None
+    if token.startswith("xoxb-"):
+        return (
+            "SLACK_APP_TOKEN holds a bot token (xoxb-…): that belongs in SLACK_BOT_TOKEN; set "
+            f"SLACK_APP_TOKEN to {_APP_FIX}, or unset it to serve Slack over HTTP only"
+        )
+    return f"SLACK_APP_TOKEN does not look like an app-level token: set it to {_APP_FIX}"
+
+
+def channel_id_problem(name: str, value: str) -> str | None:
+    """SUPPORTBOT_*_CHANNEL must be a channel id: names change and are ambiguous."""
+    if _CHANNEL_ID.match(value):
+        return None
+    how = "the channel's id (C…: in Slack, open the channel's details; it is at the bottom)"
+    if value.startswith("#") or value != value.upper():
+        return f"{name}={value!r} is a channel name, not an id: set it to {how}"
+    if value[:1] in ("D", "U", "W"):
+        return f"{name}={value!r} is a direct message or a user, not a channel: set it to {how}"
+    return f"{name}={value!r} is not a channel id: set it to {how}"
+
+
+def database_url_problem(settings: Settings) -> str | None:
+    """An unparseable DATABASE_URL, or one whose driver is not installed; never echoes it
+    (it may hold a password)."""
+    try:
+        make_url(settings.sqlalchemy_url).get_dialect().import_dbapi()
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        return (
+            f"DATABASE_URL is not a database URL this install can use ({exc}): write "
+            "postgresql://user:password@host:5432/dbname, or unset it for SQLite"
+        )
+    return None
+
+
+def redis_url_problem(url: str) -> str | None:
+    try:
+        ConnectionPool.from_url(url)
+    except ValueError as exc:
+        return f"REDIS_URL is not a Redis URL ({exc}): write redis://host:6379/0"
+    return None
+
+
+def _check_slack_shapes(settings: Settings, report: Report) -> None:
+    checks = (
+        (settings.slack_bot_token, bot_token_problem),
+        (settings.slack_app_token, app_token_problem),
+    )
+    for secret, problem_of in checks:
+        problem = problem_of(secret.get_secret_value()) if secret else None
+        if problem:
+            report.problems.append(problem)
+    channels = (
+        ("SUPPORTBOT_TRIAGE_CHANNEL", settings.triage_channel),
+        ("SUPPORTBOT_ONCALL_CHANNEL", settings.oncall_channel),
+    )
+    for name, value in channels:
+        problem = channel_id_problem(name, value) if value else None
+        if problem:
+            report.problems.append(problem)
+
+
 def _check_settings(settings: Settings, report: Report) -> None:
     missing = {
         "SLACK_BOT_TOKEN": settings.slack_bot_token,
@@ -47,10 +133,7 @@ def _check_settings(settings: Settings, report: Report) -> None:
             report.problems.append(
                 f"{name} is not set; set it in the environment or .env (README, 'Configuration')"
             )
-    if settings.slack_bot_token and not settings.slack_bot_token.get_secret_value().startswith(
-        "xoxb-"
-    ):
-        report.problems.append("SLACK_BOT_TOKEN does not look like a bot token (xoxb-…)")
+    _check_slack_shapes(settings, report)
     twilio = [settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number]
     if any(twilio) and not all(twilio):
         report.problems.append(
@@ -78,11 +161,16 @@ def _check_settings(settings: Settings, report: Report) -> None:
 def _check_services(settings: Settings, report: Report) -> None:
     if settings.redis_url is None:
         report.notes.append("REDIS_URL is not set: `supportbot run` starts an embedded Redis")
+    elif problem := redis_url_problem(settings.redis_url):
+        report.problems.append(problem)
     else:
         try:
             Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
         except (RedisError, ValueError) as exc:
             report.problems.append(f"Redis at REDIS_URL is unreachable: {exc}")
+    if problem := database_url_problem(settings):
+        report.problems.append(problem)
+        return
     try:
         engine = make_engine(settings.sqlalchemy_url)
         ping(engine)

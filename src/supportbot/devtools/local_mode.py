@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from supportbot.settings import Settings
 
+LOOPBACK = "127.0.0.1"
+ALL_INTERFACES = "0.0.0.0"  # the default once Slack or Twilio is meant to call in
+
 
 def missing_credentials(settings: Settings) -> list[str]:
     lines = []
@@ -19,3 +22,24 @@ def missing_credentials(settings: Settings) -> list[str]:
             "TWILIO_FROM_NUMBER): pages are recorded and logged, not sent."
         )
     return lines
+
+
+def is_local(settings: Settings) -> bool:
+    """Local mode for the network: no Slack credential and no public URL, so nothing outside
+    this machine is meant to call in."""
+    credentials = (
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+    )
+    return all(value is None for value in credentials) and not settings.public_url
+
+
+def bind_address(settings: Settings, override: str | None = None) -> str:
+    """Where ``supportbot web`` listens: ``--host``, else ``SUPPORTBOT_BIND``, else loopback in
+    local mode and every interface otherwise."""
+    if override:
+        return override
+    if settings.bind:
+        return settings.bind
+    return LOOPBACK if is_local(settings) else ALL_INTERFACES

@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from supportbot.check import Report
+from supportbot.check import Report, database_url_problem
 from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -82,6 +82,8 @@ def describe_gaps(level: str, gaps: list[Gap], settings: Settings) -> str:
 def _check_overrides(settings: Settings, rotation: Rotation, report: Report, at: datetime) -> None:
     """Overrides in force that name someone no longer in the rotation are ignored by the
     pager; say so. A database that is down is reported by the service checks already."""
+    if database_url_problem(settings):
+        return  # the service checks name it
     engine = make_engine(settings.sqlalchemy_url)
     try:
         if not inspect(engine).has_table(OncallOverride.__tablename__):
