@@ -9,6 +9,7 @@ answer by SMS or phone are staff by being on the rotation roster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -151,6 +152,17 @@ NOT_DESIGNATED = (
     "or reply here and we will follow up."
 )
 OWN_ORGANISATION = "You can open requests only for your own organisation, in its shared channel."
+
+
+def form_customers(actor: Actor, customers: Sequence[Customer]) -> list[Customer]:
+    """The customers the new-incident form names for ``actor``: all of them for staff, their
+    own organisation for a designated contact. Nobody else is shown the form: the list of
+    customers is not theirs to see."""
+    if actor.is_staff:
+        return list(customers)
+    if not actor.designated:
+        raise IncidentError(NOT_DESIGNATED)
+    return [c for c in customers if c.key == actor.customer]
 
 
 def may_open_for(actor: Actor, customer: Customer | None, channel_owner: Customer | None) -> None:

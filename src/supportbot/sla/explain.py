@@ -23,7 +23,7 @@ from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
 from supportbot.sla.deadlines import Deadlines, compute_deadlines
-from supportbot.slack.wording import time_left
+from supportbot.wording import inert, time_left
 
 USAGE = (
     "Usage: `/sla INC-1042` explains an incident's SLA deadlines: the response and resolution "
@@ -66,7 +66,8 @@ def sla_answer(rt: Runtime, actor: Actor, text: str) -> str:
             authorise(actor, incident, Action.VIEW)
             return _explain_incident(rt, session, incident, actor)
     except IncidentError as exc:
-        return f":warning: {exc}. {USAGE}" if "is not an incident id" in str(exc) else f"{exc}."
+        said = str(exc).rstrip(".")  # FOLLOW_REFUSED is a sentence of its own already
+        return f":warning: {said}. {USAGE}" if "is not an incident id" in said else f"{said}."
 
 
 def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: Actor) -> str:
@@ -97,7 +98,7 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
         for c in session.scalars(select(SlaClock).where(SlaClock.incident_id == incident.id))
     }
     lines = [
-        f"*{incident.key}* · {customer.name} · {incident.title}",
+        f"*{incident.key}* · {customer.name} · {inert(incident.title)}",
         deadlines.explain(zone),
         "*Clocks now*",
     ]
