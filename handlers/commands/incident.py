@@ -12,12 +12,13 @@ from handlers._common import actor, payload, runtime
 from handlers.payloads import Command
 from supportbot.desk import actions, intake
 from supportbot.desk.listing import incidents_for
-from supportbot.incidents.access import Actor, form_customers, may_open_for
+from supportbot.incidents.access import Actor, form_customers, may_open_for, named_customer
 from supportbot.incidents.commands import USAGE, CommandError, ParsedCommand, parse_incident_command
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import new_incident_modal
+from supportbot.wording import inert
 
 
 def incident_command(ack: Ack, client: WebClient, context: BoltContext) -> None:
@@ -74,7 +75,8 @@ def _listing(rt: Runtime, who: Actor) -> str:
     if not rows:
         return "No open incidents."
     return "\n".join(
-        f"• *{i.key}* {severity_label(i.severity)} · {i.status.replace('_', ' ')} · {i.title}"
+        f"• *{i.key}* {severity_label(i.severity)} · {i.status.replace('_', ' ')} · "
+        f"{inert(i.title)}"
         for i in rows
     )
 
@@ -82,13 +84,11 @@ def _listing(rt: Runtime, who: Actor) -> str:
 def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[str, Any]:
     owner = rt.contracts.by_channel(channel)
     customer = owner
-    if parsed.customer is not None:
-        customer = rt.contracts.lookup(parsed.customer)
-        if customer is None:
-            known = ", ".join(c.key for c in rt.contracts.customers) or "none configured"
-            return {
-                "text": f":warning: Unknown customer `{parsed.customer}`. Known customers: {known}."
-            }
+    try:
+        if parsed.customer is not None:
+            customer = named_customer(who, rt.contracts, parsed.customer)
+    except IncidentError as exc:
+        return {"text": f":warning: {exc}"}
     try:
         may_open_for(who, customer, owner)
     except IncidentError as exc:

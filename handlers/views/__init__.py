@@ -13,6 +13,7 @@ from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
 from supportbot.slack import cards
+from supportbot.wording import inert
 
 
 def register(app: App) -> None:
@@ -64,7 +65,8 @@ def submit_new(ack: Ack, context: BoltContext) -> None:
         "chat.postMessage",
         f"opened-{incident.key}-dm",
         channel=who.user_id,
-        text=f"Opened *{incident.key}* as {severity_label(incident.severity)}: {incident.title}",
+        text=f"Opened *{incident.key}* as {severity_label(incident.severity)}: "
+        f"{inert(incident.title)}",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,3 +22,21 @@ def local_time(at: datetime | None, zone: ZoneInfo) -> str:
     if at is None:
         return "paused"
     return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+
+_MENTION = re.compile(r"&lt;([@#][UWC][A-Z0-9]{2,})(\|[^&<>]*)?&gt;")
+
+
+def inert(text: str, *, keep_mentions: bool = False) -> str:
+    """Text someone wrote, made safe to re-post in a Slack message.
+
+    ``<`` and ``>`` open Slack's control sequences (``<!channel>``, ``<@U…>``,
+    ``<https://…|label>``); escaped, they show as typed and notify or link nobody. ``&`` is
+    left alone: Slack already sends a typed ``&``, ``<`` or ``>`` escaped, and escaping it
+    again would show ``&amp;lt;``. With ``keep_mentions`` (staff writing in the triage
+    thread) a plain user or channel mention still works; broadcasts and links never do.
+    """
+    escaped = text.replace("<", "&lt;").replace(">", "&gt;")
+    if keep_mentions:
+        escaped = _MENTION.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>", escaped)
+    return escaped

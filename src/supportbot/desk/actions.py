@@ -29,6 +29,7 @@ from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
 from supportbot.slack.jobs import owe_sync
+from supportbot.wording import inert
 
 
 def _stop_paging(change: Change, via: str) -> None:
@@ -162,7 +163,7 @@ def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident
         change.incident.resolution_summary = text
         change.incident.resolved_at = change.rt.now()
         change.first_response()
-        change.status(Status.RESOLVED, f"{change.who} resolved: {text}")
+        change.status(Status.RESOLVED, f"{change.who} resolved: {inert(text, keep_mentions=True)}")
         _stop_paging(change, "resolution")
 
     return run(rt, key, actor, Action.RESOLVE, apply)
@@ -188,7 +189,7 @@ def note(rt: Runtime, key: int | str, actor: Actor, text: str) -> Incident:
     """An internal note: the triage thread only, never the customer's."""
 
     def apply(change: Change) -> None:
-        change.event("note", f"{change.who} (internal): {text}")
+        change.event("note", f"{change.who} (internal): {inert(text, keep_mentions=True)}")
 
     return run(rt, key, actor, Action.NOTE, apply)
 
@@ -201,7 +202,7 @@ def reply(rt: Runtime, key: int | str, actor: Actor, text: str) -> Incident:
 def _reply(change: Change, text: str) -> None:
     staff = change.actor.is_staff
     kind = "staff_reply" if staff else "customer_reply"
-    change.event(kind, f"{change.who}: {text}", customer_visible=True)
+    change.event(kind, f"{change.who}: {inert(text, keep_mentions=staff)}", customer_visible=True)
     change.first_response()
     if not staff and change.incident.status == Status.WAITING.value:
         change.status(Status.INVESTIGATING, "The customer replied; back to investigating")

@@ -24,6 +24,7 @@ from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla import tracking as sla
 from supportbot.slack.jobs import owe_sync
+from supportbot.wording import inert
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def _opening_events(
             actor=incident.reporter,
             visibility="customer" if incident.customer_channel else "internal",
             text=f"<@{incident.reporter}> opened {incident.key}{whose} as "
-            f"{severity_label(incident.severity)} via {via}: {incident.title}",
+            f"{severity_label(incident.severity)} via {via}: {inert(incident.title)}",
         )
     ]
     if suggested is not None:

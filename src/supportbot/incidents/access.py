@@ -17,6 +17,7 @@ from supportbot.contracts.customers import Contracts, Customer
 from supportbot.db.models import Incident
 from supportbot.incidents.find import IncidentError
 from supportbot.staff import StaffDirectory
+from supportbot.wording import inert
 
 
 class Role(StrEnum):
@@ -163,6 +164,21 @@ def form_customers(actor: Actor, customers: Sequence[Customer]) -> list[Customer
     if not actor.designated:
         raise IncidentError(NOT_DESIGNATED)
     return [c for c in customers if c.key == actor.customer]
+
+
+def named_customer(actor: Actor, contracts: Contracts, name: str) -> Customer:
+    """The customer someone named (``customer:acme``). Staff are told which names exist; a
+    customer-side user learns nothing about other organisations, not even that they exist."""
+    shown = inert(name[:40])
+    found = contracts.lookup(name)
+    if actor.is_staff:
+        if found is None:
+            known = ", ".join(c.key for c in contracts.customers) or "none configured"
+            raise IncidentError(f"Unknown customer `{shown}`. Known customers: {known}.")
+        return found
+    if found is None or found.key != actor.customer:
+        raise IncidentError(f"No customer of yours is called `{shown}`.")
+    return found
 
 
 def may_open_for(actor: Actor, customer: Customer | None, channel_owner: Customer | None) -> None:

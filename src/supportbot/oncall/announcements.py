@@ -33,6 +33,7 @@ from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.lookup import overrides_between, resolver, team_zone
 from supportbot.oncall.posts import add_post
 from supportbot.runtime import Runtime
+from supportbot.wording import inert
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ def open_incidents(rt: Runtime, session: Session, now: datetime, zone: ZoneInfo)
         parts = [f"{row.key} {severity_label(row.severity)}", row.status.replace("_", " "), who]
         if customer is not None:
             parts.insert(1, customer.name)
-        lines.append(f"• {' · '.join(parts)}: {row.title[:80]}")
+        lines.append(f"• {' · '.join(parts)}: {inert(row.title[:80])}")
         states = [_clock(clock, now, zone) for clock in clocks.get(row.id, [])]
         if states:
             lines.append("   " + " · ".join(states))

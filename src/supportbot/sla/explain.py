@@ -23,7 +23,7 @@ from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
 from supportbot.sla.deadlines import Deadlines, compute_deadlines
-from supportbot.slack.wording import time_left
+from supportbot.wording import inert, time_left
 
 USAGE = (
     "Usage: `/sla INC-1042` explains an incident's SLA deadlines: the response and resolution "
@@ -98,7 +98,7 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
         for c in session.scalars(select(SlaClock).where(SlaClock.incident_id == incident.id))
     }
     lines = [
-        f"*{incident.key}* · {customer.name} · {incident.title}",
+        f"*{incident.key}* · {customer.name} · {inert(incident.title)}",
         deadlines.explain(zone),
         "*Clocks now*",
     ]

@@ -26,7 +26,7 @@ from supportbot.sla.plan import BREACH, ENGAGE_L3
 from supportbot.sla.tracking import next_due, owe_timer, refresh_incident
 from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import notify, notify_reached
-from supportbot.slack.wording import local_time, time_left
+from supportbot.wording import inert, local_time, time_left
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ def _remind(
     text = (
         f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
         f"{time_left(clock.due_at, now)} left (due {local_time(clock.due_at, zone)}). "
-        f"{incident.title}"
+        f"{inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
     if incident.assignee:
@@ -147,7 +147,7 @@ def _breach(
     incident.level = level
     text = (
         f":arrow_up: {incident.key} escalated to {LEVEL_NAMES[level]} after the "
-        f"{clock.kind} breach: {incident.title}"
+        f"{clock.kind} breach: {inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", "escalated", text)
     notify_reached(
@@ -168,7 +168,7 @@ def _engage_l3(session: Session, rt: Runtime, incident: Incident, now: datetime)
     incident.level = "L3"
     text = (
         f":fire_engine: {incident.key} Sev1: L3 engaged 15 minutes after opening "
-        f"(policy), whoever acknowledged it. {incident.title}"
+        f"(policy), whoever acknowledged it. {inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", "escalated", text)
     notify_reached(

@@ -39,6 +39,7 @@ from supportbot.incidents.lifecycle import (
     Status,
     severity_label,
 )
+from supportbot.wording import inert
 
 ACTION_ACK = "inc_ack"
 ACTION_ASSIGN_ME = "inc_assign_me"
@@ -81,7 +82,8 @@ def internal_card(
     """The triage-channel card; ``extra`` carries sections added by later layers (SLA clocks)."""
     who = customer.name if customer else "internal"
     assignee = f"<@{incident.assignee}>" if incident.assignee else "_unassigned_"
-    text = f"{incident.key} {severity_label(incident.severity)}: {incident.title}"
+    heading = f"{incident.key} {severity_label(incident.severity)}: {incident.title}"
+    text = f"{incident.key} {severity_label(incident.severity)}: {inert(incident.title)}"
     fields = [
         MarkdownTextObject(
             text=f"*Severity*\n{_EMOJI[incident.severity]} {severity_label(incident.severity)}"
@@ -93,11 +95,12 @@ def internal_card(
         MarkdownTextObject(text=f"*Reporter*\n<@{incident.reporter}>"),
     ]
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=text[:150])),
+        HeaderBlock(text=PlainTextObject(text=heading[:150])),  # plain text: shown as typed
         SectionBlock(fields=fields),
     ]
     if incident.description:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=incident.description[:2900])))
+        description = inert(incident.description[:2900])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=description)))
     blocks.extend(extra)
     active = incident.status not in (Status.RESOLVED.value, Status.CLOSED.value)
     if incident.suggested_severity and active:
@@ -116,7 +119,7 @@ def internal_card(
     if active:
         blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=_buttons(incident)))
     else:
-        summary = incident.resolution_summary or ""
+        summary = inert(incident.resolution_summary or "", keep_mentions=True)
         blocks.append(
             ContextBlock(
                 elements=[
@@ -171,11 +174,11 @@ def _buttons(incident: Incident) -> list[InteractiveElement]:
 
 def customer_card(incident: Incident) -> tuple[str, list[Block]]:
     """What the customer sees: id, title, severity and status. No assignee, level or notes."""
-    text = f"{incident.key}: {incident.title}"
+    text = f"{incident.key}: {inert(incident.title)}"
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=f"*{incident.key}* {incident.title}\n"
+                text=f"*{incident.key}* {inert(incident.title)}\n"
                 f"{_EMOJI[incident.severity]} {severity_label(incident.severity)} · "
                 f"*{_status_line(incident)}*"
             )
@@ -287,7 +290,7 @@ def resolve_modal(incident: Incident) -> View:
         submit="Resolve",
         close="Cancel",
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=f"*{incident.key}* {incident.title}")),
+            SectionBlock(text=MarkdownTextObject(text=f"*{incident.key}* {inert(incident.title)}")),
             DividerBlock(),
             InputBlock(
                 block_id="summary",

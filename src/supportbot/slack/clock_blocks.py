@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from supportbot.db.models import Incident, SlaClock
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
-from supportbot.slack.wording import local_time, time_left
+from supportbot.wording import local_time, time_left
 
 _STATE = {
     "running": ":hourglass_flowing_sand: running",
