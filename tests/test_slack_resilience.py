@@ -131,3 +131,29 @@ def test_a_customer_channel_slack_refuses_does_not_hold_up_the_team(
     assert len(_cards(desk, ACME_CHANNEL)) == 1
     assert len(_cards(desk)) == 1
     assert len(thread(desk.api, TRIAGE, opened.card_ts)) == 2
+
+
+def test_a_sync_that_changes_nothing_updates_no_card(desk: Desk) -> None:
+    desk.slack.command("sev2 checkout is slow", channel=ACME_CHANNEL)
+    desk.drain()
+    assert desk.api.calls("chat.update") == []
+    from supportbot.slack.jobs import slack_sync
+
+    # A sync owed by something that does not show on the cards (a page going out, a
+    # redelivered job) leaves both cards alone.
+    slack_sync(1)
+    slack_sync(1)
+    assert desk.api.calls("chat.update") == []
+
+    # A real change updates each card once.
+    desk.slack.block_action(cards.ACTION_ACK, value="1", user=STAFF, channel=TRIAGE)
+    desk.drain()
+    updated = sorted(call.params["channel"] for call in desk.api.calls("chat.update"))
+    assert updated == sorted([TRIAGE, ACME_CHANNEL])
+    slack_sync(1)
+    assert len(desk.api.calls("chat.update")) == 2
+
+    # Redis losing what the cards last showed costs one identical update, never a miss.
+    desk.rt.redis.flushdb()
+    slack_sync(1)
+    assert len(desk.api.calls("chat.update")) == 4

@@ -93,9 +93,15 @@ def paging(demo: Demo) -> None:
         timedelta(minutes=5, seconds=10),
         "Five minutes, no answer: step 2 pages the primary again and the secondary",
     )
+    demo.travel(timedelta(minutes=5), "Ten minutes: step 3 pages L2")
+    demo.travel(
+        timedelta(minutes=5),
+        "Fifteen minutes: the response target is breached; step 4 pages L3 and management, "
+        "and L3 is engaged by policy",
+    )
     before = len(demo.pager.sent)
     demo.travel(
-        timedelta(minutes=15),
+        timedelta(minutes=5),
         "14:00: EMEA goes off shift with the page unanswered; Americas takes it",
     )
     incoming = demo.pager.sent[before][1]

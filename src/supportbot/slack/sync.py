@@ -9,9 +9,12 @@ Internal events go only to the triage thread; customer-visible ones also to the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from contextvars import ContextVar
+from typing import Any
 
 from redis.lock import Lock
 from slack_sdk import WebClient
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 # of a worker killed mid-sync (SIGKILL, OOM) ends within this and the reconciler's re-drive
 # is not held up for minutes (the issue allows "about a minute" of delay).
 LOCK_SECONDS = 30
+# How long the digest of a card's last update is kept (a card rarely changes after a day).
+CARD_DIGEST_SECONDS = 86_400
 
 
 class _HeldLock:
@@ -89,15 +94,9 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
             incident.card_channel, incident.card_ts = data["channel"], data["ts"]
             session.commit()
-        elif incident.card_ts is not None:
-            _call(
-                rt.slack,
-                "chat.update",
-                channel=incident.card_channel,
-                ts=incident.card_ts,
-                text=text,
-                blocks=payload,
-            )
+            _remember_card(rt, data["channel"], data["ts"], text, payload)
+        elif incident.card_ts is not None and incident.card_channel:
+            _update_card(rt, incident.card_channel, incident.card_ts, text, payload)
         # The team's side first: a customer channel that Slack refuses (archived, the bot
         # removed) fails the job after this, so it is retried without holding up the team.
         _post_events(rt, session, incident, customer_side=False)
@@ -108,6 +107,8 @@ def _sync(rt: Runtime, incident_id: int) -> None:
 
 
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
+    channel = incident.customer_channel
+    assert channel is not None, "only an incident with a customer channel has a customer card"
     text, blocks = customer_card(incident)
     payload = [b.to_dict() for b in blocks]
     if incident.customer_card_ts is None:
@@ -118,7 +119,7 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
         data = _call(
             rt.slack,
             "chat.postMessage",
-            channel=incident.customer_channel,
+            channel=channel,
             text=text,
             blocks=payload,
             thread_ts=in_thread,
@@ -126,15 +127,35 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
         incident.customer_card_ts = data["ts"]
         incident.customer_thread_ts = in_thread or data["ts"]
         session.commit()
+        _remember_card(rt, channel, data["ts"], text, payload)
     else:
-        _call(
-            rt.slack,
-            "chat.update",
-            channel=incident.customer_channel,
-            ts=incident.customer_card_ts,
-            text=text,
-            blocks=payload,
-        )
+        _update_card(rt, channel, incident.customer_card_ts, text, payload)
+
+
+def _update_card(
+    rt: Runtime, channel: str, ts: str, text: str, payload: list[dict[str, Any]]
+) -> None:
+    """Update a card in place, unless it already shows exactly this (a sync owed by a change
+    that did not alter the card, such as a page going out). The digest of what was last
+    shown lives in Redis: losing it costs one identical update, never a missed one."""
+    if rt.redis.get(_card_key(channel, ts)) == _digest(text, payload).encode():
+        return
+    _call(rt.slack, "chat.update", channel=channel, ts=ts, text=text, blocks=payload)
+    _remember_card(rt, channel, ts, text, payload)
+
+
+def _card_key(channel: str, ts: str) -> str:
+    return f"supportbot:card:{channel}:{ts}"
+
+
+def _digest(text: str, payload: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps([text, payload], sort_keys=True).encode()).hexdigest()
+
+
+def _remember_card(
+    rt: Runtime, channel: str, ts: str, text: str, payload: list[dict[str, Any]]
+) -> None:
+    rt.redis.set(_card_key(channel, ts), _digest(text, payload), ex=CARD_DIGEST_SECONDS)
 
 
 def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_side: bool) -> None:
