@@ -31,7 +31,13 @@ from supportbot.settings import Settings, get_settings
 log = logging.getLogger("supportbot")
 
 # OSErrors that are about a path the operator gave, not about the code.
-_PATH_ERRORS = (PermissionError, FileNotFoundError, NotADirectoryError, IsADirectoryError)
+_PATH_ERRORS = (
+    PermissionError,
+    FileNotFoundError,
+    FileExistsError,
+    NotADirectoryError,
+    IsADirectoryError,
+)
 
 
 class OperatorError(Exception):
@@ -195,6 +201,9 @@ def operator_lines(exc: BaseException, port: int | None = None) -> list[str] | N
         return [str(problem) for problem in exc.problems]
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE and port is not None:
         return port_lines(exc, "", port)
+    if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:
+        hint = "a file is where a directory must be; check SUPPORTBOT_DATA_DIR"
+        return [f"{exc.filename}: {exc.strerror} ({hint})"]
     if isinstance(exc, _PATH_ERRORS) and exc.filename:
         return [f"{exc.filename}: {exc.strerror}"]
     return None
