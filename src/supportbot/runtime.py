@@ -1,18 +1,19 @@
 """The process's wiring: settings, database, Redis, queue, Slack client, clock and data files.
 
 Built once per process (web, worker, CLI) and handed to services explicitly; jobs running in
-the worker fetch it with :func:`get_runtime`.
+the worker fetch it with :func:`get_runtime`. Contracts and triage rules are
+:class:`~supportbot.livefiles.LiveFile` s: an edit on disk is loaded at the next use, and a
+bad one leaves the copy in use (README, "Data files").
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from redis import Redis
 from rq import Queue
@@ -29,12 +30,11 @@ from supportbot.db.engine import make_engine
 from supportbot.delivery.dispatcher import Dispatcher
 from supportbot.delivery.queues import make_queue
 from supportbot.delivery.unit import unit_of_work
+from supportbot.livefiles import LiveFile
 from supportbot.settings import Settings, get_settings
 from supportbot.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -47,15 +47,48 @@ class Runtime:
     urgent_queue: Queue
     slack: WebClient
     clock: Clock
-    contracts: Contracts
-    triage: TriageRules
     pager: Sender
     staff: StaffDirectory
     dispatcher: Dispatcher = field(init=False)
+    contracts_source: LiveFile[Contracts] = field(init=False)
+    triage_source: LiveFile[TriageRules] = field(init=False)
     extras: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self.queue, self.urgent_queue)
+        # The paths are read from ``settings`` at each use, so a new path is a change too.
+        contracts, triage = (
+            (lambda: self.settings.contracts_file),
+            (lambda: self.settings.triage_rules_file),
+        )
+        self.contracts_source = LiveFile(
+            "contracts", contracts, load_contracts, Contracts(), missing_ok=True
+        )
+        self.triage_source = LiveFile(
+            "triage rules", triage, load_triage_rules, TriageRules(), missing_ok=True
+        )
+
+    @property
+    def contracts(self) -> Contracts:
+        return self.contracts_source.get()
+
+    @contracts.setter
+    def contracts(self, value: Contracts) -> None:
+        self.contracts_source.replace(value)
+
+    @property
+    def triage(self) -> TriageRules:
+        return self.triage_source.get()
+
+    @triage.setter
+    def triage(self, value: TriageRules) -> None:
+        self.triage_source.replace(value)
+
+    def live_files(self) -> list[LiveFile[Any]]:
+        """Every data file this process keeps loaded; rotations join at their first lookup
+        (:func:`supportbot.oncall.lookup.resolver`)."""
+        found: list[LiveFile[Any]] = [self.contracts_source, self.triage_source]
+        return found + [value for value in self.extras.values() if isinstance(value, LiveFile)]
 
     @property
     def queues(self) -> list[Queue]:
@@ -72,17 +105,10 @@ class Runtime:
         return self.clock.now()
 
     def reload_files(self) -> None:
-        """Re-read contracts and triage rules; a bad file raises and the old copy stays."""
-        contracts = load_contracts(self.settings.contracts_file)
-        triage = load_triage_rules(self.settings.triage_rules_file)
-        self.contracts, self.triage = contracts, triage
-
-
-def _load_or_empty(path: Path, loader: Callable[[Path], T], empty: T) -> T:
-    if not path.exists():
-        log.warning("%s not found; starting with none (see README)", path)
-        return empty
-    return loader(path)
+        """Read contracts and triage rules now; a bad file raises (``DataFileError``) and its
+        copy in use stays. A missing file at the first load means none."""
+        self.contracts_source.reload()
+        self.triage_source.reload()
 
 
 def build_runtime(
@@ -103,7 +129,7 @@ def build_runtime(
             slack = make_web_client(
                 settings.slack_bot_token.get_secret_value(), settings.slack_api_url
             )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
@@ -112,11 +138,11 @@ def build_runtime(
         urgent_queue=make_queue(redis, f"{settings.queue_name}-urgent"),
         slack=slack,
         clock=clock or get_clock(),
-        contracts=_load_or_empty(settings.contracts_file, load_contracts, Contracts()),
-        triage=_load_or_empty(settings.triage_rules_file, load_triage_rules, TriageRules()),
         pager=pager or make_sender(settings),
         staff=StaffDirectory(slack, usergroup=settings.staff_usergroup),
     )
+    runtime.reload_files()  # a bad file at start raises, as it always did
+    return runtime
 
 
 _runtime: Runtime | None = None

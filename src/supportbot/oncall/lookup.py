@@ -1,8 +1,10 @@
 """Who is on call, from the rotation files and the overrides kept in the database.
 
-The rotation is loaded once per process (and again by ``reload``); a missing or invalid
-rotation is not fatal to the desk, but every lookup then says plainly that nobody could be
-found, so callers escalate and post it instead of skipping a notification.
+The rotation files are loaded at the first lookup and again whenever they change on disk
+(a :class:`~supportbot.livefiles.LiveFile`: one directory listing per lookup). An edit that
+fails to load keeps the last good rotation in use; with none ever loaded, every lookup says
+plainly that nobody could be found, so callers escalate and post it instead of skipping a
+notification, and ``/healthz`` answers 503.
 
 Overrides are stored with the rotation's person key (``OncallOverride.person``), the same id
 the resolver's :class:`Override` uses, so a Slack id change in the rotation file does not
@@ -16,13 +18,15 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from supportbot.datafiles import DataFileError
 from supportbot.db.models import OncallOverride
+from supportbot.livefiles import LiveFile
 from supportbot.oncall import OnCall, Override, Person, Resolver, load_rotation
 from supportbot.runtime import Runtime
 
@@ -44,16 +48,23 @@ class Reached:
     region: str | None = None
 
 
+def _load(directory: Path) -> Resolver | None:
+    return Resolver(load_rotation(directory))
+
+
+def rotations(rt: Runtime) -> LiveFile[Resolver | None]:
+    """The process's rotation files, loaded at the first use."""
+    found = rt.extras.get(_KEY)
+    if not isinstance(found, LiveFile):
+        fresh = LiveFile("rotations", lambda: rt.settings.rotations_dir, _load, None)
+        found = rt.extras.setdefault(_KEY, fresh)  # one per runtime, whichever thread is first
+    return cast("LiveFile[Resolver | None]", found)
+
+
 def resolver(rt: Runtime) -> Resolver | None:
-    cached = rt.extras.get(_KEY)
-    if cached is None:
-        try:
-            cached = Resolver(load_rotation(rt.settings.rotations_dir))
-        except DataFileError as exc:
-            log.error("rotation files unusable, nobody can be looked up:\n%s", exc)
-            cached = False
-        rt.extras[_KEY] = cached
-    return cached if isinstance(cached, Resolver) else None
+    """The rotation in use: the files as they are now, or the last good copy if they broke;
+    None when they never loaded (the problem is logged and in ``/healthz``)."""
+    return rotations(rt).get()
 
 
 def effective_end(row: OncallOverride) -> datetime:
