@@ -3,18 +3,24 @@
 Redis only delivers. If it is flushed, or a worker dies mid-job, the rows still say what is
 owed; each redriver owes that work again under the same deterministic job ids, so at worst
 an effect is late by one interval, and the jobs' own checks keep it from happening twice.
-Like GoAlert's engine managers, each redriver is idempotent and knows one table.
+Like GoAlert's engine managers, each redriver is idempotent and knows one table. One more
+looks at the data files instead: it loads any that changed and posts each new problem in the
+triage channel once. The thread also renews the worker's heartbeat for ``/healthz``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
-from supportbot import jobs, metrics
-from supportbot.oncall import announcements, posts
+from supportbot import health, jobs, metrics
+from supportbot.livefiles import FileProblem
+from supportbot.oncall import announcements, lookup, posts
 from supportbot.paging import recover
 from supportbot.paging.repage import repage_on_handoff
 from supportbot.runtime import Runtime
@@ -37,6 +43,53 @@ def _handoffs(rt: Runtime) -> int:
     )
 
 
+ALERT_TTL = 7 * 24 * 3600  # seconds a file problem, once posted, stays posted
+_ALERTED = "reconciler.file_alerts"  # rt.extras: data file name -> markers of its problems
+
+
+def _alert_text(problem: FileProblem) -> str:
+    if problem.kept:
+        outcome = "The last good copy stays in use until the file is fixed."
+    else:
+        outcome = "Nothing is in use until it is fixed."
+        if problem.name == "rotations":
+            outcome += " *Nobody can be paged.*"
+    lines = problem.error.splitlines()
+    shown = "\n".join(lines[:15]) + (f"\n… and {len(lines) - 15} more" if len(lines) > 15 else "")
+    return (
+        f":warning: The {problem.name} (`{problem.path}`) could not be loaded. {outcome}\n"
+        f"```{shown}```\nRun `supportbot check` to see every problem."
+    )
+
+
+def _data_files(rt: Runtime) -> int:
+    """Load every data file that changed, and post each new problem in the triage channel
+    once (once across workers and restarts: a Redis marker per distinct problem, dropped
+    when the file loads again, so the same mistake made again is posted again)."""
+    lookup.resolver(rt)  # rotations join rt.live_files() at their first lookup
+    markers = cast("dict[str, set[str]]", rt.extras.setdefault(_ALERTED, {}))
+    posted = 0
+    for live in rt.live_files():
+        live.get()
+        problem = live.problem
+        if problem is None:
+            if markers.get(live.name):
+                rt.redis.delete(*markers.pop(live.name))
+            continue
+        if not rt.settings.triage_channel:
+            continue
+        digest = hashlib.sha256(f"{problem.path}\n{problem.error}".encode()).hexdigest()[:20]
+        marker = f"{rt.settings.queue_name}:file-alert:{digest}"
+        markers.setdefault(live.name, set()).add(marker)
+        if rt.redis.set(marker, 1, nx=True, ex=ALERT_TTL):
+            text, channel = _alert_text(problem), rt.settings.triage_channel
+            slack_jobs.post_later(
+                rt, "chat.postMessage", f"file-alert-{digest}", channel=channel, text=text
+            )
+            posted += 1
+    return posted
+
+
 REDRIVERS = (
     Redriver("slack_sync", slack_jobs.unposted),
     Redriver("sla_timer", firing.overdue_timers),
@@ -45,7 +98,9 @@ REDRIVERS = (
     Redriver("page_step", recover.due_steps),
     Redriver("handoff", _handoffs),
     Redriver("oncall_post", posts.redrive),
+    Redriver("data_files", _data_files),
 )
+_NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:
@@ -65,7 +120,7 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
             metrics.RECONCILE_FAILURES.labels(redriver.name).inc()
             failed.append(exc)
             continue
-        if count and redriver.name != "handoff":
+        if count and redriver.name not in _NOT_REQUEUED:
             metrics.RECONCILED.labels(redriver.name).inc(count)
     if failed:
         raise failed[0]
@@ -73,7 +128,8 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
 
 
 class ReconcilerThread(threading.Thread):
-    """Runs :func:`reconcile_once` every interval inside the worker process."""
+    """Runs :func:`reconcile_once` every interval inside the worker process, and renews the
+    worker's heartbeat at least every :data:`health.BEAT_SECONDS`, pass or no pass."""
 
     def __init__(self, rt: Runtime, interval: float) -> None:
         super().__init__(name="reconciler", daemon=True)
@@ -81,12 +137,16 @@ class ReconcilerThread(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                reconcile_once(self.rt)
-            except Exception:
-                # Keep the loop alive: a database blip must not end reconciliation for good.
-                log.exception("reconciler pass failed; next pass in %ss", self.interval)
+        next_pass = time.monotonic() + self.interval
+        while not self.stopped.wait(min(self.interval, health.BEAT_SECONDS)):
+            if time.monotonic() >= next_pass:
+                next_pass = time.monotonic() + self.interval
+                try:
+                    reconcile_once(self.rt)
+                except Exception:
+                    # Keep the loop alive: a database blip must not end reconciliation for good.
+                    log.exception("reconciler pass failed; next pass in %ss", self.interval)
+            health.beat(self.rt)
 
     def stop(self) -> None:
         self.stopped.set()

@@ -36,6 +36,7 @@ class StaffDirectory:
         self.home_team: str | None = None
         self.group_members: frozenset[str] = frozenset()
         self.error: str | None = None
+        self.auth_error: str | None = None  # the last auth.test's failure: Slack unreachable
         self._next_refresh: float | None = None  # monotonic; None: never loaded
         self._lock = threading.Lock()
         self._refreshing = False
@@ -55,7 +56,12 @@ class StaffDirectory:
         if self.slack is None:
             return
         try:
-            team = self.slack.auth_test().get("team_id")
+            try:
+                team = self.slack.auth_test().get("team_id")
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                self.auth_error = _short(exc)
+                raise
+            self.auth_error = None
             members: frozenset[str] = frozenset()
             if self.usergroup:
                 found = self.slack.usergroups_users_list(usergroup=self.usergroup)
@@ -103,9 +109,26 @@ class StaffDirectory:
             return None
         return user_id in self.group_members
 
+    def reachable(self) -> str:
+        """Whether Slack answered the last ``auth.test`` (the cached answer; Slack is not
+        asked here, though a refresh that is due starts in the background)."""
+        self._refresh_if_due()
+        if self.slack is None:
+            return "ok"
+        if self.auth_error is not None:
+            return f"unreachable: auth.test failed: {self.auth_error}"
+        return "ok" if self._next_refresh is not None else "not checked yet"
+
     def status(self) -> str:
         if self.home_team is None:
             return f"down: home team unknown ({self.error or 'not loaded yet'})"
         if self.error:
             return f"stale: {self.error}"
         return "ok"
+
+
+def _short(exc: Exception) -> str:
+    """One line for ``/healthz``: Slack's error code, or the transport error."""
+    if isinstance(exc, SlackApiError):
+        return f"{type(exc).__name__}: {exc.response.get('error', exc.response.status_code)}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")

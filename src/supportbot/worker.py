@@ -1,4 +1,5 @@
-"""The worker process: an RQ worker with its scheduler, plus the reconciler thread.
+"""The worker process: an RQ worker with its scheduler, plus the reconciler thread (which
+also renews the worker heartbeat that ``/healthz`` looks for).
 
 A ``SimpleWorker`` runs jobs in this process, so they share one runtime (database pool,
 Slack client); it also starts jobs about four times faster than the forking worker (§8).
@@ -10,7 +11,7 @@ import logging
 
 from rq import SimpleWorker
 
-from supportbot import jobs
+from supportbot import health, jobs
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, set_runtime
 
@@ -24,6 +25,7 @@ def make_worker(rt: Runtime) -> SimpleWorker:
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
     jobs.check_registered()
+    health.beat(rt)  # /healthz sees a worker from the start; the reconciler thread renews it
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     if not burst:
         reconciler.start()
