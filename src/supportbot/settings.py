@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # The address `supportbot web` listens on; unset, 127.0.0.1 in local mode (no Slack
     # credentials, no public URL), else 0.0.0.0 (devtools.local_mode.bind_address).
     bind: str | None = None
+    # Bearer token of GET /metrics; unset, /metrics answers only 127.0.0.1 and ::1 (README).
+    metrics_token: SecretStr | None = None
 
     @field_validator("slack_api_url")
     @classmethod

@@ -6,11 +6,12 @@ stack in which no listener blocks another (DESIGN.md §8).
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
@@ -18,6 +19,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 import handlers
 from supportbot import health, jobs, metrics
 from supportbot.runtime import Runtime
+from supportbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,41 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
 
     @flask.get("/metrics")
     def prometheus() -> Response:
+        refused = metrics_refusal(rt.settings, request)
+        if refused is not None:
+            reason, status, text = refused
+            metrics.REQUEST_REFUSED.labels(reason).inc()
+            log.warning("refused /metrics from %s: %s", request.remote_addr, text)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            return Response(text + "\n", status=status, mimetype="text/plain", headers=headers)
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     return flask
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+_PROXIED = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
+
+def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | None:
+    """Why ``/metrics`` refuses this request, as (metric reason, status, text); None serves it.
+
+    With ``SUPPORTBOT_METRICS_TOKEN`` set, every request needs ``Authorization: Bearer
+    <token>`` (compared in constant time). Without it, only this host may read the metrics:
+    a request from 127.0.0.1 or ::1 that no proxy forwarded.
+    """
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if token:  # an empty SUPPORTBOT_METRICS_TOKEN= counts as unset, never as "any token"
+        scheme, _, given = req.headers.get("Authorization", "").partition(" ")
+        # Bytes: compare_digest refuses a non-ASCII str, and a header may hold anything.
+        offered = given.strip().encode("utf-8", "surrogateescape")
+        if scheme.lower() == "bearer" and hmac.compare_digest(offered, token.encode()):
+            return None
+        return "metrics_token", 401, "a valid Authorization: Bearer token is required"
+    if req.remote_addr in _LOOPBACK and not any(h in req.headers for h in _PROXIED):
+        return None
+    return (
+        "metrics_not_local",
+        403,
+        "/metrics is served only to 127.0.0.1 and ::1 unless SUPPORTBOT_METRICS_TOKEN is set",
+    )
