@@ -432,6 +432,12 @@ def _line_of(text: str, needle: str) -> int:
         ("key: initech", "key: globex", "key: globex", "customer key 'globex' is declared twice"),
         ("    language: de", "    language: [de", "language: [de", "invalid YAML"),
         (
+            "    language: de",
+            "    language: 2026-02-30",
+            "language: 2026-02-30",
+            "invalid value '2026-02-30': day is out of range for month",
+        ),
+        (
             "contacts: [U0GLOBEXHANS]",
             "contacts: [hans@globex.example]",
             "hans@globex",

@@ -78,6 +78,26 @@ def _line_for(loc: Location, lines: dict[Location, int]) -> int | None:
     return None
 
 
+def _bad_scalar(node: yaml.Node | None) -> tuple[int | None, str]:
+    """The line and text of the first scalar YAML cannot turn into a value."""
+    if isinstance(node, yaml.ScalarNode):
+        try:
+            yaml.SafeLoader("").construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            return node.start_mark.line + 1, str(node.value)
+        return None, ""
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [part for pair in node.value for part in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    for child in children:
+        found = _bad_scalar(child)
+        if found[0] is not None:
+            return found
+    return None, ""
+
+
 def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location, int]]:
     """Parse YAML safely and return the data plus a map from location to line number."""
     name = str(path)
@@ -92,6 +112,11 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise DataFileError([Problem(name, line, "", f"invalid YAML: {exc.problem}")]) from exc
+    except (ValueError, OverflowError) as exc:
+        # A well-formed value that cannot exist, such as the date 2026-02-30.
+        line, value = _bad_scalar(node)
+        where = f"{value!r}: " if value else ""
+        raise DataFileError([Problem(name, line, "", f"invalid value {where}{exc}")]) from exc
     lines: dict[Location, int] = {}
     if node is not None:
         _line_index(node, (), lines)
