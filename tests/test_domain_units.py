@@ -125,6 +125,7 @@ ALLOWED = {
     ("waiting_on_customer", "resolved"),
     ("resolved", "closed"),
     ("resolved", "investigating"),
+    ("resolved", "open"),  # an alert firing again in its hold-down, nobody had answered
 }
 
 

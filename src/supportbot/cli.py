@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import serve
 
+from supportbot.alerts.check import check_integrations
 from supportbot.check import run_checks
 from supportbot.cli_commands import oncall as oncall_cli
 from supportbot.cli_commands import preflight
@@ -74,7 +75,8 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     online = args.online if args.online is not None else has_credentials(settings)
-    extra = [check_rotations, check_online] if online else [check_rotations]
+    extra = [check_rotations, check_integrations]
+    extra += [check_online] if online else []
     report = run_checks(settings, extra=extra)
     if not online and has_credentials(settings):
         report.notes.append("offline: Slack and Twilio were not asked (--online asks them)")

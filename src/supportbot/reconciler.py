@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from supportbot import health, jobs, metrics
+from supportbot.alerts import summary as alert_summary
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import announcements, lookup, posts
 from supportbot.paging import recover
@@ -98,6 +99,7 @@ REDRIVERS = (
     Redriver("page_step", recover.due_steps),
     Redriver("handoff", _handoffs),
     Redriver("oncall_post", posts.redrive),
+    Redriver("alert_summary", alert_summary.redrive),
     Redriver("data_files", _data_files),
 )
 _NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work

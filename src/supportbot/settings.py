@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     oncall_channel: str | None = None
     contracts_file: Path = Path("contracts/customers.yaml")
     triage_rules_file: Path = Path("contracts/triage.yaml")
+    # Monitoring integrations (POST /alerts/<key>); a missing file means none.
+    integrations_file: Path = Path("contracts/integrations.yaml")
     data_dir: Path = Path("var")
     twilio_alt_auth_token: SecretStr | None = None
     # HMAC key of the /oncall.ics feed tokens; change it to revoke every feed URL at once.

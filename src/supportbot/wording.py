@@ -40,3 +40,12 @@ def inert(text: str, *, keep_mentions: bool = False) -> str:
     if keep_mentions:
         escaped = _MENTION.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>", escaped)
     return escaped
+
+
+def mention(actor: str) -> str:
+    """How an actor reads in a post: a Slack user is mentioned; anyone else (an integration,
+    ``alerts:prometheus``) is named as inert code text."""
+    if not actor.startswith("alerts:"):
+        return f"<@{actor}>"
+    shown = inert(actor).replace("`", "'")
+    return f"`{shown}`"

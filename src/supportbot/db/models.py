@@ -266,3 +266,61 @@ class KeyValue(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertGroup(Base):
+    """One group of alerts from one integration (Alertmanager's ``groupKey``, a generic
+    ``dedup_key``), and the incident it currently belongs to.
+
+    Every request for a group first bumps ``version`` (a row lock on PostgreSQL, the write
+    lock on SQLite), so the requests and summary jobs of one group run one at a time and a
+    storm of concurrent deliveries opens one incident.
+    """
+
+    __tablename__ = "alert_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    key_sha256: Mapped[str] = mapped_column(String(64))  # of the group key, which may be long
+    group_key: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    # When the thread last got a summary of the group's changes (at most one an interval).
+    summary_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("integration", "key_sha256", name="uq_alert_group"),)
+
+
+class Alert(Base):
+    """One alert of a group, by its fingerprint, with its own status and times.
+
+    ``reported`` is the status the incident's thread last said it had: an alert whose status
+    differs (a new one, one resolved, one firing again) is owed a line in the next summary.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("alert_groups.id"))
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(10))  # firing | resolved
+    reported: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    severity: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(String(300))
+    labels: Mapped[str] = mapped_column(Text)  # JSON
+    annotations: Mapped[str] = mapped_column(Text)  # JSON
+    generator_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    runbook_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fired_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("group_id", "fingerprint", name="uq_alert_fingerprint"),
+        Index("ix_alerts_incident", "incident_id", "status"),
+    )

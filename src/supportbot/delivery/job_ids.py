@@ -42,3 +42,8 @@ def page_manual_escalation(incident_id: int, level: str) -> str:
 
 def oncall_post(post_id: int) -> str:
     return _id("oncall-post", post_id)
+
+
+def alert_summary(incident_id: int, interval: int) -> str:
+    """``interval``: the number of the summary interval (since the epoch) it is due in."""
+    return _id("alert-summary", f"INC-{incident_id}", interval)

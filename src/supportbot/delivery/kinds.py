@@ -53,5 +53,16 @@ ONCALL_POST = JobKind("oncall_post")
 PAGE_STEP = JobKind("page_step", urgent=True)
 PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
+# A summary of an alert group's changes in its incident's thread; it may page again.
+ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
 
-ALL = (SLACK_SYNC, SLACK_CALL, SLA_TIMER, ONCALL_POST, PAGE_STEP, PAGE_SEND, PAGE_MANUAL_ESCALATION)
+ALL = (
+    SLACK_SYNC,
+    SLACK_CALL,
+    SLA_TIMER,
+    ONCALL_POST,
+    PAGE_STEP,
+    PAGE_SEND,
+    PAGE_MANUAL_ESCALATION,
+    ALERT_SUMMARY,
+)

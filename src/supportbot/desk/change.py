@@ -20,6 +20,7 @@ from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
 from supportbot.slack.jobs import owe_sync
+from supportbot.wording import mention
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Change:
 
     @property
     def who(self) -> str:
-        return f"<@{self.actor.user_id}>"
+        return mention(self.actor.user_id)
 
     def event(self, kind: str, text: str, *, customer_visible: bool = False) -> None:
         add_event(
@@ -71,14 +72,22 @@ def run(rt: Runtime, key: int | str, actor: Actor, action: Action, apply: Apply)
     """Apply one action in one transaction; refuses with :class:`IncidentError`."""
     with rt.session() as session:
         incident = get_incident(session, key)
-        # Row lock (PostgreSQL): two clicks at once must not both start from the same state,
-        # or the later one writes back stale SLA clocks and version (a lost update).
-        session.refresh(incident, with_for_update=True)
-        authorise(actor, incident, action)
-        try:
-            apply(Change(session, rt, incident, actor))
-        except TransitionError as exc:
-            raise IncidentError(f"{incident.key}: {exc}") from exc
-        refresh_incident(session, rt, incident)
-        owe_sync(session, incident.id)
+        run_in(session, rt, incident, actor, action, apply)
     return incident
+
+
+def run_in(
+    session: Session, rt: Runtime, incident: Incident, actor: Actor, action: Action, apply: Apply
+) -> None:
+    """:func:`run` inside a transaction the caller holds (alert intake stores its alerts in
+    the same one)."""
+    # Row lock (PostgreSQL): two clicks at once must not both start from the same state,
+    # or the later one writes back stale SLA clocks and version (a lost update).
+    session.refresh(incident, with_for_update=True)
+    authorise(actor, incident, action)
+    try:
+        apply(Change(session, rt, incident, actor))
+    except TransitionError as exc:
+        raise IncidentError(f"{incident.key}: {exc}") from exc
+    refresh_incident(session, rt, incident)
+    owe_sync(session, incident.id)

@@ -24,7 +24,7 @@ from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla import tracking as sla
 from supportbot.slack.jobs import owe_sync
-from supportbot.wording import inert
+from supportbot.wording import inert, mention
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,41 @@ def open_incident(
     receipt: str | None = None,
     via: str = "slash command",
 ) -> Incident:
+    incident, suggested = new_incident(
+        rt,
+        title=title,
+        severity=severity,
+        reporter=reporter,
+        customer=customer,
+        description=description,
+        source_channel=source_channel,
+        source_ts=source_ts,
+    )
+    try:
+        with rt.session() as session:
+            record_opening(session, rt, incident, customer, via=via, suggested=suggested,
+                           receipt=receipt)  # fmt: skip
+    except IntegrityError as exc:
+        if receipt is None:
+            raise
+        raise DuplicateDelivery(_receipt_incident(rt, receipt)) from exc
+    return incident
+
+
+def new_incident(
+    rt: Runtime,
+    *,
+    title: str,
+    severity: int,
+    reporter: str,
+    customer: Customer | None,
+    description: str = "",
+    source_channel: str | None = None,
+    source_ts: str | None = None,
+    card_channel: str | None = None,
+) -> tuple[Incident, Suggestion | None]:
+    """The incident to open, validated, and the triage rules' suggestion; nothing stored.
+    ``card_channel`` is where its card goes (default: the triage channel)."""
     title, description = validate_text(title, description)
     if severity not in (1, 2, 3, 4):
         raise IncidentError("severity must be 1, 2, 3 or 4", field="severity")
@@ -97,23 +132,34 @@ def open_incident(
         updated_at=now,
         source_channel=source_channel,
         source_ts=source_ts,
+        card_channel=card_channel,
         customer_channel=_customer_channel(customer, source_channel),
         version=1,
     )
-    try:
-        with rt.session() as session:
-            _insert_incident(session, incident, receipt, now)
-            _insert_events(session, incident, _opening_events(incident, customer, via, suggested))
-            sla.refresh(session, incident, customer, now, new=True)
-            episodes.begin(session, rt, incident, now)
-            owe_sync(session, incident.id)
-    except IntegrityError as exc:
-        if receipt is None:
-            raise
-        raise DuplicateDelivery(_receipt_incident(rt, receipt)) from exc
-    metrics.INCIDENTS_OPENED.labels(str(severity)).inc()
-    log.info("opened %s sev%s customer=%s", incident.key, severity, incident.customer)
-    return incident
+    return incident, suggested
+
+
+def record_opening(
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    customer: Customer | None,
+    *,
+    via: str,
+    suggested: Suggestion | None = None,
+    receipt: str | None = None,
+    page: bool = True,
+) -> None:
+    """Store a new incident in the caller's transaction: its row, the opening events, the
+    SLA clocks, paging for a Severity 1 (unless ``page`` is False) and the card's sync."""
+    _insert_incident(session, incident, receipt, incident.opened_at)
+    _insert_events(session, incident, _opening_events(incident, customer, via, suggested))
+    sla.refresh(session, incident, customer, incident.opened_at, new=True)
+    if page:
+        episodes.begin(session, rt, incident, incident.opened_at)
+    owe_sync(session, incident.id)
+    metrics.INCIDENTS_OPENED.labels(str(incident.severity)).inc()
+    log.info("opened %s sev%s customer=%s", incident.key, incident.severity, incident.customer)
 
 
 def _opening_events(
@@ -127,7 +173,7 @@ def _opening_events(
             kind="opened",
             actor=incident.reporter,
             visibility="customer" if incident.customer_channel else "internal",
-            text=f"<@{incident.reporter}> opened {incident.key}{whose} as "
+            text=f"{mention(incident.reporter)} opened {incident.key}{whose} as "
             f"{severity_label(incident.severity)} via {via}: {inert(incident.title)}",
         )
     ]

@@ -24,6 +24,7 @@ class Role(StrEnum):
     STAFF = "staff"
     CONTACT = "contact"  # a designated contact of ``Actor.customer``
     CUSTOMER = "customer"  # anyone else who is not staff
+    INTEGRATION = "integration"  # a monitoring integration, recognised by its token
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class Actor:
     @classmethod
     def staff_member(cls, user_id: str) -> Actor:
         return cls(user_id, Role.STAFF)
+
+    @classmethod
+    def integration(cls, key: str) -> Actor:
+        """A monitoring integration whose request carried its token (handlers/http/alerts)."""
+        return cls(f"alerts:{key}", Role.INTEGRATION)
 
     @property
     def is_staff(self) -> bool:
@@ -105,6 +111,7 @@ class Action(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     PAGE_ACK = "page_ack"
+    ALERT = "alert"  # an integration updates, resolves or re-opens the incident it opened
 
 
 FOLLOW_REFUSED = (
@@ -136,7 +143,17 @@ def may_follow(actor: Actor) -> None:
 
 
 def authorise(actor: Actor, incident: Incident, action: Action) -> None:
-    """Refuse with :class:`IncidentError` unless ``actor`` may do ``action`` to ``incident``."""
+    """Refuse with :class:`IncidentError` unless ``actor`` may do ``action`` to ``incident``.
+
+    An integration may only act on the alerts of incidents it opened itself, and nobody else
+    may act as one.
+    """
+    if (actor.role is Role.INTEGRATION) != (action is Action.ALERT) or (
+        action is Action.ALERT and incident.reporter != actor.user_id
+    ):
+        raise IncidentError(f"{incident.key} does not exist")
+    if action is Action.ALERT:
+        return
     if not actor.is_staff and (actor.customer is None or incident.customer != actor.customer):
         # Same answer as for a missing incident: do not confirm another org's incident exists.
         raise IncidentError(f"{incident.key} does not exist")

@@ -28,7 +28,8 @@ _ALLOWED: dict[Status, set[Status]] = {
     Status.ACKNOWLEDGED: {Status.INVESTIGATING, Status.WAITING, Status.RESOLVED},
     Status.INVESTIGATING: {Status.WAITING, Status.RESOLVED},
     Status.WAITING: {Status.INVESTIGATING, Status.RESOLVED},
-    Status.RESOLVED: {Status.CLOSED, Status.INVESTIGATING},
+    # Open again: an alert that fires again within its hold-down, when nobody had answered.
+    Status.RESOLVED: {Status.CLOSED, Status.INVESTIGATING, Status.OPEN},
     Status.CLOSED: set(),
 }
 

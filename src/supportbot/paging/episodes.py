@@ -18,6 +18,7 @@ from supportbot.oncall import DEFAULT_POLICY, lookup
 from supportbot.paging.codes import ack_code
 from supportbot.paging.owed import cancel_step, owe_step
 from supportbot.runtime import Runtime
+from supportbot.wording import mention
 
 
 def current(session: Session, incident_id: int) -> Escalation | None:
@@ -96,6 +97,6 @@ def stop(
         incident,
         by or "supportbot",
         "paging",
-        f":white_check_mark: Paging stopped: <@{by}> acknowledged via {via}{note}.",
+        f":white_check_mark: Paging stopped: {mention(by)} acknowledged via {via}{note}.",
     )
     cancel_step(session, escalation.id, escalation.step_index)

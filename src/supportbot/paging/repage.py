@@ -1,4 +1,5 @@
-"""An unacknowledged Severity 1 whose region goes off shift is handed to the incoming region.
+"""Paging again: an unacknowledged Severity 1 whose region goes off shift is handed to the
+incoming region, and one that something new happened to is paged again at once.
 
 Runs inside the transaction that announces the handoff (:mod:`supportbot.oncall.announcements`),
 so each handoff re-pages at most once, however often the reconciler runs.
@@ -13,8 +14,10 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import Escalation, Incident
 from supportbot.incidents.timeline import add_event
-from supportbot.oncall import Handoff
+from supportbot.oncall import EscalationPolicy, Handoff, step_at, total_steps
+from supportbot.paging import episodes
 from supportbot.paging.engine import create_pages
+from supportbot.paging.targets import reach
 from supportbot.runtime import Runtime
 from supportbot.slack.notify import warn_triage
 
@@ -62,4 +65,31 @@ def repage_on_handoff(rt: Runtime, session: Session, handoffs: Sequence[Handoff]
                 step=max(escalation.step_index - 1, 0),
                 now=now,
             )
+    return paged
+
+
+def repage_now(session: Session, rt: Runtime, incident: Incident, reason: str) -> int:
+    """Page an unacknowledged Severity 1 again, now, because something new happened to it
+    (a new alert joined): whoever holds the targets of the step it last ran, or paging
+    starts if it is not paging at all. Returns the pages owed."""
+    if incident.severity != 1 or incident.status != "open":
+        return 0
+    escalation = episodes.current(session, incident.id)
+    if escalation is None or escalation.state != "active":
+        episodes.begin(session, rt, incident, rt.now())
+        return 1
+    policy = EscalationPolicy.model_validate_json(escalation.policy)
+    index = min(max(escalation.step_index - 1, 0), total_steps(policy) - 1)
+    now, seen, paged = rt.now(), set[str](), 0
+    for target in step_at(policy, index).targets:
+        people = tuple(p for p in reach(rt, session, incident, target, now).people
+                       if p.key not in seen)  # fmt: skip
+        seen.update(p.key for p in people)
+        if people:
+            paged += create_pages(
+                session, rt, incident, people, escalation=escalation, step=index, now=now
+            )
+    names = ", ".join(sorted(seen)) or "nobody (the step reaches nobody now)"
+    add_event(session, rt, incident, "supportbot", "paged",
+              f":pager: {reason}: paging {names} again.")  # fmt: skip
     return paged

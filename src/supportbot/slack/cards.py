@@ -39,7 +39,7 @@ from supportbot.incidents.lifecycle import (
     Status,
     severity_label,
 )
-from supportbot.wording import inert
+from supportbot.wording import inert, mention
 
 ACTION_ACK = "inc_ack"
 ACTION_ASSIGN_ME = "inc_assign_me"
@@ -92,7 +92,7 @@ def internal_card(
         MarkdownTextObject(text=f"*Customer*\n{who}"),
         MarkdownTextObject(text=f"*Assignee*\n{assignee}"),
         MarkdownTextObject(text=f"*Level*\n{LEVEL_NAMES[incident.level]}"),
-        MarkdownTextObject(text=f"*Reporter*\n<@{incident.reporter}>"),
+        MarkdownTextObject(text=f"*Reporter*\n{mention(incident.reporter)}"),
     ]
     blocks: list[Block] = [
         HeaderBlock(text=PlainTextObject(text=heading[:150])),  # plain text: shown as typed

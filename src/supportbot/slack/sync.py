@@ -25,6 +25,7 @@ from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.runtime import Runtime
 from supportbot.slack import inflight
+from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
 
@@ -81,14 +82,16 @@ def sync_incident(rt: Runtime, incident_id: int) -> None:
 
 
 def _sync(rt: Runtime, incident_id: int) -> None:
-    channel = rt.settings.triage_channel
     with rt.session() as session:
         incident = session.get(Incident, incident_id)
         if incident is None:
             log.warning("slack_sync: INC-%s no longer exists", incident_id)
             return
+        # An integration may name its own triage channel (set before the card is posted).
+        channel = incident.card_channel or rt.settings.triage_channel
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-        text, blocks = internal_card(incident, customer, clock_blocks(rt, session, incident))
+        extra = [*clock_blocks(rt, session, incident), *alert_blocks(session, incident)]
+        text, blocks = internal_card(incident, customer, extra)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
             data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
