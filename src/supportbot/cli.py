@@ -7,7 +7,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress import serve
 
 from supportbot.alerts.check import check_integrations
@@ -25,6 +24,7 @@ from supportbot.logs import configure_logging
 from supportbot.oncall.check import check_rotations
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings, signing_secret
+from supportbot.socket_mode import start_socket_mode
 from supportbot.web import build_bolt_app, build_flask_app
 from supportbot.worker import run_worker
 
@@ -46,9 +46,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     rt = build_runtime(settings)
     upgrade(rt.engine)
     bolt = build_bolt_app(rt, signing_secret(settings))
-    if settings.slack_app_token is not None:
-        SocketModeHandler(bolt, settings.slack_app_token.get_secret_value()).connect()
-        log.info("Socket Mode connected; /slack/events is also served over HTTP")
+    start_socket_mode(bolt, settings)
     flask = build_flask_app(rt, bolt)
     log.info("web listening on http://%s:%s", host, settings.port)
     serve(flask, host=host, port=settings.port, threads=args.threads, ident="supportbot")

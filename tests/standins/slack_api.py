@@ -89,8 +89,10 @@ class SlackStandin(StandinServer):
         super().__init__(clock=clock, hang_seconds=hang_seconds)
         self.token = token  # None accepts any token
         self.app_token = app_token  # for apps.connections.open; None accepts any xapp- token
-        # What apps.connections.open answers; a Socket Mode stand-in sets its own server's URL.
+        # What apps.connections.open answers; a Socket Mode stand-in sets its own server's URL
+        # (tests/standins/socket_mode.py) and accepts each issued ticket once.
         self.socket_url: str | None = None
+        self.socket_tickets: list[str] = []
         self.team_id, self.team, self.bot_user_id, self.bot_id = team_id, team, bot_user_id, bot_id
         self.team_url = f"https://{re.sub(r'[^a-z0-9]+', '-', team.lower())}.slack.com/"
         self.users: dict[str, Payload] = {}
@@ -435,7 +437,9 @@ class SlackStandin(StandinServer):
     def _apps_connections_open(self, params: Payload) -> Payload:
         """Socket Mode's first call: a one-time websocket URL (here on 127.0.0.1)."""
         url = self.socket_url or f"ws://127.0.0.1:{self.url.rsplit(':', 1)[1]}/link/"
-        return {"url": f"{url}?ticket={next(self._ids):08d}&app_id=A0APP00001"}
+        ticket = f"{next(self._ids):08d}"
+        self.socket_tickets.append(ticket)
+        return {"url": f"{url}?ticket={ticket}&app_id=A0APP00001"}
 
     def _usergroups_users_list(self, params: Payload) -> Payload:
         group = _need(params, "usergroup", "no_such_subteam")

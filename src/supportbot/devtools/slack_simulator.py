@@ -1,6 +1,8 @@
 """Inbound Slack requests, built and signed exactly as Slack builds and signs them.
 
 Used by `supportbot demo`, the benchmarks and the tests to drive the real web app over HTTP.
+The ``*_payload`` methods build the same payloads without posting them, for Socket Mode,
+where Slack sends them as envelopes on a websocket instead.
 """
 
 from __future__ import annotations
@@ -75,6 +77,21 @@ class SlackInbound:
         **kwargs: Any,
     ) -> requests.Response:
         """``user_team``: the invoking user's workspace (default ours; "" sends none)."""
+        fields = self.command_payload(
+            text, user=user, channel=channel, command=command, user_team=user_team
+        )
+        return self.form(fields, **kwargs)
+
+    def command_payload(
+        self,
+        text: str,
+        *,
+        user: str = STAFF,
+        channel: str = TRIAGE,
+        command: str = "/incident",
+        user_team: str | None = None,
+    ) -> dict[str, str]:
+        """The fields of a slash command (the form Slack posts, or a Socket Mode payload)."""
         fields = {
             "token": "legacy",
             "team_id": self.team_id if user_team is None else user_team,
@@ -89,7 +106,7 @@ class SlackInbound:
             "response_url": self.response_url(),
             "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
         }
-        return self.form({k: v for k, v in fields.items() if v != ""}, **kwargs)
+        return {k: v for k, v in fields.items() if v != ""}
 
     def _user(self, user: str, user_team: str | None) -> dict[str, Any]:
         """The ``user`` object; ``user_team`` "" leaves its team out (a malformed payload)."""
@@ -111,6 +128,31 @@ class SlackInbound:
         message_ts: str = "1.000001",
         **kwargs: Any,
     ) -> requests.Response:
+        payload = self.block_action_payload(
+            action_id,
+            value=value,
+            user=user,
+            channel=channel,
+            user_team=user_team,
+            block_id=block_id,
+            selected=selected,
+            message_ts=message_ts,
+        )
+        return self.interactive(payload, **kwargs)
+
+    def block_action_payload(
+        self,
+        action_id: str,
+        *,
+        value: str | None = None,
+        user: str = STAFF,
+        channel: str = TRIAGE,
+        user_team: str | None = None,
+        block_id: str = "b",
+        selected: str | None = None,
+        message_ts: str = "1.000001",
+    ) -> dict[str, Any]:
+        """A ``block_actions`` payload: one button press (or select) on a message."""
         action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block_id,
@@ -127,21 +169,18 @@ class SlackInbound:
                     "text": {"type": "plain_text", "text": selected},
                 },
             )
-        return self.interactive(
-            {
-                "type": "block_actions",
-                "team": {"id": self.team_id},
-                "user": self._user(user, user_team),
-                "api_app_id": "A0APP00001",
-                "channel": {"id": channel},
-                "container": {"type": "message", "message_ts": message_ts},
-                "message": {"ts": message_ts, "text": ""},
-                "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
-                "response_url": self.response_url(),
-                "actions": [action],
-            },
-            **kwargs,
-        )
+        return {
+            "type": "block_actions",
+            "team": {"id": self.team_id},
+            "user": self._user(user, user_team),
+            "api_app_id": "A0APP00001",
+            "channel": {"id": channel},
+            "container": {"type": "message", "message_ts": message_ts},
+            "message": {"ts": message_ts, "text": ""},
+            "trigger_id": f"trigger.{next(_ids)}.{_RUN}",
+            "response_url": self.response_url(),
+            "actions": [action],
+        }
 
     def view_submission(
         self,
@@ -219,21 +258,25 @@ class SlackInbound:
         retry_num: int | None = None,
         **kwargs: Any,
     ) -> requests.Response:
-        body = json.dumps(
-            {
-                "token": "legacy",
-                "team_id": self.team_id,
-                "api_app_id": "A0APP00001",
-                "type": "event_callback",
-                "event": event,
-                "event_id": event_id or f"Ev{next(_ids):08d}",
-                "event_time": int(time.time()),
-            }
-        )
+        body = json.dumps(self.event_payload(event, event_id=event_id))
         headers = kwargs.pop("headers", {}) or {}
         if retry_num is not None:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "timeout"}
         return self.post(body, "application/json", headers=headers, **kwargs)
+
+    def event_payload(
+        self, event: dict[str, Any], *, event_id: str | None = None
+    ) -> dict[str, Any]:
+        """The ``event_callback`` wrapped around one event, as the Events API delivers it."""
+        return {
+            "token": "legacy",
+            "team_id": self.team_id,
+            "api_app_id": "A0APP00001",
+            "type": "event_callback",
+            "event": event,
+            "event_id": event_id or f"Ev{next(_ids):08d}",
+            "event_time": int(time.time()),
+        }
 
     def message(
         self,
@@ -246,6 +289,22 @@ class SlackInbound:
         user_team: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
+        event = self.message_event(
+            text, user=user, channel=channel, ts=ts, thread_ts=thread_ts, user_team=user_team
+        )
+        return self.event(event, **kwargs)
+
+    def message_event(
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        user_team: str | None = None,
+    ) -> dict[str, Any]:
+        """A ``message`` event as Slack sends it (wrap it with :meth:`event_payload`)."""
         event: dict[str, Any] = {
             "type": "message",
             "channel": channel,
@@ -259,4 +318,4 @@ class SlackInbound:
         # As Slack does: the author's team on every message ("" leaves it out).
         if user_team != "":
             event["team"] = event["user_team"] = user_team or self.team_id
-        return self.event(event, **kwargs)
+        return event
