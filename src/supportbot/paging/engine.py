@@ -8,7 +8,7 @@ step job is stale. A step that reaches nobody says so in Slack and moves straigh
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -27,8 +27,6 @@ from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)
-
-EARLY_TOLERANCE = timedelta(seconds=2)
 
 
 def page_text(incident: Incident, code: str, customer: str | None) -> str:
@@ -99,7 +97,8 @@ def run_step(rt: Runtime, escalation_id: int, index: int) -> str:
             return "stale"
         now = rt.now()
         due = escalation.next_step_at or now
-        if due > now + EARLY_TOLERANCE:
+        if due > now:
+            # Never early (as SLA timers): a run before the step's instant only owes it again.
             owe_step(session, escalation_id, index, at=due)
             outcome = "early"
         else:

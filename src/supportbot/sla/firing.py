@@ -30,8 +30,6 @@ from supportbot.wording import inert, local_time, time_left
 
 log = logging.getLogger(__name__)
 
-# RQ's scheduler can start a job up to about a second early (DESIGN.md §8).
-EARLY_TOLERANCE = timedelta(seconds=2)
 # RQ's scheduler polls every second; a timer this far past due has lost its job.
 TIMER_GRACE = timedelta(seconds=5)
 
@@ -54,7 +52,10 @@ def fire(rt: Runtime, timer_id: int) -> str:
         if timer.state != "pending":
             return "stale"
         now = rt.now()
-        if timer.due_at > now + EARLY_TOLERANCE:
+        if timer.due_at > now:
+            # Never early: RQ's scheduler counts in whole seconds and may start a job before
+            # its instant. Such a run does nothing but owe the job again for that instant, so
+            # whatever happens before it (an acknowledgement stopping the clock) still counts.
             owe_timer(session, timer)
             outcome = "early"
         else:
