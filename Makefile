@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench demo
+.PHONY: run test lint bench demo system-deps
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,14 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/supportbot run
 
+# Debian packages the tests drive for real (a real Alertmanager); installed when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@command -v prometheus-alertmanager >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus-alertmanager; }
+
 # Lint, then the whole test suite (SQLite; PostgreSQL too when DATABASE_URL is set).
-test: $(BIN)/.installed
+test: $(BIN)/.installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src/supportbot handlers
