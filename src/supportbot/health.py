@@ -43,7 +43,7 @@ State = Literal["ok", "degraded", "down"]
 
 HEARTBEAT_TTL = 60  # seconds: a worker not heard from for a minute is gone
 BEAT_SECONDS = 15.0  # how often the worker renews it (at most; see ReconcilerThread)
-COVERAGE_AHEAD = timedelta(hours=24)
+COVERAGE_DAYS = 1  # L1 must be covered for the next 24 h
 MIN_OVERDUE_GRACE = timedelta(seconds=60)
 
 
@@ -82,8 +82,9 @@ def heartbeat_key(rt: Runtime) -> str:
 
 
 def beat(rt: Runtime) -> None:
-    """The worker is alive: renew the heartbeat ``/healthz`` looks for. A Redis failure is
-    logged, not raised: the worker carries on, and ``/healthz`` names Redis."""
+    """The worker is alive: renew the heartbeat ``/healthz`` looks for (its value, when and
+    which host and process, is for an operator reading Redis). A Redis failure is logged, not
+    raised: the worker carries on, and ``/healthz`` names Redis."""
     value = json.dumps(
         {"at": rt.now().isoformat(), "worker": f"{socket.gethostname()}:{os.getpid()}"}
     )
@@ -175,7 +176,7 @@ def _rotations(
     answer = found.on_call(now, "L1", overrides=overrides)
     if answer.primary is None:
         return Part("rotations", "down", f"down: nobody is on call for L1 now ({answer.reason})")
-    gaps = coverage_gaps(found, now, days=1, levels=("L1",), overrides=overrides)
+    gaps = coverage_gaps(found, now, days=COVERAGE_DAYS, levels=("L1",), overrides=overrides)
     if not gaps:
         return Part("rotations", "ok", "ok")
     first = gaps[0]
