@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from twilio.base.exceptions import TwilioRestException
 
@@ -24,7 +25,43 @@ class PermanentSendError(Exception):
 
 
 class TransientSendError(Exception):
-    """Rate limited, Twilio down or a timeout: retry with backoff."""
+    """Rate limited, Twilio down or a timeout: retry with backoff, or after ``retry_after``
+    seconds when Twilio said so (``Retry-After`` on a 429 or 503)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (HTTP also allows a date, which Twilio does not send)."""
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+class _RetryAfterRecorder:
+    """Wraps the twilio HTTP client to keep, per thread, the last response's ``Retry-After``:
+    ``TwilioRestException`` carries the status and code but drops the headers."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self._local.retry_after = None
+        response = self._inner.request(*args, **kwargs)
+        headers = response.headers or {}
+        self._local.retry_after = retry_after_seconds(headers.get("Retry-After"))
+        return response
+
+    def last_retry_after(self) -> float | None:
+        return getattr(self._local, "retry_after", None)
 
 
 @dataclass(frozen=True)
@@ -44,11 +81,16 @@ class Sender(Protocol):
 class TwilioSender:
     dry_run = False
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, timeout: float = 10.0) -> None:
         assert settings.twilio_account_sid and settings.twilio_auth_token
         self.client = make_twilio_client(
-            settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_url
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_api_url,
+            timeout=timeout,
         )
+        self._http = _RetryAfterRecorder(self.client.http_client)
+        self.client.http_client = self._http
         self.from_number = str(settings.twilio_from_number)
 
     def send_sms(self, to: str, body: str, callbacks: Callbacks) -> str:
@@ -69,13 +111,13 @@ class TwilioSender:
             )
         )
 
-    @staticmethod
-    def _call(create) -> str:  # type: ignore[no-untyped-def]
+    def _call(self, create) -> str:  # type: ignore[no-untyped-def]
         try:
             return str(create().sid)
         except TwilioRestException as exc:
             if exc.status == 429 or exc.status >= 500:
-                raise TransientSendError(f"Twilio {exc.status} (code {exc.code})") from exc
+                wait = self._http.last_retry_after()
+                raise TransientSendError(f"Twilio {exc.status} (code {exc.code})", wait) from exc
             raise PermanentSendError(f"Twilio refused: {exc.msg} (code {exc.code})") from exc
         except OSError as exc:  # timeouts and refused connections from requests
             raise TransientSendError(f"Twilio unreachable: {type(exc).__name__}") from exc

@@ -71,7 +71,7 @@ def _open_episodes(session: Session, person: Person) -> list[Escalation]:
     return list(
         session.scalars(
             select(Escalation)
-            .where(Escalation.state == "active", Escalation.id.in_(paged))
+            .where(Escalation.state.in_(("active", "exhausted")), Escalation.id.in_(paged))
             .order_by(Escalation.id)
         )
     )
@@ -130,7 +130,8 @@ def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Perso
                 f"{incident.key} was already acknowledged by {who} via "
                 f"{escalation.acked_via}. Thank you."
             )
-        if escalation.state != "active":
+        # An exhausted episode still has pages going out: acknowledging it stops them.
+        if escalation.state not in ("active", "exhausted"):
             return f"{incident.key} is no longer paging ({escalation.state}). Thank you."
     try:
         actions.page_acknowledged(rt, incident_id, from_roster(person.slack), via=via)

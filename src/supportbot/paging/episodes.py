@@ -68,15 +68,19 @@ def begin(session: Session, rt: Runtime, incident: Incident, now: datetime) -> N
 def stop(
     session: Session, rt: Runtime, incident: Incident, *, by: str, via: str, now: datetime
 ) -> None:
-    """Acknowledge the active episode: no more steps, no more pending pages, everywhere."""
+    """Acknowledge the episode: no more steps, no more pending pages, everywhere.
+
+    An ``exhausted`` episode is acknowledged too: it ran out of steps, but the pages it owes
+    keep retrying until someone acknowledges (or the incident ends).
+    """
     escalation = current(session, incident.id)
-    if escalation is None or escalation.state != "active":
+    if escalation is None or escalation.state not in ("active", "exhausted"):
         return
     if not claim(
         session,
         Escalation,
         escalation.id,
-        "active",
+        escalation.state,
         state="acknowledged",
         acked_at=now,
         acked_by=by[:60],

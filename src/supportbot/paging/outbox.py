@@ -2,9 +2,11 @@
 
 Twilio is called outside any transaction, between two short ones: the first claims the row
 (``sending``, with a deadline the reconciler enforces), the second records the outcome.
-Transient errors retry with backoff; a permanent failure, or one that outlasts the retries,
-is posted in Slack, logged and counted, an SMS falls back to a call, and the episode moves
-on to its next step rather than waiting.
+Transient errors retry with backoff (capped at 30 s, or Twilio's ``Retry-After``) until the
+page is sent or ``GIVE_UP_AFTER`` has passed, whatever the episode does meanwhile: only an
+acknowledgement or the incident's end stops a page (:mod:`supportbot.paging.bundles`). A
+permanent failure, or one that outlasts its deadline, is posted in Slack, logged and
+counted, an SMS falls back to a call, and the episode moves on rather than waiting.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from supportbot.clients.pager import Callbacks, PermanentSendError, TransientSen
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
 from supportbot.delivery.kinds import PAGE_SEND
+from supportbot.paging.bundles import bundle, release, riders, stopped
 from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.throttle import Limits, next_allowed
 from supportbot.runtime import Runtime, get_runtime
@@ -28,11 +31,15 @@ from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)
 
-SENDING_DEADLINE = timedelta(seconds=60)
-BACKOFF = (5, 15, 30, 60)  # seconds before attempts 2, 3, 4, then every minute
+# A send takes at most the Twilio client's 10 s timeout; a row left in ``sending`` longer
+# belonged to a worker that died, and the reconciler's next pass sends it again.
+SENDING_DEADLINE = timedelta(seconds=15)
+# Seconds before attempts 2 and 3, then every 30 s: capped so that when Twilio comes back
+# the page goes out within half a minute.
+BACKOFF = (5, 15, 30)
+RETRY_AFTER_CAP = 300.0  # a Retry-After longer than this is not believed
 WARN_AFTER = 3  # failed attempts before Slack hears of it and the episode moves on
 GIVE_UP_AFTER = timedelta(hours=1)  # a page this old is no use to anyone
-EARLY_TOLERANCE = timedelta(seconds=2)
 FAILED_STATUSES = {"failed", "undelivered", "busy", "no-answer", "canceled"}
 
 
@@ -77,19 +84,35 @@ def send(rt: Runtime, page_id: int) -> str:
         else:
             sid = rt.pager.place_call(to, cb)
     except TransientSendError as exc:
-        return _retry_or_fail(rt, page_id, str(exc))
+        return _retry_or_fail(rt, page_id, str(exc), exc.retry_after)
     except PermanentSendError as exc:
         return _fail(rt, page_id, str(exc))
+    _record_sent(rt, page_id, sid)
+    log.info("page %s sent by %s to %s (%s)", page_id, channel, to, sid)
+    return "sent"
+
+
+def _record_sent(rt: Runtime, page_id: int, sid: str) -> None:
     with rt.session() as session:
         page = session.get_one(Page, page_id)
         page.state, page.provider_sid = "sent", sid
         page.sent_at = page.updated_at = rt.now()
         page.deadline_at = None
-        if rt.pager.dry_run:
+        if page.attempts > WARN_AFTER:
+            # Slack was told this page was not getting out: say that it now has.
+            incident = session.get_one(Incident, page.incident_id)
+            what = "SMS" if page.channel == "sms" else "call"
+            text = (
+                f":white_check_mark: {incident.key}: {what} page to {page.person} sent at "
+                f"last, after {page.attempts} attempts."
+            )
+            warn_triage(session, rt, incident, "page_sent", text)
+            metrics.PAGES.labels(page.channel, "sent_late").inc()
             owe_sync(session, page.incident_id)
+        elif rt.pager.dry_run:
+            owe_sync(session, page.incident_id)
+        channel = page.channel
     metrics.PAGES.labels(channel, "sent").inc()
-    log.info("page %s sent by %s to %s (%s)", page_id, channel, to, sid)
-    return "sent"
 
 
 def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str, str, Callbacks]:
@@ -99,12 +122,13 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str,
     if not claim(session, Page, page_id, "pending", state="sending", updated_at=now):
         return "stale"
     page = session.get_one(Page, page_id, populate_existing=True)
-    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
-    if escalation is not None and escalation.state != "active":
+    if stopped(session, page) is not None:
+        # Only an acknowledgement (or the incident's end) stops a page; an episode that ran
+        # out of steps keeps what it owes going.
         page.state = "cancelled"
         return "cancelled"
     page.state = "pending"  # until every check below has passed
-    if page.next_attempt_at > now + EARLY_TOLERANCE:
+    if page.next_attempt_at > now:  # never early: owed again for its instant
         owe_send(session, page.id, at=page.next_attempt_at)
         return "early"
     sent_times = list(
@@ -124,58 +148,42 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str,
         owe_send(session, page.id, at=allowed)
         metrics.PAGES.labels(page.channel, "throttled").inc()
         return "throttled"
-    # Several pages owed to one phone go out as one SMS or one call (the call's prompt
-    # reads every page it carries), so a throttled page is late, never dropped.
-    body = _bundle(session, page, now)
+    # Several pages owed to one phone go out as one SMS or one call, so a throttled page is
+    # late, never dropped. The row keeps its own text; the bundle's is only sent.
+    body = bundle(session, page, now)
     page.state, page.attempts = "sending", page.attempts + 1
     page.deadline_at, page.updated_at = now + SENDING_DEADLINE, now
-    page.body = body
     return page.to_number, page.channel, body, callbacks(rt, page)
 
 
-def _bundle(session: Session, page: Page, now: datetime) -> str:
-    """Fold every other pending page on this contact method into this one."""
-    others = list(
-        session.scalars(
-            select(Page)
-            .where(
-                Page.to_number == page.to_number,
-                Page.channel == page.channel,
-                Page.state == "pending",
-                Page.id != page.id,
-            )
-            .order_by(Page.id)
-        )
-    )
-    if not others:
-        return page.body
-    for other in others:
-        other.state, other.bundled_into, other.updated_at = "bundled", page.id, now
-    bodies = list(dict.fromkeys([page.body, *(o.body for o in others)]))
-    if len(bodies) == 1:
-        return page.body
-    return f"{len(bodies)} pages:\n" + "\n".join(f"- {b}" for b in bodies)
+def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """Twilio's ``Retry-After`` when it gave one, else the backoff for this attempt."""
+    if retry_after is not None:
+        return timedelta(seconds=min(max(retry_after, 1.0), RETRY_AFTER_CAP))
+    return backoff(attempts)
 
 
-def _retry_or_fail(rt: Runtime, page_id: int, reason: str) -> str:
-    """Transient trouble: keep trying for as long as the page is worth sending.
+def _retry_or_fail(rt: Runtime, page_id: int, reason: str, retry_after: float | None = None) -> str:
+    """Transient trouble: keep trying until the page is delivered or its deadline passes.
 
-    After ``WARN_AFTER`` failed attempts the trouble is posted in Slack and the episode moves
-    on to its next step (this person cannot be reached now), but the page itself keeps
-    retrying, so when Twilio comes back everything owed arrives, bundled, once.
+    After ``WARN_AFTER`` failed attempts the trouble is posted in Slack and an active episode
+    moves on to its next step (this person cannot be reached now), but the page itself keeps
+    retrying, whatever the episode does next, so when Twilio comes back everything owed
+    arrives, once. The pages it carried go back to being owed on their own.
     """
     with rt.session() as session:
         page = session.get_one(Page, page_id)
         now = rt.now()
         page.last_error, page.updated_at = reason[:500], now
         if now - page.created_at > GIVE_UP_AFTER:
+            release(session, page, now)
             outcome = "give_up"
         else:
             page.state, page.deadline_at = "pending", None
-            page.next_attempt_at = now + backoff(page.attempts)
-            due = page.next_attempt_at
+            page.next_attempt_at = due = now + retry_delay(page.attempts, retry_after)
             outcome = "retry"
             owe_send(session, page.id, at=due)
+            release(session, page, now, at=due)
             if page.attempts == WARN_AFTER:
                 _warn_unsendable(session, rt, page, reason)
                 owe_sync(session, page.incident_id)
@@ -189,15 +197,18 @@ def _retry_or_fail(rt: Runtime, page_id: int, reason: str) -> str:
 def _warn_unsendable(session: Session, rt: Runtime, page: Page, reason: str) -> None:
     incident = session.get_one(Incident, page.incident_id)
     what = "SMS" if page.channel == "sms" else "call"
+    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
+    moving_on = escalation is not None and escalation.state == "active"
+    until = (page.created_at + GIVE_UP_AFTER).strftime("%H:%M UTC")
     text = (
         f":warning: {incident.key}: {what} page to {page.person} not sent after "
-        f"{page.attempts} attempts ({reason}); still retrying, and escalating meanwhile."
+        f"{page.attempts} attempts ({reason}); still retrying until {until}"
+        f"{', and escalating meanwhile' if moving_on else ''}."
     )
     warn_triage(session, rt, incident, "page_failed", text)
     log.error("%s", text)
     metrics.PAGES.labels(page.channel, "unsendable").inc()
-    escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
-    if escalation is not None and escalation.state == "active":
+    if escalation is not None and moving_on:
         escalation.next_step_at = rt.now()
         owe_step(session, escalation.id, escalation.step_index)
 
@@ -215,8 +226,7 @@ def mark_failed(session: Session, rt: Runtime, page: Page, reason: str) -> None:
     now = rt.now()
     page.state, page.last_error, page.updated_at = "failed", reason[:500], now
     page.deadline_at = None
-    riders = list(session.scalars(select(Page).where(Page.bundled_into == page.id)))
-    for rider in riders:
+    for rider in riders(session, page):
         rider.state, rider.updated_at = "failed", now
     incident = session.get_one(Incident, page.incident_id)
     what = "SMS" if page.channel == "sms" else "call"

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from supportbot.db.models import Escalation, Page
+from supportbot.paging.bundles import release
 from supportbot.paging.owed import owe_send, owe_step
 from supportbot.runtime import Runtime
 
@@ -24,7 +25,8 @@ GRACE = timedelta(seconds=5)
 
 
 def stuck_sends(rt: Runtime) -> int:
-    """Pages left in ``sending`` past their deadline go back to ``pending`` and are sent."""
+    """Pages left in ``sending`` past their deadline (``outbox.SENDING_DEADLINE``, 15 s) go
+    back to ``pending`` and are sent, with the pages they carried, on this pass."""
     now = rt.now()
     with rt.session() as session:
         stuck = list(
@@ -35,6 +37,7 @@ def stuck_sends(rt: Runtime) -> int:
             page.last_error = "the worker sending it stopped before recording the outcome"
             log.warning("page %s was stuck sending; sending it again", page.id)
             owe_send(session, page.id)
+            release(session, page, now)  # the pages it carried are owed as much as it is
     return len(stuck)
 
 

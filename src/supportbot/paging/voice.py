@@ -25,7 +25,7 @@ def page_prompt(rt: Runtime, page_id: int) -> tuple[str, bool]:
         ]
         incidents = [session.get_one(Incident, i) for i in dict.fromkeys(ids)]
         escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
-        if escalation is not None and escalation.state != "active":
+        if escalation is not None and escalation.state == "acknowledged":
             return (
                 f"{spoken_key(incidents[0].key)} has already been acknowledged. Goodbye.",
                 False,

@@ -1,0 +1,84 @@
+"""Which pending pages are still owed, and how pages to one phone travel together.
+
+Several pages owed to one number go out as one SMS or one call (the call's prompt reads every
+page it carries). A bundle lasts for one attempt only: when the attempt does not get through
+(Twilio down, a worker killed mid-send), its riders go back to ``pending`` on their own, so
+an acknowledgement meanwhile cancels only its own incident's pages and the next attempt
+carries whoever is still owed.
+
+Only an acknowledgement of the page's own episode, or its incident's resolution or closure,
+stops a page. An episode that ran out of steps (``exhausted``) keeps its owed pages going.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot.db.models import Escalation, Incident, Page
+from supportbot.paging.owed import owe_send
+
+FINISHED = ("resolved", "closed")
+
+
+def stopped(session: Session, page: Page) -> str | None:
+    """Why ``page`` is no longer owed (its episode acknowledged, its incident resolved)."""
+    if page.escalation_id is not None:
+        escalation = session.get(Escalation, page.escalation_id)
+        if escalation is not None and escalation.state == "acknowledged":
+            return "acknowledged"
+    incident = session.get(Incident, page.incident_id)
+    if incident is not None and incident.status in FINISHED:
+        return incident.status
+    return None
+
+
+def bundle(session: Session, page: Page, now: datetime) -> str:
+    """Fold every other pending page on this contact method into this one; the text to send.
+
+    Rows another worker holds are skipped, never waited for (``SKIP LOCKED`` on PostgreSQL;
+    SQLite serialises writers anyway), so two workers bundling pages to one number cannot
+    lock each other's rows: the skipped page is sent by the worker holding it.
+    """
+    others = [
+        other
+        for other in session.scalars(
+            select(Page)
+            .where(
+                Page.to_number == page.to_number,
+                Page.channel == page.channel,
+                Page.state == "pending",
+                Page.id != page.id,
+            )
+            .order_by(Page.id)
+            .with_for_update(skip_locked=True)
+        )
+        if stopped(session, other) is None
+    ]
+    for other in others:
+        other.state, other.bundled_into, other.updated_at = "bundled", page.id, now
+    bodies = list(dict.fromkeys([page.body, *(o.body for o in others)]))
+    if len(bodies) == 1:
+        return page.body
+    return f"{len(bodies)} pages:\n" + "\n".join(f"- {b}" for b in bodies)
+
+
+def riders(session: Session, page: Page) -> list[Page]:
+    return list(session.scalars(select(Page).where(Page.bundled_into == page.id).order_by(Page.id)))
+
+
+def release(session: Session, page: Page, now: datetime, at: datetime | None = None) -> int:
+    """The attempt carrying ``page``'s riders did not get through: each goes back to being
+    owed on its own (``at``, or now), or is cancelled if it was stopped meanwhile."""
+    released = 0
+    for rider in riders(session, page):
+        rider.bundled_into, rider.updated_at = None, now
+        if stopped(session, rider) is not None:
+            rider.state = "cancelled"
+            continue
+        rider.state, rider.next_attempt_at = "pending", at or now
+        owe_send(session, rider.id, at=at)
+        released += 1
+    return released
