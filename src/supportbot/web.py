@@ -43,7 +43,13 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
 
     @flask.post("/slack/events")
     def slack_events() -> Any:
-        response = slack_handler.handle(request)
+        # slack_sdk's verifier turns a non-numeric timestamp into a traceback and a 500;
+        # such a request is unsigned as far as anyone can tell: refuse it the same way.
+        stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+            response = Response("invalid request", status=401)
+        else:
+            response = slack_handler.handle(request)
         if response.status_code == 401:
             metrics.REQUEST_REFUSED.labels("slack_signature").inc()
             log.warning(
