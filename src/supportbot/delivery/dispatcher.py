@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 
 from rq import Queue
 from rq.job import Job
@@ -95,7 +96,7 @@ class Dispatcher:
                         pipe.delete(Job.key_for(p.job_id))
                     elif p.at is not None:
                         queue.enqueue_at(
-                            p.at,
+                            _whole_second_after(p.at),
                             p.kind.func,
                             *p.args,
                             job_id=p.job_id,
@@ -113,3 +114,10 @@ class Dispatcher:
                 len(batch),
                 ", ".join(p.job_id for p in batch[:5]),
             )
+
+
+def _whole_second_after(at: datetime) -> datetime:
+    """RQ stores a scheduled time in whole seconds, truncated: rounding up keeps a job from
+    waking before its instant (it would only re-schedule itself, DESIGN.md §2.11)."""
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)

@@ -1,0 +1,59 @@
+"""The dispatcher hands effects to RQ after commit: scheduled ones never before their instant."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from supportbot.delivery import effects
+from supportbot.delivery.effects import Effect
+from supportbot.delivery.kinds import PAGE_STEP, SLA_TIMER
+from supportbot.runtime import Runtime
+
+
+def test_a_scheduled_job_is_never_stored_before_its_instant(rt: Runtime) -> None:
+    # RQ keeps whole seconds; a fractional instant is rounded up, never down.
+    base = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    cases = {
+        "sla-fraction": base + timedelta(microseconds=200_000),
+        "sla-whole": base,
+        "sla-last-micro": base + timedelta(microseconds=999_999),
+    }
+    rt.dispatcher.submit_all(
+        [Effect(SLA_TIMER, (n,), job_id, at=at) for n, (job_id, at) in enumerate(cases.items())]
+    )
+    rt.dispatcher.flush()
+    registry = rt.queue.scheduled_job_registry
+    stored = {job_id: registry.get_scheduled_time(job_id) for job_id in cases}
+    assert stored == {
+        "sla-fraction": base + timedelta(seconds=1),
+        "sla-whole": base,
+        "sla-last-micro": base + timedelta(seconds=1),
+    }
+    assert all(stored[job_id] >= at for job_id, at in cases.items())
+
+
+def test_urgent_kinds_go_to_the_urgent_queue(rt: Runtime) -> None:
+    rt.dispatcher.submit_all([Effect(PAGE_STEP, (1, 0), "page-step-1-0")])
+    rt.dispatcher.submit_all([Effect(SLA_TIMER, (1,), "sla-1")])
+    rt.dispatcher.flush()
+    assert rt.urgent_queue.get_job_ids() == ["page-step-1-0"]
+    assert rt.queue.get_job_ids() == ["sla-1"]
+
+
+def test_effects_reach_rq_after_commit_and_never_after_a_rollback(rt: Runtime) -> None:
+    class Boom(Exception):
+        pass
+
+    try:
+        with rt.session() as session:
+            effects.owe(session, SLA_TIMER, 7, job_id="sla-rolled-back")
+            raise Boom
+    except Boom:
+        pass
+    with rt.session() as session:
+        effects.owe(session, SLA_TIMER, 8, job_id="sla-committed")
+        # Later wins for one id: a cancel recorded after it would take it back.
+        effects.owe(session, SLA_TIMER, 9, job_id="sla-committed")
+    rt.dispatcher.flush()
+    assert rt.queue.get_job_ids() == ["sla-committed"]
+    assert rt.queue.fetch_job("sla-committed").args == [9]  # type: ignore[union-attr]
