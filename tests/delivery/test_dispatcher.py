@@ -56,4 +56,4 @@ def test_effects_reach_rq_after_commit_and_never_after_a_rollback(rt: Runtime) -
         effects.owe(session, SLA_TIMER, 9, job_id="sla-committed")
     rt.dispatcher.flush()
     assert rt.queue.get_job_ids() == ["sla-committed"]
-    assert rt.queue.fetch_job("sla-committed").args == [9]  # type: ignore[union-attr]
+    assert list(rt.queue.fetch_job("sla-committed").args) == [9]  # type: ignore[union-attr]
