@@ -20,7 +20,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from waitress import serve
 
-from supportbot.clients.slack import LoggingWebClient
+from supportbot.clients.slack import LOCAL_TEAM_ID, LoggingWebClient
 from supportbot.db.migrate import upgrade
 from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.devtools.slack_simulator import SlackInbound
@@ -68,7 +68,10 @@ def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "")
 
 
 def measure(url: str, total: int, concurrency: int) -> dict[str, float]:
-    inbound = SlackInbound(url, SECRET, lambda: "http://127.0.0.1:9/response")
+    # Local mode's workspace, so the simulated engineer is staff in both apps.
+    inbound = SlackInbound(
+        url, SECRET, lambda: "http://127.0.0.1:9/response", team_id=LOCAL_TEAM_ID
+    )
 
     # One HTTP session per worker thread would be fairer still; requests' Session is
     # thread-safe enough for this use and identical for both apps.

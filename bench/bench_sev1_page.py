@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO))
 
 from _common import free_port, row, start_server, summary  # noqa: E402
 
+from supportbot.clients.slack import LOCAL_TEAM_ID  # noqa: E402
 from supportbot.clients.twilio_http import make_twilio_client  # noqa: E402
 from supportbot.devtools.embedded_redis import EmbeddedRedis  # noqa: E402
 from supportbot.devtools.slack_simulator import SlackInbound  # noqa: E402
@@ -73,6 +74,7 @@ def main() -> int:
                 f"http://127.0.0.1:{port}/slack/events",
                 SECRET,
                 lambda: "http://127.0.0.1:9/response",
+                team_id=LOCAL_TEAM_ID,  # local mode's workspace: its users are staff
             )
             latencies = []
             for i in range(args.incidents + 20):
