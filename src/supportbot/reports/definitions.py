@@ -1,0 +1,32 @@
+"""One written definition per figure (the same text as docs/metrics.md), for CSV headers."""
+
+from __future__ import annotations
+
+DEFINITIONS: dict[str, str] = {
+    "period": "a calendar month from local midnight of its first day to local midnight of "
+    "the next month's first day in the customer's zone (UTC for internal incidents); an "
+    "incident belongs to the period it was opened in",
+    "opened": "incidents opened in the period",
+    "resolved": "incidents whose current resolution instant falls in the period",
+    "open_at_end": "incidents opened before the period's end and not resolved by then",
+    "mean_response": "mean of opened → first staff response (acknowledgement, staff reply or "
+    "resolution: what stops the response clock), wall-clock time, over incidents opened in "
+    "the period that have one; no_response counts the others apart",
+    "mtta": "mean of opened → first acknowledgement (any channel: button, SMS, keypress); "
+    "never_acknowledged counts the others apart",
+    "mttr": "mean of opened → resolved over incidents opened in the period and resolved now; "
+    "still_open counts the others apart",
+    "response_sla": "met / (met + breached) of response clocks: met when the clock stopped at "
+    "or before its due instant (which already counts business hours and pauses as the clock "
+    "did); breached when it stopped after it or is still running past it; pending (not due "
+    "yet, or paused) counted apart",
+    "resolution_sla": "as response_sla, for the resolution clocks",
+    "escalation_rate": "share of incidents opened in the period that went above L1; split by "
+    "breach (the SLA breach escalated it), by policy (L3 engaged for a Sev1) and by hand; an "
+    "incident may count in more than one split",
+    "first_contact_resolution": "share of resolved incidents (of those opened in the period) "
+    "resolved at L1, never escalated, with at most one staff reply to the customer",
+    "credit": "a Sev1 response later than 1 h costs 5,000.00, a Sev2 response later than 4 h "
+    "2,500.00 (USD), measured on the clock of the contract's response target; amounts to the "
+    "cent, ROUND_HALF_UP per line, then summed",
+}

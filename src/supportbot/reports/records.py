@@ -1,0 +1,120 @@
+"""The plain records the formulas work on, and report periods in a customer's zone."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from supportbot.hours.calendar import TimeBasis, WallClock
+
+UTC_ZONE = "UTC"
+
+
+@dataclass(frozen=True)
+class ClockRecord:
+    """One SLA clock row as it stands (``sla_clocks``): due already accounts for business
+    hours and pauses, exactly as the clock counted them."""
+
+    kind: str  # response | resolution
+    target_seconds: int
+    due_at: datetime | None  # None while a pause is still open
+    stopped_at: datetime | None
+    state: str  # running | paused | met | breached
+    breached_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    """An incident with what its timeline says about it."""
+
+    key: str
+    customer: str | None
+    tier: str  # the customer's tier, or "internal"
+    zone: str  # the customer's time zone (UTC for internal incidents)
+    severity: int
+    opened_at: datetime
+    first_response_at: datetime | None = None
+    acknowledged_at: datetime | None = None  # the first ``status:acknowledged`` event
+    resolved_at: datetime | None = None
+    level: str = "L1"
+    escalations_by_breach: int = 0
+    escalations_by_policy: int = 0  # L3 engaged by the Sev1 policy
+    escalations_by_hand: int = 0
+    staff_replies: int = 0
+    clocks: tuple[ClockRecord, ...] = ()
+    # The basis the contract's response target runs on (wall clock or business calendar).
+    response_basis: TimeBasis = WallClock()
+
+    def clock(self, kind: str) -> ClockRecord | None:
+        return next((c for c in self.clocks if c.kind == kind), None)
+
+
+class PeriodKind(StrEnum):
+    DAY = "day"
+    WEEK = "week"  # Monday to Monday
+    MONTH = "month"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar period, named by its first local day; its instants depend on the zone."""
+
+    kind: PeriodKind
+    first_day: date
+
+    @property
+    def label(self) -> str:
+        if self.kind is PeriodKind.MONTH:
+            return self.first_day.strftime("%Y-%m")
+        if self.kind is PeriodKind.WEEK:
+            year, week, _ = self.first_day.isocalendar()
+            return f"{year}-W{week:02d}"
+        return self.first_day.isoformat()
+
+    def next_first_day(self) -> date:
+        if self.kind is PeriodKind.DAY:
+            return self.first_day + timedelta(days=1)
+        if self.kind is PeriodKind.WEEK:
+            return self.first_day + timedelta(days=7)
+        year, month = self.first_day.year, self.first_day.month
+        return date(year + month // 12, month % 12 + 1, 1)
+
+    def bounds(self, zone: str) -> tuple[datetime, datetime]:
+        """[start, end) in aware UTC: local midnight of the first day to that of the next."""
+        tz = ZoneInfo(zone)
+        start = datetime.combine(self.first_day, time(0), tz).astimezone(UTC)
+        end = datetime.combine(self.next_first_day(), time(0), tz).astimezone(UTC)
+        return start, end
+
+    def widest_bounds(self) -> tuple[datetime, datetime]:
+        """Bounds covering the period in every zone (UTC-12 to UTC+14), for loading rows."""
+        start, end = self.bounds(UTC_ZONE)
+        return start - timedelta(hours=14), end + timedelta(hours=12)
+
+
+MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> Period:
+    """``2026-03`` → that month; anything else raises ValueError with what was wrong."""
+    match = MONTH.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
+        raise ValueError(f"--month {text!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
+    return Period(PeriodKind.MONTH, date(int(match.group(1)), int(match.group(2)), 1))
+
+
+def period_of(kind: PeriodKind, instant: datetime, zone: str) -> Period:
+    """The period containing ``instant`` in ``zone``."""
+    local = instant.astimezone(ZoneInfo(zone)).date()
+    if kind is PeriodKind.DAY:
+        return Period(kind, local)
+    if kind is PeriodKind.WEEK:
+        return Period(kind, local - timedelta(days=local.weekday()))
+    return Period(kind, local.replace(day=1))
+
+
+def within(instant: datetime | None, bounds: tuple[datetime, datetime]) -> bool:
+    return instant is not None and bounds[0] <= instant < bounds[1]
