@@ -13,6 +13,7 @@ from supportbot.alerts.check import check_integrations
 from supportbot.check import run_checks
 from supportbot.cli_commands import oncall as oncall_cli
 from supportbot.cli_commands import preflight
+from supportbot.cli_commands import report as report_cli
 from supportbot.cli_commands import sla as sla_cli
 from supportbot.cli_commands.online import check_online, has_credentials
 from supportbot.cli_commands.run import cmd_run
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     sla_cli.add_parser(sub)
     oncall_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     sub.add_parser("demo", help="play scripted incidents through the real stack").set_defaults(
         func=cmd_demo
     )

@@ -1,0 +1,168 @@
+"""``supportbot report`` end to end: a database filled through the product's own intake and
+actions while the clock travels, then the real command in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from supportbot.clock import TravelClock
+from supportbot.desk import actions, intake
+from supportbot.incidents.access import Actor
+from supportbot.runtime import Runtime
+from tests.conftest import REPO, Desk
+
+START = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # a Tuesday: 10:00 New York, 15:00 Berlin
+STAFF = Actor.staff_member("U0STAFF001")
+
+
+@pytest.fixture
+def clock() -> TravelClock:
+    return TravelClock(START)
+
+
+def report(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": database_url,
+        "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
+        "SUPPORTBOT_DATA_DIR": str(tmp_path / "cli-var"),
+    }
+    command = [sys.executable, "-m", "supportbot", "report", *args]
+    return subprocess.run(
+        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+
+def open_incident(rt: Runtime, customer: str, severity: int) -> int:
+    found = rt.contracts.by_key(customer)
+    assert found is not None
+    incident = intake.open_incident(
+        rt, title=f"{customer} sev{severity}", severity=severity, reporter="U0STAFF001",
+        customer=found,
+    )  # fmt: skip
+    return incident.id
+
+
+def fill(desk: Desk) -> dict[str, int]:
+    rt = desk.rt
+    # Acme (Premier): a Sev1 answered after 90 min, over the 1 h credit line.
+    late_sev1 = open_incident(rt, "acme", 1)
+    desk.travel(timedelta(minutes=90))
+    actions.acknowledge(rt, late_sev1, STAFF)
+    # Globex (Standard, business hours 08-18 Berlin): a Sev2 opened 16:30 Berlin, answered
+    # six wall-clock hours later: 1.5 business hours, no credit.
+    evening_sev2 = open_incident(rt, "globex", 2)
+    desk.travel(timedelta(hours=6))
+    actions.reply(rt, evening_sev2, STAFF, "looking into it")
+    actions.resolve(rt, late_sev1, STAFF, "fixed")
+    # Globex: a Sev2 opened 00:30 Berlin on 1 April (still 31 March in UTC): April's, not
+    # March's. Its business clock starts 08:00 Berlin (06:00Z), the 4 h line is 10:00Z.
+    assert isinstance(rt.clock, TravelClock)
+    rt.clock.set(datetime(2026, 3, 31, 22, 30, tzinfo=UTC))
+    april_globex = open_incident(rt, "globex", 2)
+    # Acme (Premier, 24x7): a Sev2 opened 23:30 New York on 31 March (already 1 April in
+    # UTC): March's. Its 4 h credit line is 07:30Z; answered 08:30Z.
+    desk.travel(timedelta(hours=5))
+    month_end_sev2 = open_incident(rt, "acme", 2)
+    desk.travel(timedelta(hours=5))
+    actions.acknowledge(rt, month_end_sev2, STAFF)
+    desk.travel(timedelta(hours=2, minutes=30))
+    actions.reply(rt, april_globex, STAFF, "on it")
+    # An April incident of Acme's (in every zone) that must not count in March.
+    rt.clock.set(datetime(2026, 4, 2, 15, 0, tzinfo=UTC))
+    april = open_incident(rt, "acme", 1)
+    return {
+        "late": late_sev1,
+        "evening": evening_sev2,
+        "month_end": month_end_sev2,
+        "april_globex": april_globex,
+        "april": april,
+    }
+
+
+def test_credits_and_sla_report_of_a_month(desk: Desk, database_url: str, tmp_path: Path) -> None:
+    ids = fill(desk)
+    done = report(database_url, tmp_path, "credits", "--month", "2026-03", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["total"] == "7500.00" and got["currency"] == "USD"
+    lines = {line["incident"]: line for line in got["lines"]}
+    assert set(lines) == {f"INC-{ids['late']}", f"INC-{ids['month_end']}"}
+    late = lines[f"INC-{ids['late']}"]
+    assert late["amount"] == "5000.00" and late["late_by_s"] == 1800.0
+    assert late["due_at"] == "2026-03-10T15:00:00+00:00"
+    assert late["actual_at"] == "2026-03-10T15:30:00+00:00"
+    month_end = lines[f"INC-{ids['month_end']}"]
+    assert month_end["amount"] == "2500.00" and month_end["late_by_s"] == 3600.0
+    assert month_end["due_at"] == "2026-04-01T07:30:00+00:00"
+    assert any("availability" in note for note in got["notes"])
+
+    done = report(database_url, tmp_path, "sla", "--month", "2026-03", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    sla = json.loads(done.stdout)
+    groups = {(g["grouping"], g["name"]): g for g in sla["groups"]}
+    acme = groups[("customer", "acme")]
+    assert (acme["opened"], acme["sev1"], acme["sev2"], acme["resolved"]) == (2, 1, 1, 1)
+    assert acme["mtta_s"] == (5400 + 5 * 3600) / 2
+    assert acme["response_met"] == 0 and acme["response_breached"] == 2
+    assert acme["escalated"] == 2 and acme["by_breach"] == 2 and acme["by_hand"] == 0
+    globex = groups[("customer", "globex")]
+    assert globex["opened"] == 1 and globex["mean_response_s"] == 6 * 3600
+    assert groups[("overall", "all")]["opened"] == 3
+    breached = {(b["incident"], b["target"]) for b in sla["breaches"]}
+    assert (f"INC-{ids['late']}", "response") in breached
+    assert (f"INC-{ids['month_end']}", "response") in breached
+
+    done = report(database_url, tmp_path, "credits", "--month", "2026-03", "--customer", "globex")
+    assert done.returncode == 0, done.stderr
+    assert "no credits owed" in done.stdout and "total: 0.00 USD" in done.stdout
+
+    done = report(database_url, tmp_path, "credits", "--month", "2026-04", "--customer", "globex",
+                  "--format", "json")  # fmt: skip
+    april = json.loads(done.stdout)
+    assert [line["incident"] for line in april["lines"]] == [f"INC-{ids['april_globex']}"]
+    assert april["lines"][0]["due_at"] == "2026-04-01T10:00:00+00:00"
+    assert april["lines"][0]["late_by_s"] == 3600.0 and april["total"] == "2500.00"
+
+
+def test_csv_starts_with_the_definitions(desk: Desk, database_url: str, tmp_path: Path) -> None:
+    fill(desk)
+    for kind, column in (("sla", "grouping"), ("credits", "customer")):
+        done = report(database_url, tmp_path, kind, "--month", "2026-03", "--format", "csv")
+        assert done.returncode == 0, done.stderr
+        comments = [line for line in done.stdout.splitlines() if line.startswith("#")]
+        body = done.stdout.splitlines()[len(comments) :]
+        assert done.stdout.startswith("# supportbot ")
+        assert any(line.startswith("# period: ") for line in comments)
+        rows = list(csv.DictReader(io.StringIO("\n".join(body))))
+        assert rows and column in rows[0]
+    assert "# credit: a Sev1 response later than 1 h" in done.stdout
+    assert sum(float(row["amount"]) for row in rows) == 7500.0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("sla", "--month", "2026-13"), "--month '2026-13' is not a month; write it as YYYY-MM"),
+        (("credits", "--month", "March"), "--month 'March' is not a month"),
+        (("credits", "--month", "2026-03", "--customer", "nobody"), "unknown customer 'nobody'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_1(
+    rt: Runtime, database_url: str, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    done = report(database_url, tmp_path, *args)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("supportbot: error: ")
+    assert message in lines[0]
