@@ -16,7 +16,8 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from email.utils import format_datetime
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
@@ -279,8 +280,13 @@ class TwilioStandin(StandinServer):
         if method == "Accounts.fetch":
             return self._account(req)
         match = _ROUTE.match(req.path)
-        if match is None or match["account"] != self.account_sid or method.endswith(".list"):
+        if match is None or match["account"] != self.account_sid:
             return twilio_error(404, 20404, f"The requested resource {req.path} was not found")
+        if method.endswith(".list"):
+            try:
+                return Reply.json(200, self._list(match["kind"], req))
+            except _Invalid as err:
+                return twilio_error(400, err.code, err.message)
         sid = match["sid"]
         if sid and sid not in self.resources:
             return twilio_error(404, 20404, f"The requested resource {req.path} was not found")
@@ -348,6 +354,51 @@ class TwilioStandin(StandinServer):
         self.resources[sid] = res
         return res
 
+    def _list(self, kind: str, req: Request) -> dict[str, Any]:
+        """``GET Messages.json`` / ``Calls.json``: newest first, filtered like Twilio by ``To``,
+        ``From`` and ``DateSent`` (messages) or ``StartTime`` / ``EndTime`` (calls), each as
+        ``Field`` (that day), ``Field>`` / ``Field>=`` (on or after) or ``Field<`` /
+        ``Field<=`` (on or before); a resource whose field is empty matches no date filter.
+        One page of ``PageSize`` (default 50); ``Page`` numbers it."""
+        dates = ("DateSent",) if kind == "Messages" else ("StartTime", "EndTime")
+        checks: list[tuple[str, str, datetime, bool]] = []
+        for name, value in req.params.items():
+            field = name.rstrip("<>=")
+            if field in dates:
+                op = name[len(field) :].rstrip("=") or "="
+                day = len(str(value)) == 10
+                checks.append((_snake(field), op, _parse_when(str(value)), day))
+            elif name not in ("To", "From", "PageSize", "Page", "PageToken"):
+                raise _Invalid(20001, f"Invalid filter {name!r} (not supported by the stand-in)")
+        prefix = "SM" if kind == "Messages" else "CA"
+        found = [r for r in self.resources.values() if r["sid"][:2] == prefix]
+        for field in ("To", "From"):
+            if field in req.params:
+                found = [r for r in found if r[field.lower()] == req.params[field]]
+        for key, op, when, day in checks:
+            found = [r for r in found if _date_matches(r.get(key), op, when, day)]
+        found.reverse()  # creation order, newest first as Twilio lists
+        size, number = int(req.params.get("PageSize", 50)), int(req.params.get("Page", 0))
+        chunk = found[number * size : (number + 1) * size]
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/{kind}.json"
+        kept = {k: v for k, v in req.params.items() if k not in ("PageSize", "Page", "PageToken")}
+
+        def uri(n: int) -> str:  # the filters carried to every page, as Twilio does
+            return f"{base}?{urlencode(kept | {'PageSize': size, 'Page': n})}"
+
+        more = (number + 1) * size < len(found)
+        return {
+            kind.lower(): [dict(r) for r in chunk],
+            "page": number,
+            "page_size": size,
+            "start": number * size,
+            "end": number * size + len(chunk) - 1,
+            "uri": uri(number),
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(number + 1) if more else None,
+            "previous_page_uri": None,
+        }
+
     def _update_call(self, sid: str, params: dict[str, Any]) -> Resource:
         res = self.resources[sid]
         if params.get("Status") in ("canceled", "completed"):
@@ -394,6 +445,29 @@ class TwilioStandin(StandinServer):
         with self._lock:
             self._webhooks.append(Webhook(url, method.upper(), params, signature, status, text))
         return Exchange(url, status, text)
+
+
+def _snake(field: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", field).lower()
+
+
+def _parse_when(value: str) -> datetime:
+    """``2026-11-24`` or ISO 8601 (``2026-11-24T10:00:00Z``), as Twilio's filters take."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise _Invalid(20001, f"Invalid date {value!r}") from err
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _date_matches(stored: Any, op: str, when: datetime, day: bool) -> bool:
+    if not stored:
+        return False
+    value = parsedate_to_datetime(str(stored))
+    if day:  # a date alone compares by day
+        a, b = value.date(), when.date()
+        return a == b if op == "=" else (a >= b if op == ">" else a <= b)
+    return value == when if op == "=" else (value >= when if op == ">" else value <= when)
 
 
 def _find_gather(twiml: str) -> ET.Element | None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from supportbot.clients.twilio_http import make_twilio_client
 from supportbot.settings import Settings
@@ -77,6 +79,20 @@ class Sender(Protocol):
 
     def place_call(self, to: str, callbacks: Callbacks) -> str: ...
 
+    def find_earlier(
+        self,
+        channel: str,
+        to: str,
+        since: datetime,
+        bodies: Sequence[str],
+        known: Collection[str],
+    ) -> str | None: ...
+
+
+# How far Twilio's clock may be from ours when looking for an earlier attempt.
+CLOCK_SKEW = timedelta(minutes=1)
+LOOKUP_LIMIT = 50  # newest first: the person's latest messages or calls
+
 
 class TwilioSender:
     dry_run = False
@@ -111,14 +127,60 @@ class TwilioSender:
             )
         )
 
-    def _call(self, create) -> str:  # type: ignore[no-untyped-def]
+    def find_earlier(
+        self,
+        channel: str,
+        to: str,
+        since: datetime,
+        bodies: Sequence[str],
+        known: Collection[str],
+    ) -> str | None:
+        """The sid of a message or call an earlier attempt got to Twilio, if any.
+
+        A worker killed between Twilio's answer and the commit leaves no sid behind. Twilio's
+        list (filtered by ``To``, newest first) is asked for a message created since
+        ``since`` whose body carries every text of this attempt (the ack code makes it
+        unique), or a call to the number created since then, and not already recorded for
+        another page (``known``). Twilio's ``DateSent`` and ``StartTime`` stay empty while
+        a message is queued or a call rings, so the creation time is compared here.
+        """
+        since = (since if since.tzinfo else since.replace(tzinfo=UTC)) - CLOCK_SKEW
+
+        def fresh(sid: str, created: datetime | None) -> bool:
+            return sid not in known and created is not None and created >= since
+
+        def look() -> str | None:
+            if channel == "sms":
+                for m in self.client.messages.list(to=to, limit=LOOKUP_LIMIT):
+                    body = m.body or ""
+                    if fresh(str(m.sid), m.date_created) and all(b in body for b in bodies):
+                        return str(m.sid)
+                return None
+            for c in self.client.calls.list(to=to, limit=LOOKUP_LIMIT):
+                if fresh(str(c.sid), c.date_created):
+                    return str(c.sid)
+            return None
+
+        return self._twilio(look)
+
+    def _call(self, create: Callable[[], Any]) -> str:
+        return str(self._twilio(lambda: create().sid))
+
+    def _twilio(self, request: Callable[[], Any]) -> Any:
         try:
-            return str(create().sid)
+            return request()
         except TwilioRestException as exc:
             if exc.status == 429 or exc.status >= 500:
                 wait = self._http.last_retry_after()
                 raise TransientSendError(f"Twilio {exc.status} (code {exc.code})", wait) from exc
             raise PermanentSendError(f"Twilio refused: {exc.msg} (code {exc.code})") from exc
+        except TwilioException as exc:  # a list page Twilio would not serve
+            response = exc.args[1] if len(exc.args) > 1 else None
+            status = int(getattr(response, "status_code", 500))
+            if status == 429 or status >= 500:
+                wait = self._http.last_retry_after()
+                raise TransientSendError(f"Twilio {status} on a list", wait) from exc
+            raise PermanentSendError(f"Twilio refused a list: {status}") from exc
         except OSError as exc:  # timeouts and refused connections from requests
             raise TransientSendError(f"Twilio unreachable: {type(exc).__name__}") from exc
 
@@ -141,6 +203,16 @@ class DryRunSender:
         self.sent.append(("voice", to, ""))
         log.info("dry run, call not placed to %s", to)
         return f"DRYRUN-CA{next(self._ids):06d}"
+
+    def find_earlier(
+        self,
+        channel: str,
+        to: str,
+        since: datetime,
+        bodies: Sequence[str],
+        known: Collection[str],
+    ) -> str | None:
+        return None  # nothing left this process
 
 
 def make_sender(settings: Settings) -> Sender:

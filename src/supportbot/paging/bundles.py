@@ -79,6 +79,9 @@ def release(session: Session, page: Page, now: datetime, at: datetime | None = N
             rider.state = "cancelled"
             continue
         rider.state, rider.next_attempt_at = "pending", at or now
+        # The attempt may have reached Twilio all the same (a timeout, a killed worker):
+        # this says so, and the next attempt carrying the rider looks before sending.
+        rider.last_error = f"carried by page {page.id}, whose attempt did not get through"
         owe_send(session, rider.id, at=at)
         released += 1
     return released

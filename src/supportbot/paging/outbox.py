@@ -12,6 +12,7 @@ counted, an SMS falls back to a call, and the episode moves on rather than waiti
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -67,29 +68,62 @@ def page_send(page_id: int) -> str:
     return send(get_runtime(), page_id)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What one claimed attempt sends, and how to find an earlier one that reached Twilio."""
+
+    to: str
+    channel: str
+    body: str
+    callbacks: Callbacks
+    bodies: tuple[str, ...]  # the texts this attempt carries (its own and its riders')
+    # Set when an earlier attempt at one of these pages may have reached Twilio without
+    # its sid being recorded (a worker killed after Twilio answered, a timeout).
+    look_since: datetime | None = None
+    known_sids: frozenset[str] = frozenset()
+
+
 def send(rt: Runtime, page_id: int) -> str:
     """Claim, throttle, bundle, send, record. Returns the outcome for logs and tests."""
     with rt.session() as session:
         claimed = _claim(session, rt, page_id)
-        if isinstance(claimed, str):
-            outcome = claimed
-        else:
-            to, channel, body, cb = claimed
-            outcome = "claimed"
-    if outcome != "claimed":
-        return outcome
+    if isinstance(claimed, str):
+        return claimed
+    a = claimed
     try:
-        if channel == "sms":
-            sid = rt.pager.send_sms(to, body, cb)
+        sid = _earlier(rt, page_id, a)
+        if sid is not None:
+            _record_sent(rt, page_id, sid)
+            metrics.PAGES.labels(a.channel, "adopted").inc()
+            log.warning(
+                "page %s: an earlier attempt reached Twilio (%s); not sent again", page_id, sid
+            )
+            return "adopted"
+        if a.channel == "sms":
+            sid = rt.pager.send_sms(a.to, a.body, a.callbacks)
         else:
-            sid = rt.pager.place_call(to, cb)
+            sid = rt.pager.place_call(a.to, a.callbacks)
     except TransientSendError as exc:
         return _retry_or_fail(rt, page_id, str(exc), exc.retry_after)
     except PermanentSendError as exc:
         return _fail(rt, page_id, str(exc))
     _record_sent(rt, page_id, sid)
-    log.info("page %s sent by %s to %s (%s)", page_id, channel, to, sid)
+    log.info("page %s sent by %s to %s (%s)", page_id, a.channel, a.to, sid)
     return "sent"
+
+
+def _earlier(rt: Runtime, page_id: int, a: Attempt) -> str | None:
+    """Before sending again what may already have gone, ask Twilio (messages by recipient
+    and time, carrying this attempt's texts and so its ack codes; calls to the number)."""
+    if a.look_since is None:
+        return None
+    try:
+        return rt.pager.find_earlier(a.channel, a.to, a.look_since, a.bodies, a.known_sids)
+    except (TransientSendError, PermanentSendError) as exc:
+        # Cannot look (Twilio's list down or refused): send all the same. A duplicate page
+        # is better than one held back by a broken list while sending works.
+        log.warning("page %s: could not look for an earlier attempt: %s", page_id, exc)
+        return None
 
 
 def _record_sent(rt: Runtime, page_id: int, sid: str) -> None:
@@ -115,7 +149,7 @@ def _record_sent(rt: Runtime, page_id: int, sid: str) -> None:
     metrics.PAGES.labels(channel, "sent").inc()
 
 
-def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str, str, Callbacks]:
+def _claim(session: Session, rt: Runtime, page_id: int) -> str | Attempt:
     now = rt.now()
     # Claim first: the write starts the transaction (and takes SQLite's writer lock), so
     # two workers never both send one page; every read below sees the latest rows.
@@ -151,9 +185,30 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | tuple[str, str,
     # Several pages owed to one phone go out as one SMS or one call, so a throttled page is
     # late, never dropped. The row keeps its own text; the bundle's is only sent.
     body = bundle(session, page, now)
+    carried = [page, *riders(session, page)]
+    # An attempt that may have reached Twilio left attempts > 0 (or, for a rider, an error
+    # saying so) and no sid: look before sending again.
+    maybe_sent = [p for p in carried if p.attempts > 0 or p.last_error is not None]
+    look_since, known = None, frozenset[str]()
+    if maybe_sent:
+        look_since = min(p.created_at for p in carried)
+        known = frozenset(
+            sid
+            for sid in session.scalars(
+                select(Page.provider_sid).where(
+                    Page.to_number == page.to_number,
+                    Page.channel == page.channel,
+                    Page.provider_sid.is_not(None),
+                    Page.created_at >= look_since - timedelta(hours=1),
+                )
+            )
+            if sid is not None
+        )
     page.state, page.attempts = "sending", page.attempts + 1
     page.deadline_at, page.updated_at = now + SENDING_DEADLINE, now
-    return page.to_number, page.channel, body, callbacks(rt, page)
+    bodies = tuple(dict.fromkeys(p.body for p in carried))
+    cb = callbacks(rt, page)
+    return Attempt(page.to_number, page.channel, body, cb, bodies, look_since, known)
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:

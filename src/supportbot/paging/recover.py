@@ -3,8 +3,8 @@
 Each function is one redriver (see :mod:`supportbot.reconciler`): it finds owed work in the
 database and owes its job again under the same id, so a job that is still queued is replaced,
 not doubled. A page stuck in ``sending`` past its deadline belonged to a worker that died
-mid-send; it goes back to ``pending`` (Twilio may have sent it already: delivery is at least
-once, and a duplicate page is better than a missed one).
+mid-send; it goes back to ``pending``, and its next attempt first looks in Twilio for what the
+dead worker may have sent (``outbox._earlier``) and adopts it rather than sending again.
 """
 
 from __future__ import annotations
