@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from supportbot.contracts.customers import load_contracts
+from supportbot.hours.calendar import BusinessCalendar
 from supportbot.reports.credits import credits, money, percent_of
 from supportbot.reports.records import IncidentRecord, parse_month
 
@@ -92,3 +95,35 @@ def test_a_business_hours_target_counts_business_time() -> None:
     (line,) = credits([late], MARCH, monday, None).lines
     assert line.due_at == datetime(2026, 3, 16, 10, tzinfo=UTC)  # Monday 11:00 Berlin
     assert line.late_by == timedelta(minutes=1) and line.amount == Decimal("2500.00")
+
+
+def naive_business_due(calendar: BusinessCalendar, opened: datetime, hours: int) -> datetime:
+    """Minute by minute: the instant ``hours`` of open minutes after ``opened``."""
+    counted, t = 0, opened
+    while counted < hours * 60:
+        if calendar.is_open(t):
+            counted += 1
+        t += timedelta(minutes=1)
+    return t
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_business_hours_credit_lines_match_a_minute_by_minute_count(seed: int) -> None:
+    rng = random.Random(seed)
+    contracts = load_contracts(REPO / "contracts" / "customers.yaml")
+    key = rng.choice(("globex", "initech"))
+    customer = contracts.by_key(key)
+    assert customer is not None
+    calendar = customer.calendar()
+    start = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=rng.randint(0, 40 * 1440))
+    opened = start.replace(second=0, microsecond=0)
+    severity = rng.choice((1, 2))
+    due = naive_business_due(calendar, opened, 1 if severity == 1 else 4)
+    for offset, owed in ((timedelta(0), False), (timedelta(minutes=1), True)):
+        row = incident(severity, opened, due + offset, customer=key, zone=customer.timezone,
+                       response_basis=calendar)  # fmt: skip
+        month = parse_month(opened.astimezone(ZoneInfo(customer.timezone)).strftime("%Y-%m"))
+        got = credits([row], month, due + timedelta(days=1), key)
+        assert bool(got.lines) is owed, (key, opened, due)
+        if owed:
+            assert got.lines[0].due_at == due and got.lines[0].late_by == offset

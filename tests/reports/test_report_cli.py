@@ -63,6 +63,7 @@ def fill(desk: Desk) -> dict[str, int]:
     evening_sev2 = open_incident(rt, "globex", 2)
     desk.travel(timedelta(hours=6))
     actions.reply(rt, evening_sev2, STAFF, "looking into it")
+    actions.escalate(rt, evening_sev2, STAFF)
     actions.resolve(rt, late_sev1, STAFF, "fixed")
     # Globex: a Sev2 opened 00:30 Berlin on 1 April (still 31 March in UTC): April's, not
     # March's. Its business clock starts 08:00 Berlin (06:00Z), the 4 h line is 10:00Z.
@@ -117,6 +118,12 @@ def test_credits_and_sla_report_of_a_month(desk: Desk, database_url: str, tmp_pa
     assert acme["escalated"] == 2 and acme["by_breach"] == 2 and acme["by_hand"] == 0
     globex = groups[("customer", "globex")]
     assert globex["opened"] == 1 and globex["mean_response_s"] == 6 * 3600
+    # Six wall-clock hours, but 1.5 business hours of a 2 business-hour target: met.
+    assert (globex["response_met"], globex["response_breached"]) == (1, 0)
+    # Escalated by hand, then again when its resolution target (48 business hours) broke.
+    assert (globex["escalated"], globex["by_hand"], globex["by_breach"]) == (1, 1, 1)
+    assert globex["never_acknowledged"] == 1 and globex["still_open"] == 1
+    assert acme["first_contact_resolved"] == 0  # resolved, but escalated on its breach
     assert groups[("overall", "all")]["opened"] == 3
     breached = {(b["incident"], b["target"]) for b in sla["breaches"]}
     assert (f"INC-{ids['late']}", "response") in breached
