@@ -9,11 +9,16 @@ the typed payload and the actor back; they hold no rules of their own.
 from __future__ import annotations
 
 import logging
+import re
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from redis.exceptions import RedisError
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_sdk.errors import SlackClientError
+from slack_sdk.webhook import WebhookClient
 
 from handlers.payloads import (
     BlockActions,
@@ -54,12 +59,43 @@ def sender(payload: Payload) -> tuple[str, str | None, str | None]:
     return payload.user.id, payload.user.team_id, channel
 
 
-def _answer(command: bool, text: str) -> BoltResponse:
-    """What Slack gets back for a refused request: words for a command, an empty 200 (with
-    the reason logged) for the rest, which have nowhere to show them."""
-    if command:
+def _answer(body: dict[str, Any], text: str) -> BoltResponse:
+    """What Slack gets back for a refused request, said where the person can see it: the
+    words of a command's answer, a modal in place of a form that could not be read, or an
+    ephemeral message through the response URL of a button. Anything else (an event) has
+    nowhere to show them: an empty 200, with the reason logged."""
+    if "command" in body and "type" not in body:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
+    if body.get("type") == "view_submission":
+        return BoltResponse(status=200, body={"response_action": "update", "view": _notice(text)})
+    url = body.get("response_url")
+    if isinstance(url, str) and _RESPONSE_URL.fullmatch(url):
+        threading.Thread(
+            target=_respond, args=(url, text), name="supportbot-refusal", daemon=True
+        ).start()  # after the ack: Slack's 3 seconds are for the answer, not for this post
     return BoltResponse(status=200, body="")
+
+
+_RESPONSE_URL = re.compile(r"https?://\S{1,2000}")
+
+
+def _notice(text: str) -> dict[str, Any]:
+    """A modal that only says ``text``, for a form submission that could not be read."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Not received"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}],
+    }
+
+
+def _respond(url: str, text: str) -> None:
+    try:
+        WebhookClient(url, timeout=5).send(
+            text=text, response_type="ephemeral", replace_original=False
+        )
+    except (OSError, ValueError, SlackClientError) as exc:
+        log.warning("could not answer a refused Slack request through its response URL: %s", exc)
 
 
 def _replayed(rt: Runtime, payload: Payload) -> bool:
@@ -82,29 +118,41 @@ def _replayed(rt: Runtime, payload: Payload) -> bool:
     return not first
 
 
-def attach(rt: Runtime) -> Callable[..., BoltResponse]:
-    def middleware(
-        context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
-    ) -> BoltResponse:
+class _Attach(Middleware):
+    """A class middleware, so Bolt calls it with the request as it is: a function middleware
+    gets its arguments built from the payload first (``action``, ``view``…), which raises on
+    a payload of the wrong shape before this check could answer it."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        rt, body, context = self.rt, req.body, req.context
         try:
             payload = parse(body)
         except Malformed as exc:
             metrics.REQUEST_REFUSED.labels("slack_malformed").inc()
             log.warning("refused a malformed Slack payload (%s)", exc)
-            is_command = "command" in body and "type" not in body
-            return _answer(is_command, f":warning: This request could not be read ({exc}).")
+            return _answer(body, f":warning: This request could not be read ({exc}).")
         if payload is None:
-            return next()  # a kind no listener handles: Bolt answers it
+            # A kind no listener handles: answered here, as Bolt would, without running the
+            # listeners' matchers over a payload nobody validated.
+            log.warning("ignored a Slack request of a kind no listener handles")
+            return BoltResponse(status=404, body={"error": "unhandled request"})
         if _replayed(rt, payload):
             metrics.REQUEST_REFUSED.labels("slack_replay").inc()
             log.warning("refused a replayed Slack request (trigger %s)", body.get("trigger_id"))
-            return _answer(isinstance(payload, Command), f":no_entry: {REPLAYED}")
+            return _answer(body, f":no_entry: {REPLAYED}")
         user, team, channel = sender(payload)
         context[RUNTIME], context[PAYLOAD] = rt, payload
         context[ACTOR] = identify(rt.contracts, rt.staff, user, user_team=team, channel_id=channel)
         return next()
 
-    return middleware
+
+def attach(rt: Runtime) -> Middleware:
+    return _Attach(rt)
 
 
 def runtime(context: BoltContext) -> Runtime:

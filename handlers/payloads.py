@@ -12,8 +12,13 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from supportbot.wording import inert
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Text = str  # any length: a huge message is cut to fit where it is stored, not refused
+# Where Bolt's ``respond`` posts the answer: an http(s) URL, nothing else (a listener would
+# fail on anything else, after it acked).
+ResponseUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
 
 
 class _Model(BaseModel):
@@ -37,7 +42,7 @@ class Command(_Model):
     channel_id: Id
     text: Text = ""
     trigger_id: Id | None = None
-    response_url: str | None = None
+    response_url: ResponseUrl | None = None
 
 
 class Option(_Model):
@@ -57,7 +62,7 @@ class BlockActions(_Model):
     channel: Channel | None = None
     actions: list[Action] = Field(min_length=1)
     trigger_id: Id | None = None
-    response_url: str | None = None
+    response_url: ResponseUrl | None = None
 
     @property
     def action(self) -> Action:
@@ -112,7 +117,7 @@ class MessageShortcut(_Model):
     channel: Channel
     message: Message
     trigger_id: Id
-    response_url: str | None = None
+    response_url: ResponseUrl | None = None
 
 
 class MessageEvent(_Model):
@@ -147,8 +152,10 @@ class Malformed(ValueError):
 
 
 def _first_error(exc: ValidationError) -> str:
+    """``user.id: Input should be a valid string``: where and what, never the value. A key
+    of the payload can be anything the sender chose, so each part is cut short and inert."""
     error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "payload"
+    where = ".".join(inert(str(part)[:40]) for part in error["loc"]) or "payload"
     return f"{where}: {error['msg']}"
 
 
@@ -165,8 +172,12 @@ def parse(body: dict[str, Any]) -> Payload | None:
 
     Raises :class:`Malformed` for a payload of a handled kind that does not fit its model.
     """
+    if "command" in body and "type" in body:
+        # Slack's slash commands carry no type and its interactions no command: a payload
+        # with both would reach the listeners of both kinds.
+        raise Malformed("payload: a command cannot also be of a type")
     try:
-        if "command" in body and "type" not in body:
+        if "command" in body:
             return Command.model_validate(body)
         model = _BY_TYPE.get(str(body.get("type")))
         if model is None:

@@ -30,10 +30,10 @@ TWIML = "application/xml"
 
 
 def _signed_url(rt: Runtime) -> str:
-    if rt.settings.public_url:
-        path = request.full_path if request.query_string else request.path
-        return rt.settings.public_url.rstrip("/") + path
-    return request.url
+    """The URL Twilio called, as it signed it: its query string exactly as sent (Flask's
+    ``request.url`` decodes ``%C2%B2`` to ``²``, which no signature covers)."""
+    path = request.full_path if request.query_string else request.path
+    return (rt.settings.public_url or request.root_url).rstrip("/") + path
 
 
 def _verified(rt: Runtime) -> bool:
