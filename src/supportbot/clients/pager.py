@@ -84,13 +84,18 @@ class Sender(Protocol):
         channel: str,
         to: str,
         since: datetime,
+        until: datetime | None,
         bodies: Sequence[str],
         known: Collection[str],
     ) -> str | None: ...
 
 
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 # How far Twilio's clock may be from ours when looking for an earlier attempt.
-CLOCK_SKEW = timedelta(minutes=1)
+CLOCK_SKEW = timedelta(seconds=5)
 LOOKUP_LIMIT = 50  # newest first: the person's latest messages or calls
 
 
@@ -132,6 +137,7 @@ class TwilioSender:
         channel: str,
         to: str,
         since: datetime,
+        until: datetime | None,
         bodies: Sequence[str],
         known: Collection[str],
     ) -> str | None:
@@ -139,15 +145,20 @@ class TwilioSender:
 
         A worker killed between Twilio's answer and the commit leaves no sid behind. Twilio's
         list (filtered by ``To``, newest first) is asked for a message created since
-        ``since`` whose body carries every text of this attempt (the ack code makes it
-        unique), or a call to the number created since then, and not already recorded for
-        another page (``known``). Twilio's ``DateSent`` and ``StartTime`` stay empty while
-        a message is queued or a call rings, so the creation time is compared here.
+        ``since`` whose body carries every text of this attempt (the ack codes make it
+        unique), or a call to the number created between ``since`` and ``until`` (the dead
+        attempt's claim and deadline: a call carries no text, so only that window tells it
+        from another worker's call in flight now), not already recorded for another page
+        (``known``). Twilio's ``DateSent`` and ``StartTime`` stay empty while a message is
+        queued or a call rings, so the creation time is compared here.
         """
-        since = (since if since.tzinfo else since.replace(tzinfo=UTC)) - CLOCK_SKEW
+        low = _aware(since) - CLOCK_SKEW
+        high = _aware(until) + CLOCK_SKEW if until is not None else None
 
         def fresh(sid: str, created: datetime | None) -> bool:
-            return sid not in known and created is not None and created >= since
+            if sid in known or created is None or created < low:
+                return False
+            return high is None or created <= high
 
         def look() -> str | None:
             if channel == "sms":
@@ -156,6 +167,8 @@ class TwilioSender:
                     if fresh(str(m.sid), m.date_created) and all(b in body for b in bodies):
                         return str(m.sid)
                 return None
+            if high is None:
+                return None  # a call without its attempt's window cannot be told apart
             for c in self.client.calls.list(to=to, limit=LOOKUP_LIMIT):
                 if fresh(str(c.sid), c.date_created):
                     return str(c.sid)
@@ -209,6 +222,7 @@ class DryRunSender:
         channel: str,
         to: str,
         since: datetime,
+        until: datetime | None,
         bodies: Sequence[str],
         known: Collection[str],
     ) -> str | None:

@@ -82,6 +82,7 @@ def release(session: Session, page: Page, now: datetime, at: datetime | None = N
         # The attempt may have reached Twilio all the same (a timeout, a killed worker):
         # this says so, and the next attempt carrying the rider looks before sending.
         rider.last_error = f"carried by page {page.id}, whose attempt did not get through"
+        rider.deadline_at = page.deadline_at  # that attempt's window, if it died mid-send
         owe_send(session, rider.id, at=at)
         released += 1
     return released

@@ -80,6 +80,7 @@ class Attempt:
     # Set when an earlier attempt at one of these pages may have reached Twilio without
     # its sid being recorded (a worker killed after Twilio answered, a timeout).
     look_since: datetime | None = None
+    look_until: datetime | None = None  # the dead attempt's deadline, when known
     known_sids: frozenset[str] = frozenset()
 
 
@@ -118,7 +119,9 @@ def _earlier(rt: Runtime, page_id: int, a: Attempt) -> str | None:
     if a.look_since is None:
         return None
     try:
-        return rt.pager.find_earlier(a.channel, a.to, a.look_since, a.bodies, a.known_sids)
+        return rt.pager.find_earlier(
+            a.channel, a.to, a.look_since, a.look_until, a.bodies, a.known_sids
+        )
     except (TransientSendError, PermanentSendError) as exc:
         # Cannot look (Twilio's list down or refused): send all the same. A duplicate page
         # is better than one held back by a broken list while sending works.
@@ -189,9 +192,15 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | Attempt:
     # An attempt that may have reached Twilio left attempts > 0 (or, for a rider, an error
     # saying so) and no sid: look before sending again.
     maybe_sent = [p for p in carried if p.attempts > 0 or p.last_error is not None]
-    look_since, known = None, frozenset[str]()
+    look_since, look_until, known = None, None, frozenset[str]()
+    # A row re-driven from ``sending`` keeps its dead attempt's deadline: that attempt was
+    # claimed SENDING_DEADLINE before it, and Twilio answered it by then.
+    deadlines = [p.deadline_at for p in carried if p.deadline_at is not None]
     if maybe_sent:
         look_since = min(p.created_at for p in carried)
+        if deadlines:
+            look_since = max(look_since, min(deadlines) - SENDING_DEADLINE)
+            look_until = max(deadlines)
         known = frozenset(
             sid
             for sid in session.scalars(
@@ -208,7 +217,7 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | Attempt:
     page.deadline_at, page.updated_at = now + SENDING_DEADLINE, now
     bodies = tuple(dict.fromkeys(p.body for p in carried))
     cb = callbacks(rt, page)
-    return Attempt(page.to_number, page.channel, body, cb, bodies, look_since, known)
+    return Attempt(page.to_number, page.channel, body, cb, bodies, look_since, look_until, known)
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
