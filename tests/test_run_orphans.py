@@ -101,9 +101,11 @@ def _wait_running(process: subprocess.Popen[bytes], log: Path, port: int) -> dic
             answered = None
         below = descendants(process.pid)
         redis = any("valkey-server" in cmd for cmd in below.values())
-        # The worker and the RQ scheduler it forks share one command line.
+        # The worker runs its scheduler in a thread (supportbot.worker.SchedulerThread).
         workers = [cmd for cmd in below.values() if cmd.endswith("supportbot worker")]
-        if answered and redis and len(workers) >= 2 and "Listening on" in log.read_text():
+        text = log.read_text()
+        scheduling = "took the scheduler lock" in text
+        if answered and redis and workers and scheduling and "Listening on" in text:
             return below
         time.sleep(0.2)
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
+import threading
 from contextvars import ContextVar
 from typing import Any
 
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -31,24 +32,46 @@ from supportbot.slack.clock_blocks import clock_blocks
 
 log = logging.getLogger(__name__)
 
-# The per-incident sync lock lives this long and is renewed as the sync goes on, so the lock
-# of a worker killed mid-sync (SIGKILL, OOM) ends within this and the reconciler's re-drive
-# is not held up for minutes (the issue allows "about a minute" of delay).
-LOCK_SECONDS = 30
+# The per-incident sync lock lives this long and is renewed every RENEW_SECONDS by a thread
+# while its sync runs (however long a Slack call hangs), so the lock of a worker killed
+# mid-sync (SIGKILL, OOM) frees itself within seconds.
+LOCK_SECONDS = 6
+RENEW_SECONDS = 2
+# How long a sync waits for another worker's sync of the same incident. A dead holder's lock
+# is gone by then; a live holder's sync is retried by RQ (1 s, 5 s, …), so a worker is never
+# held up for long behind the lock (pages never take it: they run on the urgent queue).
+WAIT_SECONDS = LOCK_SECONDS + 1
 # How long the digest of a card's last update is kept (a card rarely changes after a day).
 CARD_DIGEST_SECONDS = 86_400
 
 
 class _HeldLock:
-    """The sync lock of this job; renewed before a Slack call once a third of it has gone."""
+    """The sync lock of this job, renewed by a thread until released; a Slack call checks
+    that it is still held before going out."""
 
     def __init__(self, lock: Lock) -> None:
-        self.lock, self.renewed = lock, time.monotonic()
+        self.lock = lock
+        self.lost: Exception | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name="slack-sync-lock", daemon=True)
+        self._thread.start()
+
+    def _renew(self) -> None:
+        while not self._done.wait(RENEW_SECONDS):
+            try:
+                self.lock.reacquire()
+            except (LockError, RedisError) as exc:  # expired and taken, or Redis away
+                self.lost = exc
+                log.warning("slack sync lock %s lost: %s", self.lock.name, exc)
+                return
 
     def renew(self) -> None:
-        if time.monotonic() - self.renewed > LOCK_SECONDS / 3:
-            self.lock.reacquire()  # raises if it expired and another worker took it
-            self.renewed = time.monotonic()
+        if self.lost is not None:
+            raise LockNotOwnedError(f"slack sync lock lost: {self.lost}")
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
 
 
 _held: ContextVar[_HeldLock | None] = ContextVar("slack_sync_lock", default=None)
@@ -69,16 +92,21 @@ def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ig
 
 def sync_incident(rt: Runtime, incident_id: int) -> None:
     lock = rt.redis.lock(
-        f"supportbot:lock:slack-sync:{incident_id}", timeout=LOCK_SECONDS, blocking_timeout=60
+        f"supportbot:lock:slack-sync:{incident_id}",
+        timeout=LOCK_SECONDS,
+        blocking_timeout=WAIT_SECONDS,
     )
     if not lock.acquire():
-        raise TimeoutError(f"slack sync of INC-{incident_id} is stuck behind another worker")
-    token = _held.set(_HeldLock(lock))
+        raise TimeoutError(f"slack sync of INC-{incident_id} is busy in another worker")
+    held = _HeldLock(lock)
+    token = _held.set(held)
     try:
         _sync(rt, incident_id)
     finally:
         _held.reset(token)
-        lock.release()
+        held.stop()
+        if held.lost is None:
+            lock.release()
 
 
 def _sync(rt: Runtime, incident_id: int) -> None:
