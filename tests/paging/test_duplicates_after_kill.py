@@ -91,3 +91,49 @@ def test_a_page_killed_mid_send_reaches_twilio_exactly_once(pager: Pager, seed: 
         call_page = session.get_one(Page, pages["voice"])
         assert (sms_page.state, sms_page.provider_sid) == ("sent", sms[0]["sid"]), points
         assert (call_page.state, call_page.provider_sid) == ("sent", calls[0]["sid"]), points
+
+
+@pytest.mark.parametrize("first", ["host", "rider"])
+def test_a_bundle_killed_after_twilio_answered_is_adopted_not_resent(
+    pager: Pager, first: str
+) -> None:
+    """Two Sev1s' SMS to one person travel as one bundle; its worker dies after Twilio took
+    it. Whichever page is re-driven first carries the other and adopts the bundle."""
+    rt = pager.desk.rt
+    primary, _ = emea_l1_on(TUESDAY_10_DUBLIN.date())
+    number = EMEA_L1[primary]
+    pager.twilio.set_down(True, "Messages.create")
+    pager.twilio.set_down(True, "Calls.create")
+    for summary in ("checkout down", "payments down"):
+        response = pager.desk.slack.command(f"sev1 {summary}", channel=ACME)
+        assert response.status_code == 200, response.text
+        pager.desk.drain()
+    pager.twilio.set_down(False, "Messages.create")
+    pager.twilio.set_down(False, "Calls.create")
+    with rt.session() as session:
+        codes = list(session.scalars(select(Escalation.ack_code).order_by(Escalation.id)))
+        sms = list(
+            session.scalars(
+                select(Page.id).where(
+                    Page.to_number == number, Page.channel == "sms", Page.state == "pending"
+                )
+            )
+        )
+    assert len(codes) == 2 and len(sms) == 2, (codes, sms)
+    rt.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    with rt.session() as session:
+        attempt = outbox._claim(session, rt, sms[0])
+    assert isinstance(attempt, outbox.Attempt) and len(attempt.bodies) == 2, attempt
+    rt.pager.send_sms(attempt.to, attempt.body, attempt.callbacks)  # then the worker dies
+    rt.redis.flushdb()
+
+    rt.clock.advance(timedelta(seconds=16))  # type: ignore[attr-defined]
+    reconcile_once(rt)  # the host back to pending, its rider owed on its own
+    order = sms if first == "host" else sms[::-1]
+    outcomes = [outbox.send(rt, page_id) for page_id in order]
+    assert outcomes == ["adopted", "stale"], outcomes
+    pager.desk.travel(timedelta(seconds=20))
+
+    bundles = [m for m in pager.twilio.messages(to=number) if codes[0] in m["body"]]
+    assert len(bundles) == 1 and codes[1] in bundles[0]["body"], pager.twilio.messages()
+    assert [m for m in pager.twilio.messages(to=number) if codes[1] in m["body"]] == bundles
