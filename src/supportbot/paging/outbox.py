@@ -189,35 +189,43 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | Attempt:
     # late, never dropped. The row keeps its own text; the bundle's is only sent.
     body = bundle(session, page, now)
     carried = [page, *riders(session, page)]
-    # An attempt that may have reached Twilio left attempts > 0 (or, for a rider, an error
-    # saying so) and no sid: look before sending again.
-    maybe_sent = [p for p in carried if p.attempts > 0 or p.last_error is not None]
-    look_since, look_until, known = None, None, frozenset[str]()
-    # A row re-driven from ``sending`` keeps its dead attempt's deadline: that attempt was
-    # claimed SENDING_DEADLINE before it, and Twilio answered it by then.
-    deadlines = [p.deadline_at for p in carried if p.deadline_at is not None]
-    if maybe_sent:
-        look_since = min(p.created_at for p in carried)
-        if deadlines:
-            look_since = max(look_since, min(deadlines) - SENDING_DEADLINE)
-            look_until = max(deadlines)
-        known = frozenset(
-            sid
-            for sid in session.scalars(
-                select(Page.provider_sid).where(
-                    Page.to_number == page.to_number,
-                    Page.channel == page.channel,
-                    Page.provider_sid.is_not(None),
-                    Page.created_at >= look_since - timedelta(hours=1),
-                )
-            )
-            if sid is not None
-        )
+    look_since, look_until, known = _look_window(session, page, carried)
     page.state, page.attempts = "sending", page.attempts + 1
     page.deadline_at, page.updated_at = now + SENDING_DEADLINE, now
     bodies = tuple(dict.fromkeys(p.body for p in carried))
     cb = callbacks(rt, page)
     return Attempt(page.to_number, page.channel, body, cb, bodies, look_since, look_until, known)
+
+
+def _look_window(
+    session: Session, page: Page, carried: list[Page]
+) -> tuple[datetime | None, datetime | None, frozenset[str]]:
+    """Whether (since, until) and against which recorded sids to look in Twilio first.
+
+    An attempt that may have reached Twilio left attempts > 0 (or, for a rider, an error
+    saying so) and no sid. A row re-driven from ``sending`` keeps its dead attempt's
+    deadline: that attempt was claimed SENDING_DEADLINE before it, and Twilio answered it
+    by then. Called before this attempt's own deadline is set.
+    """
+    if not any(p.attempts > 0 or p.last_error is not None for p in carried):
+        return None, None, frozenset()
+    since, until = min(p.created_at for p in carried), None
+    deadlines = [p.deadline_at for p in carried if p.deadline_at is not None]
+    if deadlines:
+        since, until = max(since, min(deadlines) - SENDING_DEADLINE), max(deadlines)
+    known = frozenset(
+        sid
+        for sid in session.scalars(
+            select(Page.provider_sid).where(
+                Page.to_number == page.to_number,
+                Page.channel == page.channel,
+                Page.provider_sid.is_not(None),
+                Page.created_at >= since - timedelta(hours=1),
+            )
+        )
+        if sid is not None
+    )
+    return since, until, known
 
 
 def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
