@@ -8,6 +8,7 @@ rotation. Anything else gets 403 and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -71,6 +72,18 @@ def _xml(twiml: Any) -> Response:
     return Response(str(twiml), mimetype=TWIML)
 
 
+# A phone number as Twilio sends one (E.164, ``+`` and at most 19 digits: it fits the column
+# that counts a number's unrecognised texts). Spaces some gateways add are dropped.
+_PHONE = re.compile(r"\+?[0-9]{3,19}")
+
+
+def _sender() -> str:
+    number = request.form.get("From", "").replace(" ", "")
+    if not _PHONE.fullmatch(number):
+        abort(400, "From must be the phone number the SMS came from")
+    return number
+
+
 def _page_id() -> int:
     found = row_id(request.args.get("page", ""))
     if found is None:
@@ -84,7 +97,7 @@ def register(flask: Flask, rt: Runtime) -> None:
     @flask.post("/twilio/sms")
     @guard
     def inbound_sms() -> Response:
-        answer = inbound.handle_sms(rt, request.form.get("From", ""), request.form.get("Body", ""))
+        answer = inbound.handle_sms(rt, _sender(), request.form.get("Body", ""))
         reply = MessagingResponse()
         if answer.text:
             reply.message(answer.text)
