@@ -12,7 +12,10 @@ from slack_bolt import App
 
 from handlers import actions, commands, events, http, shortcuts, views
 from handlers._common import attach
+from handlers.payloads import unreadable
 from supportbot.runtime import Runtime
+
+__all__ = ["register_all", "register_http", "unreadable"]
 
 
 def register_all(app: App, rt: Runtime) -> None:

@@ -17,7 +17,9 @@ from typing import Any, TypeVar, cast
 from redis.exceptions import RedisError
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from slack_sdk.errors import SlackClientError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
 from handlers.payloads import (
@@ -155,6 +157,20 @@ def attach(rt: Runtime) -> Middleware:
     return _Attach(rt)
 
 
+def open_form(client: WebClient, trigger_id: str, view: View) -> str | None:
+    """Open a modal; when Slack will not (an expired trigger, a view it refuses), return what
+    to tell the person instead. The failure is logged and counted, never lost."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        reason = str(exc.response.get("error") or "error")
+        log.warning("Slack would not open a form: %s", reason)
+        metrics.SLACK_CALLS.labels("views.open", "error").inc()
+        return f":warning: The form could not open (Slack said `{reason}`); please try again."
+    metrics.SLACK_CALLS.labels("views.open", "ok").inc()
+    return None
+
+
 def runtime(context: BoltContext) -> Runtime:
     return cast(Runtime, context[RUNTIME])
 
@@ -170,4 +186,4 @@ def payload(context: BoltContext, kind: type[P]) -> P:
     return found
 
 
-__all__ = ["actor", "attach", "payload", "post_later", "runtime", "sender"]
+__all__ = ["actor", "attach", "open_form", "payload", "post_later", "runtime", "sender"]

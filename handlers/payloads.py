@@ -11,6 +11,7 @@ import json
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from slack_bolt.request.internals import parse_body
 
 from supportbot.wording import inert
 
@@ -195,3 +196,46 @@ class Offered(_Model):
 
     ts: Id
     text: Text
+
+
+# -- what Bolt itself reads before any listener --------------------------------------------
+# slack_bolt parses the body and reads these keys while it builds its request (before even the
+# signature check, and in its own middleware): a wrong type there is a 500 and a traceback
+# in Bolt, so web.py asks :func:`unreadable` first and answers 400 itself.
+_NAMED = ("team", "enterprise", "user", "channel")  # an id or an object with one
+_OBJECTS = ("event",)  # Bolt's own middleware calls ``body["event"].get``
+_OBJECT_LISTS = ("authorizations", "response_urls")
+
+
+def _shape_problem(found: Any, where: str) -> str | None:
+    if not isinstance(found, dict):
+        return f"{where} is not a JSON object"
+    for key in _NAMED:
+        value = found.get(key)
+        # Bolt looks inside it (``"id" in value``): a number or a boolean breaks that; any
+        # other wrong shape is left to the typed models, which answer the person.
+        if value is not None and not isinstance(value, str | dict | list):
+            return f"{where}.{key} is neither an id nor an object"
+    for key in _OBJECT_LISTS:
+        value = found.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        ):
+            return f"{where}.{key} is not a list of objects"
+    for key in _OBJECTS:
+        value = found.get(key)
+        if value is not None:
+            problem = _shape_problem(value, f"{where}.{key}")
+            if problem:
+                return problem
+    return None
+
+
+def unreadable(raw: bytes, content_type: str | None) -> str | None:
+    """Why Slack's request body cannot be handed to Bolt, or None when it can."""
+    try:
+        text = raw.decode("utf-8")
+        body = parse_body(text, content_type)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"the body is not Slack's form or JSON ({type(exc).__name__})"
+    return _shape_problem(body, "payload")

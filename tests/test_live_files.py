@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -301,3 +304,23 @@ def test_a_loader_that_fails_unexpectedly_keeps_the_copy_and_logs_the_traceback(
     with pytest.raises(ValueError):
         live.reload()
     assert live.get() == [1, 2, 3]
+
+
+def test_threads_reading_during_the_first_load_wait_for_it(tmp_path: Path) -> None:
+    """A reader must never see the empty value while another thread is loading the file."""
+    path = tmp_path / "slow.txt"
+    path.write_text("loaded")
+    started = threading.Event()
+
+    def slow_load(p: Path) -> str:
+        started.set()
+        time.sleep(0.2)  # widen the window in which other threads read
+        return p.read_text()
+
+    live: LiveFile[str] = LiveFile("slow", lambda: path, slow_load, "empty")
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(live.get)
+        started.wait(5)
+        others = [pool.submit(live.get) for _ in range(16)]
+        seen = [first.result()] + [f.result() for f in others]
+    assert seen == ["loaded"] * 17

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers._common import actor, payload, runtime
+from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import BlockActions
 from supportbot.desk import actions
 from supportbot.incidents.access import Action, authorise
@@ -108,4 +108,6 @@ def resolve(ack: Ack, respond: Respond, client: WebClient, context: BoltContext)
     except IncidentError as exc:
         _refuse(respond, context, exc)
         return
-    client.views_open(trigger_id=press.trigger_id, view=view)
+    failed = open_form(client, press.trigger_id, view)
+    if failed and press.response_url is not None:
+        respond(text=failed, response_type="ephemeral", replace_original=False)

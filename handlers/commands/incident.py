@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from handlers._common import actor, payload, runtime
+from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import Command
 from supportbot.desk import actions, intake
 from supportbot.desk.listing import incidents_for
@@ -66,8 +66,8 @@ def _form(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict[
         preset_customer=owner.key if owner else None,
         internal=who.is_staff,
     )
-    client.views_open(trigger_id=command.trigger_id, view=view)
-    return {}
+    failed = open_form(client, command.trigger_id, view)
+    return {"text": failed} if failed else {}
 
 
 def _listing(rt: Runtime, who: Actor) -> str:

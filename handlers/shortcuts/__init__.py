@@ -8,7 +8,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers._common import actor, payload, runtime
+from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import MessageShortcut
 from supportbot.incidents.access import form_customers
 from supportbot.incidents.find import IncidentError
@@ -43,4 +43,6 @@ def open_from_message(ack: Ack, respond: Respond, client: WebClient, context: Bo
         preset_customer=owner.key if owner else None,
         internal=who.is_staff,
     )
-    client.views_open(trigger_id=shortcut.trigger_id, view=view)
+    failed = open_form(client, shortcut.trigger_id, view)
+    if failed and shortcut.response_url is not None:
+        respond(text=failed, response_type="ephemeral", replace_original=False)

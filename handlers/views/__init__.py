@@ -5,13 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 
 from handlers._common import actor, payload, post_later, runtime
-from handlers.payloads import View, ViewSubmission
-from supportbot.contracts.customers import Customer
+from handlers.payloads import ViewSubmission
 from supportbot.desk import actions, intake
-from supportbot.incidents.access import may_open_for
+from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
-from supportbot.runtime import Runtime
 from supportbot.slack import cards
 from supportbot.wording import inert
 
@@ -25,21 +23,13 @@ def _field_error(ack: Ack, field: str, message: str) -> None:
     ack(response_action="errors", errors={field: message})
 
 
-def _customer(rt: Runtime, view: View) -> tuple[str, Customer | None]:
-    key = view.value("customer") or "internal"
-    return key, None if key == "internal" else rt.contracts.by_key(key)
-
-
 def submit_new(ack: Ack, context: BoltContext) -> None:
     rt, who = runtime(context), actor(context)
     view = payload(context, ViewSubmission).view
     meta = view.metadata()
-    key, customer = _customer(rt, view)
-    if key != "internal" and customer is None:
-        _field_error(ack, "customer", f"Unknown customer {key[:40]!r}; pick one from the list")
-        return
     chosen = view.value("severity")
     try:
+        customer = form_customer(who, rt.contracts, view.value("customer") or "internal")
         may_open_for(who, customer, rt.contracts.by_channel(meta.get("channel") or ""))
         incident = intake.open_incident(
             rt,

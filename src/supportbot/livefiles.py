@@ -118,9 +118,15 @@ class LiveFile(Generic[T]):
 
     def _try(self, seen: Fingerprint, *, quiet: bool = False) -> Exception | None:
         """Load under the lock; ``seen`` is the fingerprint taken before reading, so a file
-        that changes while it is read is read again at the next use."""
-        path = self.path
-        self._seen = seen
+        that changes while it is read is read again at the next use. ``seen`` is recorded
+        only once the outcome is in place: until then other threads wait on the lock instead
+        of reading the copy from before (at the first load, nothing at all)."""
+        try:
+            return self._attempt(self.path, quiet=quiet)
+        finally:
+            self._seen = seen
+
+    def _attempt(self, path: Path, *, quiet: bool) -> Exception | None:
         if self.missing_ok and not self._loaded and not path.exists():
             log.warning("%s: %s not found; starting with none (see README)", self.name, path)
             self._loaded = True

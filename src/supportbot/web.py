@@ -15,6 +15,7 @@ from flask import Flask, Request, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from supportbot import health, jobs, metrics
@@ -40,14 +41,24 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
 def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     flask = Flask("supportbot")
     slack_handler = SlackRequestHandler(bolt)
+    # The same check Bolt makes, made first: nothing unsigned is parsed at all.
+    verifier = SignatureVerifier(bolt._signing_secret)
 
     @flask.post("/slack/events")
     def slack_events() -> Any:
         # slack_sdk's verifier turns a non-numeric timestamp into a traceback and a 500;
         # such a request is unsigned as far as anyone can tell: refuse it the same way.
         stamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+        raw = request.get_data()
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or not (
+            verifier.is_valid_request(raw, dict(request.headers))
+        ):
             response = Response("invalid request", status=401)
+        elif problem := handlers.unreadable(raw, request.content_type):
+            # Signed, but nothing Slack sends: Bolt would raise on it before any listener.
+            metrics.REQUEST_REFUSED.labels("slack_malformed").inc()
+            log.warning("refused a signed Slack request Bolt cannot read: %s", problem)
+            return Response(f"malformed Slack request: {problem}", status=400)
         else:
             response = slack_handler.handle(request)
         if response.status_code == 401:

@@ -202,18 +202,39 @@ def may_open_for(actor: Actor, customer: Customer | None, channel_owner: Custome
     """Who may open an incident for whom, in one place (commands, forms, offers, messages).
 
     Nobody opens one customer's incident in another customer's channel (its title would be
-    posted there). Staff open for anyone; a designated contact only for their own
-    organisation; nobody else on the customer side opens anything.
+    posted there). Staff open for anyone, and are told which customers clash; a designated
+    contact opens only for their own organisation and is told nothing about any other; nobody
+    else on the customer side opens anything.
     """
+    if not actor.is_staff:
+        if not actor.designated:
+            raise IncidentError(NOT_DESIGNATED, field="customer")
+        if customer is None or customer.key != actor.customer:
+            raise IncidentError(OWN_ORGANISATION, field="customer")
+        if channel_owner is not None and channel_owner.key != customer.key:
+            raise IncidentError(OWN_ORGANISATION, field="customer")
+        return
     if channel_owner is not None and customer is not None and customer.key != channel_owner.key:
         raise IncidentError(
             f"This channel belongs to {channel_owner.name}; open {customer.name}'s incident in "
             "their channel or without a channel.",
             field="customer",
         )
-    if actor.is_staff:
-        return
-    if not actor.designated:
+
+
+def form_customer(actor: Actor, contracts: Contracts, key: str) -> Customer | None:
+    """The customer a submitted form names (``internal`` for none). Staff hear that a key is
+    unknown; anyone else hears only what :func:`may_open_for` says, so a forged form learns
+    neither other customers' names nor which keys exist."""
+    if not actor.is_staff and not actor.designated:
         raise IncidentError(NOT_DESIGNATED, field="customer")
-    if customer is None or customer.key != actor.customer:
+    if key == "internal":
+        return None
+    found = contracts.by_key(key)
+    if found is None and actor.is_staff:
+        raise IncidentError(
+            f"Unknown customer {inert(key[:40])!r}; pick one from the list", field="customer"
+        )
+    if found is None or (not actor.is_staff and found.key != actor.customer):
         raise IncidentError(OWN_ORGANISATION, field="customer")
+    return found
