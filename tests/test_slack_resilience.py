@@ -157,3 +157,24 @@ def test_a_sync_that_changes_nothing_updates_no_card(desk: Desk) -> None:
     desk.rt.redis.flushdb()
     slack_sync(1)
     assert len(desk.api.calls("chat.update")) == 4
+
+
+def test_the_sync_lock_is_renewed_from_its_own_thread(desk: Desk) -> None:
+    """A sync that outlives a renewal interval keeps its lock: the renewing thread can
+    extend the lock the syncing thread took (no 'lost' lock, no thread traceback)."""
+    import time
+
+    from supportbot.slack import sync
+
+    lock = sync.sync_lock(desk.rt, 1)
+    assert lock.acquire()
+    held = sync._HeldLock(lock)
+    try:
+        time.sleep(sync.RENEW_SECONDS * 1.5)
+        assert held.lost is None
+        # Renewed: more of the lock's life is left than if nobody had extended it.
+        ttl_ms = desk.rt.redis.pttl(lock.name)
+        assert ttl_ms > (sync.LOCK_SECONDS - sync.RENEW_SECONDS * 1.5) * 1000
+    finally:
+        held.stop()
+        lock.release()

@@ -90,12 +90,19 @@ def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ig
     return response.data  # type: ignore[return-value]
 
 
-def sync_incident(rt: Runtime, incident_id: int) -> None:
-    lock = rt.redis.lock(
+def sync_lock(rt: Runtime, incident_id: int) -> Lock:
+    return rt.redis.lock(
         f"supportbot:lock:slack-sync:{incident_id}",
         timeout=LOCK_SECONDS,
         blocking_timeout=WAIT_SECONDS,
+        # The renewing thread must see the token this thread acquired with (redis-py keeps it
+        # thread-local by default, and reacquire() from another thread then fails).
+        thread_local=False,
     )
+
+
+def sync_incident(rt: Runtime, incident_id: int) -> None:
+    lock = sync_lock(rt, incident_id)
     if not lock.acquire():
         raise TimeoutError(f"slack sync of INC-{incident_id} is busy in another worker")
     held = _HeldLock(lock)
