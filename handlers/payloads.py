@@ -16,6 +16,11 @@ from slack_bolt.request.internals import parse_body
 from supportbot.wording import inert
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# What is stored: a user or channel id in a 50-character column, a message ts in a
+# 40-character one (db/models). Slack's are about 11 and 17; anything longer is no Slack
+# request, and PostgreSQL would refuse to store it (SQLite stores anything).
+SlackId = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Ts = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Text = str  # any length: a huge message is cut to fit where it is stored, not refused
 # Where Bolt's ``respond`` posts the answer: an http(s) URL, nothing else (a listener would
 # fail on anything else, after it acked).
@@ -27,20 +32,20 @@ class _Model(BaseModel):
 
 
 class User(_Model):
-    id: Id
+    id: SlackId
     team_id: Id | None = None
 
 
 class Channel(_Model):
-    id: Id
+    id: SlackId
 
 
 class Command(_Model):
     kind: Literal["command"] = "command"
     command: Id
-    user_id: Id
+    user_id: SlackId
     team_id: Id | None = None
-    channel_id: Id
+    channel_id: SlackId
     text: Text = ""
     trigger_id: Id | None = None
     response_url: ResponseUrl | None = None
@@ -89,14 +94,23 @@ class View(_Model):
         return raw if isinstance(raw, str) else ""
 
     def metadata(self) -> dict[str, str]:
-        """``private_metadata`` as the JSON object of strings the bot wrote into it."""
+        """``private_metadata`` as the JSON object the bot wrote into it: the ``channel`` and
+        message ``ts`` a form was opened from. Anything else, or a value that cannot be a
+        channel id or a ts, the bot never wrote: it is left out."""
         try:
             found = json.loads(self.private_metadata or "{}")
         except ValueError:
             return {}
         if not isinstance(found, dict):
             return {}
-        return {k: v for k, v in found.items() if isinstance(v, str)}
+        return {
+            k: v
+            for k, v in found.items()
+            if k in _METADATA_FITS and isinstance(v, str) and 0 < len(v) <= _METADATA_FITS[k]
+        }
+
+
+_METADATA_FITS = {"channel": 50, "ts": 40}  # as SlackId and Ts
 
 
 class ViewSubmission(_Model):
@@ -107,8 +121,8 @@ class ViewSubmission(_Model):
 
 class Message(_Model):
     text: Text = ""
-    ts: Id | None = None
-    user: Id | None = None
+    ts: Ts | None = None
+    user: SlackId | None = None
 
 
 class MessageShortcut(_Model):
@@ -123,11 +137,11 @@ class MessageShortcut(_Model):
 
 class MessageEvent(_Model):
     type: Literal["message"]
-    channel: Id
-    ts: Id
-    user: Id | None = None
+    channel: SlackId
+    ts: Ts
+    user: SlackId | None = None
     text: Text | None = None
-    thread_ts: Id | None = None
+    thread_ts: Ts | None = None
     subtype: str | None = None
     bot_id: str | None = None
     user_team: Id | None = None
@@ -168,11 +182,27 @@ _BY_TYPE: dict[str, type[_Model]] = {
 }
 
 
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    """A NUL character anywhere a listener could read: no Slack request carries one, and
+    PostgreSQL cannot store one (SQLite can)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 32:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
+
+
 def parse(body: dict[str, Any]) -> Payload | None:
     """The typed payload, or None for a kind no listener handles (Bolt answers those).
 
     Raises :class:`Malformed` for a payload of a handled kind that does not fit its model.
     """
+    if _has_nul(body):
+        raise Malformed("payload: a NUL character, which no Slack request carries")
     if "command" in body and "type" in body:
         # Slack's slash commands carry no type and its interactions no command: a payload
         # with both would reach the listeners of both kinds.
@@ -194,7 +224,7 @@ def parse(body: dict[str, Any]) -> Payload | None:
 class Offered(_Model):
     """The value of an "Open a request" button: the message it offers to open."""
 
-    ts: Id
+    ts: Ts
     text: Text
 
 
@@ -204,30 +234,39 @@ class Offered(_Model):
 # in Bolt, so web.py asks :func:`unreadable` first and answers 400 itself.
 _NAMED = ("team", "enterprise", "user", "channel")  # an id or an object with one
 _OBJECTS = ("event",)  # Bolt's own middleware calls ``body["event"].get``
-_OBJECT_LISTS = ("authorizations", "response_urls")
+_OBJECT_LISTS = ("authorizations", "response_urls")  # Bolt reads the first one's ids too
+# Where Bolt looks for the user, channel or team when the level above has none.
+_INNER = ("message", "previous_message", "item", "assistant_thread")
+_DEPTH = 8  # Slack nests a few levels; Bolt's look-ups recurse through every one
 
 
-def _shape_problem(found: Any, where: str) -> str | None:
+def _shape_problem(found: Any, where: str, depth: int = 0) -> str | None:
     if not isinstance(found, dict):
         return f"{where} is not a JSON object"
+    if depth > _DEPTH:
+        return f"{where} is nested too deeply"
     for key in _NAMED:
         value = found.get(key)
         # Bolt looks inside it (``"id" in value``): a number or a boolean breaks that; any
         # other wrong shape is left to the typed models, which answer the person.
         if value is not None and not isinstance(value, str | dict | list):
             return f"{where}.{key} is neither an id nor an object"
+    inner: list[tuple[Any, str]] = []
     for key in _OBJECT_LISTS:
-        value = found.get(key)
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(item, dict) for item in value)
-        ):
+        # Bolt takes len() of a present response_urls, and of authorizations unless null.
+        if key not in found or (key == "authorizations" and found[key] is None):
+            continue
+        value = found[key]
+        if not (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
             return f"{where}.{key} is not a list of objects"
-    for key in _OBJECTS:
-        value = found.get(key)
-        if value is not None:
-            problem = _shape_problem(value, f"{where}.{key}")
-            if problem:
-                return problem
+        inner += [(item, f"{where}.{key}[{n}]") for n, item in enumerate(value[:10])]
+    # Present at all, it must be an object (Bolt calls ``.get`` on it, even on null).
+    inner += [(found[key], f"{where}.{key}") for key in _OBJECTS if key in found]
+    inner += [(found[key], f"{where}.{key}") for key in _INNER if isinstance(found.get(key), dict)]
+    for value, at in inner:
+        problem = _shape_problem(value, at, depth + 1)
+        if problem:
+            return problem
     return None
 
 
@@ -236,6 +275,7 @@ def unreadable(raw: bytes, content_type: str | None) -> str | None:
     try:
         text = raw.decode("utf-8")
         body = parse_body(text, content_type)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: JSON nested deeper than Python's parser goes.
         return f"the body is not Slack's form or JSON ({type(exc).__name__})"
     return _shape_problem(body, "payload")

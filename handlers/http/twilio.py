@@ -17,6 +17,7 @@ from flask import Flask, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
+from werkzeug.datastructures import MultiDict
 
 from supportbot import metrics
 from supportbot.db.types import row_id
@@ -61,11 +62,19 @@ def _twilio_only(rt: Runtime) -> Callable[[Callable[..., Any]], Callable[..., An
                     "refused a Twilio webhook with a bad signature from %s", request.remote_addr
                 )
                 abort(403)
+            if _has_nul(request.form) or _has_nul(request.args):
+                # Twilio sends none; PostgreSQL cannot store one (SQLite can).
+                metrics.REQUEST_REFUSED.labels("twilio_malformed").inc()
+                abort(400, "a NUL character, which no Twilio request carries")
             return view(*args, **kwargs)
 
         return checked
 
     return decorate
+
+
+def _has_nul(fields: MultiDict[str, str]) -> bool:
+    return any("\x00" in key or "\x00" in "".join(values) for key, values in fields.lists())
 
 
 def _xml(twiml: Any) -> Response:

@@ -6,10 +6,10 @@ database's integer), a button without a value, a ``user`` that is a string, a vi
 state is not an object, a non-JSON offer, a payload without ``response_url``, a message whose
 ``user`` is a number, a timestamp that is not a number, and Twilio's ``page`` parameter.
 
-Three classes still fail and are pinned by strict xfails, each with its cause and where the
-fix belongs: bodies slack_bolt cannot read (it raises before any of the product's code and
-before the signature check, so ``web.py`` must refuse them first), an ``event`` that is not an
-object (Bolt's own middleware), and a form Slack will not open (``views.open`` unguarded).
+Also: bodies slack_bolt cannot read (it raised while building its request, before any of the
+product's code and before the signature check, so ``web.py`` checks both first), an
+``event`` that is not an object (Bolt's own middleware raised on it), and a form Slack will
+not open (``views.open`` refused, as for an expired trigger id).
 """
 
 from __future__ import annotations
@@ -477,11 +477,58 @@ BOLT_CANNOT_READ = {
         json.dumps({"type": "event_callback", "is_ext_shared_channel": True, "event": []}),
         "application/json",
     ),
+    # Where Bolt looks for the user, channel or team when the top level has none.
+    "message-of-a-button-user-number": (
+        json.dumps(
+            {
+                "type": "block_actions",
+                "user": {"name": "no id"},
+                "actions": [{"action_id": "inc_ack"}],
+                "message": {"user": 5},
+            }
+        ),
+        "application/json",
+    ),
+    "edited-message-user-number": (
+        json.dumps(
+            {
+                "type": "event_callback",
+                "event": {"type": "message", "subtype": "message_changed", "message": {"user": 5}},
+            }
+        ),
+        "application/json",
+    ),
+    "previous-message-user-number": (
+        json.dumps({"type": "x", "previous_message": {"user": 5}}),
+        "application/json",
+    ),
+    "reaction-item-channel-number": (
+        json.dumps(
+            {"type": "event_callback", "event": {"type": "reaction_added", "item": {"channel": 5}}}
+        ),
+        "application/json",
+    ),
+    "assistant-thread-channel-number": (
+        json.dumps({"type": "x", "assistant_thread": {"channel": 5}}),
+        "application/json",
+    ),
+    "authorization-enterprise-number": (
+        json.dumps({"type": "event_callback", "authorizations": [{"enterprise": 5}]}),
+        "application/json",
+    ),
+    "authorization-team-number": (
+        json.dumps({"type": "event_callback", "authorizations": [{"team": 5}]}),
+        "application/json",
+    ),
+    "event-null": (json.dumps({"type": "event_callback", "event": None}), "application/json"),
+    "response-urls-null": (
+        json.dumps({"type": "view_submission", "response_urls": None}),
+        "application/json",
+    ),
+    # Deeper than Python's JSON parser (or Bolt's recursion through "message") goes.
+    "nested-too-deep": ('{"message": ' * 3000 + "{}" + "}" * 3000, "application/json"),
+    "nested-array-too-deep": ("[" * 100_000 + "]" * 100_000, "application/json"),
 }
-BOLT_REASON = (
-    "web.py hands the body to Bolt, which reads it before the signature check and raises "
-    "(see BOLT_CANNOT_READ): 500 and a traceback, signed or not"
-)
 
 
 @pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
@@ -506,8 +553,10 @@ def test_a_body_bolt_cannot_read_is_refused_not_a_500(
 
 
 # Bolt's IgnoringSelfEvents middleware, which slack_bolt.App installs ahead of the
-# product's own (web.py build_bolt_app), calls body["event"].get(...): AttributeError.
-@pytest.mark.parametrize("event", [[], "message", 7], ids=["array", "string", "number"])
+# product's own, calls body["event"].get(...): it raised AttributeError on these.
+@pytest.mark.parametrize(
+    "event", [[], "message", 7, None], ids=["array", "string", "number", "null"]
+)
 def test_an_event_that_is_not_an_object_is_refused_not_a_500(
     desk: Desk, logs: LogWatch, event: Any
 ) -> None:
@@ -621,12 +670,10 @@ def test_a_twilio_signature_covers_the_query_string_as_sent(
 
 # -- Slack refuses to open a form ---------------------------------------------------------------
 # A trigger id expires 3 seconds after the click, and Slack answers views.open with
-# expired_trigger_id (or fails outright). The listeners call views.open unguarded:
-# handlers/commands/incident.py _form raises before it acks (500 and a traceback), and
-# handlers/actions/card.py resolve and handlers/shortcuts open_from_message raise just after
-# their ack, which Bolt then answers 404 after waiting 3 seconds (slack_bolt's thread runner
-# resets ack.response to None when a listener raises after acking), with a traceback logged.
-VIEWS_OPEN = "views.open errors are not caught by the listener that opens the form"
+# expired_trigger_id (or fails outright). Unguarded, /incident raised before its ack (500 and
+# a traceback), and Resolve and the shortcut just after theirs, which Bolt answered 404 after
+# waiting 3 seconds (its thread runner resets ack.response when a listener raises after
+# acking).
 
 
 @pytest.mark.parametrize("where", ["command", "resolve", "shortcut"])

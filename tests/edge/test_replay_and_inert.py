@@ -455,12 +455,9 @@ def test_staff_naming_an_unknown_customer_get_the_known_ones(desk: Desk) -> None
     assert dump(desk.rt) == before
 
 
-# handlers/views/__init__.py ``_customer`` looks the chosen key up for anyone
-# (``contracts.by_key``), and ``incidents/access.may_open_for`` then names both customers when
-# the channel's owner differs ("This channel belongs to Acme Corp; open Globex GmbH's…"),
-# while an unknown key gets "Unknown customer …": a contact learns other customers' names,
-# and which keys exist. The command path goes through ``named_customer`` and does not.
-FORM_LEAK = "views._customer + access.may_open_for name other customers to a contact"
+# The form once named other customers to a contact: the chosen key was looked up for anyone,
+# and a channel-owner mismatch named both customers ("This channel belongs to Acme Corp; open
+# Globex GmbH's…"), while an unknown key got "Unknown customer …".
 
 
 def _submit_form(desk: Desk, customer: str, channel: str) -> str:
