@@ -50,6 +50,10 @@ SCOPES: dict[str, frozenset[str]] = {
     "users.info": frozenset({"users:read"}),
     "users.lookupByEmail": frozenset({"users:read", "users:read.email"}),
     "usergroups.users.list": frozenset({"usergroups:read"}),
+    # The rota's groups (@oncall, @oncall-l1, @oncall-emea-l2) follow who is on call.
+    "usergroups.list": frozenset({"usergroups:read"}),
+    "usergroups.create": frozenset({"usergroups:write"}),
+    "usergroups.users.update": frozenset({"usergroups:write"}),
     "reactions.add": frozenset({"reactions:write"}),
 }
 

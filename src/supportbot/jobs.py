@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from supportbot.alerts import summary as alert_summary
 from supportbot.delivery.kinds import ALL
-from supportbot.oncall import posts
+from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, usergroup_sync, dms)
 
 
 def check_registered() -> None:

@@ -21,7 +21,7 @@ from typing import cast
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.livefiles import FileProblem
-from supportbot.oncall import announcements, lookup, posts
+from supportbot.oncall import announcements, dms, lookup, posts, reminders, usergroup_sync
 from supportbot.paging import recover
 from supportbot.paging.repage import repage_on_handoff
 from supportbot.runtime import Runtime
@@ -101,8 +101,11 @@ REDRIVERS = (
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
     Redriver("data_files", _data_files),
+    Redriver("usergroups", usergroup_sync.redrive),
+    Redriver("rota_plan", reminders.plan),
+    Redriver("rota_dm", dms.redrive),
 )
-_NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work
+_NOT_REQUEUED = ("handoff", "data_files", "rota_plan")  # these announce; they re-queue no lost work
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:

@@ -102,7 +102,8 @@ class SlackStandin(StandinServer):
         self._trigger_roots: dict[str, str] = {}
         self._dms: dict[str, str] = {}
         self._response_ids: set[str] = set()
-        self.usergroups: dict[str, list[str]] = {}
+        self.usergroups: dict[str, list[str]] = {}  # id -> member user ids
+        self.usergroup_info: dict[str, Payload] = {}  # id -> handle, name, description
         self._ids = itertools.count(1)
         self._last_ts = 0
         # Each built-in method is implemented by ``_<method with "." as "_">`` below.
@@ -121,6 +122,9 @@ class SlackStandin(StandinServer):
             "conversations.history",
             "users.info",
             "usergroups.users.list",
+            "usergroups.list",
+            "usergroups.create",
+            "usergroups.users.update",
             "apps.connections.open",
         )
         self._methods: dict[str, MethodHandler] = {
@@ -174,6 +178,17 @@ class SlackStandin(StandinServer):
         with self._lock:
             self.channels[channel_id] = channel
         return channel
+
+    def add_usergroup(self, handle: str, users: list[str], name: str | None = None) -> str:
+        """Create a user group as someone in Slack would; returns its id (``S…``)."""
+        with self._lock:
+            return self._new_usergroup({"handle": handle, "name": name or handle}, users)
+
+    def usergroup_members(self, handle: str) -> list[str] | None:
+        """The members of the group with ``handle`` now, or None if there is none."""
+        with self._lock:
+            found = next((g for g, i in self.usergroup_info.items() if i["handle"] == handle), None)
+            return list(self.usergroups[found]) if found else None
 
     def on(self, method: str, handler: MethodHandler) -> None:
         """Add or replace a Web API method: ``handler(params) -> payload``; raise SlackError."""
@@ -446,6 +461,46 @@ class SlackStandin(StandinServer):
         if group not in self.usergroups:
             raise SlackError("no_such_subteam")
         return {"users": list(self.usergroups[group])}
+
+    # -- user groups (usergroups.list / create / users.update, with Slack's error codes) --------
+    def _new_usergroup(self, params: Payload, users: list[str]) -> str:
+        group_id = f"S{next(self._ids):08d}"
+        info = {k: str(params.get(k) or "") for k in ("handle", "name", "description")}
+        self.usergroup_info[group_id] = dict(id=group_id, team_id=self.team_id, **info)
+        self.usergroups[group_id] = list(users)
+        return group_id
+
+    def _usergroup(self, group_id: str, include_users: bool = True) -> Payload:
+        found = dict(self.usergroup_info[group_id], date_delete=0, is_usergroup=True)
+        found["user_count"] = len(self.usergroups[group_id])
+        if include_users:
+            found["users"] = list(self.usergroups[group_id])
+        return found
+
+    def _usergroups_list(self, params: Payload) -> Payload:
+        users = str(params.get("include_users", "")).lower() in ("1", "true")
+        return {"usergroups": [self._usergroup(g, users) for g in self.usergroup_info]}
+
+    def _usergroups_create(self, params: Payload) -> Payload:
+        name = str(_need(params, "name"))
+        handle = str(params.get("handle") or "")
+        for info in self.usergroup_info.values():
+            if info["name"] == name:
+                raise SlackError("name_already_exists")
+            if handle and info["handle"] == handle:
+                raise SlackError("handle_already_exists")
+        return {"usergroup": self._usergroup(self._new_usergroup(params, []))}
+
+    def _usergroups_users_update(self, params: Payload) -> Payload:
+        group = str(_need(params, "usergroup", "no_such_subteam"))
+        if group not in self.usergroup_info:
+            raise SlackError("no_such_subteam")
+        raw = params.get("users") or ""
+        users = raw if isinstance(raw, list) else [u for u in str(raw).split(",") if u]
+        if not users:
+            raise SlackError("invalid_users")  # Slack keeps at least one member
+        self.usergroups[group] = [str(u).strip() for u in users]
+        return {"usergroup": self._usergroup(group)}
 
 
 def _decode_fields(params: Payload) -> Payload:

@@ -68,6 +68,11 @@ class LoggingWebClient(WebClient):
             data.update(user_id="U0LOCALBOT", bot_id="B0LOCAL", team_id=LOCAL_TEAM_ID, team="local")
         if api_method == "conversations.open":
             data["channel"] = {"id": "D" + str(params.get("users", "LOCAL")).replace(",", "")}
+        if api_method == "usergroups.list":
+            data["usergroups"] = []
+        if api_method == "usergroups.create":
+            handle = str(params.get("handle", "local"))
+            data["usergroup"] = {"id": "S0LOCAL", "handle": handle, "users": []}
         return SlackResponse(
             client=self,
             http_verb=http_verb,

@@ -47,3 +47,12 @@ def oncall_post(post_id: int) -> str:
 def alert_summary(incident_id: int, interval: int) -> str:
     """``interval``: the number of the summary interval (since the epoch) it is due in."""
     return _id("alert-summary", f"INC-{incident_id}", interval)
+
+
+def rota_dm(dm_id: int) -> str:
+    return _id("rota-dm", dm_id)
+
+
+def usergroup_sync() -> str:
+    """One at a time: owing it again while one is queued replaces it."""
+    return "usergroup-sync"

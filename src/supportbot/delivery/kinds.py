@@ -55,6 +55,9 @@ PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
+# The rota talking to people: DMs (reminders, summaries, changes, swaps) and user groups.
+ROTA_DM = JobKind("rota_dm")
+USERGROUP_SYNC = JobKind("usergroup_sync")
 
 ALL = (
     SLACK_SYNC,
@@ -65,4 +68,6 @@ ALL = (
     PAGE_SEND,
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
+    ROTA_DM,
+    USERGROUP_SYNC,
 )

@@ -1,0 +1,163 @@
+"""Direct messages owed to people by the rota, as rows (:class:`~supportbot.db.rota.RotaDm`).
+
+:func:`add_dm` writes the row once per key and owes its delivery for its instant, after the
+commit. The job reloads the row and posts it once; a reminder's text is written only then,
+with the open incidents as they are, and a reminder whose shift moved or already began is
+dropped with the reason instead. Never early: a job that RQ starts before the row's instant
+owes itself again for that instant. The reconciler's :func:`redrive` owes again every row due
+and unsent, so a flushed Redis delays a DM by one pass and never loses it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from supportbot import metrics
+from supportbot.db.rota import RotaDm
+from supportbot.delivery import effects, job_ids
+from supportbot.delivery.kinds import ROTA_DM
+from supportbot.oncall import shift_notes
+from supportbot.oncall.feed import Shift, person_shifts
+from supportbot.oncall.lookup import active_overrides, resolver
+from supportbot.runtime import Runtime, get_runtime
+
+log = logging.getLogger(__name__)
+
+GRACE = timedelta(seconds=10)  # younger due rows are probably still in the queue
+WEEK = timedelta(days=7)
+
+
+def add_dm(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    person: str,
+    recipient: str,
+    due_at: datetime,
+    now: datetime,
+    text: str = "",
+    detail: dict[str, Any] | None = None,
+) -> RotaDm | None:
+    """Record a DM once per ``key`` and owe it for ``due_at``; None if the key exists."""
+    if session.scalar(select(RotaDm.id).where(RotaDm.key == key)) is not None:
+        return None
+    row = RotaDm(
+        key=key, kind=kind, person=person, recipient=recipient, text=text,
+        detail=json.dumps(detail or {}), due_at=due_at, created_at=now,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    _owe(session, row, now)
+    return row
+
+
+def _owe(session: Session, row: RotaDm, now: datetime) -> None:
+    if row.due_at > now:
+        effects.owe_at(session, row.due_at, ROTA_DM, row.id, job_id=job_ids.rota_dm(row.id))
+    else:
+        effects.owe(session, ROTA_DM, row.id, job_id=job_ids.rota_dm(row.id))
+
+
+def redrive(rt: Runtime) -> int:
+    """Owe again every DM due more than :data:`GRACE` ago and neither sent nor dropped."""
+    now = rt.now()
+    with rt.session() as session:
+        rows = list(
+            session.scalars(
+                select(RotaDm).where(
+                    RotaDm.sent_at.is_(None),
+                    RotaDm.dropped_at.is_(None),
+                    RotaDm.due_at <= now - GRACE,
+                )
+            )
+        )
+        for row in rows:
+            _owe(session, row, now)
+    if rows:
+        log.info("reconciler re-queued %d rota DM(s)", len(rows))
+    return len(rows)
+
+
+def _shift(detail: dict[str, Any], person: str) -> Shift:
+    return Shift(
+        person, detail["level"], detail["slot"], detail["team"], detail["source"],
+        datetime.fromisoformat(detail["start"]), datetime.fromisoformat(detail["end"]),
+    )  # fmt: skip
+
+
+def compose(rt: Runtime, session: Session, row: RotaDm, now: datetime) -> tuple[str, str | None]:
+    """The text to send now, or ("", reason) to drop the DM."""
+    if row.kind not in ("reminder", "weekly"):
+        return row.text, None
+    found = resolver(rt)
+    if found is None:
+        return "", "the rotation files could not be loaded"
+    if row.person not in found.rotation.people:
+        return "", f"{row.person} is no longer in the rotation files"
+    overrides = active_overrides(session, now, found.rotation.people)
+    detail = json.loads(row.detail)
+    if row.kind == "weekly":
+        start = datetime.fromisoformat(detail["start"])
+        shifts = person_shifts(found, row.person, start, start + WEEK, overrides=overrides)
+        if not shifts:
+            return "", "no shifts in the coming week"
+        tz = shift_notes.person_zone(found.rotation, row.person)
+        return shift_notes.weekly(shifts, tz, start), None
+    shift = _shift(detail, row.person)
+    if now >= shift.start:
+        return "", "the shift had already begun"
+    if not shift_notes.starts_shift(
+        found, overrides, row.person, shift.level, shift.slot, shift.start
+    ):
+        return "", "the shift moved (rotation file or override) before its reminder"
+    incidents = shift_notes.open_at_level(session, shift.level)
+    return shift_notes.reminder(found, shift, now, incidents), None
+
+
+@ROTA_DM.runs
+def deliver(dm_id: int) -> str:
+    """RQ job: send one DM once; returns sent, dropped, early or stale (for tests and logs)."""
+    rt = get_runtime()
+    lock = rt.redis.lock(f"supportbot:lock:rota-dm:{dm_id}", timeout=60, blocking_timeout=30)
+    if not lock.acquire():
+        raise TimeoutError(f"rota DM {dm_id} is stuck behind another worker")
+    try:
+        return _deliver(rt, dm_id)
+    finally:
+        lock.release()
+
+
+def _deliver(rt: Runtime, dm_id: int) -> str:
+    now = rt.now()
+    with rt.session() as session:
+        row = session.get(RotaDm, dm_id)
+        if row is None or row.sent_at is not None or row.dropped_at is not None:
+            return "stale"
+        if row.due_at > now:
+            _owe(session, row, now)  # never early: RQ may start a job a second before
+            return "early"
+        text, dropped = compose(rt, session, row, now)
+        if dropped is not None:
+            row.dropped_at, row.dropped_reason = now, dropped
+            log.info("rota DM %s to %s dropped: %s", row.key, row.person, dropped)
+            return "dropped"
+        recipient = row.recipient
+    try:
+        response = rt.slack.api_call(
+            "chat.postMessage", json={"channel": recipient, "text": text, "unfurl_links": False}
+        )
+    except Exception:
+        metrics.SLACK_CALLS.labels("chat.postMessage", "error").inc()
+        raise  # RQ retries; the reconciler owes it again if the retries run out
+    metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+    with rt.session() as session:
+        row = session.get_one(RotaDm, dm_id)
+        row.sent_at, row.ts, row.text = rt.now(), response.get("ts"), text
+    return "sent"
