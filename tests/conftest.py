@@ -96,6 +96,10 @@ def make_settings(
         triage_rules_file=REPO / "contracts" / "triage.yaml",
         rotations_dir=REPO / "rotations",
         data_dir=tmp_path / "var",
+        # Off unless a test is about them (tests/rota): shift DMs and user group calls would
+        # otherwise depend on the real day and hour the suite runs at.
+        rota_dms=False,
+        rota_usergroups=False,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # every member of the app's own workspace is staff (README, "Who is staff").
     staff_usergroup: str | None = None
     oncall_channel: str | None = None
+    # The rota talking to people (README, "The rota talks to people"): shift reminders, weekly
+    # summaries and change notices by DM, and the Slack user groups (Slack's paid plans).
+    rota_dms: bool = True
+    rota_usergroups: bool = True
     contracts_file: Path = Path("contracts/customers.yaml")
     triage_rules_file: Path = Path("contracts/triage.yaml")
     # Monitoring integrations (POST /alerts/<key>); a missing file means none.

@@ -1,5 +1,24 @@
-"""The rota-people scenarios run on the on-call desk (on-call channel, public URL)."""
+"""The rota-people scenarios run on the on-call desk (on-call channel, public URL), with the
+rota's DMs and user groups turned on (tests/conftest.py turns them off for everything else)."""
 
-from tests.oncall.conftest import settings
+from __future__ import annotations
 
-__all__ = ["settings"]
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from supportbot.settings import Settings
+from tests.conftest import make_settings
+from tests.oncall.conftest import ONCALL, PUBLIC_URL
+from tests.standins import SlackStandin
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, redis: Redis, redis_url: str, database_url: str, slack_api: SlackStandin
+) -> Settings:
+    return make_settings(
+        tmp_path, redis_url, database_url, slack_api.api_url,
+        oncall_channel=ONCALL, public_url=PUBLIC_URL, rota_dms=True, rota_usergroups=True,
+    )  # fmt: skip

@@ -84,7 +84,7 @@ def shift_starts(
 def weekly_instants(tz: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
     """The summary instants (Sunday 17:00 local, DST rule of :mod:`.wallclock`) in
     ``(start, end]``."""
-    day = local_reading(start, tz).date() - timedelta(days=7)
+    day = local_reading(start, tz).date() - timedelta(days=1)
     found = []
     while day <= local_reading(end, tz).date() + timedelta(days=1):
         if day.weekday() == WEEKLY_WEEKDAY:
@@ -98,7 +98,7 @@ def weekly_instants(tz: ZoneInfo, start: datetime, end: datetime) -> list[dateti
 def plan(rt: Runtime) -> int:
     """Redriver: write the reminders and summaries owed soon; returns how many are new."""
     found = resolver(rt)
-    if found is None:
+    if found is None or not rt.settings.rota_dms:
         return 0
     now = rt.now()
     people = found.rotation.people

@@ -54,6 +54,8 @@ def _members(row: KeyValue | None) -> tuple[str, ...] | None:
 def redrive(rt: Runtime) -> int:
     """Redriver: owe a sync when a group's wanted members differ from the last ones set, or
     the last look at Slack is older than :data:`VERIFY_EVERY`; returns 1 if owed."""
+    if not rt.settings.rota_usergroups:
+        return 0
     now = rt.now()
     with rt.session() as session:
         groups = wanted(rt, session, now)
