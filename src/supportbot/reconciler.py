@@ -21,7 +21,15 @@ from typing import cast
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.livefiles import FileProblem
-from supportbot.oncall import announcements, dms, lookup, posts, reminders, usergroup_sync
+from supportbot.oncall import (
+    announcements,
+    dms,
+    lookup,
+    posts,
+    reminders,
+    rota_changes,
+    usergroup_sync,
+)
 from supportbot.paging import recover
 from supportbot.paging.repage import repage_on_handoff
 from supportbot.runtime import Runtime
@@ -103,9 +111,11 @@ REDRIVERS = (
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),
+    Redriver("rota_changes", rota_changes.announce_changes),
     Redriver("rota_dm", dms.redrive),
 )
-_NOT_REQUEUED = ("handoff", "data_files", "rota_plan")  # these announce; they re-queue no lost work
+# These announce or plan; they re-queue no lost work.
+_NOT_REQUEUED = ("handoff", "data_files", "rota_plan", "rota_changes")
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:
