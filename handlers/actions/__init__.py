@@ -1,10 +1,11 @@
-"""Buttons and selects on incident cards and request offers."""
+"""Buttons and selects on incident cards, request offers and shift swap invitations."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import card, offer
+from handlers.actions import card, offer, swap
+from supportbot.oncall import swaps
 from supportbot.slack import cards
 
 
@@ -17,3 +18,5 @@ def register(app: App) -> None:
     app.action(cards.ACTION_ESCALATE)(card.escalate)
     app.action(cards.ACTION_RESOLVE)(card.resolve)
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
+    app.action(swaps.ACTION_ACCEPT)(swap.accept)
+    app.action(swaps.ACTION_DECLINE)(swap.decline)

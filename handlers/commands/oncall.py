@@ -18,6 +18,8 @@ from supportbot.oncall.board import build_board, to_slack
 from supportbot.oncall.changes import end_by_command, override_by_command
 from supportbot.oncall.feed_tokens import feed_url
 from supportbot.oncall.overrides import OverrideError
+from supportbot.oncall.swap_rules import SwapError
+from supportbot.oncall.swaps import propose
 from supportbot.runtime import Runtime
 
 USAGE = (
@@ -25,7 +27,9 @@ USAGE = (
     "• `/oncall override @person 2h [L1|L2|L3] [secondary]`: they hold that pager from now "
     "(durations like `30m`, `1h30m`, `1d`, at most 14 days; default L1 primary)\n"
     "• `/oncall end-override @person [L1|L2|L3]`: end their override now\n"
-    "• `/oncall calendar`: the link to your own on-call calendar (iCalendar)"
+    "• `/oncall calendar`: the link to your own on-call calendar (iCalendar)\n"
+    "• `/oncall swap @person <when> [L1|L2|L3]`: offer them your shift at `<when>` (`tomorrow`, "
+    "`thu`, `2026-03-12`, `2026-03-12 08:00`) for their nearest one; they accept or decline"
 )
 
 
@@ -58,11 +62,13 @@ def answer(rt: Runtime, who: Actor, command: Command) -> dict[str, Any]:
             return {"text": override_by_command(rt, found, args, actor=user)}
         if verb in ("end-override", "end"):
             return {"text": end_by_command(rt, found, args, actor=user)}
+        if verb == "swap":
+            return {"text": propose(rt, found, args, actor=user)}
         if verb in ("calendar", "ics"):
             return {"text": _calendar(rt, found, user)}
         if verb == "help":
             return {"text": USAGE}
-    except OverrideError as exc:
+    except (OverrideError, SwapError) as exc:
         return {"text": f":warning: {exc}"}
     return {"text": f":warning: Unknown `/oncall {verb}`.\n{USAGE}"}
 

@@ -37,6 +37,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from supportbot.oncall import swaps
 from supportbot.slack import cards
 from tests.conftest import SIGNING_SECRET, Desk
 from tests.edge.conftest import FROM_NUMBER
@@ -166,6 +167,8 @@ ACTION_IDS = st.sampled_from(
         cards.ACTION_ESCALATE,
         cards.ACTION_RESOLVE,
         cards.ACTION_OPEN_REQUEST,
+        swaps.ACTION_ACCEPT,
+        swaps.ACTION_DECLINE,
     ]
 )
 

@@ -148,11 +148,12 @@ def _deliver(rt: Runtime, dm_id: int) -> str:
             row.dropped_at, row.dropped_reason = now, dropped
             log.info("rota DM %s to %s dropped: %s", row.key, row.person, dropped)
             return "dropped"
-        recipient = row.recipient
+        recipient, blocks = row.recipient, json.loads(row.detail).get("blocks")
+    message: dict[str, Any] = {"channel": recipient, "text": text, "unfurl_links": False}
+    if blocks:
+        message["blocks"] = blocks  # a swap invitation's buttons
     try:
-        response = rt.slack.api_call(
-            "chat.postMessage", json={"channel": recipient, "text": text, "unfurl_links": False}
-        )
+        response = rt.slack.api_call("chat.postMessage", json=message)
     except Exception:
         metrics.SLACK_CALLS.labels("chat.postMessage", "error").inc()
         raise  # RQ retries; the reconciler owes it again if the retries run out
