@@ -183,6 +183,7 @@ def run_demo(out: Callable[[str], None] = print, repo: Path | None = None) -> in
                 triage_rules_file=base / "contracts/triage.yaml",
                 rotations_dir=base / "rotations",
                 twilio_auth_token=DEMO_TWILIO_TOKEN,
+                rota_usergroups=False,  # a user group sync is a page of calls with no text
             )
             slack, pager = LoggingWebClient(), DryRunSender()
             rt = build_runtime(
