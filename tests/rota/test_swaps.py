@@ -203,3 +203,17 @@ def test_a_customer_pressing_a_swap_button_is_refused(desk: Desk) -> None:
     [reply] = desk.api.responses()[before:]
     assert reply["text"] == ":no_entry: Shift swaps are for the support team."
     assert swaps(desk)[0].state == "proposed" and override_rows(desk.rt) == []
+
+
+def test_the_handoff_post_at_a_swapped_shift_names_who_holds_it(desk: Desk) -> None:
+    reconcile_once(desk.rt)  # handoff announcements start from Monday
+    swap(desk, f"{mention(ANA)} wed")
+    [row] = swaps(desk)
+    press(desk, "accept", row.id, ANA)
+    desk.rt.clock.set(WEDNESDAY + timedelta(hours=8, seconds=30))  # type: ignore[attr-defined]
+    reconcile_once(desk.rt)
+    desk.drain()
+    [post] = [p for p in oncall_posts(desk.api) if "hands over to *EMEA*" in p]
+    # The swap was announced when accepted, days before: its start is announced as it happens.
+    wei = "<@U0APAC0001> (Tan Wei Ling) · Asia-Pacific"
+    assert f"• L1: {wei} → <@{ANA}> (Ana Alvarez) · EMEA · override" in post.splitlines()

@@ -113,7 +113,8 @@ def _told_by_command(session: Session, start: datetime, end: datetime) -> set[da
     )
     told: set[datetime] = set()
     for row in rows:
-        told.add(row.start_at)
+        if row.created_at >= row.start_at:  # begun when made; a swap's, made ahead, is not
+            told.add(row.start_at)
         if row.ended_early_at is not None:
             told.add(row.ended_early_at)
     return told
