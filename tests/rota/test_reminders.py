@@ -87,10 +87,12 @@ def test_a_reminder_lost_with_redis_is_sent_by_the_reconciler_and_never_early(de
     api = desk.api
     step(desk, MONDAY + timedelta(hours=6, minutes=30))
     desk.rt.redis.flushdb()  # the scheduled reminder jobs are gone
+    api.inject("chat.postMessage", "503", times=1)  # and Slack stumbles once when it is sent
     step(desk, MONDAY + timedelta(hours=6, minutes=59, seconds=59))
     assert dms(api, BRAM) == []  # not a second early
     step(desk, MONDAY + timedelta(hours=7, seconds=11))
     assert len(dms(api, BRAM)) == 1
+    assert 503 in [c.status for c in api.calls("chat.postMessage")]
 
 
 def test_a_shift_moved_by_an_override_drops_its_reminder_and_reminds_of_the_new_start(

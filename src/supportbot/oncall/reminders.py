@@ -100,6 +100,18 @@ def plan(rt: Runtime) -> int:
     found = resolver(rt)
     if found is None or not rt.settings.rota_dms:
         return 0
+    # One planner at a time across workers: two would race to insert the same keys (the
+    # unique key would refuse the second, failing its whole pass). Busy: the next pass plans.
+    lock = rt.redis.lock("supportbot:lock:rota-plan", timeout=60, blocking_timeout=0)
+    if not lock.acquire():
+        return 0
+    try:
+        return _plan(rt, found)
+    finally:
+        lock.release()
+
+
+def _plan(rt: Runtime, found: Resolver) -> int:
     now = rt.now()
     people = found.rotation.people
     written = 0
