@@ -259,3 +259,41 @@ def test_stop_releases_held_requests() -> None:
     standin.stop()
     worker.join(timeout=5)
     assert not worker.is_alive() and time.monotonic() - started < 2
+
+
+def test_usergroups_list_create_and_update_with_slacks_errors(slack: SlackStandin) -> None:
+    api = client(slack)
+    made = api.usergroups_create(name="On call L1", handle="oncall-l1")["usergroup"]
+    assert made["handle"] == "oncall-l1" and made["users"] == []
+    with pytest.raises(SlackApiError) as taken:
+        api.usergroups_create(name="On call L1", handle="other")
+    assert taken.value.response["error"] == "name_already_exists"
+    with pytest.raises(SlackApiError) as handle:
+        api.usergroups_create(name="Other", handle="oncall-l1")
+    assert handle.value.response["error"] == "handle_already_exists"
+    updated = api.usergroups_users_update(usergroup=made["id"], users=["U1", "U2"])
+    assert updated["usergroup"]["users"] == ["U1", "U2"]
+    assert slack.usergroup_members("oncall-l1") == ["U1", "U2"]
+    with pytest.raises(SlackApiError) as empty:
+        api.usergroups_users_update(usergroup=made["id"], users=[])
+    assert empty.value.response["error"] == "invalid_users"  # Slack keeps one member at least
+    with pytest.raises(SlackApiError) as missing:
+        api.usergroups_users_update(usergroup="S0NOPE", users=["U1"])
+    assert missing.value.response["error"] == "no_such_subteam"
+    listed = api.usergroups_list(include_users=True)["usergroups"]
+    assert [(g["handle"], g["users"]) for g in listed] == [("oncall-l1", ["U1", "U2"])]
+    assert "users" not in api.usergroups_list()["usergroups"][0]
+    assert api.usergroups_users_list(usergroup=made["id"])["users"] == ["U1", "U2"]
+
+    # Faults apply to these methods like any other; the client's retry handler rides a 429.
+    slack.inject("usergroups.users.update", "429", retry_after=0)
+    slack.inject("usergroups.list", "500")
+    patient = WebClient(
+        token=SLACK_TOKEN, base_url=slack.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )  # fmt: skip
+    patient.usergroups_users_update(usergroup=made["id"], users=["U3"])
+    assert [c.status for c in slack.calls("usergroups.users.update")][-2:] == [429, 200]
+    with pytest.raises(SlackApiError):
+        api.usergroups_list()
+    assert slack.usergroup_members("oncall-l1") == ["U3"]
