@@ -119,6 +119,9 @@ def _serialise(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
 
 
+serialise = _serialise  # for the other writers of overrides (accepted swaps)
+
+
 def create_override(
     session: Session,
     found: Resolver,

@@ -25,7 +25,7 @@ from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, person_by_slack
 from supportbot.oncall.model import LEVELS, Level, Person
-from supportbot.oncall.overrides import OverrideError, _serialise, find_person
+from supportbot.oncall.overrides import find_person, serialise
 from supportbot.oncall.posts import add_post
 from supportbot.oncall.resolver import Override, Resolver
 from supportbot.oncall.shift_notes import person_zone, shift_line
@@ -151,7 +151,7 @@ def decide(
 def _accept(
     rt: Runtime, session: Session, found: Resolver, row: RotaSwap, plan: SwapPlan, now: datetime
 ) -> tuple[bool, str]:
-    _serialise(session)
+    serialise(session)  # override changes, whoever makes them, one at a time
     overrides = active_overrides(session, now, found.rotation.people)
     try:
         if plan.give.start <= now:
@@ -203,6 +203,3 @@ def _tell_proposer(
         recipient=plan.proposer.slack, due_at=now, now=now,
         text=f":twisted_rightwards_arrows: {text}",
     )  # fmt: skip
-
-
-__all__ = ["ACTION_ACCEPT", "ACTION_DECLINE", "OverrideError", "SwapError", "decide", "propose"]
