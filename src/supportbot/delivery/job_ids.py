@@ -47,3 +47,11 @@ def oncall_post(post_id: int) -> str:
 def alert_summary(incident_id: int, interval: int) -> str:
     """``interval``: the number of the summary interval (since the epoch) it is due in."""
     return _id("alert-summary", f"INC-{incident_id}", interval)
+
+
+def ack_watch(incident_id: int) -> str:
+    return _id("ack-watch", f"INC-{incident_id}")
+
+
+def deferred_page(deferred_id: int) -> str:
+    return _id("deferred-page", deferred_id)

@@ -55,6 +55,9 @@ PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
+# Issue 13: an acknowledgement with no progress (remind, then release); a deferred page.
+ACK_WATCH = JobKind("ack_watch", urgent=True)
+DEFERRED_PAGE = JobKind("deferred_page", urgent=True)
 
 ALL = (
     SLACK_SYNC,
@@ -65,4 +68,6 @@ ALL = (
     PAGE_SEND,
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
+    ACK_WATCH,
+    DEFERRED_PAGE,
 )
