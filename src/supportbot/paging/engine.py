@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 def page_text(incident: Incident, code: str, customer: str | None) -> str:
     whose = f" {customer}:" if customer else ":"
-    return f"SEV1 {incident.key}{whose} {incident.title[:90]}. Reply {code} to acknowledge."
+    head = f"SEV{incident.severity} {incident.key}{whose} {incident.title[:90]}."
+    return f"{head} Reply {code} to acknowledge."
 
 
 def create_pages(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
+from supportbot.oncall.choices import escalation_choices, holders_now
 from supportbot.runtime import Runtime
 from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
@@ -131,7 +132,8 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             *attention_blocks(rt, session, incident),
             *alert_blocks(session, incident),
         ]
-        text, blocks = internal_card(incident, customer, extra)
+        choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
+        text, blocks = internal_card(incident, customer, extra, choices)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
             data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
