@@ -52,16 +52,22 @@ def escalate_to(
     return run(rt, key, actor, Action.ESCALATE, apply)
 
 
-def page_chosen(change: Change, label: str, people: tuple[Person, ...], reason: str) -> None:
+def page_chosen(
+    change: Change,
+    label: str,
+    people: tuple[Person, ...],
+    reason: str,
+    why: str = "chosen escalation",
+) -> None:
     """Page the chosen people now, or say in Slack that nobody could be reached."""
     session, rt, incident = change.session, change.rt, change.incident
     if not people:
-        text = f":warning: {incident.key}: escalation to {label} reached nobody ({reason})."
+        text = f":warning: {incident.key}: {why} to {label} paged nobody ({reason})."
         warn_triage(session, rt, incident, "paging", text)
         return
     episode = episodes.current(session, incident.id)
     active = episode if episode is not None and episode.state == "active" else None
     names = ", ".join(p.label for p in people)
     dry = " (dry run)" if rt.pager.dry_run else ""
-    change.event("paged", f":pager: Paging {names} by SMS and call{dry} (chosen escalation).")
+    change.event("paged", f":pager: Paging {names} by SMS and call{dry} ({why}).")
     create_pages(session, rt, incident, people, escalation=active, step=CHOSEN_STEP, now=rt.now())
