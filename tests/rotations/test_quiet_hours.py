@@ -105,7 +105,7 @@ def test_supportbot_check_names_a_whole_day_of_quiet_hours(tmp_path: Path) -> No
         timeout=60,
     )
     assert result.returncode == 1
-    assert f"{rotations / 'people.yaml'}:5:" in result.stdout + result.stderr
+    assert f"{rotations / 'people.yaml'}:6:" in result.stdout + result.stderr
     assert "cover the whole day" in result.stdout + result.stderr
 
 
