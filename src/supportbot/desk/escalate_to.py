@@ -9,6 +9,7 @@ reason, and nothing changes.
 
 from __future__ import annotations
 
+from supportbot.attention.deferred import page_or_hold
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
 from supportbot.incidents.access import Action, Actor
@@ -47,7 +48,13 @@ def escalate_to(
             incident.level = chosen.level
         moved = f", from {LEVEL_NAMES[before]}" if chosen.level is not None else ""
         change.event("escalated", f"{change.who} escalated to {chosen.label} (chosen{moved})")
-        page_chosen(change, chosen.label, chosen.people, chosen.reason)
+        if incident.severity == 1 or not chosen.people:
+            page_chosen(change, chosen.label, chosen.people, chosen.reason)
+        else:  # quiet hours and the contract's clock decide when, and whom
+            by = change.actor.user_id
+            page_or_hold(
+                change.session, rt, incident, chosen.target, chosen.people, chosen.holds, by
+            )
 
     return run(rt, key, actor, Action.ESCALATE, apply)
 

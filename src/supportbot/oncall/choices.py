@@ -48,6 +48,8 @@ class Chosen:
     level: str | None  # the level the incident moves to (None: it stays)
     people: tuple[Person, ...]
     reason: str  # why nobody, when nobody
+    target: str = ""  # for a page held back: "level:L2" or "person:<key>:<level held>"
+    holds: str = "L1"  # the level the chosen people hold
 
 
 def holders_now(rt: Runtime, session: Session, incident: Incident, at: datetime) -> list[Holding]:
@@ -109,7 +111,9 @@ def resolve_choice(
                 "person on call"
             )
         reached = lookup.people_for(rt, session, name, at)
-        return Chosen(LEVEL_LABEL[name], name, reached.people, reached.reason)
+        return Chosen(
+            LEVEL_LABEL[name], name, reached.people, reached.reason, f"level:{name}", name
+        )
     if kind != "person" or not name:
         raise ChoiceError(f"`{value}` is not a level or a person to escalate to")
     holders = holders_now(rt, session, incident, at)
@@ -128,4 +132,6 @@ def resolve_choice(
         )
     moves = LEVEL_ORDER.index(holding.level) > LEVEL_ORDER.index(incident.level)
     label = f"{holding.person.label} ({', '.join(holding.roles)})"
-    return Chosen(label, holding.level if moves else None, (holding.person,), "")
+    target = f"person:{holding.person.key}:{holding.level}"
+    level = holding.level if moves else None
+    return Chosen(label, level, (holding.person,), "", target, holding.level)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from supportbot.db.attention import DeferredPage
 from supportbot.db.models import Incident
 from supportbot.oncall import lookup
 from supportbot.oncall.ack_state import due_of, watch_of
@@ -13,6 +15,29 @@ from supportbot.wording import local_time
 
 
 def attention_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
+    return [*_ack_lines(rt, session, incident), *_held_lines(session, incident)]
+
+
+def _held_lines(session: Session, incident: Incident) -> list[str]:
+    """Pages quiet hours or the contract's clock held back or sent elsewhere: which, why."""
+    rows = session.scalars(
+        select(DeferredPage)
+        .where(DeferredPage.incident_id == incident.id)
+        .order_by(DeferredPage.id.desc())
+        .limit(3)
+    ).all()
+    lines = []
+    for row in reversed(rows):
+        kind, _, rest = row.target.partition(":")
+        whom = rest.partition(":")[0] if kind == "person" else rest.replace("MGMT", "management")
+        if row.state == "pending":
+            lines.append(f":zzz: Sev{incident.severity} page to {whom} held: {row.reason}")
+        elif row.state == "redirected":
+            lines.append(f":zzz: Sev{incident.severity} page to {whom}: {row.reason}")
+    return lines
+
+
+def _ack_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
     watch = watch_of(session, incident.id)
     if watch is None:
         return []
