@@ -8,8 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
+from supportbot import health
 from supportbot.attention import deferred
 from supportbot.clock import TravelClock
 from supportbot.db.attention import DeferredPage
@@ -144,3 +146,18 @@ def test_sev2_outside_the_contracts_clock_waits_for_it_to_open(pager: Pager) -> 
     pager.desk.travel(timedelta(minutes=1, seconds=10))  # 08:00 in Berlin: both awake, paged
     assert sms(pager, LARK) == 1 and sms(pager, OWL) == 1
     assert deferred.run(pager.desk.rt, 1) == "stale"  # ran once; a second run does nothing
+
+
+def test_a_held_page_whose_job_is_lost_shows_as_overdue_until_re_driven(pager: Pager) -> None:
+    open_incident(pager, "sev2 reports are slow")
+    choose(pager, "L1>person:owl")
+    rt = pager.desk.rt
+    assert isinstance(rt.clock, TravelClock)
+    rt.clock.set(datetime(2026, 11, 25, 7, 0, tzinfo=UTC) + health.overdue_grace(rt))
+    body = requests.get(pager.desk.url + "/healthz", timeout=10).json()
+    assert body["overdue"] == (
+        "degraded: oldest overdue: held page #1 of INC-1, due 2026-11-25 07:00:00 UTC"
+    )
+    pager.desk.travel(timedelta(seconds=1))  # the worker's reconciler re-drives it
+    assert sms(pager, OWL) == 1
+    assert requests.get(pager.desk.url + "/healthz", timeout=10).json()["overdue"] == "none"
