@@ -222,3 +222,37 @@ def test_rules_from_the_rotation_files_and_their_bad_input() -> None:
         with pytest.raises(Exception, match=message) as caught:
             parse_rotation(base + policy.format(n=1, extra=bad), "r.yaml")
         assert "r.yaml:" in str(caught.value)
+
+
+def test_a_flushed_redis_loses_no_reminder_and_a_severity_change_moves_the_expiry(
+    pager: Pager,
+) -> None:
+    open_sev(pager, 2, "reports slow")
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")
+    pager.desk.drain()
+    assert "expires Tue 24 Nov 12:00 GMT" in card_text(pager)
+    pager.desk.travel(timedelta(minutes=10))
+    # Raised to Sev1 at 10:10: a change, and a status-free one, so the 30 minutes count from
+    # the acknowledgement: the reminder is owed at 10:30.
+    pager.desk.slack.block_action(
+        cards.ACTION_SEVERITY, block_id="incident-1", selected="1", user="U0STAFF001"
+    )
+    pager.desk.drain()
+    assert "expires Tue 24 Nov 10:30 GMT" in card_text(pager)
+    pager.desk.rt.redis.flushdb()  # every scheduled job is gone
+    pager.desk.travel(timedelta(minutes=20, seconds=10))
+    assert len(dms(pager, "U0STAFF001")) == 1
+    with pager.desk.rt.session() as session:
+        assert session.scalars(select(AckWatch.reminded_at)).one() is not None
+
+
+def test_an_integration_is_never_the_owner_reminded(pager: Pager) -> None:
+    open_sev(pager, 2, "reports slow")
+    rt = pager.desk.rt
+    with rt.session() as session:
+        incident = session.get_one(Incident, 1)
+        incident.status, incident.assignee = "investigating", None
+        ackwatch.follow(session, rt, incident, "alerts:prometheus")  # nobody to remind
+        assert session.scalars(select(AckWatch)).all() == []
+        ackwatch.follow(session, rt, incident, "U0STAFF001")
+        assert session.scalars(select(AckWatch.owner)).one() == "U0STAFF001"

@@ -11,6 +11,7 @@ the reconciler re-drives a lost job (:func:`redrive`).
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,7 @@ from supportbot.wording import local_time
 
 log = logging.getLogger(__name__)
 
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
 GRACE = timedelta(seconds=5)  # a watch this far past due has lost its job
 REMINDER_STEP = -2  # Page.step_index of a reminder SMS (no escalation step)
 
@@ -43,8 +45,11 @@ def follow(session: Session, rt: Runtime, incident: Incident, actor: str) -> Non
     """Start, move or end the incident's watch after a change, and owe its job."""
     watch = watch_of(session, incident.id)
     now = rt.now()
-    if incident.status in WATCHED and rule_for(rt, incident.severity) is not None:
-        owner = incident.assignee or actor
+    # Only a person can be reminded: an integration re-opening an incident it raised is not.
+    person = actor if _SLACK_USER.fullmatch(actor) else None
+    kept = watch.owner if watch is not None and watch.state == "watching" else None
+    owner = incident.assignee or person or kept
+    if owner and incident.status in WATCHED and rule_for(rt, incident.severity) is not None:
         if watch is None:
             watch = AckWatch(
                 incident_id=incident.id, owner=owner, acked_at=now, state="watching", updated_at=now
@@ -53,7 +58,7 @@ def follow(session: Session, rt: Runtime, incident: Incident, actor: str) -> Non
         elif watch.state != "watching":  # acknowledged again after a release or a wait
             watch.owner, watch.acked_at, watch.state = owner, now, "watching"
             watch.reminded_at = watch.released_at = watch.reason = None
-        watch.owner, watch.updated_at = incident.assignee or watch.owner, now
+        watch.owner, watch.updated_at = owner, now
         session.flush()
         due = due_of(rt, session, incident, watch)
         if due is not None:
