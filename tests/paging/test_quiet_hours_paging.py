@@ -161,3 +161,22 @@ def test_a_held_page_whose_job_is_lost_shows_as_overdue_until_re_driven(pager: P
     pager.desk.travel(timedelta(seconds=1))  # the worker's reconciler re-drives it
     assert sms(pager, OWL) == 1
     assert requests.get(pager.desk.url + "/healthz", timeout=10).json()["overdue"] == "none"
+
+
+def test_a_held_page_still_blocked_at_its_instant_is_held_again_with_the_new_reason(
+    pager: Pager,
+) -> None:
+    open_incident(pager, "sev2 reports are slow")
+    choose(pager, "L1>person:owl")
+    rt = pager.desk.rt
+    three = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
+    with rt.session() as session:  # as if its instant had been 03:00 (owl still asleep)
+        session.get_one(DeferredPage, 1).due_at = three
+    assert isinstance(rt.clock, TravelClock)
+    rt.clock.set(three)
+    assert deferred.run(rt, 1) == "held"
+    with rt.session() as session:
+        rows = session.scalars(select(DeferredPage).order_by(DeferredPage.id)).all()
+        assert [r.state for r in rows] == ["moved", "pending"]
+        assert rows[1].due_at == datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
+    assert sms(pager, OWL) == 0

@@ -159,6 +159,8 @@ def run(rt: Runtime, deferred_id: int) -> str:
             return "dropped"
         people, level = holders(rt, session, row.target, now)
         outcome = page_or_hold(session, rt, incident, row.target, people, level, row.created_by)
+        if outcome != "paged":  # held again (a new row says until when and why)
+            session.get_one(DeferredPage, row.id, populate_existing=True).state = "moved"
         owe_sync(session, incident.id)
     return outcome
 

@@ -48,7 +48,8 @@ class DeferredPage(Base):
     target: Mapped[str] = mapped_column(String(80))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sent | dropped
+    # pending | sent | dropped | moved (held again) | redirected (went to someone awake)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
