@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident
 from supportbot.oncall import lookup
-from supportbot.oncall.model import Person
+from supportbot.oncall.model import LEVELS, Person
 from supportbot.runtime import Runtime
 
 LEVEL_ORDER = ("L1", "L2", "L3", "MGMT")
@@ -54,25 +54,27 @@ class Chosen:
 
 def holders_now(rt: Runtime, session: Session, incident: Incident, at: datetime) -> list[Holding]:
     """Everyone on call at ``at`` (L1–L3 primary and secondary, then management)."""
+    resolver = lookup.resolver(rt)
+    if resolver is None:
+        return []  # the rotation files never loaded
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    # One read of the overrides for every level (each drawn card asks this).
+    overrides = lookup.active_overrides(session, at, resolver.rotation.people)
     found: dict[str, Holding] = {}
-    for level in LEVEL_ORDER[:3]:
-        answer = lookup.on_call(
-            rt,
-            session,
-            level,
+    for level in LEVELS:
+        answer = resolver.on_call(
             at,
-            languages=(customer.language,) if customer else (),
-            specialisations=tuple(customer.specialisations) if customer else (),
+            level,
+            overrides=overrides,
+            prefer_languages=(customer.language,) if customer else (),
+            prefer_specialisations=tuple(customer.specialisations) if customer else (),
         )
-        if answer is None:
-            return []  # the rotation files never loaded
         where = f" ({answer.covered_by})" if answer.covered_by else ""
         for slot, person in (("primary", answer.primary), ("secondary", answer.secondary)):
             if person is not None:
                 _hold(found, person, level, f"{level} {slot}{where}")
-    for person in lookup.people_for(rt, session, "MGMT", at).people:
-        _hold(found, person, "MGMT", "management")
+    for key in resolver.rotation.management:
+        _hold(found, resolver.rotation.people[key], "MGMT", "management")
     return list(found.values())
 
 
