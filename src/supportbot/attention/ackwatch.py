@@ -170,6 +170,7 @@ def _remind_by_sms(
     person = lookup.person_by_slack(found, owner) if found is not None else None
     if person is None:
         return " (no SMS: not on the rotation, so no phone number)"
+    zone = ZoneInfo(person.time_zone or "UTC")  # read on the phone: the person's own clock
     page = Page(
         escalation_id=None,
         incident_id=incident.id,
@@ -180,7 +181,7 @@ def _remind_by_sms(
         channel="sms",
         body=(
             f"SEV1 {incident.key}: your ack has had no progress. Post an update or it is "
-            f"released at {release_at:%H:%M} UTC."
+            f"released at {release_at.astimezone(zone):%H:%M %Z}."
         ),
         state="pending",
         attempts=0,
