@@ -126,6 +126,8 @@ ALLOWED = {
     ("resolved", "closed"),
     ("resolved", "investigating"),
     ("resolved", "open"),  # an alert firing again in its hold-down, nobody had answered
+    ("acknowledged", "open"),  # an acknowledgement expired without progress (issue 13)
+    ("investigating", "open"),
 }
 
 

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import BlockActions
 from supportbot.desk import actions
+from supportbot.desk.escalate_to import escalate_to as escalate_to_choice
 from supportbot.incidents.access import Action, authorise
 from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.incidents.lifecycle import parse_severity
@@ -111,3 +112,17 @@ def resolve(ack: Ack, respond: Respond, client: WebClient, context: BoltContext)
     failed = open_form(client, press.trigger_id, view)
     if failed and press.response_url is not None:
         respond(text=failed, response_type="ephemeral", replace_original=False)
+
+
+def escalate_to(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    """*Escalate to…*: a level or a person on call, chosen on the card."""
+    ack()
+    rt, who, pressed = runtime(context), actor(context), _press(context).action
+    incident_id = (pressed.block_id or "").removeprefix("incident-")
+    chosen = pressed.selected_option.value if pressed.selected_option else ""
+    seen, _, choice = chosen.rpartition(">")
+    _act(
+        respond,
+        context,
+        lambda: escalate_to_choice(rt, incident_id, who, choice, seen_level=seen or None),
+    )

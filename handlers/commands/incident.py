@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import Command
 from supportbot.desk import actions, intake
+from supportbot.desk.handover import handover
 from supportbot.desk.listing import incidents_for
 from supportbot.incidents.access import Actor, form_customers, may_open_for, named_customer
 from supportbot.incidents.commands import USAGE, CommandError, ParsedCommand, parse_incident_command
@@ -46,6 +47,12 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
             act = actions.note if parsed.kind == "note" else actions.reply
             incident = act(rt, parsed.key, who, parsed.summary)
             return {"text": f"Added to {incident.key}."}
+        if parsed.kind == "handover":
+            assert parsed.key is not None and parsed.person is not None
+            if not who.is_staff:
+                return {"text": ":no_entry: Handovers are for the support team."}
+            incident = handover(rt, parsed.key, who, parsed.person, parsed.summary)
+            return {"text": f"Handed {incident.key} over to <@{incident.assignee}>."}
         return _open(rt, who, channel, parsed)
     except IncidentError as exc:
         return {"text": f":warning: {exc}"}

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from supportbot.db.attention import DeferredPage
 from supportbot.db.engine import ping
 from supportbot.db.models import Escalation, Page, SlaTimer
 from supportbot.oncall import Override, Resolver, coverage_gaps, lookup
@@ -230,6 +231,14 @@ def _overdue(session: Session, cutoff: datetime) -> Part:
     ).first()
     if step is not None and step[0] is not None:
         found.append((step[0], f"escalation step {step[1]} of INC-{step[2]}"))
+    held = session.execute(
+        select(DeferredPage.due_at, DeferredPage.id, DeferredPage.incident_id)
+        .where(DeferredPage.state == "pending", DeferredPage.due_at <= cutoff)
+        .order_by(DeferredPage.due_at)
+        .limit(1)
+    ).first()
+    if held is not None:
+        found.append((held[0], f"held page #{held[1]} of INC-{held[2]}"))
     if not found:
         return Part("overdue", "ok", "none")
     due, what = min(found)

@@ -7,13 +7,26 @@ process that owes a job must have imported that module, and this is the one plac
 from __future__ import annotations
 
 from supportbot.alerts import summary as alert_summary
+from supportbot.attention import ackwatch, deferred
 from supportbot.delivery.kinds import ALL
 from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, usergroup_sync, dms)
+# One per line, so that each feature adds its own line.
+MODULES = (
+    posts,
+    engine,
+    outbox,
+    firing,
+    slack_jobs,
+    alert_summary,
+    usergroup_sync,
+    dms,
+    ackwatch,
+    deferred,
+)
 
 
 def check_registered() -> None:

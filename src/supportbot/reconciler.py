@@ -20,6 +20,7 @@ from typing import cast
 
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
+from supportbot.attention import ackwatch, deferred
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import (
     announcements,
@@ -108,6 +109,8 @@ REDRIVERS = (
     Redriver("handoff", _handoffs),
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
+    Redriver("ack_watch", ackwatch.redrive),
+    Redriver("deferred_page", deferred.redrive),
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),

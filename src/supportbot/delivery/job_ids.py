@@ -56,3 +56,11 @@ def rota_dm(dm_id: int) -> str:
 def usergroup_sync() -> str:
     """One at a time: owing it again while one is queued replaces it."""
     return "usergroup-sync"
+
+
+def ack_watch(incident_id: int) -> str:
+    return _id("ack-watch", f"INC-{incident_id}")
+
+
+def deferred_page(deferred_id: int) -> str:
+    return _id("deferred-page", deferred_id)

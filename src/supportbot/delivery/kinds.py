@@ -58,6 +58,9 @@ ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
 # The rota talking to people: DMs (reminders, summaries, changes, swaps) and user groups.
 ROTA_DM = JobKind("rota_dm")
 USERGROUP_SYNC = JobKind("usergroup_sync")
+# Issue 13: an acknowledgement with no progress (remind, then release); a deferred page.
+ACK_WATCH = JobKind("ack_watch", urgent=True)
+DEFERRED_PAGE = JobKind("deferred_page", urgent=True)
 
 ALL = (
     SLACK_SYNC,
@@ -70,4 +73,6 @@ ALL = (
     ALERT_SUMMARY,
     ROTA_DM,
     USERGROUP_SYNC,
+    ACK_WATCH,
+    DEFERRED_PAGE,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from supportbot.attention import ackwatch
 from supportbot.db.models import Incident
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
@@ -89,5 +90,6 @@ def run_in(
         apply(Change(session, rt, incident, actor))
     except TransitionError as exc:
         raise IncidentError(f"{incident.key}: {exc}") from exc
+    ackwatch.follow(session, rt, incident, actor.user_id)  # an acknowledgement's expiry moves
     refresh_incident(session, rt, incident)
     owe_sync(session, incident.id)

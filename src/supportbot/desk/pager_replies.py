@@ -42,7 +42,8 @@ def person_by_phone(rt: Runtime, number: str) -> Person | None:
     if found is None:
         return None
     wanted = number.replace(" ", "")
-    return next((p for p in found.rotation.people.values() if p.phone == wanted), None)
+    people = found.rotation.people.values()
+    return next((p for p in people if wanted in (p.phone, p.second_phone)), None)
 
 
 def _loop_guarded(rt: Runtime, number: str, text: str, outcome: str) -> Answer:

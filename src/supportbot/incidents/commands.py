@@ -15,6 +15,7 @@ USAGE = (
     "• `/incident list` shows open incidents\n"
     "• `/incident note INC-42 <text>` adds an internal note\n"
     "• `/incident reply INC-42 <text>` replies to the customer\n"
+    "• `/incident handover INC-42 @person [note]` hands it over (assigns; pages for Sev1)\n"
     "• `/incident help`"
 )
 
@@ -28,11 +29,12 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply"
+    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | "handover"
     severity: int | None = None
     summary: str = ""
     customer: str | None = None
     key: str | None = None
+    person: str | None = None  # handover: whom to, as typed (a mention, an id, a key)
 
 
 def parse_incident_command(text: str) -> ParsedCommand:
@@ -60,6 +62,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
                 f"`/incident {word} INC-42 checked the logs`"
             )
         return ParsedCommand(word, key=key, summary=body.strip())
+    if word == "handover":
+        return _handover(rest)
     try:
         severity = parse_severity(word)
     except ValueError:
@@ -76,3 +80,16 @@ def parse_incident_command(text: str) -> ParsedCommand:
             f"`/incident {head} checkout returns 500 for all users`"
         )
     return ParsedCommand("open", severity=severity, summary=summary, customer=customer)
+
+
+def _handover(rest: str) -> ParsedCommand:
+    """``handover INC-42 @person [note]``: the note is optional, the person is not."""
+    words = rest.split(None, 2)
+    key, person = (words + ["", ""])[:2]
+    note = words[2] if len(words) > 2 else ""
+    if not key or not person:
+        raise CommandError(
+            "`/incident handover` needs an incident id and a person, e.g. "
+            "`/incident handover INC-42 @dana failover done, watching the replicas`"
+        )
+    return ParsedCommand("handover", key=key, person=person, summary=note.strip())

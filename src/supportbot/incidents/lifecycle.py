@@ -25,8 +25,9 @@ ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING
 # waiting incident back to investigating; a resolved one can be reopened).
 _ALLOWED: dict[Status, set[Status]] = {
     Status.OPEN: {Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING, Status.RESOLVED},
-    Status.ACKNOWLEDGED: {Status.INVESTIGATING, Status.WAITING, Status.RESOLVED},
-    Status.INVESTIGATING: {Status.WAITING, Status.RESOLVED},
+    # Back to open: an acknowledgement that expired without progress (supportbot.attention).
+    Status.ACKNOWLEDGED: {Status.INVESTIGATING, Status.WAITING, Status.RESOLVED, Status.OPEN},
+    Status.INVESTIGATING: {Status.WAITING, Status.RESOLVED, Status.OPEN},
     Status.WAITING: {Status.INVESTIGATING, Status.RESOLVED},
     # Open again: an alert that fires again within its hold-down, when nobody had answered.
     Status.RESOLVED: {Status.CLOSED, Status.INVESTIGATING, Status.OPEN},

@@ -103,13 +103,67 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 PersonKey = Annotated[str, AfterValidator(_check_key)]
 
 
+class QuietHours(_Frozen):
+    """Local ``[start, end)`` on the person's own wall clock; an end before the start crosses
+    midnight. A window covering the whole day is refused: that person could never be paged
+    for anything but a Severity 1, which is a roster problem, not a personal rule."""
+
+    start: LocalTime
+    end: LocalTime
+
+    @model_validator(mode="after")
+    def _not_all_day(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError(
+                f"quiet hours {self.start:%H:%M}–{self.end:%H:%M} cover the whole day: give a "
+                "window such as 22:00–07:00, or take the person off the roster"
+            )
+        return self
+
+
+class ContactMethod(_Frozen):
+    """One way to reach a person, ``after`` a delay from the page (issue 13)."""
+
+    method: Literal["sms", "voice"]
+    after: Duration = timedelta(0)
+    phone: Literal["first", "second"] = "first"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        return {"method": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> ContactMethod:
+        if self.after < timedelta(0):
+            raise ValueError("a contact method's 'after' cannot be negative")
+        return self
+
+
 class Person(_Frozen):
-    """Someone who can be paged. ``key`` is the stable id used in rosters and overrides."""
+    """Someone who can be paged. ``key`` is the stable id used in rosters and overrides.
+
+    ``contact`` lists the ways to reach them in order (default: SMS and a call at once);
+    ``quiet_hours`` are read on their own wall clock (``time_zone``): a Severity 2 page
+    waits for them or goes to whoever is on shift then; a Severity 1 always pages.
+    """
 
     key: PersonKey
     slack: Annotated[str, AfterValidator(_check_slack)]
     phone: Annotated[str, AfterValidator(_check_phone)]
     name: str | None = None
+    second_phone: Annotated[str, AfterValidator(_check_phone)] | None = None
+    time_zone: ZoneName | None = None
+    quiet_hours: QuietHours | None = None
+    contact: list[ContactMethod] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _personal_rules(self) -> Person:
+        if self.quiet_hours is not None and self.time_zone is None:
+            raise ValueError("quiet_hours need the person's time_zone (e.g. Europe/Dublin)")
+        if self.second_phone is None and any(m.phone == "second" for m in self.contact or ()):
+            raise ValueError("a contact method uses the second phone, but second_phone is not set")
+        return self
 
     @property
     def label(self) -> str:
@@ -230,6 +284,10 @@ class EscalationPolicy(_Frozen):
     steps: list[PolicyStep] = Field(min_length=1)
     repeat: int = Field(default=2, ge=0, le=20)
     repeat_after: Duration = timedelta(minutes=5)
+    # Acknowledgement expiry (supportbot.oncall.ack_rules): None takes the severity's
+    # default (Sev1 30m, Sev2 2h, else never); "off" turns it off.
+    ack_expires_after: Duration | Literal["off"] | None = None
+    ack_grace: Duration | None = None  # reminder to release; None: the severity's default
 
     @model_validator(mode="after")
     def _ordered(self) -> EscalationPolicy:
@@ -240,6 +298,10 @@ class EscalationPolicy(_Frozen):
             raise ValueError("steps must come in order, each 'after' later than the one before")
         if self.repeat_after <= timedelta(0):
             raise ValueError("repeat_after must be positive")
+        for name in ("ack_expires_after", "ack_grace"):
+            value = getattr(self, name)
+            if isinstance(value, timedelta) and value <= timedelta(0):
+                raise ValueError(f"{name} must be positive (or 'off' for no expiry)")
         return self
 
 

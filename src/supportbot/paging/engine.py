@@ -20,6 +20,7 @@ from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION, PAGE_STEP
 from supportbot.incidents.lifecycle import LEVEL_NAMES
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import EscalationPolicy, Person, Target, step_at, total_steps
+from supportbot.oncall.quiet import contact_plan
 from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.targets import reach
 from supportbot.runtime import Runtime, get_runtime
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 def page_text(incident: Incident, code: str, customer: str | None) -> str:
     whose = f" {customer}:" if customer else ":"
-    return f"SEV1 {incident.key}{whose} {incident.title[:90]}. Reply {code} to acknowledge."
+    head = f"SEV{incident.severity} {incident.key}{whose} {incident.title[:90]}."
+    return f"{head} Reply {code} to acknowledge."
 
 
 def create_pages(
@@ -52,7 +54,9 @@ def create_pages(
         body = body.replace(f" Reply {code} to acknowledge.", "")
     rows = []
     for person in people:
-        for channel in ("sms", "voice"):
+        # Each person's contact methods in order (default: SMS and a call at once); a later
+        # method waits its delay, and an acknowledgement meanwhile cancels it.
+        for channel, number, delay in contact_plan(person):
             rows.append(
                 Page(
                     escalation_id=escalation.id if escalation else None,
@@ -60,12 +64,12 @@ def create_pages(
                     step_index=step,
                     person=person.key,
                     slack_user=person.slack,
-                    to_number=person.phone,
+                    to_number=number,
                     channel=channel,
                     body=body,
                     state="pending",
                     attempts=0,
-                    next_attempt_at=now,
+                    next_attempt_at=now + delay,
                     created_at=now,
                     updated_at=now,
                 )
@@ -74,12 +78,12 @@ def create_pages(
     # A new page re-opens the conversation: loop protection starts counting afresh.
     session.execute(
         update(InboundNumber)
-        .where(InboundNumber.number.in_([p.phone for p in people]))
+        .where(InboundNumber.number.in_({row.to_number for row in rows}))
         .values(unrecognised_replies=0)
     )
     session.flush()
     for row in rows:
-        owe_send(session, row.id)
+        owe_send(session, row.id, at=row.next_attempt_at if row.next_attempt_at > now else None)
     return len(rows)
 
 

@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
     InteractiveElement,
     MarkdownTextObject,
     Option,
+    OptionGroup,
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
@@ -39,6 +40,7 @@ from supportbot.incidents.lifecycle import (
     Status,
     severity_label,
 )
+from supportbot.oncall.choices import Choice
 from supportbot.wording import inert, mention
 
 ACTION_ACK = "inc_ack"
@@ -46,6 +48,7 @@ ACTION_ASSIGN_ME = "inc_assign_me"
 ACTION_SEVERITY = "inc_severity"
 ACTION_CONFIRM_SUGGESTION = "inc_confirm_suggestion"
 ACTION_ESCALATE = "inc_escalate"
+ACTION_ESCALATE_TO = "inc_escalate_to"  # a chosen level or person on call (issue 13)
 ACTION_WAITING = "inc_waiting"
 ACTION_RESOLVE = "inc_resolve"
 ACTION_OPEN_REQUEST = "inc_open_request"
@@ -77,7 +80,10 @@ def _status_line(incident: Incident) -> str:
 
 
 def internal_card(
-    incident: Incident, customer: Customer | None, extra: Sequence[Block] = ()
+    incident: Incident,
+    customer: Customer | None,
+    extra: Sequence[Block] = (),
+    escalate_to: Sequence[Choice] = (),
 ) -> tuple[str, list[Block]]:
     """The triage-channel card; ``extra`` carries sections added by later layers (SLA clocks)."""
     who = customer.name if customer else "internal"
@@ -117,7 +123,8 @@ def internal_card(
             )
         )
     if active:
-        blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=_buttons(incident)))
+        elements = [*_buttons(incident), *_escalate_to(incident, escalate_to)]
+        blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=elements))
     else:
         summary = inert(incident.resolution_summary or "", keep_mentions=True)
         blocks.append(
@@ -170,6 +177,24 @@ def _buttons(incident: Incident) -> list[InteractiveElement]:
         ButtonElement(text="Resolve", action_id=ACTION_RESOLVE, value=value, style="danger")
     )
     return buttons
+
+
+def _escalate_to(incident: Incident, choices: Sequence[Choice]) -> list[InteractiveElement]:
+    """*Escalate to…*: each option carries the level the presser saw, so a choice made on a
+    card older than the incident's last escalation is refused rather than applied twice."""
+    groups: dict[str, list[Option]] = {}
+    for choice in choices:
+        value = f"{incident.level}>{choice.value}"
+        groups.setdefault(choice.group, []).append(Option(value=value, text=choice.label[:75]))
+    if not groups:
+        return []
+    return [
+        StaticSelectElement(
+            placeholder="Escalate to…",
+            action_id=ACTION_ESCALATE_TO,
+            option_groups=[OptionGroup(label=g, options=o[:100]) for g, o in groups.items()],
+        )
+    ]
 
 
 def customer_card(incident: Incident) -> tuple[str, list[Block]]:

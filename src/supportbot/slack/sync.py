@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
+from supportbot.oncall.choices import escalation_choices, holders_now
 from supportbot.runtime import Runtime
 from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
+from supportbot.slack.attention_blocks import attention_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
 
@@ -125,8 +127,13 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         # An integration may name its own triage channel (set before the card is posted).
         channel = incident.card_channel or rt.settings.triage_channel
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-        extra = [*clock_blocks(rt, session, incident), *alert_blocks(session, incident)]
-        text, blocks = internal_card(incident, customer, extra)
+        extra = [
+            *clock_blocks(rt, session, incident),
+            *attention_blocks(rt, session, incident),
+            *alert_blocks(session, incident),
+        ]
+        choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
+        text, blocks = internal_card(incident, customer, extra, choices)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
             data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
