@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import card, offer
-from supportbot.slack import cards
+from handlers.actions import card, followups, offer
+from supportbot.slack import cards, followup_blocks
 
 
 def register(app: App) -> None:
@@ -17,3 +17,5 @@ def register(app: App) -> None:
     app.action(cards.ACTION_ESCALATE)(card.escalate)
     app.action(cards.ACTION_RESOLVE)(card.resolve)
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
+    app.action(followup_blocks.ACTION_UPDATE)(followups.customer_update)
+    app.action(followup_blocks.ACTION_RCA)(followups.approve_rca)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from supportbot.alerts import summary as alert_summary
 from supportbot.delivery.kinds import ALL
+from supportbot.followups import firing as followups
 from supportbot.oncall import posts
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, followups)
 
 
 def check_registered() -> None:

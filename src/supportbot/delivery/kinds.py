@@ -55,6 +55,8 @@ PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
+# A follow-up of issue 13 comes due: a customer update reminder, an RCA reminder.
+FOLLOWUP_TIMER = JobKind("followup_timer")
 
 ALL = (
     SLACK_SYNC,
@@ -65,4 +67,5 @@ ALL = (
     PAGE_SEND,
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
+    FOLLOWUP_TIMER,
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident
+from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.incidents.lifecycle import Status, TransitionError, check_transition
@@ -90,4 +91,5 @@ def run_in(
     except TransitionError as exc:
         raise IncidentError(f"{incident.key}: {exc}") from exc
     refresh_incident(session, rt, incident)
+    followups_on_change(session, rt, incident)  # update cadence, RCA (issue 13)
     owe_sync(session, incident.id)

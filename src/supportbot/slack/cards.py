@@ -172,8 +172,9 @@ def _buttons(incident: Incident) -> list[InteractiveElement]:
     return buttons
 
 
-def customer_card(incident: Incident) -> tuple[str, list[Block]]:
-    """What the customer sees: id, title, severity and status. No assignee, level or notes."""
+def customer_card(incident: Incident, extra: Sequence[Block] = ()) -> tuple[str, list[Block]]:
+    """What the customer sees: id, title, severity and status. No assignee, level or notes.
+    ``extra``: customer-safe lines added by later layers (when the next update is due)."""
     text = f"{incident.key}: {inert(incident.title)}"
     blocks: list[Block] = [
         SectionBlock(
@@ -190,6 +191,7 @@ def customer_card(incident: Incident) -> tuple[str, list[Block]]:
                 )
             ]
         ),
+        *extra,
     ]
     return text, blocks
 

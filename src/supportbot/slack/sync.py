@@ -29,6 +29,7 @@ from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
+from supportbot.slack.followup_blocks import customer_blocks, followup_blocks
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         channel = incident.card_channel or rt.settings.triage_channel
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
         extra = [*clock_blocks(rt, session, incident), *alert_blocks(session, incident)]
+        extra += followup_blocks(rt, session, incident)  # update cadence, RCA, forecast
         text, blocks = internal_card(incident, customer, extra)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
@@ -147,7 +149,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
-    text, blocks = customer_card(incident)
+    text, blocks = customer_card(incident, customer_blocks(rt, session, incident))
     payload = [b.to_dict() for b in blocks]
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
