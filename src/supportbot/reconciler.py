@@ -20,6 +20,7 @@ from typing import cast
 
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
+from supportbot.followups import forecasting
 from supportbot.followups import timers as followup_timers
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import announcements, lookup, posts
@@ -102,9 +103,10 @@ REDRIVERS = (
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
     Redriver("followup_timer", followup_timers.overdue),
+    Redriver("forecast", forecasting.run),  # posts breach forecasts; re-queues nothing
     Redriver("data_files", _data_files),
 )
-_NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work
+_NOT_REQUEUED = ("handoff", "data_files", "forecast")  # these announce; they re-queue no lost work
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:
