@@ -32,7 +32,7 @@ def settings(
 
 
 def test_a_contract_that_says_so_escalates_by_itself(desk: Desk) -> None:
-    history(desk, hours=30)
+    history(desk, hours=150)
     desk.slack.command("sev2 export stalls again", channel=ACME)
     desk.drain()
     desk.travel(timedelta(seconds=20))

@@ -22,6 +22,7 @@ from supportbot.followups.forecast import (
     forecast,
     level_of,
     reached,
+    samples,
     stretch_for,
 )
 
@@ -64,7 +65,7 @@ def test_reasons_name_the_clock_the_history_and_the_load() -> None:
     assert clock == "1h30m left on the resolution clock"
     assert history == (
         "6 of 6 past Sev1 Premier incidents still open after 1h00m at L1 needed more than "
-        "that (median 2h00m more)"
+        "that (median 2h00m more at the reference load)"
     )
     assert load == "load at L1: 3 open for 1 on shift (remaining time ×3.0)"
 
@@ -132,3 +133,30 @@ def test_levels_are_read_from_every_escalation_the_product_writes() -> None:
     past = [(levels, opened + 5 * H), ({"L1": opened}, opened + 2 * H)]
     assert durations_from("L2", past) == [4 * H]
     assert durations_from("L1", past) == [5 * H, 2 * H]
+
+
+def test_past_loads_come_from_overlapping_stints_and_normalise_the_history() -> None:
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    # Three incidents at L1: A alone (0-2 h), then B and C together (3-9 h, 4-8 h); C went
+    # to L2 at 5 h, so from then on it no longer loads L1.
+    past = [
+        ({"L1": t0}, t0 + 2 * H),
+        ({"L1": t0 + 3 * H}, t0 + 9 * H),
+        ({"L1": t0 + 4 * H, "L2": t0 + 5 * H}, t0 + 8 * H),
+        ({"L1": t0 + 6 * H}, t0 + 7 * H),  # reached L1 when B alone was (C had left)
+    ]
+    found = samples("L1", past, on_shift=1)
+    assert [(s.duration, s.stretch) for s in found] == [
+        (2 * H, 1.0),
+        (6 * H, 1.0),
+        (4 * H, 2.0),
+        (1 * H, 2.0),
+    ]
+    # At the reference load they took 2, 6, 2 and 0.5 h: one of four needs more than 2.5 h
+    # (raw, C's 4 h would have made it two of four).
+    one_open = Situation(time_left=2.5 * H, at_level=timedelta(0), level="L1",
+                         open_at_level=1, on_shift=1)  # fmt: skip
+    assert forecast(one_open, found, described="x", min_samples=4).probability == 0.25
+    raw = [s.duration for s in found]
+    assert forecast(one_open, raw, described="x", min_samples=4).probability == 0.5
+    assert [s.duration for s in samples("L2", past, on_shift=1)] == [3 * H]

@@ -11,6 +11,7 @@ person on shift, above the reference load), is the chance of a breach.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,16 +59,33 @@ def stretch_for(open_at_level: int, on_shift: int, reference: float = REFERENCE_
     return max(1.0, load / reference)
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One past incident: how long it took from reaching the level to resolution, and the
+    stretch its own level's load put on it then (1.0: at or under the reference load)."""
+
+    duration: timedelta
+    stretch: float = 1.0
+
+
+def _work(item: timedelta | Sample) -> timedelta:
+    """A past duration as it would have been at the reference load."""
+    if isinstance(item, Sample):
+        return item.duration / max(item.stretch, 1.0)
+    return item
+
+
 def forecast(
     now: Situation,
-    history: Sequence[timedelta],
+    history: Sequence[timedelta | Sample],
     *,
     described: str,
     min_samples: int = MIN_SAMPLES,
     reference_load: float = REFERENCE_LOAD,
 ) -> Forecast:
     """``history``: how long comparable past incidents took to resolve from reaching
-    ``now.level``; ``described``: who they are, for the reasons ("Sev1 Premier")."""
+    ``now.level`` (with their load then, when known); ``described``: who they are, for the
+    reasons ("Sev1 Premier")."""
     stretch = stretch_for(now.open_at_level, now.on_shift, reference_load)
     load = (
         f"load at {now.level}: {now.open_at_level} open for {now.on_shift} on shift"
@@ -79,7 +97,7 @@ def forecast(
     clock = f"{span(now.time_left)} left on the resolution clock"
     if now.time_left <= timedelta(0):
         return Forecast(1.0, 0, stretch, (clock, load))
-    survivors = [d - now.at_level for d in history if d > now.at_level]
+    survivors = [w - now.at_level for w in map(_work, history) if w > now.at_level]
     if len(survivors) < min_samples:
         said = (
             f"only {len(survivors)} past {described} incidents were still open after "
@@ -91,7 +109,7 @@ def forecast(
     history_said = (
         f"{late} of {len(survivors)} past {described} incidents still open after "
         f"{span(now.at_level)} at {now.level} needed more than that "
-        f"(median {span(typical)} more)"
+        f"(median {span(typical)} more at the reference load)"
     )
     return Forecast(late / len(survivors), len(survivors), stretch, (clock, history_said, load))
 
@@ -136,3 +154,36 @@ def durations_from(
         for levels, resolved in past
         if level in levels and resolved > levels[level]
     ]
+
+
+_ORDER = ("L1", "L2", "L3", "MGMT")
+
+
+def _stint(
+    level: str, levels: dict[str, datetime], resolved: datetime
+) -> tuple[datetime, datetime]:
+    """[reached ``level``, left it): by the next level reached after it, or resolution."""
+    entered = levels[level]
+    later = [levels[n] for n in _ORDER[_ORDER.index(level) + 1 :] if n in levels]
+    return entered, min([at for at in later if at > entered] + [resolved])
+
+
+def samples(
+    level: str,
+    past: Sequence[tuple[dict[str, datetime], datetime]],
+    on_shift: int,
+    reference_load: float = REFERENCE_LOAD,
+) -> list[Sample]:
+    """:func:`durations_from` with each past incident's own load: how many of ``past`` were
+    at ``level`` when it reached it (itself included), per person on shift (``on_shift``:
+    today's staffing, the one figure the timeline does not keep)."""
+    stints = [_stint(level, levels, resolved) for levels, resolved in past if level in levels]
+    starts, ends = sorted(s for s, _ in stints), sorted(e for _, e in stints)
+    found = []
+    for levels, resolved in past:
+        if level not in levels or resolved <= levels[level]:
+            continue
+        entered = levels[level]
+        open_then = bisect_right(starts, entered) - bisect_right(ends, entered)
+        found.append(Sample(resolved - entered, stretch_for(open_then, on_shift, reference_load)))
+    return found

@@ -20,7 +20,7 @@ from supportbot.db.models import Incident, SlaClock, SlaTimer, TimelineEvent
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
 from supportbot.followups import timers
-from supportbot.followups.forecast import Forecast, Situation, durations_from, forecast, reached
+from supportbot.followups.forecast import Forecast, Situation, forecast, reached, samples
 from supportbot.incidents.lifecycle import ACTIVE, LEVEL_NAMES, next_level
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
@@ -127,10 +127,10 @@ def _predict(
     tier = [(p.levels, p.resolved_at) for p in history
             if p.severity == incident.severity and p.tier == customer.tier]  # fmt: skip
     tier_said = f"Sev{incident.severity} {customer.tier.title()}"
-    found = forecast(situation, durations_from(incident.level, tier), described=tier_said)
+    found = forecast(situation, samples(incident.level, tier, on_shift), described=tier_said)
     if found.probability is None:  # too few of this tier: the severity across tiers
         widened = f"Sev{incident.severity} (every tier)"
-        found = forecast(situation, durations_from(incident.level, same), described=widened)
+        found = forecast(situation, samples(incident.level, same, on_shift), described=widened)
     return found, due
 
 
