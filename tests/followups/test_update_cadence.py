@@ -113,6 +113,10 @@ def test_update_cadence_reminds_escalates_restarts_and_stops(desk: Desk) -> None
     desk.travel(timedelta(hours=2))
     assert len(_reminders(desk)) == 3
     assert "Next update by" not in customer_card_text(desk)
+    # The Sev1's RCA draft quotes its pages, acknowledgement, levels and customer update.
+    [draft] = [t for t in internal_thread(desk) if "Root cause analysis (draft)" in t]
+    for part in ("_paging_", "_acknowledged_", "_level_", "_customer update_", "_resolved_"):
+        assert part in draft, part
     assert ACTION_UPDATE not in buttons(desk)
 
 

@@ -77,9 +77,10 @@ def load_history(session: Session, rt: Runtime, since: datetime) -> list[Past]:
     ]
 
 
-def candidates(session: Session, now: datetime) -> list[int]:
+def candidates(session: Session, now: datetime, only: int | None = None) -> list[int]:
     """Open incidents with a running resolution clock, no forecast yet, and no resolution
-    reminder come due (after that the reminders speak; a forecast adds nothing)."""
+    reminder come due (after that the reminders speak; a forecast adds nothing); ``only``:
+    whether that one incident still is."""
     reminded = exists().where(
         SlaTimer.incident_id == Incident.id,
         SlaTimer.clock == "resolution",
@@ -102,6 +103,8 @@ def candidates(session: Session, now: datetime) -> list[int]:
         )
         .order_by(Incident.id)
     )
+    if only is not None:
+        query = query.where(Incident.id == only)
     return list(session.scalars(query))
 
 
@@ -154,7 +157,7 @@ def _consider(
     session: Session, rt: Runtime, incident_id: int, history: list[Past], now: datetime
 ) -> bool:
     incident = session.get_one(Incident, incident_id, with_for_update=True)
-    if incident_id not in candidates(session, now):
+    if not candidates(session, now, only=incident_id):
         return False  # changed since the pass began (resolved, reminded, forecast made)
     policy: FollowupPolicy | None = timers.policy_of(rt, incident)
     predicted = _predict(session, rt, incident, history, now)
