@@ -90,6 +90,14 @@ def test_rca_is_owed_reminded_approved_and_posted_customer_safe(desk: Desk) -> N
     _until(desk, REMIND + timedelta(seconds=6))
     [(who, text)] = dms(desk, "rca_reminder")
     assert who == STAFF and "root cause analysis is due Tue 01 Dec" in text
+    [dm] = [
+        c.params
+        for c in desk.api.calls("chat.postMessage")
+        if c.params.get("channel") == STAFF and "analysis is due" in c.params["text"]
+    ]
+    rows = [b["elements"] for b in dm["blocks"] if b["type"] == "actions"]
+    offered = [e["action_id"] for row in rows for e in row]
+    assert offered == [ACTION_RCA]  # the reminder's way to the form
 
     # Approved through the card's form: the customer reads the safe version, once.
     desk.slack.block_action(ACTION_RCA, value="1")

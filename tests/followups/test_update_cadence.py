@@ -60,6 +60,14 @@ def test_update_cadence_reminds_escalates_restarts_and_stops(desk: Desk) -> None
     [first] = _reminders(desk)
     assert "(1 missed in a row)" in first
     assert [r for r, _ in dms(desk, "update_reminder")] == [STAFF]
+    # The direct message carries the button that opens the form.
+    [dm] = [
+        c.params
+        for c in desk.api.calls("chat.postMessage")
+        if c.params.get("channel") == STAFF and "a customer update was due" in c.params["text"]
+    ]
+    [button] = [e for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == (ACTION_UPDATE, "1")
     assert timers(desk, "update") == [(0, "fired"), (1, "pending")]
     assert events(desk, "update_escalated") == []
 
@@ -75,8 +83,9 @@ def test_update_cadence_reminds_escalates_restarts_and_stops(desk: Desk) -> None
     )
     assert "2 customer updates missed in a row" in escalated.text
 
-    # The assignee posts an update through the card's form: the customer reads it, inert.
-    desk.slack.block_action(ACTION_UPDATE, value="1")
+    # The assignee presses the reminder's button (in the DM) and posts an update through its
+    # form: the customer reads it, inert.
+    desk.slack.block_action(ACTION_UPDATE, value="1", channel="D0STAFFDM1")
     desk.settle()
     [shown] = desk.api.calls("views.open")
     assert shown.response["view"]["callback_id"] == CALLBACK_UPDATE

@@ -25,6 +25,7 @@ from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
+from supportbot.slack.followup_blocks import ACTION_UPDATE
 from supportbot.slack.notify import notify, notify_reached
 from supportbot.wording import inert, local_time
 
@@ -116,16 +117,17 @@ def remind(
     zone = lookup.display_zone(rt, session, now, incident.customer)
     text = (
         f":memo: {incident.key}: a customer update was due at {local_time(timer.due_at, zone)} "
-        f"and none was posted ({missed} missed in a row). Press *Post customer update* on the "
-        f"card; the next is due at {local_time(following, zone)}. {inert(incident.title)}"
+        f"and none was posted ({missed} missed in a row). Press *Post customer update* (here or "
+        f"on the card); the next is due at {local_time(following, zone)}. {inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", "update_reminder", text)
     if incident.assignee:
-        notify(session, rt, incident, incident.assignee, "update_reminder", text)
+        notify(session, rt, incident, incident.assignee, "update_reminder", text,
+               button=ACTION_UPDATE)  # fmt: skip
     else:
         notify_reached(
             session, rt, incident, lookup.lead(rt, session, now), "update_reminder", text,
-            who="the on-shift lead (no assignee)",
+            who="the on-shift lead (no assignee)", button=ACTION_UPDATE,
         )  # fmt: skip
     if missed < policy.missed_before_l2:
         return "reminded"
@@ -136,6 +138,6 @@ def remind(
     add_event(session, rt, incident, "supportbot", "update_escalated", escalated)
     notify_reached(
         session, rt, incident, lookup.people_for(rt, session, "L2", now), "update_escalation",
-        escalated, who="L2",
+        escalated, who="L2", button=ACTION_UPDATE,
     )  # fmt: skip
     return "escalated"

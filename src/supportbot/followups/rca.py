@@ -25,6 +25,7 @@ from supportbot.incidents.lifecycle import Status, severity_label
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
+from supportbot.slack.followup_blocks import ACTION_RCA
 from supportbot.slack.notify import notify, notify_reached
 from supportbot.wording import inert, local_time, mention, time_left
 
@@ -90,10 +91,10 @@ def _nudge(
 ) -> None:
     add_event(session, rt, incident, "supportbot", kind, text)
     if incident.assignee:
-        notify(session, rt, incident, incident.assignee, kind, text)
+        notify(session, rt, incident, incident.assignee, kind, text, button=ACTION_RCA)
     else:
         notify_reached(session, rt, incident, lookup.lead(rt, session, now), kind, text,
-                       who="the on-shift lead (no assignee)")  # fmt: skip
+                       who="the on-shift lead (no assignee)", button=ACTION_RCA)  # fmt: skip
 
 
 def remind(

@@ -7,6 +7,7 @@ escalation: the card's own Escalate action, carrying the level the forecast was 
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.contracts.followups import UPDATE_MAX, WRITTEN_MAX
 from supportbot.db.followups import FollowupTimer, RootCause
-from supportbot.db.models import Incident, TimelineEvent
+from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.incidents.lifecycle import ACTIVE, LEVEL_NAMES, Status
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
@@ -112,6 +113,28 @@ def followup_blocks(rt: Runtime, session: Session, incident: Incident) -> list[B
     if buttons:
         blocks.append(ActionsBlock(block_id=f"followups-{incident.id}", elements=buttons))
     return blocks
+
+
+_BUTTONS = {ACTION_UPDATE: "Post customer update", ACTION_RCA: "Approve RCA"}
+
+
+def note_blocks(note: Notification) -> list[dict[str, Any]] | None:
+    """A direct message with its button (a reminder's way to the form), or None: text only."""
+    label = _BUTTONS.get(note.button or "")
+    if label is None:
+        return None
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=note.text[:2900])),
+        ActionsBlock(
+            block_id=f"note-{note.id}",
+            elements=[
+                ButtonElement(
+                    text=label, action_id=note.button, value=str(note.incident_id), style="primary"
+                )
+            ],  # fmt: skip
+        ),
+    ]
+    return [b.to_dict() for b in blocks]
 
 
 def update_modal(incident: Incident) -> View:

@@ -29,7 +29,7 @@ from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
-from supportbot.slack.followup_blocks import customer_blocks, followup_blocks
+from supportbot.slack.followup_blocks import customer_blocks, followup_blocks, note_blocks
 
 log = logging.getLogger(__name__)
 
@@ -238,17 +238,24 @@ def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> No
     ).all()
     for note in pending:
         key = f"note-{note.id}"
-        _post_once(rt, key, note.recipient, None, note.text)
+        _post_once(rt, key, note.recipient, None, note.text, note_blocks(note))
         note.sent_at = rt.now()
         session.commit()
         inflight.done(rt, key)
 
 
 def _post_once(
-    rt: Runtime, key: str, channel: str | None, thread_ts: str | None, text: str
+    rt: Runtime,
+    key: str,
+    channel: str | None,
+    thread_ts: str | None,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
 ) -> None:
     """Post unless an interrupted earlier attempt already did (see :mod:`.inflight`)."""
     if not inflight.begin(rt, key, channel or "", thread_ts):
         return
     where = {"channel": channel} | ({"thread_ts": thread_ts} if thread_ts else {})
-    _call(rt.slack, "chat.postMessage", **where, text=text, metadata=inflight.metadata(key))
+    shown = {"blocks": blocks} if blocks else {}
+    _call(rt.slack, "chat.postMessage", **where, text=text, **shown,
+          metadata=inflight.metadata(key))  # fmt: skip

@@ -19,6 +19,9 @@ _UTC = supportbot.db.types.UTCDateTime
 
 
 def upgrade() -> None:
+    # A reminder's direct message may carry one button (the action id; the incident is its
+    # value): "Post customer update", "Approve RCA".
+    op.add_column("notifications", sa.Column("button", sa.String(length=40), nullable=True))
     op.create_table(
         "followup_timers",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -56,3 +59,5 @@ def downgrade() -> None:
     op.drop_index("ix_followup_timers_due", table_name="followup_timers")
     op.drop_index("ix_followup_timers_incident_id", table_name="followup_timers")
     op.drop_table("followup_timers")
+    with op.batch_alter_table("notifications") as batch:
+        batch.drop_column("button")
