@@ -117,8 +117,9 @@ def remind(
     zone = lookup.display_zone(rt, session, now, incident.customer)
     text = (
         f":memo: {incident.key}: a customer update was due at {local_time(timer.due_at, zone)} "
-        f"and none was posted ({missed} missed in a row). Press *Post customer update* (here or "
-        f"on the card); the next is due at {local_time(following, zone)}. {inert(incident.title)}"
+        f"and none was posted ({missed} missed in a row). Press *Post customer update* on "
+        f"the card or in the reminder's direct message; the next is due at "
+        f"{local_time(following, zone)}. {inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", "update_reminder", text)
     if incident.assignee:
