@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import card, offer, swap
+from handlers.actions import card, followups, offer, swap
 from supportbot.oncall import swaps
-from supportbot.slack import cards
+from supportbot.slack import cards, followup_blocks
 
 
 def register(app: App) -> None:
@@ -21,3 +21,5 @@ def register(app: App) -> None:
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
     app.action(swaps.ACTION_ACCEPT)(swap.accept)
     app.action(swaps.ACTION_DECLINE)(swap.decline)
+    app.action(followup_blocks.ACTION_UPDATE)(followups.customer_update)
+    app.action(followup_blocks.ACTION_RCA)(followups.approve_rca)

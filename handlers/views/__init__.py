@@ -6,17 +6,20 @@ from slack_bolt import Ack, App, BoltContext
 
 from handlers._common import actor, payload, post_later, runtime
 from handlers.payloads import ViewSubmission
+from handlers.views import followups
 from supportbot.desk import actions, intake
 from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
-from supportbot.slack import cards
+from supportbot.slack import cards, followup_blocks
 from supportbot.wording import inert
 
 
 def register(app: App) -> None:
     app.view(cards.CALLBACK_NEW)(submit_new)
     app.view(cards.CALLBACK_RESOLVE)(submit_resolve)
+    app.view(followup_blocks.CALLBACK_UPDATE)(followups.submit_update)
+    app.view(followup_blocks.CALLBACK_RCA)(followups.submit_rca)
 
 
 def _field_error(ack: Ack, field: str, message: str) -> None:

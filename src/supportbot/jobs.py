@@ -9,6 +9,7 @@ from __future__ import annotations
 from supportbot.alerts import summary as alert_summary
 from supportbot.attention import ackwatch, deferred
 from supportbot.delivery.kinds import ALL
+from supportbot.followups import firing as followups
 from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
@@ -26,6 +27,7 @@ MODULES = (
     dms,
     ackwatch,
     deferred,
+    followups,
 )
 
 

@@ -21,6 +21,8 @@ from typing import cast
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.attention import ackwatch, deferred
+from supportbot.followups import forecasting
+from supportbot.followups import timers as followup_timers
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import (
     announcements,
@@ -111,6 +113,8 @@ REDRIVERS = (
     Redriver("alert_summary", alert_summary.redrive),
     Redriver("ack_watch", ackwatch.redrive),
     Redriver("deferred_page", deferred.redrive),
+    Redriver("followup_timer", followup_timers.overdue),
+    Redriver("forecast", forecasting.run),  # posts breach forecasts; re-queues nothing
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),
@@ -118,7 +122,7 @@ REDRIVERS = (
     Redriver("rota_dm", dms.redrive),
 )
 # These announce or plan; they re-queue no lost work.
-_NOT_REQUEUED = ("handoff", "data_files", "rota_plan", "rota_changes")
+_NOT_REQUEUED = ("handoff", "data_files", "rota_plan", "rota_changes", "forecast")
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportbot.contracts.followups import FollowupPolicy, TierFollowups
 from supportbot.contracts.tiers import SlaOverrides
 from supportbot.datafiles import LocatedError, load_model
 from supportbot.hours.calendar import BusinessCalendar, BusinessHours
@@ -64,6 +65,7 @@ class Customer(BaseModel):
     # from ``timezone`` so it is written once.
     business_hours: BusinessHours
     sla: SlaOverrides = SlaOverrides()
+    followups: FollowupPolicy | None = None  # overrides the tier's (contracts/followups.py)
     _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -122,6 +124,7 @@ class Contracts(BaseModel):
     # Optional: narrows staff to these members of the app's own workspace (README, "Who is
     # staff"); empty means every member of the workspace.
     staff: tuple[UserId, ...] = ()
+    followups: TierFollowups = TierFollowups()  # per tier: update cadence, RCA, forecast
 
     @model_validator(mode="after")
     def _unique(self) -> Contracts:

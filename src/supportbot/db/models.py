@@ -146,6 +146,7 @@ class Notification(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    button: Mapped[str | None] = mapped_column(String(40), nullable=True)  # action id (0009)
 
     __table_args__ = (Index("ix_notifications_unsent", "sent_at"),)
 

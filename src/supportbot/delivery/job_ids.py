@@ -64,3 +64,7 @@ def ack_watch(incident_id: int) -> str:
 
 def deferred_page(deferred_id: int) -> str:
     return _id("deferred-page", deferred_id)
+
+
+def followup_timer(incident_id: int, kind: str, seq: int) -> str:
+    return _id("followup", f"INC-{incident_id}", kind, seq)

@@ -61,6 +61,8 @@ USERGROUP_SYNC = JobKind("usergroup_sync")
 # Issue 13: an acknowledgement with no progress (remind, then release); a deferred page.
 ACK_WATCH = JobKind("ack_watch", urgent=True)
 DEFERRED_PAGE = JobKind("deferred_page", urgent=True)
+# A follow-up of issue 13 comes due: a customer update reminder, an RCA reminder.
+FOLLOWUP_TIMER = JobKind("followup_timer")
 
 ALL = (
     SLACK_SYNC,
@@ -75,4 +77,5 @@ ALL = (
     USERGROUP_SYNC,
     ACK_WATCH,
     DEFERRED_PAGE,
+    FOLLOWUP_TIMER,
 )

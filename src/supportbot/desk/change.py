@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.attention import ackwatch
 from supportbot.db.models import Incident
+from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.incidents.lifecycle import Status, TransitionError, check_transition
@@ -92,4 +93,5 @@ def run_in(
         raise IncidentError(f"{incident.key}: {exc}") from exc
     ackwatch.follow(session, rt, incident, actor.user_id)  # an acknowledgement's expiry moves
     refresh_incident(session, rt, incident)
+    followups_on_change(session, rt, incident)  # update cadence, RCA (issue 13)
     owe_sync(session, incident.id)

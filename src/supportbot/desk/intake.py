@@ -18,6 +18,7 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.triage import Suggestion, suggest
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
+from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, TITLE_MAX, Status, severity_label
 from supportbot.paging import episodes
@@ -157,6 +158,7 @@ def record_opening(
     sla.refresh(session, incident, customer, incident.opened_at, new=True)
     if page:
         episodes.begin(session, rt, incident, incident.opened_at)
+    followups_on_change(session, rt, incident)  # a Sev1 with a customer owes updates
     owe_sync(session, incident.id)
     metrics.INCIDENTS_OPENED.labels(str(incident.severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, incident.severity, incident.customer)

@@ -112,6 +112,8 @@ class Action(StrEnum):
     REPLY = "reply"
     PAGE_ACK = "page_ack"
     ALERT = "alert"  # an integration updates, resolves or re-opens the incident it opened
+    CUSTOMER_UPDATE = "customer_update"  # a Sev1 status update posted to the customer
+    RCA_APPROVE = "rca_approve"  # a root cause analysis approved for the customer
 
 
 FOLLOW_REFUSED = (
@@ -133,6 +135,8 @@ STAFF_ONLY: dict[Action, str] = {
     Action.CLOSE: "close an incident",
     Action.NOTE: "add internal notes",
     Action.PAGE_ACK: "acknowledge a page",
+    Action.CUSTOMER_UPDATE: "post customer updates",
+    Action.RCA_APPROVE: "approve a root cause analysis",
 }
 
 

@@ -197,8 +197,9 @@ def _escalate_to(incident: Incident, choices: Sequence[Choice]) -> list[Interact
     ]
 
 
-def customer_card(incident: Incident) -> tuple[str, list[Block]]:
-    """What the customer sees: id, title, severity and status. No assignee, level or notes."""
+def customer_card(incident: Incident, extra: Sequence[Block] = ()) -> tuple[str, list[Block]]:
+    """What the customer sees: id, title, severity and status. No assignee, level or notes.
+    ``extra``: customer-safe lines added by later layers (when the next update is due)."""
     text = f"{incident.key}: {inert(incident.title)}"
     blocks: list[Block] = [
         SectionBlock(
@@ -215,6 +216,7 @@ def customer_card(incident: Incident) -> tuple[str, list[Block]]:
                 )
             ]
         ),
+        *extra,
     ]
     return text, blocks
 

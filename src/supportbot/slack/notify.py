@@ -20,11 +20,24 @@ log = logging.getLogger(__name__)
 
 
 def notify(
-    session: Session, rt: Runtime, incident: Incident, recipient: str, kind: str, text: str
+    session: Session,
+    rt: Runtime,
+    incident: Incident,
+    recipient: str,
+    kind: str,
+    text: str,
+    *,
+    button: str | None = None,
 ) -> None:
+    """``button``: an action id the message offers for the incident (followup_blocks)."""
     session.add(
         Notification(
-            incident_id=incident.id, recipient=recipient, kind=kind, text=text, created_at=rt.now()
+            incident_id=incident.id,
+            recipient=recipient,
+            kind=kind,
+            text=text,
+            created_at=rt.now(),
+            button=button,
         )
     )
 
@@ -38,11 +51,12 @@ def notify_reached(
     text: str,
     *,
     who: str,
+    button: str | None = None,
 ) -> list[str]:
     """Notify everyone reached; if nobody, say so in the triage channel. Returns the ids."""
     if reached.people:
         for person in reached.people:
-            notify(session, rt, incident, person.slack, kind, text)
+            notify(session, rt, incident, person.slack, kind, text, button=button)
         return [p.slack for p in reached.people]
     warning = f":warning: {incident.key}: nobody to notify for {who} ({reached.reason}). {text}"
     log.error("%s: nobody to notify for %s: %s", incident.key, who, reached.reason)

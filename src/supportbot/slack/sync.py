@@ -31,6 +31,7 @@ from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.attention_blocks import attention_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
+from supportbot.slack.followup_blocks import customer_blocks, followup_blocks, note_blocks
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             *attention_blocks(rt, session, incident),
             *alert_blocks(session, incident),
         ]
+        extra += followup_blocks(rt, session, incident)  # update cadence, RCA, forecast
         choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
         text, blocks = internal_card(incident, customer, extra, choices)
         payload = [b.to_dict() for b in blocks]
@@ -154,7 +156,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
-    text, blocks = customer_card(incident)
+    text, blocks = customer_card(incident, customer_blocks(rt, session, incident))
     payload = [b.to_dict() for b in blocks]
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
@@ -243,17 +245,24 @@ def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> No
     ).all()
     for note in pending:
         key = f"note-{note.id}"
-        _post_once(rt, key, note.recipient, None, note.text)
+        _post_once(rt, key, note.recipient, None, note.text, note_blocks(note))
         note.sent_at = rt.now()
         session.commit()
         inflight.done(rt, key)
 
 
 def _post_once(
-    rt: Runtime, key: str, channel: str | None, thread_ts: str | None, text: str
+    rt: Runtime,
+    key: str,
+    channel: str | None,
+    thread_ts: str | None,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
 ) -> None:
     """Post unless an interrupted earlier attempt already did (see :mod:`.inflight`)."""
     if not inflight.begin(rt, key, channel or "", thread_ts):
         return
     where = {"channel": channel} | ({"thread_ts": thread_ts} if thread_ts else {})
-    _call(rt.slack, "chat.postMessage", **where, text=text, metadata=inflight.metadata(key))
+    shown = {"blocks": blocks} if blocks else {}
+    _call(rt.slack, "chat.postMessage", **where, text=text, **shown,
+          metadata=inflight.metadata(key))  # fmt: skip
