@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportbot.contracts.plans import Plan, check_plans
 from supportbot.contracts.tiers import SlaOverrides
 from supportbot.datafiles import LocatedError, load_model
 from supportbot.hours.calendar import BusinessCalendar, BusinessHours
@@ -64,6 +65,8 @@ class Customer(BaseModel):
     # from ``timezone`` so it is written once.
     business_hours: BusinessHours
     sla: SlaOverrides = SlaOverrides()
+    # What the customer bought (contracts/plans.py); none means an agreement, as before.
+    plans: tuple[Plan, ...] = ()
     _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -74,6 +77,11 @@ class Customer(BaseModel):
             if isinstance(hours, dict) and "timezone" not in hours and data.get("timezone"):
                 data = {**data, "business_hours": {**hours, "timezone": data["timezone"]}}
         return data
+
+    @model_validator(mode="after")
+    def _plans(self) -> Customer:
+        check_plans(self.plans)
+        return self
 
     def calendar(self) -> BusinessCalendar:
         """One calendar per customer: it caches its daily windows and holidays, and every
