@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import card, offer
-from supportbot.slack import cards
+from handlers.actions import card, offer, plans
+from supportbot.slack import cards, plan_blocks
 
 
 def register(app: App) -> None:
@@ -17,3 +17,6 @@ def register(app: App) -> None:
     app.action(cards.ACTION_ESCALATE)(card.escalate)
     app.action(cards.ACTION_RESOLVE)(card.resolve)
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
+    app.action(plan_blocks.ACTION_ESTIMATE_APPROVE)(plans.approve_estimate)
+    app.action(plan_blocks.ACTION_ESTIMATE_DECLINE)(plans.decline_estimate)
+    app.action(plan_blocks.ACTION_NOTIFY_MANAGER)(plans.notify_manager)

@@ -116,7 +116,10 @@ class Term(BaseModel):
 
 
 # Which fields each kind needs and which it may carry (besides the common ones).
-_COMMON = {"kind", "key", "currency", "waiver_reasons", "on_exhausted", "overage_rate"}
+_COMMON = {
+    "kind", "key", "currency", "waiver_reasons", "on_exhausted", "overage_rate",
+    "account_manager",
+}  # fmt: skip
 _FIELDS: dict[PlanKind, tuple[set[str], set[str]]] = {
     PlanKind.AGREEMENT: (set(), {"terms"}),
     PlanKind.PER_INCIDENT: ({"price"}, {"span", "second_charge", "terms"}),
@@ -145,6 +148,9 @@ class Plan(BaseModel):
     rollover_cap: int = Field(default=0, ge=0)
     round_to: Span = Span.parse("15m")  # prepaid hours: time is billed in these steps
     list_rate: Money | None = None
+    # Who hears that a customer needs a deposit or more units (a Slack user id); the triage
+    # channel when not given.
+    account_manager: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")
     discount: Decimal = Field(default=Decimal(0), ge=0, lt=100)
 
     @model_validator(mode="before")

@@ -17,13 +17,24 @@ from sqlalchemy.orm import Session
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import OnExhausted, Plan, PlanKind
 from supportbot.db.models import Incident, KeyValue, TimelineEvent
+from supportbot.incidents.access import Actor
+from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import Status
 from supportbot.incidents.timeline import add_event
 from supportbot.plans import ledger
-from supportbot.plans.balance import NOTICE_AT, UNIT, Balance, incident_plan, term_key
+from supportbot.plans.balance import (
+    NOTICE_AT,
+    UNIT,
+    Balance,
+    incident_plan,
+    needs_deposit,
+    term_key,
+)
 from supportbot.plans.charging import money
 from supportbot.runtime import Runtime
+from supportbot.slack.jobs import post_later
 from supportbot.slack.notify import notify
+from supportbot.wording import mention
 
 log = logging.getLogger(__name__)
 SYSTEM = "supportbot"
@@ -180,3 +191,36 @@ def held(session: Session, incident_id: int) -> bool:
     turnover = f"turnover-{incident_id}"
     charged = any(e.dedupe == turnover for e in ledger.entries_for_incident(session, incident_id))
     return session.scalar(holds.limit(1)) is not None and not charged
+
+
+def ask_account_manager(rt: Runtime, actor: Actor, customer_key: str) -> str:
+    """A per-minute customer without a deposit asks for their account manager: a post to
+    the manager (or the triage channel), once a minute per customer at most."""
+    customer = rt.contracts.by_key(customer_key)
+    if customer is None or (not actor.is_staff and actor.customer != customer.key):
+        raise IncidentError("Only your own organisation's account manager can be notified.")
+    plan = needs_deposit(customer, rt.now())
+    if plan is None:
+        return "A deposit is on file now: you can open a request."
+    target = plan.account_manager or rt.settings.triage_channel
+    if target is None:
+        raise IncidentError("No account manager or triage channel is configured to notify.")
+    text = (
+        f":moneybag: {mention(actor.user_id)} of {customer.name} asks for a deposit (or a card "
+        "on file) for per-minute support, so their questions can be answered."
+    )
+    minute = rt.now().strftime("%Y%m%d%H%M")
+    post_later(rt, "chat.postMessage", f"deposit-{customer.key}-{minute}", channel=target,
+               text=text)  # fmt: skip
+    return "Your account manager has been notified and will be in touch about the deposit."
+
+
+def turnover_balance(rt: Runtime, incident: Incident) -> str:
+    """The balance of the plan charged when ``incident`` was turned over ("" if none)."""
+    customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    plan = incident_plan(customer, incident.opened_at) if customer else None
+    if customer is None or plan is None:
+        return ""
+    with rt.session() as session:
+        text = ledger.balance(session, customer, plan, rt.now()).text()
+        return text + (" · on hold for approval" if held(session, incident.id) else "")

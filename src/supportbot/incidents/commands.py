@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from supportbot.incidents.lifecycle import parse_severity
+from supportbot.plans.charging import DurationError, parse_minutes
 
 USAGE = (
     "Usage:\n"
@@ -15,6 +16,11 @@ USAGE = (
     "• `/incident list` shows open incidents\n"
     "• `/incident note INC-42 <text>` adds an internal note\n"
     "• `/incident reply INC-42 <text>` replies to the customer\n"
+    "• `/incident time INC-42 45m [note]`, `/incident appointment INC-42 2h40m [note]`, "
+    "`/incident timer start|stop INC-42` log work against the customer's plan\n"
+    "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
+    "`/incident waive INC-42 <reason>` waives its charges; `/incident approve INC-42` (a "
+    "designated contact) approves a held request\n"
     "• `/incident help`"
 )
 
@@ -33,6 +39,7 @@ class ParsedCommand:
     summary: str = ""
     customer: str | None = None
     key: str | None = None
+    minutes: int | None = None  # time, appointment, estimate
 
 
 def parse_incident_command(text: str) -> ParsedCommand:
@@ -60,6 +67,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
                 f"`/incident {word} INC-42 checked the logs`"
             )
         return ParsedCommand(word, key=key, summary=body.strip())
+    if word in WORK:
+        return parse_work(word, rest)
     try:
         severity = parse_severity(word)
     except ValueError:
@@ -76,3 +85,40 @@ def parse_incident_command(text: str) -> ParsedCommand:
             f"`/incident {head} checkout returns 500 for all users`"
         )
     return ParsedCommand("open", severity=severity, summary=summary, customer=customer)
+
+
+# Work against the customer's plan (supportbot.desk.work): word → what follows the id.
+WORK = {
+    "time": "a duration and an optional note, e.g. `/incident time INC-42 45m checked logs`",
+    "appointment": "a duration, e.g. `/incident appointment INC-42 2h40m on-site visit`",
+    "estimate": "a duration, e.g. `/incident estimate INC-42 6h upgrade the cluster`",
+    "timer": "`start` or `stop` and an id, e.g. `/incident timer start INC-42`",
+    "waive": "a waiver reason from the contract, e.g. `/incident waive INC-42 product defect`",
+    "approve": "nothing more, e.g. `/incident approve INC-42`",
+}
+
+
+def parse_work(word: str, rest: str) -> ParsedCommand:
+    words = rest.split(None, 2)
+    usage = f"`/incident {word}` needs an incident id and {WORK[word]}"
+    if word == "timer":
+        if len(words) != 2 or words[0].lower() not in ("start", "stop"):
+            raise CommandError(usage)
+        return ParsedCommand(f"timer_{words[0].lower()}", key=words[1])
+    if not words:
+        raise CommandError(usage)
+    key, more = words[0], " ".join(words[1:])
+    if word == "approve":
+        return ParsedCommand("approve", key=key)
+    if word == "waive":
+        if not more.strip():
+            raise CommandError(usage)
+        return ParsedCommand("waive", key=key, summary=" ".join(more.split()))
+    if len(words) < 2:
+        raise CommandError(usage)
+    try:
+        minutes = parse_minutes(words[1])
+    except DurationError as exc:
+        raise CommandError(f"{exc}. {usage}") from None
+    note = words[2].strip() if len(words) > 2 else ""
+    return ParsedCommand(word, key=key, summary=note, minutes=minutes)

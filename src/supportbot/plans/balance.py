@@ -53,6 +53,15 @@ def time_plan(customer: Customer, at: datetime) -> Plan | None:
     return None
 
 
+def needs_deposit(customer: Customer, at: datetime) -> Plan | None:
+    """The per-minute plan whose deposit (or card) is required and missing, if any."""
+    for plan in active_plans(customer, at):
+        if plan.kind is PlanKind.PER_MINUTE and plan.deposit_required:
+            if plan.deposit is None or plan.deposit.amount <= 0:
+                return plan
+    return None
+
+
 def term_key(term: Term | None) -> str | None:
     return term.start.isoformat() if term else None
 

@@ -29,6 +29,7 @@ from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
+from supportbot.slack.plan_blocks import plan_blocks
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         channel = incident.card_channel or rt.settings.triage_channel
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
         extra = [*clock_blocks(rt, session, incident), *alert_blocks(session, incident)]
+        extra += plan_blocks(rt, session, incident)  # the customer's plans and balances
         text, blocks = internal_card(incident, customer, extra)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
