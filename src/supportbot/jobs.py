@@ -10,10 +10,11 @@ from supportbot.alerts import summary as alert_summary
 from supportbot.delivery.kinds import ALL
 from supportbot.oncall import posts
 from supportbot.paging import engine, outbox
+from supportbot.plans import rollover
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, rollover)
 
 
 def check_registered() -> None:

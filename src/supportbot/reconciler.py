@@ -24,6 +24,7 @@ from supportbot.livefiles import FileProblem
 from supportbot.oncall import announcements, lookup, posts
 from supportbot.paging import recover
 from supportbot.paging.repage import repage_on_handoff
+from supportbot.plans import rollover
 from supportbot.runtime import Runtime
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
@@ -100,6 +101,7 @@ REDRIVERS = (
     Redriver("handoff", _handoffs),
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
+    Redriver("plan_term_end", rollover.redrive),
     Redriver("data_files", _data_files),
 )
 _NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work

@@ -55,6 +55,8 @@ PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
+# A pack or hours term that ended: roll the unused units over up to the cap, expire the rest.
+PLAN_TERM_END = JobKind("plan_term_end")
 
 ALL = (
     SLACK_SYNC,
@@ -65,4 +67,5 @@ ALL = (
     PAGE_SEND,
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
+    PLAN_TERM_END,
 )
