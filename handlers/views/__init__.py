@@ -6,7 +6,7 @@ from slack_bolt import Ack, App, BoltContext
 
 from handlers._common import actor, payload, post_later, runtime
 from handlers.payloads import ViewSubmission
-from supportbot.desk import actions, intake
+from supportbot.desk import actions, intake, usage
 from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
@@ -31,6 +31,7 @@ def submit_new(ack: Ack, context: BoltContext) -> None:
     try:
         customer = form_customer(who, rt.contracts, view.value("customer") or "internal")
         may_open_for(who, customer, rt.contracts.by_channel(meta.get("channel") or ""))
+        usage.check_deposit(rt, who, customer)  # a per-minute customer without a deposit
         incident = intake.open_incident(
             rt,
             title=view.value("title"),

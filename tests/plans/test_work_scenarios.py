@@ -3,6 +3,7 @@ ledger, the card and the Slack posts show what was used and what is left."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from supportbot.db.ledger import LedgerEntry, TaskEstimate, WorkTimer
 from supportbot.desk import actions
 from supportbot.incidents.access import Actor
+from supportbot.slack.cards import ACTION_OPEN_REQUEST, CALLBACK_NEW, offer_value
 from supportbot.slack.plan_blocks import ACTION_ESTIMATE_APPROVE, ACTION_NOTIFY_MANAGER
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER, UMBRELLA_CHANNEL, UMBRELLA_JO
@@ -200,3 +202,26 @@ def test_bad_work_commands_are_refused_and_store_nothing(desk: Desk) -> None:
         ":warning: INC-1 is closed: no more time can be logged on it"
     )
     assert dump(desk.rt) == before
+
+
+def test_no_deposit_opens_nothing_by_form_or_offer_either(desk: Desk) -> None:
+    form = {"title": "how to export?", "description": "", "customer": {"selected": "umbrella"},
+            "severity": {"selected": "3"}}  # fmt: skip
+    response = desk.slack.view_submission(
+        CALLBACK_NEW, form, user=UMBRELLA_JO, private_metadata=json.dumps({"channel": UMBRELLA_JO})
+    )
+    assert response.json()["errors"]["customer"].startswith(
+        "Umbrella's support is billed per minute and needs a prepaid deposit"
+    )
+    offered = offer_value("1700000000.000100", "how do I export?")
+    desk.slack.block_action(ACTION_OPEN_REQUEST, value=offered, user=UMBRELLA_JO,
+                            channel=UMBRELLA_CHANNEL)  # fmt: skip
+    desk.settle()
+    [said] = desk.api.responses()
+    assert "needs a prepaid deposit" in said["text"]
+    assert "Notify my account manager" in block_text(said["blocks"])
+    assert ledger_rows(desk) == [] and dump(desk.rt)["incidents"] == []
+    # Staff open it through the form all the same.
+    form["title"] = "export question"
+    desk.slack.view_submission(CALLBACK_NEW, form, private_metadata=json.dumps({"channel": TRIAGE}))
+    assert len(dump(desk.rt)["incidents"]) == 1

@@ -26,6 +26,7 @@ from supportbot.plans.balance import (
     NOTICE_AT,
     UNIT,
     Balance,
+    deposit_text,
     incident_plan,
     needs_deposit,
     term_key,
@@ -224,3 +225,11 @@ def turnover_balance(rt: Runtime, incident: Incident) -> str:
     with rt.session() as session:
         text = ledger.balance(session, customer, plan, rt.now()).text()
         return text + (" · on hold for approval" if held(session, incident.id) else "")
+
+
+def check_deposit(rt: Runtime, actor: Actor, customer: Customer | None) -> None:
+    """A per-minute customer whose deposit is required and missing opens nothing; staff
+    can still open the incident."""
+    if actor.is_staff or customer is None or needs_deposit(customer, rt.now()) is None:
+        return
+    raise IncidentError(deposit_text(customer.name), field="customer")

@@ -62,6 +62,14 @@ def needs_deposit(customer: Customer, at: datetime) -> Plan | None:
     return None
 
 
+def deposit_text(customer_name: str) -> str:
+    return (
+        f"{customer_name}'s support is billed per minute and needs a prepaid deposit (or a "
+        "card on file) before a question can be answered. No deposit is on file, so no "
+        "request was opened. Your account manager can set one up."
+    )
+
+
 def term_key(term: Term | None) -> str | None:
     return term.start.isoformat() if term else None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident
 from supportbot.plans import ledger
+from supportbot.plans.balance import deposit_text
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime
 from supportbot.wording import inert
@@ -68,11 +69,7 @@ def estimate_request(
 
 def no_deposit(customer_name: str, customer_key: str) -> tuple[str, list[Block]]:
     """A per-minute customer without a deposit: why nothing opened, and a button."""
-    text = (
-        f"{customer_name}'s support is billed per minute and needs a prepaid deposit (or a "
-        "card on file) before a question can be answered. No deposit is on file, so no "
-        "request was opened. Your account manager can set one up."
-    )
+    text = deposit_text(customer_name)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=text)),
         ActionsBlock(
