@@ -20,3 +20,4 @@ def register(app: App) -> None:
     app.action(plan_blocks.ACTION_ESTIMATE_APPROVE)(plans.approve_estimate)
     app.action(plan_blocks.ACTION_ESTIMATE_DECLINE)(plans.decline_estimate)
     app.action(plan_blocks.ACTION_NOTIFY_MANAGER)(plans.notify_manager)
+    app.action(plan_blocks.ACTION_LOG_TIME)(plans.log_time)

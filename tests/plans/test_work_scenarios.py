@@ -13,7 +13,12 @@ from supportbot.db.ledger import LedgerEntry, TaskEstimate, WorkTimer
 from supportbot.desk import actions
 from supportbot.incidents.access import Actor
 from supportbot.slack.cards import ACTION_OPEN_REQUEST, CALLBACK_NEW, offer_value
-from supportbot.slack.plan_blocks import ACTION_ESTIMATE_APPROVE, ACTION_NOTIFY_MANAGER
+from supportbot.slack.plan_blocks import (
+    ACTION_ESTIMATE_APPROVE,
+    ACTION_LOG_TIME,
+    ACTION_NOTIFY_MANAGER,
+    CALLBACK_LOG_TIME,
+)
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER, UMBRELLA_CHANNEL, UMBRELLA_JO
 from tests.standins import block_text
@@ -145,6 +150,11 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
         assert (entry.task_id, entry.quantity, entry.minutes) == (task.id, 60, 50)
     kinds = [e.kind for e in timeline(desk.rt, 1)]
     assert kinds.count("estimate") == 1 and "estimate_approved" in kinds and "time" in kinds
+    desk.drain()
+    card = desk.api.message(TRIAGE, posts(desk.api, TRIAGE)[0]["ts"])
+    shown = block_text(card["blocks"])
+    assert f"Estimate 6 h: approved by <@{ACME_ALICE}>; 1 h used" in shown
+    assert "Hours: 9 h of 10 h left" in shown
 
 
 def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) -> None:
@@ -225,3 +235,25 @@ def test_no_deposit_opens_nothing_by_form_or_offer_either(desk: Desk) -> None:
     form["title"] = "export question"
     desk.slack.view_submission(CALLBACK_NEW, form, private_metadata=json.dumps({"channel": TRIAGE}))
     assert len(dump(desk.rt)["incidents"]) == 1
+
+
+def test_the_cards_log_time_button_opens_a_form_that_logs(desk: Desk) -> None:
+    say(desk, "sev3 slow reports", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
+    desk.drain()
+    card = posts(desk.api, TRIAGE)[0]
+    buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    [log] = [b for b in buttons if b["action_id"] == ACTION_LOG_TIME]
+    desk.slack.block_action(ACTION_LOG_TIME, value=log["value"])
+    desk.settle()
+    [opened] = desk.api.calls("views.open")
+    assert opened.params["view"]["callback_id"] == CALLBACK_LOG_TIME
+
+    refused = desk.slack.view_submission(CALLBACK_LOG_TIME, {"duration": "0m", "note": ""},
+                                         private_metadata="1")  # fmt: skip
+    assert refused.json()["errors"]["duration"].startswith("`0m` is zero")
+    done = desk.slack.view_submission(CALLBACK_LOG_TIME, {"duration": "20m", "note": "traced"},
+                                      private_metadata="1")  # fmt: skip
+    assert done.status_code == 200 and done.text == ""
+    desk.drain()
+    assert ledger_rows(desk)[-1] == ("time", STAFF, 0, 20, None)
+    assert posts(desk.api, STAFF)[-1]["text"].startswith("Logged 20 min on INC-1: traced")

@@ -9,21 +9,29 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
+from slack_sdk.models.views import View
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
+from supportbot.incidents.lifecycle import ACTIVE
 from supportbot.plans import ledger
 from supportbot.plans.balance import deposit_text
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime
-from supportbot.wording import inert
+from supportbot.wording import inert, mention
 
 ACTION_ESTIMATE_APPROVE = "plan_estimate_approve"
 ACTION_ESTIMATE_DECLINE = "plan_estimate_decline"
 ACTION_NOTIFY_MANAGER = "plan_notify_manager"
+ACTION_LOG_TIME = "plan_log_time"
+CALLBACK_LOG_TIME = "plan_log_time_form"
 
 
 def balance_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
@@ -35,11 +43,70 @@ def balance_lines(rt: Runtime, session: Session, incident: Incident) -> list[str
 
 
 def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+    """The internal card's plan section: balances, the task estimates with their answer and
+    the time used, and a Log time button while the incident is worked."""
     lines = balance_lines(rt, session, incident)
     if not lines:
         return []
     text = " · ".join(f":receipt: {line}" for line in lines)
-    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=text)])]
+    tasks = task_lines(session, incident)
+    if tasks:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="\n".join(tasks))]))
+    if incident.status in {s.value for s in ACTIVE}:
+        button = ButtonElement(text="Log time", action_id=ACTION_LOG_TIME, value=str(incident.id))
+        blocks.append(ActionsBlock(block_id=f"plan-{incident.id}", elements=[button]))
+    return blocks
+
+
+_ANSWERS = {"pending": "waiting for approval", "approved": "approved", "declined": "declined"}
+
+
+def task_lines(session: Session, incident: Incident) -> list[str]:
+    estimates = session.scalars(
+        select(TaskEstimate)
+        .where(TaskEstimate.incident_id == incident.id)
+        .order_by(TaskEstimate.id)
+    ).all()
+    lines = []
+    for task in estimates:
+        used = session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
+                LedgerEntry.task_id == task.id
+            )
+        )
+        by = f" by {mention(task.decided_by)}" if task.decided_by else ""
+        lines.append(
+            f":memo: Estimate {hours_text(task.minutes)}: {_ANSWERS.get(task.state, task.state)}"
+            f"{by}; {hours_text(int(used or 0))} used"
+        )
+    return lines
+
+
+def log_time_modal(incident: Incident) -> View:
+    return View(
+        type="modal",
+        callback_id=CALLBACK_LOG_TIME,
+        private_metadata=str(incident.id),
+        title="Log time",
+        submit="Log",
+        close="Cancel",
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=f"*{incident.key}* {inert(incident.title)}")),
+            InputBlock(
+                block_id="duration",
+                label="Time spent",
+                hint="45m, 2h or 2h40m",
+                element=PlainTextInputElement(action_id="value", max_length=20),
+            ),
+            InputBlock(
+                block_id="note",
+                label="Note",
+                optional=True,
+                element=PlainTextInputElement(action_id="value", max_length=300),
+            ),
+        ],
+    )
 
 
 def estimate_request(
