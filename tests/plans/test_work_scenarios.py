@@ -63,6 +63,9 @@ def test_an_appointment_of_2h40_costs_six_incidents_of_the_pack(desk: Desk) -> N
     desk.drain()
     card = posts(desk.api, TRIAGE)[0]
     assert "Pack: 3 of 10 left" in block_text(card.get("blocks") or [])
+    # /sla shows the same balance, to the customer's contact too.
+    sla = say(desk, "INC-1", command="/sla", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert "\n• Pack: 3 of 10 left\n" in sla
     # 7 of 10 used is under 80 %: nobody is told yet.
     assert "used" not in everything_sent_to(desk.api, TRIAGE).replace("Pack", "")
 
