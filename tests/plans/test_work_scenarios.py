@@ -136,6 +136,12 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     desk.settle()
     assert "Only a designated contact of the customer can approve" in ephemerals(desk.api)[-1]
     assert dump(desk.rt) == before
+    # Another organisation's contact learns nothing, not even that INC-1 exists.
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=GLOBEX_HANS,
+                            channel=GLOBEX_CHANNEL)  # fmt: skip
+    desk.settle()
+    assert ephemerals(desk.api)[-1] == ":no_entry: INC-1 does not exist"
+    assert dump(desk.rt) == before
     desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=ACME_ALICE,
                             channel=ACME_ALICE)  # fmt: skip
     desk.settle()

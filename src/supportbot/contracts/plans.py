@@ -167,8 +167,9 @@ class Plan(BaseModel):
                 ("kind",), f"unknown plan kind {data.get('kind')!r}; use one of {kinds}"
             ) from None
         needed, optional = _FIELDS[kind]
-        for name in sorted(needed - set(data)):
-            raise LocatedError((), f"a {kind.value} plan needs `{name}`")
+        missing = sorted(needed - set(data))
+        if missing:
+            raise LocatedError((), f"a {kind.value} plan needs `{missing[0]}`")
         for name in data:
             if name not in _COMMON | needed | optional and name in cls.model_fields:
                 raise LocatedError((name,), f"`{name}` does not apply to a {kind.value} plan")

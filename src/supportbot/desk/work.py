@@ -36,6 +36,8 @@ from supportbot.plans.charging import (
 from supportbot.runtime import Runtime
 from supportbot.wording import inert
 
+IMPLICIT_AGREEMENT = Plan.model_validate({"kind": "agreement"})
+
 
 @dataclass
 class Done:
@@ -46,7 +48,7 @@ class Done:
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines)
+        return "\n".join(line for line in self.lines if line)
 
 
 def customer_of(change: Change) -> Customer:
@@ -101,11 +103,12 @@ def _log(
     appointment: bool,
 ) -> list[str]:
     incident, who = change.incident, change.actor.user_id
-    kind = plan.kind if plan else PlanKind.AGREEMENT
+    if plan is None and customer.plans:
+        raise IncidentError(f"{customer.name} has no plan in force to log time against")
+    plan = plan or IMPLICIT_AGREEMENT  # no plans: an agreement, as before plans existed
+    kind = plan.kind
     text = inert(" ".join(note.split())[:300])
     said = [f"Logged {hours_text(minutes)} on {incident.key}" + (f": {text}" if text else "")]
-    if plan is None:
-        raise IncidentError(f"{customer.name} has no plan in force to log time against")
     if appointment and kind in (PlanKind.INCIDENT_PACK, PlanKind.PER_INCIDENT):
         units = appointment_incidents(minutes)
         use = Use("appointment", units, who, minutes, text)
