@@ -7,11 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
+from supportbot import cli
 from supportbot.desk import tasks, work
 from supportbot.incidents.access import Actor, Role
-from supportbot.settings import Settings
+from supportbot.settings import Settings, get_settings
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
 from tests.standins import SLACK_TOKEN, SlackStandin
@@ -21,9 +25,8 @@ from tests.support.slack_requests import STAFF
 STAFF_ACTOR = Actor.staff_member(STAFF)
 
 
-def report(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
+def cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
+    return {
         "DATABASE_URL": settings.database_url or "",
         "REDIS_URL": settings.redis_url or "",
         "SUPPORTBOT_CONTRACTS_FILE": str(settings.contracts_file),
@@ -31,9 +34,37 @@ def report(settings: Settings, tmp_path: Path, *args: str) -> subprocess.Complet
         "SLACK_BOT_TOKEN": SLACK_TOKEN,
         "SLACK_API_URL": settings.slack_api_url,
     }
+
+
+def report(settings: Settings, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command, in a subprocess."""
+    env = {"PATH": os.environ.get("PATH", ""), **cli_env(settings, tmp_path)}
     command = [sys.executable, "-m", "supportbot", "report", "usage", *args]
     return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
+
+
+@pytest.fixture
+def usage(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """The same command in this process (the same parser and code, without the start-up)."""
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    for name, value in cli_env(settings, tmp_path).items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        get_settings.cache_clear()  # the settings of this test, not of an earlier one
+        code = cli.main(["report", "usage", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
 
 
 def a_month_of_work(desk: Desk) -> None:
@@ -57,7 +88,7 @@ def a_month_of_work(desk: Desk) -> None:
 
 
 def test_the_month_summarised_per_plan_and_incident(
-    desk: Desk, settings: Settings, tmp_path: Path
+    desk: Desk, settings: Settings, tmp_path: Path, usage: Callable[..., tuple[int, str, str]]
 ) -> None:
     a_month_of_work(desk)
     done = report(settings, tmp_path, "--month", "2026-12", "--format", "json")
@@ -76,22 +107,21 @@ def test_the_month_summarised_per_plan_and_incident(
     assert lines["INC-2"]["waiver_reasons"] == "product defect"
     assert lines["INC-4"]["used"] == 7 and lines["INC-4"]["minutes_worked"] == 160
 
-    csv = report(settings, tmp_path, "--month", "2026-12", "--customer", "globex",
-                 "--format", "csv")  # fmt: skip
-    assert csv.stdout.startswith("# supportbot usage 2026-12\n# month: local midnight")
-    assert "line,globex,per_incident,INC-2," in csv.stdout and "acme" not in csv.stdout
-    table = report(settings, tmp_path, "--month", "2026-11")
-    assert "(nothing used)" in table.stdout
+    _, csv, _ = usage("--month", "2026-12", "--customer", "globex", "--format", "csv")
+    assert csv.startswith("# supportbot usage 2026-12\n# month: local midnight")
+    assert "line,globex,per_incident,INC-2," in csv and "acme" not in csv
+    _, table, _ = usage("--month", "2026-11")
+    assert "(nothing used)" in table
 
 
 def test_the_customer_safe_post_goes_once(
-    desk: Desk, settings: Settings, tmp_path: Path, slack_api: SlackStandin
+    desk: Desk, slack_api: SlackStandin, usage: Callable[..., tuple[int, str, str]]
 ) -> None:
     a_month_of_work(desk)
-    first = report(settings, tmp_path, "--month", "2026-12", "--customer", "acme", "--post")
-    assert first.returncode == 0 and "acme: posted to C0ACMESHARED" in first.stderr
-    again = report(settings, tmp_path, "--month", "2026-12", "--customer", "acme", "--post")
-    assert "acme: already posted" in again.stderr
+    code, _, said = usage("--month", "2026-12", "--customer", "acme", "--post")
+    assert code == 0 and "acme: posted to C0ACMESHARED" in said
+    _, _, again = usage("--month", "2026-12", "--customer", "acme", "--post")
+    assert "acme: already posted" in again
     [post] = [m for m in slack_api.messages(channel=ACME_CHANNEL)
               if m["text"].startswith("*Support usage")]  # fmt: skip
     assert post["text"] == (
@@ -102,15 +132,14 @@ def test_the_customer_safe_post_goes_once(
     assert STAFF not in post["text"] and "secret shards" not in post["text"]
 
 
-def test_bad_months_and_customers_are_one_line(settings: Settings, tmp_path: Path,
-                                               desk: Desk) -> None:  # fmt: skip
-    bad = report(settings, tmp_path, "--month", "2026-13")
-    assert bad.returncode == 1
-    assert bad.stderr.strip() == (
+def test_bad_months_and_customers_are_one_line(
+    desk: Desk, usage: Callable[..., tuple[int, str, str]]
+) -> None:
+    code, _, said = usage("--month", "2026-13")
+    assert code == 1
+    assert said.strip() == (
         "supportbot: error: --month '2026-13' is not a month; write it as YYYY-MM, e.g. 2026-03"
     )
-    unknown = report(settings, tmp_path, "--month", "2026-12", "--customer", "nope")
-    assert unknown.returncode == 1 and unknown.stderr.count("\n") == 1
-    assert "unknown customer 'nope'; known customers: acme, globex, initech, umbrella" in (
-        unknown.stderr
-    )
+    code, _, said = usage("--month", "2026-12", "--customer", "nope")
+    assert code == 1 and said.count("\n") == 1
+    assert "unknown customer 'nope'; known customers: acme, globex, initech, umbrella" in said
