@@ -13,7 +13,9 @@ import pytest
 
 from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.plans import OnExhausted, PlanKind
+from supportbot.contracts.tiers import Span, TargetClock, targets_for
 from supportbot.datafiles import DataFileError
+from supportbot.plans.charging import hourly_rate
 from tests.conftest import REPO
 
 HEAD = """customers:
@@ -198,3 +200,16 @@ def test_two_packs_whose_terms_overlap_are_refused_at_the_second(tmp_path: Path)
     message = refused(tmp_path, GOOD_PACK + second)
     assert f"{tmp_path / 'customers.yaml'}:25: customers[0].plans[1].terms[0]: term " in message
     assert "overlaps the term 2026-01-01–2026-12-31" in message
+
+
+def test_the_kmsi_standard_and_premium_plans_map_onto_the_same_machinery() -> None:
+    contracts = load_contracts(REPO / "contracts" / "examples" / "kmsi.yaml")
+    standard, premium = contracts.customers
+    for severity in (1, 2, 3, 4):
+        std = targets_for(standard.tier, severity, standard.coverage, standard.sla).response
+        assert (std.span, std.clock) == (Span.parse("1bd"), TargetClock.BUSINESS)
+        pre = targets_for(premium.tier, severity, premium.coverage, premium.sla).response
+        assert (pre.span, pre.clock) == (Span.parse("4h"), TargetClock.WALL)
+    [hours] = [p for p in standard.plans if p.kind is PlanKind.PREPAID_HOURS]
+    assert hours.terms[0].hours == 260 and hours.list_rate is not None
+    assert hourly_rate(hours.terms[0].price.amount, hours.terms[0].hours) == Decimal("76.92")
