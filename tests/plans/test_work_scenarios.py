@@ -63,6 +63,9 @@ def test_an_appointment_of_2h40_costs_six_incidents_of_the_pack(desk: Desk) -> N
     desk.drain()
     card = posts(desk.api, TRIAGE)[0]
     assert "Pack: 3 of 10 left" in block_text(card.get("blocks") or [])
+    [customer_card] = [p for p in posts(desk.api, INITECH_CHANNEL) if "INC-1" in p["text"]]
+    shown = block_text(customer_card["blocks"])
+    assert "Pack: 3 of 10 left" in shown and "Log time" not in shown and STAFF not in shown
     # /sla shows the same balance, to the customer's contact too.
     sla = say(desk, "INC-1", command="/sla", channel=INITECH_CHANNEL, user=INITECH_PETER)
     assert "\n• Pack: 3 of 10 left\n" in sla

@@ -45,11 +45,9 @@ def balance_lines(rt: Runtime, session: Session, incident: Incident) -> list[str
 def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
     """The internal card's plan section: balances, the task estimates with their answer and
     the time used, and a Log time button while the incident is worked."""
-    lines = balance_lines(rt, session, incident)
-    if not lines:
+    blocks = customer_plan_blocks(rt, session, incident)
+    if not blocks:
         return []
-    text = " · ".join(f":receipt: {line}" for line in lines)
-    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=text)])]
     tasks = task_lines(session, incident)
     if tasks:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="\n".join(tasks))]))
@@ -60,6 +58,15 @@ def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block
 
 
 _ANSWERS = {"pending": "waiting for approval", "approved": "approved", "declined": "declined"}
+
+
+def customer_plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+    """The customer card's plan line: their balances only (no buttons, no names)."""
+    lines = balance_lines(rt, session, incident)
+    if not lines:
+        return []
+    text = " · ".join(f":receipt: {line}" for line in lines)
+    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
 
 
 def task_lines(session: Session, incident: Incident) -> list[str]:

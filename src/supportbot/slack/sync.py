@@ -29,7 +29,7 @@ from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
-from supportbot.slack.plan_blocks import plan_blocks
+from supportbot.slack.plan_blocks import customer_plan_blocks, plan_blocks
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
     text, blocks = customer_card(incident)
+    blocks += customer_plan_blocks(rt, session, incident)  # balances, customer-safe
     payload = [b.to_dict() for b in blocks]
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
