@@ -49,7 +49,8 @@ class LedgerEntry(Base):
     dedupe: Mapped[str | None] = mapped_column(String(160), nullable=True, unique=True)
 
     __table_args__ = (
-        Index("ix_ledger_customer", "customer", "plan", "term"),
+        # Covers the balance query (a SUM per kind over one term) without reading the rows.
+        Index("ix_ledger_customer", "customer", "plan", "term", "kind", "quantity", "amount"),
         Index("ix_ledger_incident", "incident_id"),
         Index("ix_ledger_at", "customer", "at"),
     )

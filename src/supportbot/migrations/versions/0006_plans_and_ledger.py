@@ -61,7 +61,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedupe"),
     )
-    op.create_index("ix_ledger_customer", "ledger_entries", ["customer", "plan", "term"])
+    op.create_index(
+        "ix_ledger_customer",
+        "ledger_entries",
+        ["customer", "plan", "term", "kind", "quantity", "amount"],
+    )
     op.create_index("ix_ledger_incident", "ledger_entries", ["incident_id"])
     op.create_index("ix_ledger_at", "ledger_entries", ["customer", "at"])
     op.create_table(
