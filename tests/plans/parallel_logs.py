@@ -29,7 +29,9 @@ def main(spec: dict[str, object]) -> None:
     incident = int(str(spec["incident"]))
 
     def one(index: int) -> None:
-        if index % 2 == 0:
+        if spec.get("appointments_only"):
+            work.log_time(rt, incident, who, 70, f"visit {index}", appointment=True)
+        elif index % 2 == 0:
             work.log_time(rt, incident, who, 10, f"log {index}")
         else:
             work.log_time(rt, incident, who, 70, f"visit {index}", appointment=True)

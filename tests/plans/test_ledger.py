@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from supportbot.db.ledger import LedgerEntry
+from supportbot.db.models import KeyValue
 from supportbot.plans import ledger
 from supportbot.settings import Settings
 from tests.conftest import REPO, Desk
@@ -77,3 +78,41 @@ def test_fifty_parallel_logs_and_charges_from_two_processes_add_up_exactly(
     # first); 24 appointments of 3 incidents: 81 incidents at 150.00.
     assert units == 9 + 24 * 3
     assert Decimal(amount) == Decimal("12150.00")
+
+
+def test_two_processes_spending_one_pack_on_two_incidents_never_overspend_it(
+    desk: Desk, settings: Settings
+) -> None:
+    for _ in range(2):
+        desk.slack.command("sev3 on-site", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    base = dict(
+        tmp=str(settings.data_dir.parent), redis=settings.redis_url, slack=settings.slack_api_url,
+        db=str(desk.rt.engine.url.render_as_string(hide_password=False)),
+        contract=str(settings.contracts_file), count=6, start_at=time.time() + 3,
+        appointments_only=True,
+    )  # fmt: skip
+    script = [sys.executable, "-m", "tests.plans.parallel_logs"]
+    procs = [
+        subprocess.Popen(
+            [*script, json.dumps({**base, "person": who, "incident": number})], cwd=REPO
+        )  # fmt: skip
+        for number, who in ((1, "U0STAFF001"), (2, "U0STAFF002"))
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+
+    with desk.rt.session() as session:
+        by_kind = dict(
+            session.execute(
+                select(LedgerEntry.kind, func.sum(LedgerEntry.quantity)).group_by(LedgerEntry.kind)
+            ).all()
+        )
+        notices = session.scalars(
+            select(KeyValue.key).where(KeyValue.key.like("plan-notice:%")).order_by(KeyValue.key)
+        ).all()
+    # 2 turnovers and 12 appointments of 3: 38 incidents asked of a pack of 10. Exactly the
+    # pack is spent and the rest is overage, however the two processes interleaved.
+    assert by_kind == {"charge": 2, "appointment": 8, "overage": 28}
+    assert notices == [
+        "plan-notice:initech:incident_pack:2026-01-01:80",
+        "plan-notice:initech:incident_pack:2026-01-01:exhausted",
+    ]

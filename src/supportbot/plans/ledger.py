@@ -8,13 +8,14 @@ that aborts the caller's transaction.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,18 @@ def append(session: Session, entry: Entry) -> LedgerEntry | None:
     except IntegrityError:
         return None
     return row
+
+
+def lock_balance(session: Session, customer: str, plan: str, term: str | None) -> None:
+    """Hold one plan term's balance until this transaction ends, so two charges on two
+    incidents cannot both spend the last unit: an advisory lock on PostgreSQL; on SQLite,
+    the database's single write lock, taken now (before the balance is read) by a write
+    statement that changes nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"{customer}:{plan}:{term}".encode()) - 2**31
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        session.execute(text("UPDATE kv_state SET key = key WHERE 1 = 0"))
 
 
 def entries_for_incident(session: Session, incident_id: int) -> list[LedgerEntry]:
