@@ -13,8 +13,9 @@ from supportbot.paging import engine, outbox
 from supportbot.plans import rollover
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
+from supportbot.slack import plan_posts
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, rollover)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, rollover, plan_posts)
 
 
 def check_registered() -> None:

@@ -28,6 +28,7 @@ from supportbot.plans import rollover
 from supportbot.runtime import Runtime
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
+from supportbot.slack import plan_posts
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ REDRIVERS = (
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
     Redriver("plan_term_end", rollover.redrive),
+    Redriver("estimate_post", plan_posts.redrive),
     Redriver("data_files", _data_files),
 )
 _NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work

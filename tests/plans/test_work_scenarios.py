@@ -19,6 +19,7 @@ from supportbot.slack.plan_blocks import (
     ACTION_NOTIFY_MANAGER,
     CALLBACK_LOG_TIME,
 )
+from supportbot.slack.plan_posts import post_estimate
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER, UMBRELLA_CHANNEL, UMBRELLA_JO
 from tests.standins import block_text
@@ -269,3 +270,21 @@ def test_the_cards_log_time_button_opens_a_form_that_logs(desk: Desk) -> None:
     desk.drain()
     assert ledger_rows(desk)[-1] == ("time", STAFF, 0, 20, None)
     assert posts(desk.api, STAFF)[-1]["text"].startswith("Logged 20 min on INC-1: traced")
+
+
+def test_an_estimate_lost_with_redis_still_reaches_the_contacts_once(desk: Desk) -> None:
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "estimate INC-1 6h upgrade and reindex")
+    desk.settle()
+    desk.rt.dispatcher.flush()
+    desk.rt.redis.flushdb()  # the queued post is lost
+    desk.drain()
+    assert posts(desk.api, ACME_ALICE) == []
+
+    desk.travel(timedelta(seconds=20))  # the reconciler finds the estimate not posted
+    for contact in (ACME_ALICE, ACME_BOB):
+        [dm] = posts(desk.api, contact)
+        assert "Estimate for INC-1" in dm["text"]
+    post_estimate(1)  # run again: posted already, nothing more
+    desk.travel(timedelta(seconds=20))
+    assert len(posts(desk.api, ACME_ALICE)) == len(posts(desk.api, ACME_BOB)) == 1

@@ -71,6 +71,9 @@ class TaskEstimate(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(60), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the estimate reached the designated contacts (the job that posts it sets it; the
+    # reconciler owes the post again while it is empty).
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class WorkTimer(Base):

@@ -49,5 +49,9 @@ def alert_summary(incident_id: int, interval: int) -> str:
     return _id("alert-summary", f"INC-{incident_id}", interval)
 
 
+def estimate_post(task_id: int) -> str:
+    return _id("estimate-post", task_id)
+
+
 def plan_term_end(customer: str, plan: str) -> str:
     return _id("plan-term-end", customer, plan)

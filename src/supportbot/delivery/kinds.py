@@ -57,6 +57,8 @@ PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
 # A pack or hours term that ended: roll the unused units over up to the cap, expire the rest.
 PLAN_TERM_END = JobKind("plan_term_end")
+# A task estimate posted to the customer's designated contacts with Approve / Decline.
+ESTIMATE_POST = JobKind("estimate_post")
 
 ALL = (
     SLACK_SYNC,
@@ -68,4 +70,5 @@ ALL = (
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
     PLAN_TERM_END,
+    ESTIMATE_POST,
 )

@@ -9,8 +9,6 @@ from supportbot.contracts.plans import PlanKind
 from supportbot.db.claims import claim
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
-from supportbot.delivery import effects, job_ids
-from supportbot.delivery.kinds import SLACK_CALL
 from supportbot.desk.change import Change, run
 from supportbot.desk.usage import Use, charge, held
 from supportbot.desk.work import Done, check_open, customer_of
@@ -21,7 +19,7 @@ from supportbot.plans import ledger
 from supportbot.plans.balance import active_plans, incident_plan
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime
-from supportbot.slack.plan_blocks import estimate_request
+from supportbot.slack.plan_posts import owe_post
 from supportbot.wording import inert
 
 
@@ -47,13 +45,7 @@ def estimate(rt: Runtime, key: int | str, actor: Actor, minutes: int, note: str 
         change.session.add(task)
         change.session.flush()
         left = ledger.balance(change.session, customer, hours, change.rt.now()).text()
-        said, blocks = estimate_request(change.incident, task.id, minutes, text, left)
-        for contact in customer.contacts:
-            kwargs = dict(channel=contact, text=said, blocks=[b.to_dict() for b in blocks])
-            effects.owe(
-                change.session, SLACK_CALL, "chat.postMessage", kwargs,
-                job_id=job_ids.slack_call(f"estimate-{task.id}-{contact}"),
-            )  # fmt: skip
+        owe_post(change.session, task.id)  # Approve / Decline to each designated contact
         change.event(
             "estimate",
             f"{change.who} estimated {hours_text(minutes)} for this task; sent to "

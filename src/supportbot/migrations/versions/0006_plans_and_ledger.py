@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("requested_at", _UTC(timezone=True), nullable=False),
         sa.Column("decided_by", sa.String(length=60), nullable=True),
         sa.Column("decided_at", _UTC(timezone=True), nullable=True),
+        sa.Column("posted_at", _UTC(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
