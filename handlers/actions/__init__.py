@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers.actions import card, followups, offer, swap
+from handlers.actions import card, followups, offer, plans, swap
 from supportbot.oncall import swaps
-from supportbot.slack import cards, followup_blocks
+from supportbot.slack import cards, followup_blocks, plan_blocks
 
 
 def register(app: App) -> None:
@@ -23,3 +23,7 @@ def register(app: App) -> None:
     app.action(swaps.ACTION_DECLINE)(swap.decline)
     app.action(followup_blocks.ACTION_UPDATE)(followups.customer_update)
     app.action(followup_blocks.ACTION_RCA)(followups.approve_rca)
+    app.action(plan_blocks.ACTION_ESTIMATE_APPROVE)(plans.approve_estimate)
+    app.action(plan_blocks.ACTION_ESTIMATE_DECLINE)(plans.decline_estimate)
+    app.action(plan_blocks.ACTION_NOTIFY_MANAGER)(plans.notify_manager)
+    app.action(plan_blocks.ACTION_LOG_TIME)(plans.log_time)

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext, Respond
 
 from handlers._common import actor, payload, runtime
+from handlers.commands.work import deposit_refusal
 from handlers.payloads import BlockActions, Offered
 from supportbot.contracts.triage import suggest
 from supportbot.desk import intake
@@ -30,6 +31,11 @@ def open_request(ack: Ack, respond: Respond, context: BoltContext) -> None:
         may_open_for(who, owner, owner)
         if owner is None:
             raise IncidentError("This channel isn't linked to a support contract.")
+        refused = deposit_refusal(rt, who, owner)  # a per-minute customer without a deposit
+        if refused is not None:
+            if press.response_url is not None:
+                respond(**refused, replace_original=False)
+            return
         incident = intake.open_incident(
             rt,
             title=title_from_text(offered.text),

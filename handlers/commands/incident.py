@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from handlers._common import actor, open_form, payload, runtime
+from handlers.commands.work import WORK_KINDS, charged_line, deposit_refusal, work_answer
 from handlers.payloads import Command
 from supportbot.desk import actions, intake
 from supportbot.desk.handover import handover
@@ -37,6 +38,8 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
         return {"text": USAGE}
     if parsed.kind == "modal":
         return _form(rt, who, command, client)
+    if parsed.kind in WORK_KINDS:
+        return work_answer(rt, who, parsed)
     try:
         if parsed.kind == "list":
             return {"text": _listing(rt, who)}
@@ -100,6 +103,9 @@ def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[
         may_open_for(who, customer, owner)
     except IncidentError as exc:
         return {"text": f":no_entry: {exc}"}
+    refused = deposit_refusal(rt, who, customer)
+    if refused is not None:
+        return refused
     severity = parsed.severity or 3
     incident = intake.open_incident(
         rt,
@@ -111,7 +117,5 @@ def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[
         via="/incident",
     )
     whose = f" for {customer.name}" if customer else ""
-    return {
-        "response_type": "ephemeral",
-        "text": f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {parsed.summary}",
-    }
+    text = f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {parsed.summary}"
+    return {"response_type": "ephemeral", "text": text + charged_line(rt, incident)}

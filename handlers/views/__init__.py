@@ -7,11 +7,12 @@ from slack_bolt import Ack, App, BoltContext
 from handlers._common import actor, payload, post_later, runtime
 from handlers.payloads import ViewSubmission
 from handlers.views import followups
-from supportbot.desk import actions, intake
+from supportbot.desk import actions, intake, usage, work
 from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
-from supportbot.slack import cards, followup_blocks
+from supportbot.plans.charging import DurationError, parse_minutes
+from supportbot.slack import cards, followup_blocks, plan_blocks
 from supportbot.wording import inert
 
 
@@ -20,6 +21,7 @@ def register(app: App) -> None:
     app.view(cards.CALLBACK_RESOLVE)(submit_resolve)
     app.view(followup_blocks.CALLBACK_UPDATE)(followups.submit_update)
     app.view(followup_blocks.CALLBACK_RCA)(followups.submit_rca)
+    app.view(plan_blocks.CALLBACK_LOG_TIME)(submit_log_time)
 
 
 def _field_error(ack: Ack, field: str, message: str) -> None:
@@ -34,6 +36,7 @@ def submit_new(ack: Ack, context: BoltContext) -> None:
     try:
         customer = form_customer(who, rt.contracts, view.value("customer") or "internal")
         may_open_for(who, customer, rt.contracts.by_channel(meta.get("channel") or ""))
+        usage.check_deposit(rt, who, customer)  # a per-minute customer without a deposit
         incident = intake.open_incident(
             rt,
             title=view.value("title"),
@@ -72,3 +75,24 @@ def submit_resolve(ack: Ack, context: BoltContext) -> None:
         _field_error(ack, "summary", str(exc))
         return
     ack()
+
+
+def submit_log_time(ack: Ack, context: BoltContext) -> None:
+    """The Log time form: the duration is checked like ``/incident time``; the person who
+    logged hears what it did (and the balance) by direct message."""
+    rt, who = runtime(context), actor(context)
+    view = payload(context, ViewSubmission).view
+    try:
+        minutes = parse_minutes(view.value("duration"))
+    except DurationError as exc:
+        _field_error(ack, "duration", str(exc))
+        return
+    try:
+        done = work.log_time(rt, view.private_metadata, who, minutes, view.value("note"))
+    except IncidentError as exc:
+        _field_error(ack, "duration", str(exc))
+        return
+    ack()
+    assert done.incident is not None
+    post_later(rt, "chat.postMessage", f"logged-{done.incident.key}-{view.id}",
+               channel=who.user_id, text=done.text)  # fmt: skip

@@ -12,8 +12,10 @@ from supportbot.delivery.kinds import ALL
 from supportbot.followups import firing as followups
 from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
+from supportbot.plans import rollover
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
+from supportbot.slack import plan_posts
 
 # One per line, so that each feature adds its own line.
 MODULES = (
@@ -28,6 +30,8 @@ MODULES = (
     ackwatch,
     deferred,
     followups,
+    rollover,
+    plan_posts,
 )
 
 

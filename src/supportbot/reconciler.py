@@ -35,9 +35,11 @@ from supportbot.oncall import (
 )
 from supportbot.paging import recover
 from supportbot.paging.repage import repage_on_handoff
+from supportbot.plans import rollover
 from supportbot.runtime import Runtime
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
+from supportbot.slack import plan_posts
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +117,8 @@ REDRIVERS = (
     Redriver("deferred_page", deferred.redrive),
     Redriver("followup_timer", followup_timers.overdue),
     Redriver("forecast", forecasting.run),  # posts breach forecasts; re-queues nothing
+    Redriver("plan_term_end", rollover.redrive),
+    Redriver("estimate_post", plan_posts.redrive),
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot import clock
+from supportbot.cli_commands import usage
 from supportbot.contracts.customers import Contracts, load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -106,6 +107,14 @@ def _credits(report: Credits, as_of: datetime, fmt: str) -> str:
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    if args.report == "usage":
+        try:
+            contracts = _contracts(settings, args.customer)
+        except ReportError as exc:
+            print(f"supportbot: error: {exc}", file=sys.stderr)
+            return 1
+        keys = [c.key for c in contracts.customers if args.customer in (None, c.key)]
+        return usage.cmd_usage(settings, args, keys)
     try:
         period = parse_month(args.month)
         records = _records(settings, period, args)
@@ -128,8 +137,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "and the SLA credits owed with their evidence. Example: "
         "supportbot report credits --month 2026-03 --customer acme --format csv",
     )
-    report.add_argument("report", choices=("sla", "credits"))
+    report.add_argument("report", choices=("sla", "credits", "usage"))
     report.add_argument("--month", required=True, metavar="YYYY-MM")
     report.add_argument("--customer", default=None, metavar="KEY", help="one customer only")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    report.add_argument(
+        "--post", action="store_true", help="usage: post each customer's summary to its "
+        "shared channel (once per month)",
+    )  # fmt: skip
     report.set_defaults(func=cmd_report)

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from supportbot.contracts.followups import FollowupPolicy, TierFollowups
+from supportbot.contracts.plans import Plan, check_plans
 from supportbot.contracts.tiers import SlaOverrides
 from supportbot.datafiles import LocatedError, load_model
 from supportbot.hours.calendar import BusinessCalendar, BusinessHours
@@ -66,6 +67,8 @@ class Customer(BaseModel):
     business_hours: BusinessHours
     sla: SlaOverrides = SlaOverrides()
     followups: FollowupPolicy | None = None  # overrides the tier's (contracts/followups.py)
+    # What the customer bought (contracts/plans.py); none means an agreement, as before.
+    plans: tuple[Plan, ...] = ()
     _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
@@ -76,6 +79,11 @@ class Customer(BaseModel):
             if isinstance(hours, dict) and "timezone" not in hours and data.get("timezone"):
                 data = {**data, "business_hours": {**hours, "timezone": data["timezone"]}}
         return data
+
+    @model_validator(mode="after")
+    def _plans(self) -> Customer:
+        check_plans(self.plans)
+        return self
 
     def calendar(self) -> BusinessCalendar:
         """One calendar per customer: it caches its daily windows and holidays, and every

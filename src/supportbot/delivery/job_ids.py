@@ -68,3 +68,11 @@ def deferred_page(deferred_id: int) -> str:
 
 def followup_timer(incident_id: int, kind: str, seq: int) -> str:
     return _id("followup", f"INC-{incident_id}", kind, seq)
+
+
+def estimate_post(task_id: int) -> str:
+    return _id("estimate-post", task_id)
+
+
+def plan_term_end(customer: str, plan: str) -> str:
+    return _id("plan-term-end", customer, plan)

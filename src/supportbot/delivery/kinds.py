@@ -63,6 +63,10 @@ ACK_WATCH = JobKind("ack_watch", urgent=True)
 DEFERRED_PAGE = JobKind("deferred_page", urgent=True)
 # A follow-up of issue 13 comes due: a customer update reminder, an RCA reminder.
 FOLLOWUP_TIMER = JobKind("followup_timer")
+# A pack or hours term that ended: roll the unused units over up to the cap, expire the rest.
+PLAN_TERM_END = JobKind("plan_term_end")
+# A task estimate posted to the customer's designated contacts with Approve / Decline.
+ESTIMATE_POST = JobKind("estimate_post")
 
 ALL = (
     SLACK_SYNC,
@@ -78,4 +82,6 @@ ALL = (
     ACK_WATCH,
     DEFERRED_PAGE,
     FOLLOWUP_TIMER,
+    PLAN_TERM_END,
+    ESTIMATE_POST,
 )

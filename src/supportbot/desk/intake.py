@@ -18,6 +18,7 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.triage import Suggestion, suggest
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
+from supportbot.desk import usage
 from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import DESCRIPTION_MAX, TITLE_MAX, Status, severity_label
@@ -155,6 +156,7 @@ def record_opening(
     SLA clocks, paging for a Severity 1 (unless ``page`` is False) and the card's sync."""
     _insert_incident(session, incident, receipt, incident.opened_at)
     _insert_events(session, incident, _opening_events(incident, customer, via, suggested))
+    usage.on_opening(session, rt, incident, customer)  # the turnover charge (plans)
     sla.refresh(session, incident, customer, incident.opened_at, new=True)
     if page:
         episodes.begin(session, rt, incident, incident.opened_at)

@@ -114,6 +114,9 @@ class Action(StrEnum):
     ALERT = "alert"  # an integration updates, resolves or re-opens the incident it opened
     CUSTOMER_UPDATE = "customer_update"  # a Sev1 status update posted to the customer
     RCA_APPROVE = "rca_approve"  # a root cause analysis approved for the customer
+    LOG_TIME = "log_time"  # time, timers, appointments and estimates (the plans ledger)
+    WAIVE = "waive"
+    APPROVE = "approve"  # a designated contact approves an estimate or a held request
 
 
 FOLLOW_REFUSED = (
@@ -137,7 +140,18 @@ STAFF_ONLY: dict[Action, str] = {
     Action.PAGE_ACK: "acknowledge a page",
     Action.CUSTOMER_UPDATE: "post customer updates",
     Action.RCA_APPROVE: "approve a root cause analysis",
+    Action.LOG_TIME: "log time on an incident",
+    Action.WAIVE: "waive a charge",
 }
+
+
+def may_approve(actor: Actor, incident: Incident) -> None:
+    """Approving an estimate or an extra charge: a designated contact of the incident's own
+    organisation, nobody else (not even staff: the customer pays)."""
+    if not actor.designated or actor.customer != incident.customer:
+        raise IncidentError(
+            f"Only a designated contact of the customer can approve charges on {incident.key}."
+        )
 
 
 def may_follow(actor: Actor) -> None:

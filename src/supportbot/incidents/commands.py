@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from supportbot.incidents.lifecycle import parse_severity
+from supportbot.plans.charging import DurationError, parse_minutes
 
 USAGE = (
     "Usage:\n"
@@ -16,6 +17,11 @@ USAGE = (
     "• `/incident note INC-42 <text>` adds an internal note\n"
     "• `/incident reply INC-42 <text>` replies to the customer\n"
     "• `/incident handover INC-42 @person [note]` hands it over (assigns; pages for Sev1)\n"
+    "• `/incident time INC-42 45m [note]`, `/incident appointment INC-42 2h40m [note]`, "
+    "`/incident timer start|stop INC-42` log work against the customer's plan\n"
+    "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
+    "`/incident waive INC-42 <reason>` waives its charges; `/incident approve INC-42` (a "
+    "designated contact) approves a held request\n"
     "• `/incident help`"
 )
 
@@ -35,6 +41,7 @@ class ParsedCommand:
     customer: str | None = None
     key: str | None = None
     person: str | None = None  # handover: whom to, as typed (a mention, an id, a key)
+    minutes: int | None = None  # time, appointment, estimate
 
 
 def parse_incident_command(text: str) -> ParsedCommand:
@@ -64,6 +71,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand(word, key=key, summary=body.strip())
     if word == "handover":
         return _handover(rest)
+    if word in WORK:
+        return parse_work(word, rest)
     try:
         severity = parse_severity(word)
     except ValueError:
@@ -93,3 +102,40 @@ def _handover(rest: str) -> ParsedCommand:
             "`/incident handover INC-42 @dana failover done, watching the replicas`"
         )
     return ParsedCommand("handover", key=key, person=person, summary=note.strip())
+
+
+# Work against the customer's plan (supportbot.desk.work): word → what follows the id.
+WORK = {
+    "time": "a duration and an optional note, e.g. `/incident time INC-42 45m checked logs`",
+    "appointment": "a duration, e.g. `/incident appointment INC-42 2h40m on-site visit`",
+    "estimate": "a duration, e.g. `/incident estimate INC-42 6h upgrade the cluster`",
+    "timer": "`start` or `stop` and an id, e.g. `/incident timer start INC-42`",
+    "waive": "a waiver reason from the contract, e.g. `/incident waive INC-42 product defect`",
+    "approve": "nothing more, e.g. `/incident approve INC-42`",
+}
+
+
+def parse_work(word: str, rest: str) -> ParsedCommand:
+    words = rest.split(None, 2)
+    usage = f"`/incident {word}` needs an incident id and {WORK[word]}"
+    if word == "timer":
+        if len(words) != 2 or words[0].lower() not in ("start", "stop"):
+            raise CommandError(usage)
+        return ParsedCommand(f"timer_{words[0].lower()}", key=words[1])
+    if not words:
+        raise CommandError(usage)
+    key, more = words[0], " ".join(words[1:])
+    if word == "approve":
+        return ParsedCommand("approve", key=key)
+    if word == "waive":
+        if not more.strip():
+            raise CommandError(usage)
+        return ParsedCommand("waive", key=key, summary=" ".join(more.split()))
+    if len(words) < 2:
+        raise CommandError(usage)
+    try:
+        minutes = parse_minutes(words[1])
+    except DurationError as exc:
+        raise CommandError(f"{exc}. {usage}") from None
+    note = words[2].strip() if len(words) > 2 else ""
+    return ParsedCommand(word, key=key, summary=note, minutes=minutes)

@@ -21,6 +21,7 @@ from supportbot.hours.calendar import aware_utc
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
 from supportbot.oncall import lookup
+from supportbot.plans import ledger
 from supportbot.runtime import Runtime
 from supportbot.sla.deadlines import Deadlines, compute_deadlines
 from supportbot.wording import inert, time_left
@@ -106,6 +107,8 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
     lines += [
         _clock_line(kind, rows.get(kind), contracted[kind], now, zone) for kind in CLOCK_KINDS
     ]
+    # The same balances as the card (plans ledger), customer-safe.
+    lines += [f"• {b.text()}" for b in ledger.balances(session, customer, now)]
     lines.append(f"Times in {zone.key}; now {_when(now, zone)}.")
     return "\n".join(lines)
 

@@ -32,6 +32,7 @@ from supportbot.slack.attention_blocks import attention_blocks
 from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
 from supportbot.slack.followup_blocks import customer_blocks, followup_blocks, note_blocks
+from supportbot.slack.plan_blocks import customer_plan_blocks, plan_blocks
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             *alert_blocks(session, incident),
         ]
         extra += followup_blocks(rt, session, incident)  # update cadence, RCA, forecast
+        extra += plan_blocks(rt, session, incident)  # the customer's plans and balances
         choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
         text, blocks = internal_card(incident, customer, extra, choices)
         payload = [b.to_dict() for b in blocks]
@@ -157,6 +159,7 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
     text, blocks = customer_card(incident, customer_blocks(rt, session, incident))
+    blocks += customer_plan_blocks(rt, session, incident)  # balances, customer-safe
     payload = [b.to_dict() for b in blocks]
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.

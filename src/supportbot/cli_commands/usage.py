@@ -1,0 +1,154 @@
+"""``supportbot report usage --month YYYY-MM [--customer KEY] [--format ...] [--post]``.
+
+Per customer with plans: each incident and task of the month with the units used, the
+minutes worked, waivers and their reasons; per plan the totals, rollover, expiry and the
+balance at the month's end. ``--post`` sends the customer-safe summary to each customer's
+shared channel, once per customer and month (run it from cron on the 1st).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from supportbot.db.models import KeyValue
+from supportbot.plans.usage import Summary, summarise, units_text
+from supportbot.reports.records import parse_month
+from supportbot.runtime import Runtime, build_runtime
+from supportbot.settings import Settings
+from supportbot.wording import inert
+
+LINE_COLUMNS = (
+    "customer", "plan", "incident", "title", "estimate_h", "unit", "used", "minutes_worked",
+    "over", "waived", "waiver_reasons", "amount", "currency",
+)  # fmt: skip
+TOTAL_COLUMNS = (
+    "customer", "plan", "unit", "used", "waived", "over", "rolled_over", "expired", "amount",
+    "currency", "balance_at_month_end",
+)  # fmt: skip
+DEFINITIONS = (
+    "month: local midnight to local midnight in each customer's zone; an entry counts in the "
+    "month it was written",
+    "used: units charged (incidents, minutes of prepaid hours, agent-minutes), before waivers",
+    "waived: units given back by a waiver or refund, with the contract's reason",
+    "over: units used beyond an exhausted pack or hours balance (warn, bill or hold)",
+    "amount: money billed in the month, each line rounded to the cent half up; waivers negative",
+)
+
+
+def line_rows(summary: Summary) -> list[dict[str, Any]]:
+    return [
+        dict(customer=summary.customer.key, plan=line.plan, incident=line.incident,
+             title=line.title, unit=line.unit, used=line.used,
+             estimate_h=None if line.task_minutes is None else line.task_minutes / 60,
+             minutes_worked=line.minutes_worked, over=line.over, waived=line.waived,
+             waiver_reasons="; ".join(line.reasons), amount=str(line.amount),
+             currency=summary.currency)
+        for line in summary.lines
+    ]  # fmt: skip
+
+
+def total_rows(summary: Summary) -> list[dict[str, Any]]:
+    return [
+        dict(customer=summary.customer.key, plan=t.plan, unit=t.unit, used=t.used,
+             waived=t.waived, over=t.over, rolled_over=t.rolled_over, expired=t.expired,
+             amount=str(t.amount), currency=summary.currency, balance_at_month_end=t.balance)
+        for t in summary.totals
+    ]  # fmt: skip
+
+
+def render(summaries: list[Summary], month: str, fmt: str) -> str:
+    lines = [row for s in summaries for row in line_rows(s)]
+    totals = [row for s in summaries for row in total_rows(s)]
+    if fmt == "json":
+        return json.dumps({"month": month, "totals": totals, "lines": lines}, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write(f"# supportbot usage {month}\n" + "".join(f"# {d}\n" for d in DEFINITIONS))
+        writer = csv.DictWriter(out, fieldnames=["section", *LINE_COLUMNS], extrasaction="ignore",
+                                lineterminator="\n")  # fmt: skip
+        writer.writeheader()
+        writer.writerows({"section": "line", **row} for row in lines)
+        for row in totals:
+            out.write(",".join(["total", *(str(row[c] or "") for c in TOTAL_COLUMNS)]) + "\n")
+        return out.getvalue()
+    return "\n".join([f"supportbot usage {month}", "", _table(totals, TOTAL_COLUMNS), "",
+                      _table(lines, LINE_COLUMNS)])  # fmt: skip
+
+
+def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
+    if not rows:
+        return "(nothing used)"
+    cells = [list(columns)] + [["–" if r[c] in (None, "") else str(r[c]) for c in columns]
+                               for r in rows]  # fmt: skip
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+                     for row in cells)  # fmt: skip
+
+
+def customer_text(summary: Summary) -> str:
+    """The post for the customer's shared channel: their own incidents, units and balance."""
+    name, month = summary.customer.name, summary.month.strftime("%B %Y")
+    out = [f"*Support usage for {name}, {month}*"]
+    for total in summary.totals:
+        bits = [f"used {units_text(total.unit, total.used)}"]
+        bits += [f"waived {units_text(total.unit, total.waived)}"] if total.waived else []
+        bits += [f"over {units_text(total.unit, total.over)}"] if total.over else []
+        bits += [f"rolled over {units_text(total.unit, total.rolled_over)}"] * bool(
+            total.rolled_over
+        )
+        bits += [f"expired {units_text(total.unit, total.expired)}"] if total.expired else []
+        bits += [f"{total.amount:.2f} {summary.currency}"] if total.amount else []
+        out.append(f"• {total.plan.replace('_', ' ')}: {', '.join(bits)}. {total.balance}")
+    for line in summary.lines:
+        waived = f" (waived: {', '.join(line.reasons)})" if line.reasons else ""
+        task = f", estimate {line.task_minutes // 60} h" if line.task_minutes else ""
+        out.append(
+            f"  – {line.incident} {inert(line.title)}: {units_text(line.unit, line.used)}"
+            f"{task}{waived}"
+        )
+    return "\n".join(out)
+
+
+def post(rt: Runtime, summary: Summary) -> str:
+    """Post once per customer and month (a marker row first); says what it did."""
+    key = f"usage-post:{summary.customer.key}:{summary.month:%Y-%m}"
+    channel = summary.customer.channels[0]
+    try:
+        with rt.session() as session:
+            session.add(KeyValue(key=key, value=channel, updated_at=rt.now()))
+            session.flush()
+            rt.slack.chat_postMessage(channel=channel, text=customer_text(summary))
+    except IntegrityError:
+        return f"{summary.customer.key}: already posted"
+    return f"{summary.customer.key}: posted to {channel}"
+
+
+def cmd_usage(settings: Settings, args: argparse.Namespace, customers: list[str]) -> int:
+    try:
+        month = parse_month(args.month)
+    except ValueError as exc:
+        print(f"supportbot: error: {exc}", file=sys.stderr)
+        return 1
+    rt = build_runtime(settings)
+    try:
+        with rt.session() as session:
+            chosen = [c for c in rt.contracts.customers if c.key in customers and c.plans]
+            summaries = [summarise(session, c, month.first_day) for c in chosen]
+        print(render(summaries, month.label, args.format))
+        for summary in summaries if getattr(args, "post", False) else []:
+            print(post(rt, summary), file=sys.stderr)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        print(f"supportbot: error: cannot read the database ({reason}): run supportbot migrate",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        rt.engine.dispose()
+    return 0

@@ -1,0 +1,156 @@
+"""Prepaid-hours tasks and corrections: estimates a designated contact approves or
+declines, waivers with the contract's reasons, and the approval of a held request."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from supportbot.contracts.plans import PlanKind
+from supportbot.db.claims import claim
+from supportbot.db.ledger import LedgerEntry, TaskEstimate
+from supportbot.db.models import Incident
+from supportbot.desk.change import Change, run
+from supportbot.desk.usage import Use, charge, held
+from supportbot.desk.work import Done, check_open, customer_of
+from supportbot.incidents.access import Action, Actor, may_approve
+from supportbot.incidents.find import IncidentError
+from supportbot.incidents.lifecycle import Status
+from supportbot.plans import ledger
+from supportbot.plans.balance import active_plans, incident_plan
+from supportbot.plans.charging import hours_text
+from supportbot.runtime import Runtime
+from supportbot.slack.plan_posts import owe_post
+from supportbot.wording import inert
+
+
+def estimate(rt: Runtime, key: int | str, actor: Actor, minutes: int, note: str = "") -> Done:
+    """``/incident estimate INC-n 6h``: post the task's estimate to the designated contacts,
+    each with Approve / Decline; no work is logged until one approves."""
+    done = Done()
+    text = inert(" ".join(note.split())[:300])
+
+    def apply(change: Change) -> None:
+        check_open(change.incident)
+        customer = customer_of(change)
+        plans = active_plans(customer, change.rt.now())
+        hours = next((p for p in plans if p.kind is PlanKind.PREPAID_HOURS), None)
+        if hours is None:
+            raise IncidentError(f"{customer.name} has no prepaid hours in force to estimate")
+        if not customer.contacts:
+            raise IncidentError(f"{customer.name} has no designated contact to approve it")
+        task = TaskEstimate(
+            incident_id=change.incident.id, customer=customer.key, minutes=minutes, note=text,
+            requested_by=change.actor.user_id, requested_at=change.rt.now(),
+        )  # fmt: skip
+        change.session.add(task)
+        change.session.flush()
+        left = ledger.balance(change.session, customer, hours, change.rt.now()).text()
+        owe_post(change.session, task.id)  # Approve / Decline to each designated contact
+        change.event(
+            "estimate",
+            f"{change.who} estimated {hours_text(minutes)} for this task; sent to "
+            f"{len(customer.contacts)} designated contact(s) for approval",
+            customer_visible=True,
+        )
+        done.lines.append(f"Estimate of {hours_text(minutes)} sent for approval. {left}")
+
+    done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    return done
+
+
+def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Done:
+    """A designated contact answers an estimate, once (a compare-and-set on its state)."""
+    with rt.session() as session:
+        task = session.get(TaskEstimate, estimate_id)
+        if task is None:
+            raise IncidentError("That estimate does not exist")
+        incident_id, minutes = task.incident_id, task.minutes
+    state = "approved" if approve else "declined"
+
+    def apply(change: Change) -> None:
+        may_approve(change.actor, change.incident)
+        won = claim(
+            change.session, TaskEstimate, estimate_id, "pending",
+            state=state, decided_by=change.actor.user_id, decided_at=change.rt.now(),
+        )  # fmt: skip
+        if not won:
+            current = change.session.get(TaskEstimate, estimate_id)
+            change.session.refresh(current)  # type: ignore[arg-type]
+            raise IncidentError(f"That estimate was already {current.state if current else ''}")
+        change.event(
+            f"estimate_{state}",
+            f"{change.who} {state} the estimate of {hours_text(minutes)}",
+            customer_visible=True,
+        )
+
+    incident = run(rt, incident_id, actor, Action.APPROVE, apply)
+    return Done(incident, [f"You {state} the estimate of {hours_text(minutes)} on {incident.key}."])
+
+
+def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
+    """Staff waive an incident's charges for one of the contract's reasons: a correcting
+    entry per charge (never an edit), on the timeline and in the monthly summary."""
+    done = Done()
+
+    def apply(change: Change) -> None:
+        customer = customer_of(change)
+        entries = ledger.entries_for_incident(change.session, change.incident.id)
+        corrected = {e.corrects for e in entries if e.corrects is not None}
+        owed = [e for e in entries if e.id not in corrected and e.corrects is None
+                and (e.quantity > 0 or e.amount) and e.kind != "rollover_out"]  # fmt: skip
+        plans = {p.key: p for p in customer.plans}
+        if not owed:
+            raise IncidentError(f"{change.incident.key} has no charge to waive")
+        plan = plans[owed[0].plan]
+        chosen = plan.waiver_reason(reason)
+        if chosen is None:
+            listed = ", ".join(f"`{r}`" for r in plan.waiver_reasons) or "none in the contract"
+            raise IncidentError(f"`{inert(reason[:80])}` is not a waiver reason; use {listed}")
+        for entry in owed:
+            ledger.append(change.session, _waiver(entry, change, chosen))
+        units = sum(e.quantity for e in owed)
+        change.event(
+            "waiver", f"{change.who} waived {units} unit(s) of charges: {chosen}",
+            customer_visible=True,
+        )  # fmt: skip
+        done.lines.append(f"Waived {units} unit(s) on {change.incident.key}: {chosen}")
+
+    done.incident = run(rt, key, actor, Action.WAIVE, apply)
+    return done
+
+
+def _waiver(entry: LedgerEntry, change: Change, reason: str) -> ledger.Entry:
+    return ledger.Entry(
+        customer=entry.customer, plan=entry.plan, kind=ledger.WAIVER, unit=entry.unit,
+        quantity=-entry.quantity, person=change.actor.user_id, at=change.rt.now(),
+        term=entry.term, incident_id=entry.incident_id, task_id=entry.task_id,
+        amount=-entry.amount if entry.amount is not None else None, currency=entry.currency,
+        corrects=entry.id, reason=reason,
+    )  # fmt: skip
+
+
+def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
+    """A designated contact approves a request held for an exhausted balance: it is charged
+    (as overage, under the contract's rate) and worked."""
+
+    def apply(change: Change) -> None:
+        may_approve(change.actor, change.incident)
+        incident = change.incident
+        if not held(change.session, incident.id):
+            raise IncidentError(f"{incident.key} is not waiting for an approval")
+        customer = customer_of(change)
+        plan = incident_plan(customer, incident.opened_at)
+        assert plan is not None, "a request is held only under a pack plan"
+        use = Use("charge", 1, change.actor.user_id, dedupe=f"turnover-{incident.id}")
+        charge(change.session, change.rt, incident, customer, plan, use)
+        change.status(Status.INVESTIGATING, f"{change.who} approved the extra charge")
+
+    incident = run(rt, key, actor, Action.APPROVE, apply)
+    return Done(incident, [f"Approved: {incident.key} is being worked."])
+
+
+def incident_entries(rt: Runtime, incident: Incident) -> list[LedgerEntry]:
+    with rt.session() as session:
+        return list(
+            session.scalars(select(LedgerEntry).where(LedgerEntry.incident_id == incident.id))
+        )

@@ -1,0 +1,236 @@
+"""Work on an incident, in the ledger: time logs, timers, appointments, task estimates,
+their approval, waivers and the approval of a held request.
+
+Each is one typed action through the change runner (:func:`supportbot.desk.change.run`):
+the incident row is locked, the actor authorised, entries appended, the card re-synced.
+Every entry is an INSERT, and what is derived from many (a second per-incident charge) is
+computed after this transaction's own insert, under the incident's lock, so concurrent logs
+on one incident still add up exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from supportbot.contracts.customers import Customer
+from supportbot.contracts.plans import Plan, PlanKind
+from supportbot.db.ledger import LedgerEntry, TaskEstimate, WorkTimer
+from supportbot.db.models import Incident
+from supportbot.desk.change import Change, run
+from supportbot.desk.usage import Use, charge
+from supportbot.incidents.access import Action, Actor
+from supportbot.incidents.find import IncidentError
+from supportbot.incidents.lifecycle import Status
+from supportbot.plans import ledger
+from supportbot.plans.balance import time_plan
+from supportbot.plans.charging import (
+    appointment_incidents,
+    billed_minutes,
+    hours_text,
+    per_incident_charges,
+    seconds_to_minutes,
+)
+from supportbot.runtime import Runtime
+from supportbot.wording import inert
+
+IMPLICIT_AGREEMENT = Plan.model_validate({"kind": "agreement"})
+
+
+@dataclass
+class Done:
+    """What an action did, in words for the person who asked."""
+
+    incident: Incident | None = None
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line for line in self.lines if line)
+
+
+def customer_of(change: Change) -> Customer:
+    incident = change.incident
+    customer = change.rt.contracts.by_key(incident.customer) if incident.customer else None
+    if customer is None:
+        raise IncidentError(f"{incident.key} is internal: time is logged against a customer's plan")
+    return customer
+
+
+def check_open(incident: Incident) -> None:
+    if incident.status == Status.CLOSED.value:
+        raise IncidentError(f"{incident.key} is closed: no more time can be logged on it")
+
+
+def _balance_line(change: Change, plan: Plan | None, customer: Customer) -> str:
+    if plan is None:
+        return ""
+    return ledger.balance(change.session, customer, plan, change.rt.now()).text()
+
+
+def log_time(
+    rt: Runtime,
+    key: int | str,
+    actor: Actor,
+    minutes: int,
+    note: str = "",
+    *,
+    appointment: bool = False,
+) -> Done:
+    """``/incident time INC-n 45m [note]`` (or ``appointment``): one entry, by this person."""
+    done = Done()
+
+    def apply(change: Change) -> None:
+        check_open(change.incident)
+        customer = customer_of(change)
+        plan = time_plan(customer, change.rt.now())
+        done.lines += _log(change, customer, plan, minutes, note, appointment)
+        done.lines.append(_balance_line(change, plan, customer))
+
+    done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    return done
+
+
+# long: one branch per kind of plan, each a few lines; splitting them hides the rules' order
+def _log(
+    change: Change,
+    customer: Customer,
+    plan: Plan | None,
+    minutes: int,
+    note: str,
+    appointment: bool,
+) -> list[str]:
+    incident, who = change.incident, change.actor.user_id
+    if plan is None and customer.plans:
+        raise IncidentError(f"{customer.name} has no plan in force to log time against")
+    plan = plan or IMPLICIT_AGREEMENT  # no plans: an agreement, as before plans existed
+    kind = plan.kind
+    text = inert(" ".join(note.split())[:300])
+    said = [f"Logged {hours_text(minutes)} on {incident.key}" + (f": {text}" if text else "")]
+    if appointment and kind in (PlanKind.INCIDENT_PACK, PlanKind.PER_INCIDENT):
+        units = appointment_incidents(minutes)
+        use = Use("appointment", units, who, minutes, text)
+        said[0] = f"Appointment of {hours_text(minutes)} on {incident.key}: {units} incidents"
+    elif kind is PlanKind.PREPAID_HOURS:
+        task = _approved_task(change)
+        billed = billed_minutes(minutes, int(plan.round_to.fixed.total_seconds()) // 60)
+        use = Use("time", billed, who, minutes, text, task_id=task.id)
+        if billed != minutes:
+            said[0] += f" (billed {hours_text(billed)})"
+    elif kind is PlanKind.PER_MINUTE:
+        use = Use("time", minutes, who, minutes, text)
+    elif kind is PlanKind.AGREEMENT:
+        use = Use("time", minutes, who, minutes, text)
+    else:
+        use = Use("time", 0, who, minutes, text)
+    said += charge(change.session, change.rt, incident, customer, plan, use)
+    if kind is PlanKind.PER_INCIDENT and plan.second_charge:
+        said += _second_charges(change, customer, plan)
+    change.event("time", f"{change.who}: {said[0]}")
+    return said
+
+
+def _second_charges(change: Change, customer: Customer, plan: Plan) -> list[str]:
+    """Per-incident work beyond the span opens more charges, counted from all the time
+    logged so far (this transaction's entry included, under the incident's lock)."""
+    incident_id = change.incident.id
+    change.session.flush()
+    totals = select(func.coalesce(func.sum(LedgerEntry.minutes), 0)).where(
+        LedgerEntry.incident_id == incident_id, LedgerEntry.kind == "time"
+    )
+    made = select(func.count()).where(
+        LedgerEntry.incident_id == incident_id, LedgerEntry.kind == "charge"
+    )
+    span = int(plan.span.fixed.total_seconds()) // 60
+    due = per_incident_charges(int(change.session.scalar(totals) or 0), span, True)
+    missing = due - int(change.session.scalar(made) or 0)
+    for _ in range(missing):
+        use = Use("charge", 1, "supportbot", note="more than the span", dedupe=None)
+        charge(change.session, change.rt, change.incident, customer, plan, use)
+    return [f"{missing} more charge(s): work beyond {plan.span.human()}"] if missing > 0 else []
+
+
+def _approved_task(change: Change) -> TaskEstimate:
+    """Prepaid hours: work is logged only against an estimate a contact approved."""
+    incident = change.incident
+    tasks = list(
+        change.session.scalars(
+            select(TaskEstimate)
+            .where(TaskEstimate.incident_id == incident.id)
+            .order_by(TaskEstimate.id.desc())
+        )
+    )
+    approved = next((t for t in tasks if t.state == "approved"), None)
+    if approved is not None:
+        return approved
+    if any(t.state == "pending" for t in tasks):
+        raise IncidentError(
+            f"{incident.key}'s estimate is waiting for a designated contact's approval; "
+            "time can be logged once it is approved"
+        )
+    raise IncidentError(
+        f"{incident.key} is prepaid-hours work: post an estimate first "
+        f"(`/incident estimate {incident.key} 6h`) and log time once a contact approves it"
+    )
+
+
+def start_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
+    """At most one running timer per person: the person is the timer row's key."""
+
+    def apply(change: Change) -> None:
+        check_open(change.incident)
+        customer_of(change)
+        running = change.session.get(WorkTimer, actor.user_id)
+        if running is not None:
+            raise IncidentError(
+                f"You already have a timer running on INC-{running.incident_id}; stop it "
+                f"first (`/incident timer stop INC-{running.incident_id}`)"
+            )
+        try:
+            with change.session.begin_nested():
+                change.session.add(
+                    WorkTimer(
+                        person=actor.user_id,
+                        incident_id=change.incident.id,
+                        started_at=change.rt.now(),
+                    )
+                )
+        except IntegrityError:
+            raise IncidentError("You already have a timer running") from None
+        change.event("timer", f"{change.who} started a timer")
+
+    return Done(run(rt, key, actor, Action.LOG_TIME, apply), ["Timer started."])
+
+
+def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
+    """Stop this person's timer on the incident and log its started minutes, in one
+    transaction: the timer row is deleted first, so two stops log it once."""
+    done = Done()
+
+    def apply(change: Change) -> None:
+        running = change.session.get(WorkTimer, actor.user_id)
+        if running is None:
+            raise IncidentError("You have no timer running")
+        if running.incident_id != change.incident.id:
+            raise IncidentError(
+                f"Your timer runs on INC-{running.incident_id}, not {change.incident.key}"
+            )
+        started_at = running.started_at
+        deleted = change.session.execute(
+            delete(WorkTimer).where(
+                WorkTimer.person == actor.user_id, WorkTimer.started_at == started_at
+            )
+        )
+        if not deleted.rowcount:  # type: ignore[attr-defined]
+            raise IncidentError("Your timer was stopped already")
+        check_open(change.incident)
+        customer = customer_of(change)
+        plan = time_plan(customer, change.rt.now())
+        minutes = seconds_to_minutes((change.rt.now() - started_at).total_seconds())
+        done.lines += _log(change, customer, plan, minutes, "timer", False)
+        done.lines.append(_balance_line(change, plan, customer))
+
+    done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    return done

@@ -1,0 +1,123 @@
+"""The charging and rounding rules, pure: durations in, units and money out.
+
+Every rule counts *started* units, from the seeds: a request turned over to the support team
+is one incident; an appointment is two incidents for its first (started) hour, then one per
+started 30 minutes beyond it; per-minute support counts agent-minutes (every agent on the
+call, each started minute); one per-incident charge covers its span (2 h) and more time opens
+another charge only when the contract says so; prepaid hours are billed in started steps of
+the plan's ``round_to`` (15 min). Money is Decimal, rounded to the cent, half up, per line.
+Worked examples are in the README ("Plans and the ledger").
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+MAX_LOG_MINUTES = 24 * 60  # one log of more than a day is a typo, not a day's work
+CENT = Decimal("0.01")
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
+_DURATION = re.compile(r"(?:\s*\d+(?:\.\d+)?\s*[a-z]+)+\s*")
+_UNITS = {
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 1),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 60),
+}
+HINT = "write a duration such as 45m, 2h or 2h40m"
+
+
+class DurationError(ValueError):
+    pass
+
+
+def parse_minutes(text: str) -> int:
+    """ "45m", "2h40m", "1.5h" → whole minutes; zero, negative, odd units and more than
+    a day are refused with what to write instead."""
+    raw = str(text).strip().lower()
+    if raw.startswith("-"):
+        raise DurationError(f"`{text}` is negative; {HINT}")
+    if not raw or not _DURATION.fullmatch(raw):
+        raise DurationError(f"cannot read `{text}` as a duration; {HINT}")
+    total = Decimal(0)
+    for amount, unit in _PART.findall(raw):
+        factor = _UNITS.get(unit)
+        if factor is None:
+            raise DurationError(f"`{text}`: unknown unit `{unit}`; {HINT}")
+        total += Decimal(amount) * factor
+    if total != total.to_integral_value():
+        raise DurationError(f"`{text}` is not a whole number of minutes; {HINT}")
+    minutes = int(total)
+    if minutes <= 0:
+        raise DurationError(f"`{text}` is zero; {HINT}")
+    if minutes > MAX_LOG_MINUTES:
+        raise DurationError(f"`{text}` is more than 24 h; log each day's work on its own")
+    return minutes
+
+
+def started(amount: int, step: int) -> int:
+    """How many ``step``s ``amount`` starts: 0 → 0, 1 → 1, step → 1, step + 1 → 2."""
+    if amount < 0 or step <= 0:
+        raise ValueError(f"started({amount}, {step}): amount ≥ 0 and step > 0 only")
+    return -(-amount // step)
+
+
+def seconds_to_minutes(seconds: float) -> int:
+    """A timer's running time as started minutes (at least one: it was started)."""
+    if seconds < 0:
+        raise ValueError(f"a timer cannot run {seconds} s")
+    return max(1, started(int(-(-seconds // 1)), 60))
+
+
+def appointment_incidents(minutes: int) -> int:
+    """Two incidents for the first started hour, then one per started 30 minutes beyond."""
+    _positive(minutes)
+    return 2 + started(max(0, minutes - 60), 30)
+
+
+def per_incident_charges(total_minutes: int, span_minutes: int, second_charge: bool) -> int:
+    """Charges owed by an incident with ``total_minutes`` of work: one covers ``span``; more
+    time opens another per started span only when the contract says so."""
+    if total_minutes < 0:
+        raise ValueError("work time cannot be negative")
+    if not second_charge:
+        return 1
+    return max(1, started(total_minutes, span_minutes))
+
+
+def agent_minutes(per_agent: list[int]) -> int:
+    """A per-minute call: every agent's minutes count (two agents for 10 min are 20)."""
+    for minutes in per_agent:
+        _positive(minutes)
+    return sum(per_agent)
+
+
+def billed_minutes(minutes: int, round_to: int) -> int:
+    """Prepaid hours: a log is billed in started steps of ``round_to`` minutes."""
+    _positive(minutes)
+    return started(minutes, round_to) * round_to
+
+
+def money(quantity: Decimal | int, rate: Decimal) -> Decimal:
+    """One line's amount, rounded to the cent, half up (lines are summed after rounding)."""
+    return (Decimal(quantity) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hourly_rate(price: Decimal, hours: Decimal) -> Decimal:
+    """The prepaid rate: 20,000.00 for 260 h is 76.92 an hour (to the cent, half up)."""
+    return (price / hours).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as hours for people: 150 → "2.5 h", 160 → "2 h 40 min"."""
+    hours, rest = divmod(abs(minutes), 60)
+    sign = "-" if minutes < 0 else ""
+    if rest == 0:
+        return f"{sign}{hours} h"
+    if rest == 30:
+        return f"{sign}{hours}.5 h"
+    return f"{sign}{hours} h {rest} min" if hours else f"{sign}{rest} min"
+
+
+def _positive(minutes: int) -> None:
+    if minutes <= 0:
+        raise DurationError(f"{minutes} min: a duration must be more than zero")

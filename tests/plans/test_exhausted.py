@@ -1,0 +1,106 @@
+"""An exhausted pack under each policy of the contract, the notices at 80 % and at zero
+(once each), and a Severity 1 site-down with no balance, worked at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from supportbot.db.ledger import LedgerEntry
+from supportbot.db.models import Notification
+from tests.conftest import Desk
+from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
+from tests.support.records import answer, incident, timeline
+from tests.support.slack_requests import TRIAGE
+
+
+def say(desk: Desk, text: str, **kwargs: str) -> str:
+    return answer(desk.slack.command(text, **kwargs))
+
+
+def use_up_the_pack(desk: Desk) -> None:
+    """1 turnover + 6 (a 2 h 40 min appointment) + 3 (70 min) = the 10 incidents bought."""
+    say(desk, "sev3 printers offline", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    say(desk, "appointment INC-1 2h40m")
+    assert say(desk, "appointment INC-1 70m").endswith("Pack: 0 of 10 left")
+
+
+def notices(desk: Desk) -> list[tuple[str, str]]:
+    with desk.rt.session() as session:
+        rows = session.scalars(
+            select(Notification).where(Notification.kind == "plan").order_by(Notification.id)
+        )
+        return [(n.recipient, n.text) for n in rows]
+
+
+def overage(desk: Desk) -> list[tuple[int, int, Decimal | None]]:
+    with desk.rt.session() as session:
+        rows = session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "overage"))
+        return [(e.incident_id or 0, e.quantity, e.amount) for e in rows]
+
+
+def test_the_80_percent_and_exhausted_notices_go_out_once(desk: Desk) -> None:
+    use_up_the_pack(desk)
+    say(desk, "sev3 another one", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    said = [
+        "Initech: Pack: 0 of 10 left (100 % used; noticed on INC-1).",
+        "Initech: Pack: 0 of 10 left (used up; noticed on INC-1).",
+    ]
+    assert notices(desk) == [
+        (TRIAGE, said[0]), (INITECH_PETER, said[0]), (TRIAGE, said[1]), (INITECH_PETER, said[1]),
+    ]  # fmt: skip
+    desk.drain()
+    assert said[1] in [m["text"] for m in desk.api.messages(channel=INITECH_PETER)]
+
+
+@pytest.mark.parametrize("policy", ["warn"])
+def test_warn_opens_and_flags_the_extra_incident_for_billing(desk: Desk) -> None:
+    use_up_the_pack(desk)
+    said = say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said.startswith("Opened *INC-2* for Initech")
+    assert said.endswith("Pack: 0 of 10 left, 1 over")
+    assert overage(desk) == [(2, 1, None)]
+    assert incident(desk.rt, 2).status == "open"
+    [flag] = [e.text for e in timeline(desk.rt, 2) if e.kind == "overage"]
+    assert flag == "Beyond the incident pack balance: 1 incident (flagged for billing)"
+
+
+@pytest.mark.parametrize("policy", ["bill"])
+def test_bill_opens_and_charges_the_overage_rate(desk: Desk) -> None:
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert overage(desk) == [(2, 1, Decimal("200.00"))]
+    assert incident(desk.rt, 2).status == "open"
+    [flag] = [e.text for e in timeline(desk.rt, 2) if e.kind == "overage"]
+    assert flag == "Beyond the incident pack balance: 1 incident, billed 200.00 SGD"
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_hold_waits_for_a_designated_contact_then_bills(desk: Desk) -> None:
+    use_up_the_pack(desk)
+    said = say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said.endswith("Pack: 0 of 10 left · on hold for approval")
+    held = incident(desk.rt, 2)
+    assert held.status == "waiting_on_customer" and overage(desk) == []
+    assert "waits for a designated contact's approval" in notices(desk)[-1][1]
+    assert "Only a designated contact" in say(desk, "approve INC-2")  # staff cannot
+
+    said = say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said == "Approved: INC-2 is being worked."
+    assert incident(desk.rt, 2).status == "investigating"
+    assert overage(desk) == [(2, 1, Decimal("200.00"))]
+    again = say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert again == ":warning: INC-2 is not waiting for an approval"
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_a_sev1_site_down_with_no_balance_is_worked_at_once_and_billed(desk: Desk) -> None:
+    use_up_the_pack(desk)
+    said = say(desk, "sev1 site down", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said.startswith("Opened *INC-2* for Initech as Sev1 Critical")
+    assert incident(desk.rt, 2).status == "open"  # not held
+    assert overage(desk) == [(2, 1, Decimal("200.00"))]
+    kinds = [e.kind for e in timeline(desk.rt, 2)]
+    assert "plan_hold" in kinds and "paging" in " ".join(kinds)

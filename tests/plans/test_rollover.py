@@ -1,0 +1,69 @@
+"""A pack customer opens requests across a term end: exactly the cap rolls over, the rest
+expires, once, at midnight in the customer's zone (Singapore), whoever runs the job."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from supportbot.db.ledger import LedgerEntry
+from supportbot.plans import rollover
+from tests.conftest import Desk
+from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
+from tests.support.records import answer, dump
+
+
+def say(desk: Desk, text: str) -> str:
+    return answer(desk.slack.command(text, channel=INITECH_CHANNEL, user=INITECH_PETER))
+
+
+def term_entries(desk: Desk) -> list[tuple[str, str | None, int]]:
+    with desk.rt.session() as session:
+        rows = session.scalars(
+            select(LedgerEntry).where(LedgerEntry.incident_id.is_(None)).order_by(LedgerEntry.id)
+        )
+        return [(e.kind, e.term, e.quantity) for e in rows]
+
+
+def test_a_pack_across_its_term_end(desk: Desk) -> None:
+    assert say(desk, "sev3 printers offline").endswith("Pack: 9 of 10 left")  # 30 Dec, 23:00
+    assert say(desk, "sev3 scanner offline").endswith("Pack: 8 of 10 left")
+
+    # 31 Dec 23:59 in Singapore (15:59 UTC): still 2026, and nothing has rolled over.
+    desk.travel(datetime(2026, 12, 31, 15, 59, tzinfo=UTC) - desk.rt.now())
+    assert say(desk, "sev3 badge reader offline").endswith("Pack: 7 of 10 left")
+    assert term_entries(desk) == []
+    assert rollover.redrive(desk.rt) == 0  # never early
+
+    # Midnight in Singapore: 7 unused, the cap is 3; 3 roll into 2027 and 4 expire.
+    desk.travel(datetime(2026, 12, 31, 16, 0, 30, tzinfo=UTC) - desk.rt.now())
+    assert term_entries(desk) == [
+        ("rollover_out", "2026-01-01", 3),
+        ("expiry", "2026-01-01", 4),
+        ("rollover_in", "2027-01-01", -3),
+    ]
+    said = say(desk, "sev3 new year, new printer")
+    assert said.endswith("Pack: 12 of 13 left, 3 rolled over from 2026")
+
+    # Once: the reconciler and a re-run job find the term closed and change nothing.
+    before = dump(desk.rt)["ledger_entries"]
+    desk.travel(datetime(2027, 1, 2, tzinfo=UTC) - desk.rt.now())
+    assert rollover.term_end("initech", "incident_pack") == 0
+    assert rollover.redrive(desk.rt) == 0
+    assert dump(desk.rt)["ledger_entries"] == before
+
+
+def test_terms_that_ended_while_nothing_ran_close_oldest_first(desk: Desk) -> None:
+    say(desk, "sev3 printers offline")  # 9 of 10 left in 2026
+    desk.rt.clock.set(datetime(2028, 1, 1, tzinfo=UTC))  # type: ignore[attr-defined]
+    assert rollover.term_end("initech", "incident_pack") == 2
+    # 2026: 9 left, 3 roll into 2027; 2027: 13 left, no next term, all 13 expire.
+    assert term_entries(desk) == [
+        ("rollover_out", "2026-01-01", 3),
+        ("expiry", "2026-01-01", 6),
+        ("rollover_in", "2027-01-01", -3),
+        ("rollover_out", "2027-01-01", 0),
+        ("expiry", "2027-01-01", 13),
+    ]
+    assert rollover.term_end("initech", "incident_pack") == 0
