@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms
 from supportbot.contracts.tiers import SlaOverrides
 from supportbot.datafiles import LocatedError, load_model
 from supportbot.hours.calendar import BusinessCalendar, BusinessHours
@@ -64,6 +65,7 @@ class Customer(BaseModel):
     # from ``timezone`` so it is written once.
     business_hours: BusinessHours
     sla: SlaOverrides = SlaOverrides()
+    credits: CreditTerms = DEFAULT_TERMS  # fee, availability bands, credit lines, cap
     _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")

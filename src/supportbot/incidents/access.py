@@ -111,6 +111,8 @@ class Action(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     PAGE_ACK = "page_ack"
+    OUTAGE = "outage"  # mark a Sev1 as site down (downtime, reports/availability)
+    WAIVE = "waive"  # waive the incident's SLA credit
     ALERT = "alert"  # an integration updates, resolves or re-opens the incident it opened
 
 
@@ -133,6 +135,8 @@ STAFF_ONLY: dict[Action, str] = {
     Action.CLOSE: "close an incident",
     Action.NOTE: "add internal notes",
     Action.PAGE_ACK: "acknowledge a page",
+    Action.OUTAGE: "mark an incident as an outage",
+    Action.WAIVE: "waive an SLA credit",
 }
 
 

@@ -15,10 +15,12 @@ USAGE = (
     "• `/incident list` shows open incidents\n"
     "• `/incident note INC-42 <text>` adds an internal note\n"
     "• `/incident reply INC-42 <text>` replies to the customer\n"
+    "• `/incident maintenance|outage|waive …` SLA credits (`/incident maintenance` for help)\n"
     "• `/incident help`"
 )
 
 MAX_COMMAND_TEXT = 4000
+CREDIT_WORDS = ("maintenance", "outage", "waive")
 _CUSTOMER = re.compile(r"(?:^|\s)customer:(\S+)")
 
 
@@ -28,7 +30,7 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply"
+    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | a CREDIT_WORDS
     severity: int | None = None
     summary: str = ""
     customer: str | None = None
@@ -51,6 +53,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand("help")
     if word == "list":
         return ParsedCommand("list")
+    if word in CREDIT_WORDS:  # parsed by supportbot.credits.commands
+        return ParsedCommand(word, summary=rest)
     if word in ("note", "reply"):
         key, *more = rest.split(None, 1) or [""]
         body = more[0] if more else ""

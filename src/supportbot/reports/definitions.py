@@ -28,5 +28,11 @@ DEFINITIONS: dict[str, str] = {
     "resolved at L1, never escalated, with at most one staff reply to the customer",
     "credit": "a Sev1 response later than 1 h costs 5,000.00, a Sev2 response later than 4 h "
     "2,500.00 (USD), measured on the clock of the contract's response target; amounts to the "
-    "cent, ROUND_HALF_UP per line, then summed",
+    "cent, ROUND_HALF_UP per line, then summed; the contract may set other amounts and limits",
+    "availability": "(month length − downtime) / month length, the month in the customer's "
+    "zone; downtime = union of the open intervals of the customer's Sev1 incidents marked as "
+    "an outage, clipped to the month, minus declared maintenance windows; below a band's "
+    "threshold (strictly) costs its percentage of the monthly fee, to the cent, half up",
+    "waiver": "a credit line waived by staff stays listed with its reason and counts nothing",
+    "cap": "the month's total is at most cap_percent (default 100 %) of the monthly fee",
 }

@@ -85,7 +85,7 @@ def credit_rows(credits: Credits) -> list[dict[str, Any]]:
             "actual_at": _iso(line.actual_at),
             "late_by_s": _seconds(line.late_by),
             "amount": str(line.amount),
-            "currency": credits.currency,
+            "currency": line.currency,
         }  # fmt: skip
         for line in credits.lines
     ]

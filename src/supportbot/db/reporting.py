@@ -1,0 +1,49 @@
+"""Tables of issue 10 (reports): maintenance windows, credit waivers.
+
+Both are append-only records: a window is cancelled by stamping ``cancelled_at``, never
+deleted, and a waiver is a row of its own beside the credit it waives.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from supportbot.db.models import Base
+from supportbot.db.types import UTCDateTime
+
+
+class MaintenanceWindow(Base):
+    """Planned work declared for a customer: its time never counts as downtime."""
+
+    __tablename__ = "maintenance_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
+
+    __table_args__ = (Index("ix_maintenance_customer", "customer", "starts_at"),)
+
+
+class CreditWaiver(Base):
+    """A credit line of a customer's month waived by staff, with the reason."""
+
+    __tablename__ = "credit_waivers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in the customer's zone
+    line: Mapped[str] = mapped_column(String(40))  # INC-n or "availability"
+    reason: Mapped[str] = mapped_column(Text)
+    waived_by: Mapped[str] = mapped_column(String(50))
+    waived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("customer", "month", "line", name="uq_credit_waiver"),)
