@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import App
 
-from handlers.actions import card, offer
+from handlers.actions import card, csat, offer
+from supportbot.csat import blocks as csat_blocks
 from supportbot.slack import cards
 
 
@@ -17,3 +20,5 @@ def register(app: App) -> None:
     app.action(cards.ACTION_ESCALATE)(card.escalate)
     app.action(cards.ACTION_RESOLVE)(card.resolve)
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
+    app.action(re.compile(csat_blocks.ACTION_RATE_PATTERN))(csat.rate)
+    app.action(csat_blocks.ACTION_COMMENT)(csat.open_comment)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 
 from handlers._common import actor, payload, post_later, runtime
+from handlers.actions import csat
 from handlers.payloads import ViewSubmission
+from supportbot.csat import blocks as csat_blocks
 from supportbot.desk import actions, intake
 from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
@@ -17,6 +19,7 @@ from supportbot.wording import inert
 def register(app: App) -> None:
     app.view(cards.CALLBACK_NEW)(submit_new)
     app.view(cards.CALLBACK_RESOLVE)(submit_resolve)
+    app.view(csat_blocks.CALLBACK_COMMENT)(csat.submit_comment)
 
 
 def _field_error(ack: Ack, field: str, message: str) -> None:

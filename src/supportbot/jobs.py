@@ -7,13 +7,14 @@ process that owes a job must have imported that module, and this is the one plac
 from __future__ import annotations
 
 from supportbot.alerts import summary as alert_summary
+from supportbot.csat import survey as csat_survey
 from supportbot.delivery.kinds import ALL
 from supportbot.oncall import posts
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, csat_survey)
 
 
 def check_registered() -> None:

@@ -20,6 +20,7 @@ from typing import cast
 
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
+from supportbot.csat import survey as csat_survey
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import announcements, lookup, posts
 from supportbot.paging import recover
@@ -100,6 +101,7 @@ REDRIVERS = (
     Redriver("handoff", _handoffs),
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
+    Redriver("csat_ask", csat_survey.redrive),
     Redriver("data_files", _data_files),
 )
 _NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work

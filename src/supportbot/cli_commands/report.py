@@ -30,11 +30,12 @@ from supportbot.settings import Settings
 
 SLA_KEYS = (
     "period", "opened", "resolved", "open_at_end", "mean_response", "mtta", "mttr",
-    "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
+    "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution", "csat",
 )  # fmt: skip
 TABLE_COLUMNS = (
     "grouping", "name", "opened", "resolved", "open_at_end", "mean_response_s", "mtta_s",
     "mttr_s", "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
+    "csat_mean",
 )  # fmt: skip
 
 

@@ -1,4 +1,4 @@
-"""Tables of issue 10 (reports): maintenance windows, credit waivers.
+"""Tables of issue 10 (reports): maintenance windows, credit waivers, CSAT surveys.
 
 Both are append-only records: a window is cancelled by stamping ``cancelled_at``, never
 deleted, and a waiver is a row of its own beside the credit it waives.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from supportbot.db.models import Base
@@ -47,3 +47,25 @@ class CreditWaiver(Base):
     waived_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("customer", "month", "line", name="uq_credit_waiver"),)
+
+
+class CsatSurvey(Base):
+    """One satisfaction question per resolved customer incident, asked once in its shared
+    thread; the customer's side answers once (1–5), with an optional comment."""
+
+    __tablename__ = "csat_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    customer: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rated_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_csat_unasked", "asked_at"),)

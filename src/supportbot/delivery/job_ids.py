@@ -47,3 +47,7 @@ def oncall_post(post_id: int) -> str:
 def alert_summary(incident_id: int, interval: int) -> str:
     """``interval``: the number of the summary interval (since the epoch) it is due in."""
     return _id("alert-summary", f"INC-{incident_id}", interval)
+
+
+def csat_ask(survey_id: int) -> str:
+    return _id("csat-ask", survey_id)

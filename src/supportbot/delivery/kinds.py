@@ -55,6 +55,7 @@ PAGE_SEND = JobKind("page_send", urgent=True)
 PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
+CSAT_ASK = JobKind("csat_ask")  # the satisfaction question in a resolved incident's thread
 
 ALL = (
     SLACK_SYNC,
@@ -65,4 +66,5 @@ ALL = (
     PAGE_SEND,
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
+    CSAT_ASK,
 )

@@ -33,6 +33,9 @@ DEFINITIONS: dict[str, str] = {
     "zone; downtime = union of the open intervals of the customer's Sev1 incidents marked as "
     "an outage, clipped to the month, minus declared maintenance windows; below a band's "
     "threshold (strictly) costs its percentage of the monthly fee, to the cent, half up",
+    "csat": "ratings (1–5, one per resolved customer incident, given by the customer's side) "
+    "of incidents opened in the period: csat_mean is their mean, csat_4_5_share the share of "
+    "4s and 5s; incidents not rated are left out of both (csat_ratings counts those rated)",
     "waiver": "a credit line waived by staff stays listed with its reason and counts nothing",
     "cap": "the month's total is at most cap_percent (default 100 %) of the monthly fee",
 }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from supportbot.contracts.customers import Contracts, Customer
 from supportbot.contracts.tiers import targets_for
 from supportbot.db.models import Incident, SlaClock, TimelineEvent
+from supportbot.db.reporting import CsatSurvey
 from supportbot.hours.calendar import TimeBasis
 from supportbot.reports.records import UTC_ZONE, ClockRecord, IncidentRecord, Period
 from supportbot.sla.deadlines import WALL_CLOCK, basis_for
@@ -36,10 +37,23 @@ def load_records(
     ids = [i.id for i in incidents]
     events = _events(session, ids)
     clocks = _clocks(session, ids)
+    scores = _scores(session, ids)
     return [
-        _record(i, contracts.by_key(i.customer or ""), events[i.id], clocks[i.id])
+        _record(i, contracts.by_key(i.customer or ""), events[i.id], clocks[i.id], scores.get(i.id))
         for i in incidents
     ]
+
+
+def _scores(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(CsatSurvey.incident_id, CsatSurvey.score).where(
+                CsatSurvey.incident_id.in_(chunk), CsatSurvey.score.is_not(None)
+            )
+        )
+        out.update({incident_id: score for incident_id, score in rows if score is not None})
+    return out
 
 
 def _events(session: Session, ids: Sequence[int]) -> dict[int, list[TimelineEvent]]:
@@ -88,6 +102,7 @@ def _record(
     customer: Customer | None,
     events: list[TimelineEvent],
     clocks: list[ClockRecord],
+    csat: int | None = None,
 ) -> IncidentRecord:
     acks = [e.at for e in events if e.kind == ACKNOWLEDGED]
     ups = [e for e in events if e.kind == "escalated"]
@@ -110,4 +125,5 @@ def _record(
         staff_replies=sum(1 for e in events if e.kind == "staff_reply"),
         clocks=tuple(sorted(clocks, key=lambda c: c.kind)),
         response_basis=_basis(customer, incident.severity),
+        csat=csat,
     )

@@ -47,6 +47,7 @@ class IncidentRecord:
     clocks: tuple[ClockRecord, ...] = ()
     # The basis the contract's response target runs on (wall clock or business calendar).
     response_basis: TimeBasis = WallClock()
+    csat: int | None = None  # the customer's 1–5 rating, if they gave one
 
     def clock(self, kind: str) -> ClockRecord | None:
         return next((c for c in self.clocks if c.kind == kind), None)

@@ -50,9 +50,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("customer", "month", "line", name="uq_credit_waiver"),
     )
+    op.create_table(
+        "csat_surveys",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("customer", sa.String(length=100), nullable=False),
+        sa.Column("created_at", _UTC(timezone=True), nullable=False),
+        sa.Column("asked_at", _UTC(timezone=True), nullable=True),
+        sa.Column("channel", sa.String(length=50), nullable=True),
+        sa.Column("message_ts", sa.String(length=40), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("rated_by", sa.String(length=50), nullable=True),
+        sa.Column("rated_at", _UTC(timezone=True), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("commented_at", _UTC(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("incident_id"),
+    )
+    op.create_index("ix_csat_unasked", "csat_surveys", ["asked_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_csat_unasked", table_name="csat_surveys")
+    op.drop_table("csat_surveys")
     op.drop_table("credit_waivers")
     op.drop_index("ix_maintenance_customer", table_name="maintenance_windows")
     op.drop_table("maintenance_windows")
