@@ -96,6 +96,8 @@ def make_settings(
         triage_rules_file=REPO / "contracts" / "triage.yaml",
         rotations_dir=REPO / "rotations",
         data_dir=tmp_path / "var",
+        # Monthly reports and weekly digests post on set days; only their own tests want them.
+        scheduled_reports=False,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

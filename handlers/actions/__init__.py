@@ -6,8 +6,9 @@ import re
 
 from slack_bolt import App
 
-from handlers.actions import card, csat, offer
+from handlers.actions import card, csat, offer, reports
 from supportbot.csat import blocks as csat_blocks
+from supportbot.digests.monthly import ACTION_APPROVE
 from supportbot.slack import cards
 
 
@@ -22,3 +23,4 @@ def register(app: App) -> None:
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
     app.action(re.compile(csat_blocks.ACTION_RATE_PATTERN))(csat.rate)
     app.action(csat_blocks.ACTION_COMMENT)(csat.open_comment)
+    app.action(ACTION_APPROVE)(reports.approve)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from supportbot.alerts import summary as alert_summary
 from supportbot.csat import survey as csat_survey
 from supportbot.delivery.kinds import ALL
+from supportbot.digests import monthly as monthly_reports
 from supportbot.oncall import posts
 from supportbot.paging import engine, outbox
 from supportbot.sla import firing
 from supportbot.slack import jobs as slack_jobs
 
-MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, csat_survey)
+MODULES = (posts, engine, outbox, firing, slack_jobs, alert_summary, csat_survey, monthly_reports)
 
 
 def check_registered() -> None:

@@ -21,6 +21,8 @@ from typing import cast
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.csat import survey as csat_survey
+from supportbot.digests import monthly as monthly_reports
+from supportbot.digests import weekly as weekly_digest
 from supportbot.livefiles import FileProblem
 from supportbot.oncall import announcements, lookup, posts
 from supportbot.paging import recover
@@ -102,9 +104,12 @@ REDRIVERS = (
     Redriver("oncall_post", posts.redrive),
     Redriver("alert_summary", alert_summary.redrive),
     Redriver("csat_ask", csat_survey.redrive),
+    Redriver("monthly_report", monthly_reports.redrive),
+    Redriver("weekly_digest", weekly_digest.redrive),
     Redriver("data_files", _data_files),
 )
-_NOT_REQUEUED = ("handoff", "data_files")  # these announce; they re-queue no lost work
+# These announce or make what came due; they re-queue no lost work.
+_NOT_REQUEUED = ("handoff", "data_files", "monthly_report", "weekly_digest")
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # every member of the app's own workspace is staff (README, "Who is staff").
     staff_usergroup: str | None = None
     oncall_channel: str | None = None
+    # The monthly report per customer (triage review) and the weekly digest (on-call channel).
+    scheduled_reports: bool = True
     contracts_file: Path = Path("contracts/customers.yaml")
     triage_rules_file: Path = Path("contracts/triage.yaml")
     # Monitoring integrations (POST /alerts/<key>); a missing file means none.

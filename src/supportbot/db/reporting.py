@@ -69,3 +69,25 @@ class CsatSurvey(Base):
     commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (Index("ix_csat_unasked", "asked_at"),)
+
+
+class ReportPost(Base):
+    """A customer's monthly report: posted for review in the triage channel, then, once a
+    lead approves it, to the customer's channel. The texts are fixed when the row is made,
+    so the customer gets exactly what was reviewed. ``key`` is unique: one per month."""
+
+    __tablename__ = "report_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    customer: Mapped[str] = mapped_column(String(100))
+    month: Mapped[str] = mapped_column(String(7))
+    review_text: Mapped[str] = mapped_column(Text)
+    customer_text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    review_channel: Mapped[str] = mapped_column(String(50))
+    review_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    approved_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    customer_channel: Mapped[str] = mapped_column(String(50))
+    customer_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -51,3 +51,7 @@ def alert_summary(incident_id: int, interval: int) -> str:
 
 def csat_ask(survey_id: int) -> str:
     return _id("csat-ask", survey_id)
+
+
+def report_post(row_id: int, stage: str) -> str:
+    return _id("report-post", row_id, stage)

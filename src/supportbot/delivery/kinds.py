@@ -56,6 +56,7 @@ PAGE_MANUAL_ESCALATION = JobKind("page_manual_escalation", urgent=True)
 # A summary of an alert group's changes in its incident's thread; it may page again.
 ALERT_SUMMARY = JobKind("alert_summary", urgent=True)
 CSAT_ASK = JobKind("csat_ask")  # the satisfaction question in a resolved incident's thread
+REPORT_POST = JobKind("report_post")  # a monthly report, for review or to the customer
 
 ALL = (
     SLACK_SYNC,
@@ -67,4 +68,5 @@ ALL = (
     PAGE_MANUAL_ESCALATION,
     ALERT_SUMMARY,
     CSAT_ASK,
+    REPORT_POST,
 )

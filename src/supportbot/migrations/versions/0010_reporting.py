@@ -69,9 +69,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("incident_id"),
     )
     op.create_index("ix_csat_unasked", "csat_surveys", ["asked_at"])
+    op.create_table(
+        "report_posts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
+        sa.Column("customer", sa.String(length=100), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("review_text", sa.Text(), nullable=False),
+        sa.Column("customer_text", sa.Text(), nullable=False),
+        sa.Column("created_at", _UTC(timezone=True), nullable=False),
+        sa.Column("review_channel", sa.String(length=50), nullable=False),
+        sa.Column("review_ts", sa.String(length=40), nullable=True),
+        sa.Column("approved_by", sa.String(length=50), nullable=True),
+        sa.Column("approved_at", _UTC(timezone=True), nullable=True),
+        sa.Column("customer_channel", sa.String(length=50), nullable=False),
+        sa.Column("customer_ts", sa.String(length=40), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report_posts")
     op.drop_index("ix_csat_unasked", table_name="csat_surveys")
     op.drop_table("csat_surveys")
     op.drop_table("credit_waivers")
