@@ -50,6 +50,10 @@ SCOPES: dict[str, frozenset[str]] = {
     "users.info": frozenset({"users:read"}),
     "users.lookupByEmail": frozenset({"users:read", "users:read.email"}),
     "usergroups.users.list": frozenset({"usergroups:read"}),
+    # Sign in with Slack: the client secret, then the signed-in user's own token (its user
+    # scopes, openid and profile, are in the manifest's user scopes); no bot scope.
+    "openid.connect.token": frozenset(),
+    "openid.connect.userInfo": frozenset(),
     "reactions.add": frozenset({"reactions:write"}),
 }
 
