@@ -34,6 +34,7 @@ def report(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complete
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
+        "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "cli-var"),
     }
     command = [sys.executable, "-m", "supportbot", "report", *args]

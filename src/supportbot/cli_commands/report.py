@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot import clock
+from supportbot.cli_commands import report_trend as trend
 from supportbot.contracts.customers import Contracts, load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -120,6 +121,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     as_of = clock.now()
     try:
         period = parse_month(args.month)
+        if args.report in ("oncall", "trend"):
+            print(_more(settings, args, period, as_of))
+            return 0
         if args.report == "sla":
             records = _read(settings, args, lambda s, c: load_records(s, c, period, args.customer))
             print(_sla(records, period, as_of, args.format))
@@ -132,10 +136,22 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             return reports, late
 
         print(_credits(*_read(settings, args, read), as_of, args.format))
-    except (ValueError, ReportError) as exc:
+    except (ValueError, ReportError, trend.RotationProblem) as exc:
         print(f"supportbot: error: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _more(settings: Settings, args: argparse.Namespace, period: Period, as_of: datetime) -> str:
+    if args.report == "trend":
+        rows = _read(settings, args, lambda s, c: trend.trend_rows(s, c, period, as_of,
+                                                                   args.customer))  # fmt: skip
+        title = f"supportbot trend, 12 months to {period.label}, as of {as_of.isoformat()}"
+        return trend.render_rows(title, rows, trend.TREND_COLUMNS, trend.TREND_KEYS, args.format)
+    rows = _read(settings, args, lambda s, c: trend.oncall_rows(s, settings, period))
+    title = f"supportbot on-call load {period.label} (UTC month), as of {as_of.isoformat()}"
+    keys = ("utilisation",)
+    return trend.render_rows(title, rows, trend.ONCALL_COLUMNS, keys, args.format)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -146,7 +162,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "and the SLA credits owed with their evidence. Example: "
         "supportbot report credits --month 2026-03 --customer acme --format csv",
     )
-    report.add_argument("report", choices=("sla", "credits"))
+    report.add_argument("report", choices=("sla", "credits", "oncall", "trend"))
     report.add_argument("--month", required=True, metavar="YYYY-MM")
     report.add_argument("--customer", default=None, metavar="KEY", help="one customer only")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
