@@ -125,7 +125,7 @@ def measure(label: str, engine: Engine, runs: int) -> None:
     def dashboard() -> object:
         with Session(engine) as session:  # as dashboard.data.load: records, statements, open
             records = load_records(session, CONTRACTS, MONTH)
-            statements(session, CONTRACTS, MONTH, AS_OF)
+            statements(session, CONTRACTS, MONTH, AS_OF, None, records)
             session.execute(select(Incident.severity, func.count()).where(
                 Incident.resolved_at.is_(None)).group_by(Incident.severity)).all()  # fmt: skip
             return grouped(records, MONTH, AS_OF)

@@ -63,7 +63,7 @@ def load(rt: Runtime, period: Period, customer: Customer | None) -> View:
     now = rt.now()
     with rt.session() as session:
         records = load_records(session, rt.contracts, period, key)
-        reports = statements(session, rt.contracts, period, now, key)
+        reports = statements(session, rt.contracts, period, now, key, records)
         open_now = _open_now(session, key)
     return View(period, now, grouped(records, period, now), reports, open_now)
 

@@ -18,7 +18,7 @@ from supportbot.db.reporting import CreditWaiver, MaintenanceWindow
 from supportbot.reports.availability import OutageRecord, WindowRecord, availability
 from supportbot.reports.credits import TermsOf, credits
 from supportbot.reports.load import load_records
-from supportbot.reports.records import Period
+from supportbot.reports.records import IncidentRecord, Period
 from supportbot.reports.statement import Statement, Waiver, statement
 
 
@@ -80,9 +80,12 @@ def statements(
     period: Period,
     as_of: datetime,
     customer: str | None = None,
+    records: list[IncidentRecord] | None = None,
 ) -> list[Statement]:
-    """One statement per customer of the contracts file (or only ``customer``)."""
-    records = load_records(session, contracts, period, customer)
+    """One statement per customer of the contracts file (or only ``customer``); ``records``
+    when the caller already read the period's rows for the same customer(s)."""
+    if records is None:
+        records = load_records(session, contracts, period, customer)
     late = credits(records, period, as_of, customer, terms_of(contracts))
     down, planned = outages(session, period, customer), windows(session, period, customer)
     waived = waivers(session, period, customer)
