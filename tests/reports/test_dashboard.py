@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 
 from supportbot.clock import TravelClock
 from supportbot.desk import actions, intake
@@ -118,8 +119,9 @@ def test_staff_sign_in_and_see_every_customer(
     assert "5,000.00 USD" in rows["acme"] and "0.00 EUR" in rows["globex"]
     shoot(browser, tmp_path, "overview")
 
-    browser.find_element(By.LINK_TEXT, "Acme Corp").click()
-    assert browser.current_url.startswith(f"{desk.url}/dashboard/customer/acme")
+    browser.find_element(By.LINK_TEXT, "Acme Corp").click()  # a click does not wait for the page
+    WebDriverWait(browser, 20).until(lambda b: "/dashboard/customer/acme" in b.current_url)
+    WebDriverWait(browser, 20).until(lambda b: "owed" in b.find_element(By.ID, "live").text)
     page = browser.find_element(By.ID, "live").text
     assert "INC-1" in page and "5,000.00 USD owed" in page and "100.000 %" in page
     shoot(browser, tmp_path, "customer")
@@ -133,7 +135,7 @@ def test_staff_sign_in_and_see_every_customer(
     assert "customer,globex" in everything.text and "customer,acme" in everything.text
 
     browser.find_element(By.CSS_SELECTOR, "header button").click()  # sign out (CSRF form)
-    assert "You are signed out" in browser.page_source
+    WebDriverWait(browser, 20).until(lambda b: "You are signed out" in b.page_source)
     desk.api.oidc_user = None  # signed out: back to Slack, who now says no
     browser.get(f"{desk.url}/dashboard")
     assert "Slack did not sign you in" in browser.page_source
