@@ -16,11 +16,14 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/supportbot run
 
-# Debian packages the tests drive for real (a real Alertmanager); installed when missing.
+# Debian packages the tests drive for real (a real Alertmanager; headless Chromium and its
+# driver for the dashboard's browser tests); installed when missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v prometheus-alertmanager >/dev/null || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq prometheus-alertmanager; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 # Lint, then the whole test suite (SQLite; PostgreSQL too when DATABASE_URL is set).
 test: $(BIN)/.installed system-deps

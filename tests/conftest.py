@@ -100,6 +100,8 @@ def make_settings(
         # otherwise depend on the real day and hour the suite runs at.
         rota_dms=False,
         rota_usergroups=False,
+        # Monthly reports and weekly digests post on set days; only their own tests want them.
+        scheduled_reports=False,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

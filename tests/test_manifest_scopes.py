@@ -54,6 +54,10 @@ SCOPES: dict[str, frozenset[str]] = {
     "usergroups.list": frozenset({"usergroups:read"}),
     "usergroups.create": frozenset({"usergroups:write"}),
     "usergroups.users.update": frozenset({"usergroups:write"}),
+    # Sign in with Slack: the client secret, then the signed-in user's own token (its user
+    # scopes, openid and profile, are in the manifest's user scopes); no bot scope.
+    "openid.connect.token": frozenset(),
+    "openid.connect.userInfo": frozenset(),
     "reactions.add": frozenset({"reactions:write"}),
 }
 

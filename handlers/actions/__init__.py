@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt import App
 
-from handlers.actions import card, followups, offer, plans, swap
+from handlers.actions import card, csat, followups, offer, plans, reports, swap
+from supportbot.csat import blocks as csat_blocks
+from supportbot.digests.monthly import ACTION_APPROVE
 from supportbot.oncall import swaps
 from supportbot.slack import cards, followup_blocks, plan_blocks
 
@@ -27,3 +31,6 @@ def register(app: App) -> None:
     app.action(plan_blocks.ACTION_ESTIMATE_DECLINE)(plans.decline_estimate)
     app.action(plan_blocks.ACTION_NOTIFY_MANAGER)(plans.notify_manager)
     app.action(plan_blocks.ACTION_LOG_TIME)(plans.log_time)
+    app.action(re.compile(csat_blocks.ACTION_RATE_PATTERN))(csat.rate)
+    app.action(csat_blocks.ACTION_COMMENT)(csat.open_comment)
+    app.action(ACTION_APPROVE)(reports.approve)

@@ -11,11 +11,18 @@ from slack_sdk import WebClient
 from handlers._common import actor, open_form, payload, runtime
 from handlers.commands.work import WORK_KINDS, charged_line, deposit_refusal, work_answer
 from handlers.payloads import Command
+from supportbot.credits import service as credits
 from supportbot.desk import actions, intake
 from supportbot.desk.handover import handover
 from supportbot.desk.listing import incidents_for
 from supportbot.incidents.access import Actor, form_customers, may_open_for, named_customer
-from supportbot.incidents.commands import USAGE, CommandError, ParsedCommand, parse_incident_command
+from supportbot.incidents.commands import (
+    CREDIT_WORDS,
+    USAGE,
+    CommandError,
+    ParsedCommand,
+    parse_incident_command,
+)
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
 from supportbot.runtime import Runtime
@@ -40,6 +47,10 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
         return _form(rt, who, command, client)
     if parsed.kind in WORK_KINDS:
         return work_answer(rt, who, parsed)
+    if parsed.kind in CREDIT_WORDS:
+        word = "waive" if parsed.kind == "credit_waive" else parsed.kind
+        said = credits.answer(rt, who, word, parsed.summary)
+        return {"response_type": "ephemeral", "text": said}
     try:
         if parsed.kind == "list":
             return {"text": _listing(rt, who)}

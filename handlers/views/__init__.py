@@ -5,8 +5,10 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 
 from handlers._common import actor, payload, post_later, runtime
+from handlers.actions import csat
 from handlers.payloads import ViewSubmission
 from handlers.views import followups
+from supportbot.csat import blocks as csat_blocks
 from supportbot.desk import actions, intake, usage, work
 from supportbot.incidents.access import form_customer, may_open_for
 from supportbot.incidents.find import IncidentError
@@ -22,6 +24,7 @@ def register(app: App) -> None:
     app.view(followup_blocks.CALLBACK_UPDATE)(followups.submit_update)
     app.view(followup_blocks.CALLBACK_RCA)(followups.submit_rca)
     app.view(plan_blocks.CALLBACK_LOG_TIME)(submit_log_time)
+    app.view(csat_blocks.CALLBACK_COMMENT)(csat.submit_comment)
 
 
 def _field_error(ack: Ack, field: str, message: str) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from supportbot.alerts import summary as alert_summary
 from supportbot.attention import ackwatch, deferred
+from supportbot.csat import survey as csat_survey
 from supportbot.delivery.kinds import ALL
+from supportbot.digests import monthly as monthly_reports
 from supportbot.followups import firing as followups
 from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
@@ -32,6 +34,8 @@ MODULES = (
     followups,
     rollover,
     plan_posts,
+    csat_survey,
+    monthly_reports,
 )
 
 

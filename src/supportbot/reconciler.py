@@ -21,6 +21,9 @@ from typing import cast
 from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.attention import ackwatch, deferred
+from supportbot.csat import survey as csat_survey
+from supportbot.digests import monthly as monthly_reports
+from supportbot.digests import weekly as weekly_digest
 from supportbot.followups import forecasting
 from supportbot.followups import timers as followup_timers
 from supportbot.livefiles import FileProblem
@@ -119,14 +122,25 @@ REDRIVERS = (
     Redriver("forecast", forecasting.run),  # posts breach forecasts; re-queues nothing
     Redriver("plan_term_end", rollover.redrive),
     Redriver("estimate_post", plan_posts.redrive),
+    Redriver("csat_ask", csat_survey.redrive),
+    Redriver("monthly_report", monthly_reports.redrive),
+    Redriver("weekly_digest", weekly_digest.redrive),
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),
     Redriver("rota_changes", rota_changes.announce_changes),
     Redriver("rota_dm", dms.redrive),
 )
-# These announce or plan; they re-queue no lost work.
-_NOT_REQUEUED = ("handoff", "data_files", "rota_plan", "rota_changes", "forecast")
+# These announce, plan or make what came due; they re-queue no lost work.
+_NOT_REQUEUED = (
+    "handoff",
+    "data_files",
+    "rota_plan",
+    "rota_changes",
+    "forecast",
+    "monthly_report",
+    "weekly_digest",
+)
 
 
 def reconcile_once(rt: Runtime) -> dict[str, int]:

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     # summaries and change notices by DM, and the Slack user groups (Slack's paid plans).
     rota_dms: bool = True
     rota_usergroups: bool = True
+    # The monthly report per customer (triage review) and the weekly digest (on-call channel).
+    scheduled_reports: bool = True
+    # Sign in with Slack (OpenID Connect) for GET /dashboard; the authorize page is Slack's.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_oidc_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    # Signs the dashboard's session cookie; unset, derived from SLACK_SIGNING_SECRET.
+    dashboard_secret: SecretStr | None = None
     contracts_file: Path = Path("contracts/customers.yaml")
     triage_rules_file: Path = Path("contracts/triage.yaml")
     # Monitoring integrations (POST /alerts/<key>); a missing file means none.

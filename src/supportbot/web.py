@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from supportbot import health, jobs, metrics
+from supportbot.dashboard import views as dashboard
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 
@@ -69,6 +70,7 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
         return response
 
     handlers.register_http(flask, rt)
+    dashboard.register(flask, rt)
 
     @flask.get("/healthz")
     def healthz() -> Any:

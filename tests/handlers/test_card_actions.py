@@ -190,6 +190,7 @@ def test_waiting_on_customer_then_resolve_through_the_modal(desk: Desk) -> None:
     assert thread(desk.api, ACME_CHANNEL, resolved.customer_thread_ts) == [
         f"<@{STAFF}> is waiting on the customer",
         f"<@{STAFF}> resolved: rebuilt the export index",
+        "INC-1 is resolved. How did we do? Rate us from 1 to 5.",  # the CSAT question
     ]
     assert {u["ts"] for u in _card_updates(desk)} == {resolved.card_ts}
 

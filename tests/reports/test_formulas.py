@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,6 +66,7 @@ def random_incident(rng: random.Random, n: int, around: datetime) -> IncidentRec
             _clock(rng, "resolution", opened, resolved),
             _clock(rng, "response", opened, response),
         ),
+        csat=rng.randint(1, 5) if resolved and rng.random() < 0.6 else None,
     )
 
 
@@ -124,6 +126,12 @@ def reference(incidents: list[IncidentRecord], period: Period, as_of: datetime) 
     out["fcr"] = sum(
         1 for i in cohort if i.resolved_at and i.staff_replies < 2 and not escalated(i)
     )
+    rated = [i.csat for i in cohort if i.csat]
+    out["csat"] = (
+        len(rated),
+        Fraction(sum(rated), len(rated)) if rated else None,
+        Fraction(len([r for r in rated if r in (4, 5)]), len(rated)) if rated else None,
+    )
     return out
 
 
@@ -137,6 +145,10 @@ def actual(f) -> dict:  # type: ignore[no-untyped-def]
         "resolution_sla": (
             f.resolution_sla.met, f.resolution_sla.breached, f.resolution_sla.pending),
         "escalated": f.escalated, "fcr": f.first_contact_resolved,
+        "csat": (len(f.csat_scores),
+                 None if f.csat_mean is None else Fraction(f.csat_mean).limit_denominator(1000),
+                 None if f.csat_top_share is None
+                 else Fraction(f.csat_top_share).limit_denominator(1000)),
     }  # fmt: skip
 
 
@@ -146,6 +158,9 @@ def _close(a: dict, b: dict) -> bool:
         x, y = a[key], b[key]
         if isinstance(x, tuple) and x and isinstance(x[1], timedelta):
             if x[0] != y[0] or x[2] != y[2] or abs(x[1] - y[1]) > timedelta(microseconds=1):
+                return False
+        elif key == "csat":
+            if x != y:
                 return False
         elif isinstance(x, tuple) and x and x[1] is None:
             if x != y:

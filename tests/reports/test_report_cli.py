@@ -34,6 +34,7 @@ def report(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complete
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
+        "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "cli-var"),
     }
     command = [sys.executable, "-m", "supportbot", "report", *args]
@@ -95,7 +96,11 @@ def test_credits_and_sla_report_of_a_month(desk: Desk, database_url: str, tmp_pa
     done = report(database_url, tmp_path, "credits", "--month", "2026-03", "--format", "json")
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)
-    assert got["total"] == "7500.00" and got["currency"] == "USD"
+    # Owed per currency (Acme pays in USD, Globex in EUR), never added across currencies.
+    assert got["totals"] == {"USD": "7500.00", "EUR": "0.00"}
+    acme_statement = next(s for s in got["statements"] if s["customer"] == "acme")
+    assert acme_statement["total"] == "7500.00" and acme_statement["cap"] == "12000.00"
+    assert acme_statement["availability"]["percent"] == "100.000"
     lines = {line["incident"]: line for line in got["lines"]}
     assert set(lines) == {f"INC-{ids['late']}", f"INC-{ids['month_end']}"}
     late = lines[f"INC-{ids['late']}"]
@@ -105,7 +110,8 @@ def test_credits_and_sla_report_of_a_month(desk: Desk, database_url: str, tmp_pa
     month_end = lines[f"INC-{ids['month_end']}"]
     assert month_end["amount"] == "2500.00" and month_end["late_by_s"] == 3600.0
     assert month_end["due_at"] == "2026-04-01T07:30:00+00:00"
-    assert any("availability" in note for note in got["notes"])
+    initech = next(s for s in got["statements"] if s["customer"] == "initech")
+    assert initech["availability"] is None and "no monthly fee" in initech["notes"][0]
 
     done = report(database_url, tmp_path, "sla", "--month", "2026-03", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -131,14 +137,15 @@ def test_credits_and_sla_report_of_a_month(desk: Desk, database_url: str, tmp_pa
 
     done = report(database_url, tmp_path, "credits", "--month", "2026-03", "--customer", "globex")
     assert done.returncode == 0, done.stderr
-    assert "no credits owed" in done.stdout and "total: 0.00 USD" in done.stdout
+    assert "no credits owed" in done.stdout and "total: 0.00 EUR" in done.stdout
 
     done = report(database_url, tmp_path, "credits", "--month", "2026-04", "--customer", "globex",
                   "--format", "json")  # fmt: skip
     april = json.loads(done.stdout)
     assert [line["incident"] for line in april["lines"]] == [f"INC-{ids['april_globex']}"]
     assert april["lines"][0]["due_at"] == "2026-04-01T10:00:00+00:00"
-    assert april["lines"][0]["late_by_s"] == 3600.0 and april["total"] == "2500.00"
+    assert april["lines"][0]["late_by_s"] == 3600.0 and april["totals"] == {"EUR": "2500.00"}
+    assert april["lines"][0]["currency"] == "EUR"
 
 
 def test_csv_starts_with_the_definitions(desk: Desk, database_url: str, tmp_path: Path) -> None:

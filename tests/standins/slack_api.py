@@ -22,6 +22,9 @@ DEFAULT_TOKEN = "xoxb-test-token"
 DEFAULT_APP_TOKEN = "xapp-1-A0APP00001-test-app-token"
 #: Methods that take an app-level token (xapp-…), like Socket Mode's; all others a bot token.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+OIDC_CLIENT_ID = "1234567890.0987654321"
+OIDC_CLIENT_SECRET = "oidc-test-client-secret"
+OIDC_AUTHORIZE = "openid/connect/authorize"  # a browser page, not a Web API method
 Payload = dict[str, Any]
 MethodHandler = Callable[[Payload], Payload]
 _ERROR_CODE = re.compile(r"^[a-z][a-z_]*$")
@@ -104,6 +107,13 @@ class SlackStandin(StandinServer):
         self._response_ids: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}  # id -> member user ids
         self.usergroup_info: dict[str, Payload] = {}  # id -> handle, name, description
+        self.usergroups: dict[str, list[str]] = {}
+        # Sign in with Slack (OpenID Connect): the registered app, and who the browser signs
+        # in as next (a test sets it; None makes the authorize page answer access_denied).
+        self.oidc_client: tuple[str, str] = (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)
+        self.oidc_user: Payload | None = None
+        self._oidc_codes: dict[str, tuple[Payload, str]] = {}  # code -> (user, redirect_uri)
+        self._oidc_tokens: dict[str, Payload] = {}  # access token -> user
         self._ids = itertools.count(1)
         self._last_ts = 0
         # Each built-in method is implemented by ``_<method with "." as "_">`` below.
@@ -126,6 +136,8 @@ class SlackStandin(StandinServer):
             "usergroups.create",
             "usergroups.users.update",
             "apps.connections.open",
+            "openid.connect.token",
+            "openid.connect.userInfo",
         )
         self._methods: dict[str, MethodHandler] = {
             name: getattr(self, "_" + name.replace(".", "_")) for name in builtin
@@ -242,6 +254,13 @@ class SlackStandin(StandinServer):
     def authorize(self, req: Request, method: str) -> Reply | None:
         if method == "response_url" or method not in self._methods:
             return None
+        if method == "openid.connect.token":
+            return None  # the client id and secret are the credentials (checked in the method)
+        if method == "openid.connect.userInfo":
+            bearer = req.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            with self._lock:
+                known = (bearer or req.params.get("token")) in self._oidc_tokens
+            return None if known else Reply.json(200, {"ok": False, "error": "invalid_auth"})
         auth = req.headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else None
         token = token or req.params.get("token")
@@ -277,6 +296,20 @@ class SlackStandin(StandinServer):
         return Reply.json(200, {"ok": False, "error": kind})
 
     def handle(self, req: Request, method: str) -> Reply:
+        if method == OIDC_AUTHORIZE:
+            return self._oidc_authorize(req)
+        if method == "openid.connect.userInfo":
+            bearer = req.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            return Reply.json(200, {"ok": True, **self._oidc_tokens[bearer or req.params["token"]]})
+        if method == "openid.connect.token" and req.headers.get("authorization", "").startswith(
+            "Basic "
+        ):
+            # slack_sdk sends the client id and secret as HTTP Basic credentials, as Slack takes.
+            import base64
+
+            raw = base64.b64decode(req.headers["authorization"][6:]).decode()
+            client_id, _, secret = raw.partition(":")
+            req.params.update(client_id=client_id, client_secret=secret)
         if method == "response_url":
             if req.path.removeprefix("/response/") not in self._response_ids:
                 return Reply.json(404, {"ok": False, "error": "expired_url"})
@@ -311,6 +344,45 @@ class SlackStandin(StandinServer):
             raise SlackError("msg_too_long")
         if "blocks" in params:
             _check_blocks(params["blocks"], 50)
+
+    # -- Sign in with Slack ----------------------------------------------------------------------
+    def sign_in_as(self, user_id: str, team_id: str, name: str = "") -> None:
+        """The next browser that visits the authorize page signs in as this Slack user."""
+        with self._lock:
+            self.oidc_user = {
+                "sub": user_id, "https://slack.com/user_id": user_id,
+                "https://slack.com/team_id": team_id, "name": name or user_id,
+                "email": f"{user_id.lower()}@example.com",
+            }  # fmt: skip
+
+    def _oidc_authorize(self, req: Request) -> Reply:
+        """Slack's consent page, decided at once: back to ``redirect_uri`` with a code (or
+        ``error=access_denied`` when nobody is set to sign in), ``state`` passed through."""
+        from urllib.parse import urlencode
+
+        redirect, state = str(req.params.get("redirect_uri", "")), req.params.get("state", "")
+        if req.params.get("client_id") != self.oidc_client[0] or not redirect:
+            return Reply(400, b"invalid client_id or redirect_uri")
+        if self.oidc_user is None:
+            answer = {"error": "access_denied", "state": state}
+        else:
+            code = f"oidc-code-{next(self._ids)}"
+            self._oidc_codes[code] = (dict(self.oidc_user), redirect)
+            answer = {"code": code, "state": state}
+        return Reply(302, b"", {"Location": f"{redirect}?{urlencode(answer)}"})
+
+    def _openid_connect_token(self, params: Payload) -> Payload:
+        if (params.get("client_id"), params.get("client_secret")) != self.oidc_client:
+            raise SlackError("invalid_client_id")
+        found = self._oidc_codes.pop(str(params.get("code", "")), None)  # a code works once
+        if found is None or found[1] != params.get("redirect_uri"):
+            raise SlackError("invalid_code")
+        token = f"xoxp-oidc-{next(self._ids)}"
+        self._oidc_tokens[token] = found[0]
+        return {"access_token": token, "token_type": "Bearer", "id_token": "unsigned.test.jwt"}
+
+    def _openid_connect_userInfo(self, params: Payload) -> Payload:
+        raise AssertionError("answered in handle(), where the bearer token is known")
 
     def _auth_test(self, params: Payload) -> Payload:
         found = dict(url=self.team_url, team=self.team, team_id=self.team_id, user="supportbot")

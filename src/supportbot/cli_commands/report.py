@@ -8,32 +8,40 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot import clock
+from supportbot.cli_commands import report_trend as trend
 from supportbot.cli_commands import usage
 from supportbot.contracts.customers import Contracts, load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
-from supportbot.reports import render
+from supportbot.reports import render, render_credits
 from supportbot.reports.credits import Credits, credits
 from supportbot.reports.figures import grouped
 from supportbot.reports.load import load_records
+from supportbot.reports.monthly import statements, terms_of
 from supportbot.reports.records import IncidentRecord, Period, parse_month
+from supportbot.reports.statement import Statement
 from supportbot.settings import Settings
 
 SLA_KEYS = (
     "period", "opened", "resolved", "open_at_end", "mean_response", "mtta", "mttr",
-    "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
+    "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution", "csat",
 )  # fmt: skip
 TABLE_COLUMNS = (
     "grouping", "name", "opened", "resolved", "open_at_end", "mean_response_s", "mtta_s",
     "mttr_s", "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
+    "csat_mean",
 )  # fmt: skip
+
+
+T = TypeVar("T")
 
 
 class ReportError(Exception):
@@ -54,12 +62,14 @@ def _contracts(settings: Settings, customer: str | None) -> Contracts:
     return contracts
 
 
-def _records(settings: Settings, period: Period, args: argparse.Namespace) -> list[Any]:
+def _read(
+    settings: Settings, args: argparse.Namespace, read: Callable[[Session, Contracts], T]
+) -> T:
     contracts = _contracts(settings, args.customer)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with Session(engine) as session:
-            return load_records(session, contracts, period, args.customer)
+            return read(session, contracts)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise ReportError(f"cannot read the database ({reason}): run supportbot migrate") from exc
@@ -84,25 +94,27 @@ def _sla(records: list[IncidentRecord], period: Period, as_of: datetime, fmt: st
     return "\n".join(out)
 
 
-def _credits(report: Credits, as_of: datetime, fmt: str) -> str:
-    rows = render.credit_rows(report)
-    title = f"supportbot SLA credits {report.period.label}, as of {as_of.isoformat()}"
+def _credits(reports: list[Statement], late: Credits, as_of: datetime, fmt: str) -> str:
+    rows = [row for report in reports for row in render_credits.line_rows(report)]
+    title = f"supportbot SLA credits {late.period.label}, as of {as_of.isoformat()}"
+    notes = tuple(dict.fromkeys(f"{r.customer}: {note}" for r in reports for note in r.notes))
     if fmt == "csv":
-        return render.to_csv(title, rows, render.CREDIT_COLUMNS, ("period", "credit"), report.notes)
+        keys = ("period", "credit", "availability", "waiver", "cap")
+        return render.to_csv(title, rows, render_credits.LINE_COLUMNS, keys, notes)
     if fmt == "json":
-        payload: dict[str, Any] = {"period": report.period.label, "as_of": as_of.isoformat(),
-                   "customer": report.customer, "currency": report.currency}  # fmt: skip
-        payload |= {"total": str(report.total), "lines": rows}
-        payload |= {"undecided": list(report.undecided), "notes": list(report.notes)}
+        payload: dict[str, Any] = {"period": late.period.label, "as_of": as_of.isoformat(),
+                   "customer": late.customer, "totals": render_credits.totals(reports)}  # fmt: skip
+        payload |= {"statements": [render_credits.statement_json(r) for r in reports]}
+        payload |= {"lines": render.credit_rows(late), "undecided": list(late.undecided)}
         return render.to_json(payload)
     out = [title, ""]
-    out += [render.to_table(rows, render.CREDIT_COLUMNS)] if rows else ["no credits owed"]
-    out += ["", f"total: {report.total} {report.currency}"]
-    if report.undecided:
-        out.append(
-            "not yet decided (no response yet, not yet late): " + ", ".join(report.undecided)
-        )
-    out += [f"note: {note}" for note in report.notes]
+    out += [render_credits.statement_text(r) for r in reports] or ["no customers"]
+    if not rows:
+        out.append("no credits owed")
+    owed = render_credits.totals(reports)
+    out += ["", "total: " + ", ".join(f"{amount} {cur}" for cur, amount in owed.items())]
+    if late.undecided:
+        out.append("not yet decided (no response yet, not yet late): " + ", ".join(late.undecided))
     return "\n".join(out)
 
 
@@ -115,18 +127,40 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             return 1
         keys = [c.key for c in contracts.customers if args.customer in (None, c.key)]
         return usage.cmd_usage(settings, args, keys)
+    as_of = clock.now()
     try:
         period = parse_month(args.month)
-        records = _records(settings, period, args)
-    except (ValueError, ReportError) as exc:
+        if args.report in ("oncall", "trend"):
+            print(_more(settings, args, period, as_of))
+            return 0
+        if args.report == "sla":
+            records = _read(settings, args, lambda s, c: load_records(s, c, period, args.customer))
+            print(_sla(records, period, as_of, args.format))
+            return 0
+
+        def read(session: Session, contracts: Contracts) -> tuple[list[Statement], Credits]:
+            reports = statements(session, contracts, period, as_of, args.customer)
+            late = credits(load_records(session, contracts, period, args.customer), period,
+                           as_of, args.customer, terms_of(contracts))  # fmt: skip
+            return reports, late
+
+        print(_credits(*_read(settings, args, read), as_of, args.format))
+    except (ValueError, ReportError, trend.RotationProblem) as exc:
         print(f"supportbot: error: {exc}", file=sys.stderr)
         return 1
-    as_of = clock.now()
-    if args.report == "sla":
-        print(_sla(records, period, as_of, args.format))
-    else:
-        print(_credits(credits(records, period, as_of, args.customer), as_of, args.format))
     return 0
+
+
+def _more(settings: Settings, args: argparse.Namespace, period: Period, as_of: datetime) -> str:
+    if args.report == "trend":
+        rows = _read(settings, args, lambda s, c: trend.trend_rows(s, c, period, as_of,
+                                                                   args.customer))  # fmt: skip
+        title = f"supportbot trend, 12 months to {period.label}, as of {as_of.isoformat()}"
+        return trend.render_rows(title, rows, trend.TREND_COLUMNS, trend.TREND_KEYS, args.format)
+    rows = _read(settings, args, lambda s, c: trend.oncall_rows(s, settings, period))
+    title = f"supportbot on-call load {period.label} (UTC month), as of {as_of.isoformat()}"
+    keys = ("utilisation",)
+    return trend.render_rows(title, rows, trend.ONCALL_COLUMNS, keys, args.format)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -137,7 +171,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "and the SLA credits owed with their evidence. Example: "
         "supportbot report credits --month 2026-03 --customer acme --format csv",
     )
-    report.add_argument("report", choices=("sla", "credits", "usage"))
+    report.add_argument("report", choices=("sla", "credits", "usage", "oncall", "trend"))
     report.add_argument("--month", required=True, metavar="YYYY-MM")
     report.add_argument("--customer", default=None, metavar="KEY", help="one customer only")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")

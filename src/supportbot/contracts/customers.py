@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms
 from supportbot.contracts.followups import FollowupPolicy, TierFollowups
 from supportbot.contracts.plans import Plan, check_plans
 from supportbot.contracts.tiers import SlaOverrides
@@ -69,6 +70,7 @@ class Customer(BaseModel):
     followups: FollowupPolicy | None = None  # overrides the tier's (contracts/followups.py)
     # What the customer bought (contracts/plans.py); none means an agreement, as before.
     plans: tuple[Plan, ...] = ()
+    credits: CreditTerms = DEFAULT_TERMS  # fee, availability bands, credit lines, cap
     _calendar: BusinessCalendar | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")

@@ -36,6 +36,7 @@ class Incident(Base):
     # response clock.
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     resolution_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outage: Mapped[bool] = mapped_column(default=False)  # site down: counts as downtime
     source_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)
     source_ts: Mapped[str | None] = mapped_column(String(40), nullable=True)
     card_channel: Mapped[str | None] = mapped_column(String(50), nullable=True)

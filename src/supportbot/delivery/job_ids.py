@@ -76,3 +76,11 @@ def estimate_post(task_id: int) -> str:
 
 def plan_term_end(customer: str, plan: str) -> str:
     return _id("plan-term-end", customer, plan)
+
+
+def csat_ask(survey_id: int) -> str:
+    return _id("csat-ask", survey_id)
+
+
+def report_post(row_id: int, stage: str) -> str:
+    return _id("report-post", row_id, stage)

@@ -67,6 +67,8 @@ FOLLOWUP_TIMER = JobKind("followup_timer")
 PLAN_TERM_END = JobKind("plan_term_end")
 # A task estimate posted to the customer's designated contacts with Approve / Decline.
 ESTIMATE_POST = JobKind("estimate_post")
+CSAT_ASK = JobKind("csat_ask")  # the satisfaction question in a resolved incident's thread
+REPORT_POST = JobKind("report_post")  # a monthly report, for review or to the customer
 
 ALL = (
     SLACK_SYNC,
@@ -84,4 +86,6 @@ ALL = (
     FOLLOWUP_TIMER,
     PLAN_TERM_END,
     ESTIMATE_POST,
+    CSAT_ASK,
+    REPORT_POST,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from supportbot.csat import survey as csat
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
@@ -165,6 +166,7 @@ def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident
         change.first_response()
         change.status(Status.RESOLVED, f"{change.who} resolved: {inert(text, keep_mentions=True)}")
         _stop_paging(change, "resolution")
+        csat.owe_survey(change.session, change.incident, change.rt)  # asked once, after commit
 
     return run(rt, key, actor, Action.RESOLVE, apply)
 

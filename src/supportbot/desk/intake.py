@@ -136,6 +136,7 @@ def new_incident(
         source_ts=source_ts,
         card_channel=card_channel,
         customer_channel=_customer_channel(customer, source_channel),
+        outage=False,  # core insert below: the ORM default is not applied to it
         version=1,
     )
     return incident, suggested

@@ -111,11 +111,13 @@ class Action(StrEnum):
     NOTE = "note"
     REPLY = "reply"
     PAGE_ACK = "page_ack"
+    OUTAGE = "outage"  # mark a Sev1 as site down (downtime, reports/availability)
+    # Waive a charge on the customer's plan, or an SLA credit (`waive credit|availability`).
+    WAIVE = "waive"
     ALERT = "alert"  # an integration updates, resolves or re-opens the incident it opened
     CUSTOMER_UPDATE = "customer_update"  # a Sev1 status update posted to the customer
     RCA_APPROVE = "rca_approve"  # a root cause analysis approved for the customer
     LOG_TIME = "log_time"  # time, timers, appointments and estimates (the plans ledger)
-    WAIVE = "waive"
     APPROVE = "approve"  # a designated contact approves an estimate or a held request
 
 
@@ -141,7 +143,8 @@ STAFF_ONLY: dict[Action, str] = {
     Action.CUSTOMER_UPDATE: "post customer updates",
     Action.RCA_APPROVE: "approve a root cause analysis",
     Action.LOG_TIME: "log time on an incident",
-    Action.WAIVE: "waive a charge",
+    Action.OUTAGE: "mark an incident as an outage",
+    Action.WAIVE: "waive a charge or an SLA credit",
 }
 
 

@@ -22,10 +22,15 @@ USAGE = (
     "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
     "`/incident waive INC-42 <reason>` waives its charges; `/incident approve INC-42` (a "
     "designated contact) approves a held request\n"
+    "• `/incident maintenance|outage …`, `/incident waive credit|availability …` SLA credits "
+    "(`/incident maintenance` for help)\n"
     "• `/incident help`"
 )
 
 MAX_COMMAND_TEXT = 4000
+# Parsed by supportbot.credits.commands; `waive credit …` and `waive availability …` are
+# credit waivers too (kind "credit_waive"), plain `waive INC-n` waives a plan charge.
+CREDIT_WORDS = ("maintenance", "outage", "credit_waive")
 _CUSTOMER = re.compile(r"(?:^|\s)customer:(\S+)")
 
 
@@ -35,7 +40,7 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | "handover"
+    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | "handover" | work | credit
     severity: int | None = None
     summary: str = ""
     customer: str | None = None
@@ -60,6 +65,10 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand("help")
     if word == "list":
         return ParsedCommand("list")
+    if word == "waive" and rest.split(None, 1)[:1] in (["credit"], ["availability"]):
+        return _credit_waiver(rest)
+    if word in CREDIT_WORDS:  # parsed by supportbot.credits.commands
+        return ParsedCommand(word, summary=rest)
     if word in ("note", "reply"):
         key, *more = rest.split(None, 1) or [""]
         body = more[0] if more else ""
@@ -102,6 +111,13 @@ def _handover(rest: str) -> ParsedCommand:
             "`/incident handover INC-42 @dana failover done, watching the replicas`"
         )
     return ParsedCommand("handover", key=key, person=person, summary=note.strip())
+
+
+def _credit_waiver(rest: str) -> ParsedCommand:
+    """``waive credit INC-42 <reason>`` or ``waive availability acme 2026-11 <reason>``: the
+    credits parser reads ``INC-42 <reason>`` and ``availability …`` as its ``waive``."""
+    first, _, more = rest.partition(" ")
+    return ParsedCommand("credit_waive", summary=more.strip() if first == "credit" else rest)
 
 
 # Work against the customer's plan (supportbot.desk.work): word → what follows the id.

@@ -5,43 +5,30 @@
 - "Later than" is measured on the clock the contract's response target runs on: the wall
   clock for a 24x7 target, the customer's business hours otherwise (a business-hours target
   starts at the next opening), so a credit never contradicts the clock the customer was sold.
-- Availability credits (below 99.9 / 99.5 / 99.0 %: 10 / 25 / 50 % of the monthly fee, the
-  total capped at 100 % of the fee) need a monthly fee and availability figures, which the
-  contracts do not carry yet: they are not computed, and every report says so.
+- The amounts and limits are the contract's (``credits:`` in ``contracts/customers.yaml``,
+  :mod:`supportbot.contracts.credit_terms`); the seed's figures are the defaults.
+- Availability credits, waivers and the cap are per customer: :mod:`.statement`.
 - Money is ``Decimal``, quantised to the cent with ROUND_HALF_UP on each line (see
   :func:`percent_of`), then summed; the total of exact lines needs no further rounding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms, ResponseCredit
 from supportbot.reports.records import IncidentRecord, Period, within
 
 CENT = Decimal("0.01")
 CURRENCY = "USD"
-AVAILABILITY_NOTE = (
-    "availability credits (below 99.9 %, 99.5 %, 99.0 %: 10 %, 25 %, 50 % of the monthly "
-    "fee, capped at 100 %) are not computed: the contracts carry no monthly fee and no "
-    "availability figures"
-)
+TermsOf = Callable[[str], CreditTerms]
 
 
-@dataclass(frozen=True)
-class CreditRule:
-    severity: int
-    name: str
-    within: timedelta
-    amount: Decimal
-
-
-RULES = {
-    1: CreditRule(1, "Critical response within 1 h", timedelta(hours=1), Decimal("5000.00")),
-    2: CreditRule(2, "High response within 4 h", timedelta(hours=4), Decimal("2500.00")),
-}
+def default_terms(customer: str) -> CreditTerms:
+    return DEFAULT_TERMS
 
 
 @dataclass(frozen=True)
@@ -57,6 +44,7 @@ class CreditLine:
     actual_at: datetime | None  # None: still no response at the report's instant
     late_by: timedelta
     amount: Decimal
+    currency: str = CURRENCY
 
 
 @dataclass(frozen=True)
@@ -65,11 +53,16 @@ class Credits:
     period: Period
     lines: tuple[CreditLine, ...]
     undecided: tuple[str, ...]  # no response yet and not yet late: no verdict
-    currency: str = CURRENCY
-    notes: tuple[str, ...] = (AVAILABILITY_NOTE,)
+
+    @property
+    def currencies(self) -> tuple[str, ...]:
+        return tuple(sorted({line.currency for line in self.lines}))
 
     @property
     def total(self) -> Decimal:
+        """The sum of the lines, before waivers and caps (statement.py), in one currency."""
+        if len(self.currencies) > 1:
+            raise ValueError("credit lines in several currencies have no single total")
         return sum((line.amount for line in self.lines), Decimal("0.00")).quantize(CENT)
 
 
@@ -83,13 +76,15 @@ def percent_of(fee: Decimal, percent: Decimal) -> Decimal:
     return money(fee * percent / Decimal(100))
 
 
-def credit_due(incident: IncidentRecord, rule: CreditRule) -> datetime:
+def credit_due(incident: IncidentRecord, rule: ResponseCredit) -> datetime:
     return incident.response_basis.add(incident.opened_at, rule.within)
 
 
-def credit_line(incident: IncidentRecord, as_of: datetime) -> CreditLine | str | None:
+def credit_line(
+    incident: IncidentRecord, as_of: datetime, terms: CreditTerms = DEFAULT_TERMS
+) -> CreditLine | str | None:
     """A credit line if the response was late; the key if it cannot be judged yet."""
-    rule = RULES.get(incident.severity)
+    rule = terms.response_rule(incident.severity)
     if rule is None or incident.customer is None:
         return None
     due = credit_due(incident, rule)
@@ -97,14 +92,24 @@ def credit_line(incident: IncidentRecord, as_of: datetime) -> CreditLine | str |
     end = actual if actual is not None else as_of
     if end <= due:
         return None if actual is not None else incident.key
+    name = f"Severity {rule.severity} response within {_hours(rule.within)}"
     return CreditLine(
-        incident.key, incident.customer, incident.severity, rule.name, incident.opened_at,
-        due, actual, end - due, money(rule.amount),
+        incident.key, incident.customer, incident.severity, name, incident.opened_at,
+        due, actual, end - due, money(rule.amount), terms.currency,
     )  # fmt: skip
 
 
+def _hours(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
 def credits(
-    incidents: Iterable[IncidentRecord], period: Period, as_of: datetime, customer: str | None
+    incidents: Iterable[IncidentRecord],
+    period: Period,
+    as_of: datetime,
+    customer: str | None,
+    terms_of: TermsOf = default_terms,
 ) -> Credits:
     """Credits for incidents of ``customer`` (all customers when None) opened in ``period``
     in their customer's zone, judged at ``as_of``."""
@@ -115,7 +120,7 @@ def credits(
             continue
         if not within(incident.opened_at, period.bounds(incident.zone)):
             continue
-        verdict = credit_line(incident, as_of)
+        verdict = credit_line(incident, as_of, terms_of(incident.customer or ""))
         if isinstance(verdict, CreditLine):
             lines.append(verdict)
         elif isinstance(verdict, str):

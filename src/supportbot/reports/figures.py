@@ -61,7 +61,19 @@ class Figures:
     escalated_by_policy: int
     escalated_by_hand: int
     first_contact_resolved: int
+    csat_scores: tuple[int, ...] = ()  # ratings of the incidents opened in the period
     extra: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def csat_mean(self) -> float | None:
+        scores = self.csat_scores
+        return None if not scores else sum(scores) / len(scores)
+
+    @property
+    def csat_top_share(self) -> float | None:
+        """The share of ratings that are 4 or 5."""
+        scores = self.csat_scores
+        return None if not scores else sum(1 for s in scores if s >= 4) / len(scores)
 
     @property
     def escalation_rate(self) -> float | None:
@@ -159,6 +171,7 @@ def figures(incidents: Sequence[IncidentRecord], period: Period, as_of: datetime
         escalated_by_policy=sum(1 for i in cohort if i.escalations_by_policy),
         escalated_by_hand=sum(1 for i in cohort if i.escalations_by_hand),
         first_contact_resolved=sum(1 for i in cohort if first_contact(i)),
+        csat_scores=tuple(i.csat for i in cohort if i.csat is not None),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,6 +48,7 @@ class IncidentRecord:
     clocks: tuple[ClockRecord, ...] = ()
     # The basis the contract's response target runs on (wall clock or business calendar).
     response_basis: TimeBasis = WallClock()
+    csat: int | None = None  # the customer's 1–5 rating, if they gave one
 
     def clock(self, kind: str) -> ClockRecord | None:
         return next((c for c in self.clocks if c.kind == kind), None)
@@ -84,6 +86,9 @@ class Period:
 
     def bounds(self, zone: str) -> tuple[datetime, datetime]:
         """[start, end) in aware UTC: local midnight of the first day to that of the next."""
+        return _bounds(self, zone)
+
+    def _compute_bounds(self, zone: str) -> tuple[datetime, datetime]:
         tz = ZoneInfo(zone)
         start = datetime.combine(self.first_day, time(0), tz).astimezone(UTC)
         end = datetime.combine(self.next_first_day(), time(0), tz).astimezone(UTC)
@@ -93,6 +98,12 @@ class Period:
         """Bounds covering the period in every zone (UTC-12 to UTC+14), for loading rows."""
         start, end = self.bounds(UTC_ZONE)
         return start - timedelta(hours=14), end + timedelta(hours=12)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bounds(period: Period, zone: str) -> tuple[datetime, datetime]:
+    """Cached: the figures ask for the same period's bounds in one zone thousands of times."""
+    return period._compute_bounds(zone)
 
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -20,7 +20,8 @@ SLA_COLUMNS = (
     "response_met", "response_breached", "response_pending", "response_sla",
     "resolution_met", "resolution_breached", "resolution_pending", "resolution_sla",
     "escalated", "by_breach", "by_policy", "by_hand", "escalation_rate",
-    "first_contact_resolved", "first_contact_resolution",
+    "first_contact_resolved", "first_contact_resolution", "csat_ratings", "csat_mean",
+    "csat_4_5_share",
 )  # fmt: skip
 CREDIT_COLUMNS = (
     "customer", "incident", "severity", "target", "opened_at", "due_at", "actual_at",
@@ -51,6 +52,7 @@ def sla_row(grouping: str, name: str, f: Figures) -> dict[str, Any]:
         f.resolution_sla.pending, _share(f.resolution_sla.share), f.escalated,
         f.escalated_by_breach, f.escalated_by_policy, f.escalated_by_hand,
         _share(f.escalation_rate), f.first_contact_resolved, _share(f.first_contact_rate),
+        len(f.csat_scores), _share(f.csat_mean), _share(f.csat_top_share),
     )  # fmt: skip
     return dict(zip(SLA_COLUMNS, values, strict=True))
 
@@ -85,7 +87,7 @@ def credit_rows(credits: Credits) -> list[dict[str, Any]]:
             "actual_at": _iso(line.actual_at),
             "late_by_s": _seconds(line.late_by),
             "amount": str(line.amount),
-            "currency": credits.currency,
+            "currency": line.currency,
         }  # fmt: skip
         for line in credits.lines
     ]

@@ -1,0 +1,1 @@
+"""SLA credits in practice: outages, maintenance windows and waivers (staff, in Slack)."""

@@ -1,0 +1,1 @@
+"""The web dashboard (GET /dashboard): Sign in with Slack, the live panel, CSV."""

@@ -1,0 +1,130 @@
+"""Sign in with Slack (OpenID Connect) for the dashboard, and who the viewer is.
+
+The browser goes to Slack's authorize page with a fresh ``state`` (kept in the signed
+session cookie); Slack sends it back with a code; the server exchanges the code
+(``openid.connect.token``, with the app's client secret) and asks ``openid.connect.userInfo``
+with the access token who signed in: a Slack user id and the user's own team. The session
+keeps only those; every request classifies them again with the one access module
+(``incidents.access.identify``), so a contact removed from the contracts file or a person who
+leaves the staff group loses access at once. Staff see everything, a designated contact
+their own organisation, anyone else is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, Response, abort, redirect, request, session, url_for
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
+
+from supportbot import metrics
+from supportbot.incidents.access import Actor, Role, identify
+from supportbot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+SESSION_HOURS = 8
+NOT_CONFIGURED = (
+    "Sign in with Slack is not configured: set SUPPORTBOT_SLACK_CLIENT_ID and "
+    "SUPPORTBOT_SLACK_CLIENT_SECRET (the Slack app's OpenID Connect credentials)."
+)
+
+
+def configure(app: Flask, rt: Runtime) -> None:
+    """The session cookie: signed, HttpOnly, SameSite=Lax (Slack's redirect back is a
+    top-level navigation from another site, which Strict would strip), Secure behind https."""
+    settings = rt.settings
+    given = settings.dashboard_secret or settings.slack_signing_secret
+    base = given.get_secret_value() if given else secrets.token_hex(32)
+    app.secret_key = hmac.new(
+        base.encode(), b"supportbot dashboard session", hashlib.sha256
+    ).digest()
+    app.config.update(
+        SESSION_COOKIE_NAME="supportbot_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+    )
+
+
+def _redirect_uri(rt: Runtime) -> str:
+    base = rt.settings.public_url or request.url_root
+    return base.rstrip("/") + "/dashboard/callback"
+
+
+def login(rt: Runtime) -> Any:
+    settings = rt.settings
+    if not settings.slack_client_id or not settings.slack_client_secret:
+        return Response(NOT_CONFIGURED + "\n", status=503, mimetype="text/plain")
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    session.clear()
+    session["oidc_state"], session["oidc_nonce"] = state, nonce
+    generator = OpenIDConnectAuthorizeUrlGenerator(
+        client_id=settings.slack_client_id,
+        scopes=["openid", "profile"],
+        redirect_uri=_redirect_uri(rt),
+        authorization_url=settings.slack_oidc_authorize_url,
+    )
+    return redirect(generator.generate(state=state, nonce=nonce))
+
+
+def callback(rt: Runtime) -> Any:
+    expected = session.pop("oidc_state", None)
+    given = request.args.get("state", "")
+    if not expected or not hmac.compare_digest(str(expected).encode(), given.encode()):
+        metrics.REQUEST_REFUSED.labels("dashboard_state").inc()
+        abort(400, "This sign-in link is stale or was not started here; sign in again.")
+    if request.args.get("error") or not request.args.get("code"):
+        abort(403, "Slack did not sign you in.")
+    settings = rt.settings
+    assert settings.slack_client_id and settings.slack_client_secret
+    try:
+        client = WebClient(base_url=settings.slack_api_url)
+        token = client.openid_connect_token(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            code=request.args["code"],
+            redirect_uri=_redirect_uri(rt),
+        )["access_token"]
+        info = WebClient(token=token, base_url=settings.slack_api_url).openid_connect_userInfo()
+    except SlackApiError as exc:
+        log.warning("Sign in with Slack failed: %s", exc.response.get("error"))
+        abort(403, "Slack did not confirm who you are; sign in again.")
+    except SlackClientError as exc:
+        log.error("Sign in with Slack could not reach Slack: %s", exc)
+        abort(502, "Slack could not be reached; try again in a minute.")
+    session.clear()
+    session.permanent = True
+    session["user"] = str(info.get("https://slack.com/user_id") or "")
+    session["team"] = str(info.get("https://slack.com/team_id") or "")
+    session["name"] = str(info.get("name") or session["user"])[:80]
+    session["csrf"] = secrets.token_urlsafe(24)
+    return redirect(url_for("dashboard.overview"))
+
+
+def viewer(rt: Runtime) -> Actor | None:
+    """Who is looking, classified now; None when nobody is signed in."""
+    user, team = session.get("user"), session.get("team")
+    if not user:
+        return None
+    return identify(rt.contracts, rt.staff, user, user_team=team or None)
+
+
+def allowed(who: Actor) -> bool:
+    return who.role is Role.STAFF or who.role is Role.CONTACT
+
+
+def check_csrf() -> None:
+    """Every form posts the session's token back; anything else is refused."""
+    expected = session.get("csrf")
+    given = request.form.get("csrf", "")
+    if not expected or not hmac.compare_digest(str(expected).encode(), given.encode()):
+        abort(400, "This form is stale; reload the page and try again.")

@@ -1,0 +1,225 @@
+"""``GET /dashboard``: the live panel, a page per customer and CSV of every table.
+
+Nobody signed in is sent to Sign in with Slack (a CSV request gets 401); a signed-in person
+who is neither staff nor a designated contact gets 403; a contact asking for another
+organisation gets 404, as for a customer that does not exist, so nothing is confirmed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, redirect, render_template_string, request
+from flask import session as cookie
+from markupsafe import Markup
+
+from supportbot.contracts.customers import Customer
+from supportbot.dashboard import auth, data, templates
+from supportbot.incidents.access import Actor
+from supportbot.reports.figures import Compliance, Figures
+from supportbot.reports.records import PeriodKind, parse_month, period_of
+from supportbot.reports.summary import duration
+from supportbot.runtime import Runtime
+
+NO_ACCESS = (
+    "This dashboard is for the support team and each customer's designated contacts. "
+    "Ask your account manager for access."
+)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def _sla(c: Compliance) -> str:
+    return _pct(c.share) if c.met + c.breached else "–"
+
+
+def _verdict(good: bool | None) -> str:
+    return "" if good is None else ("ok" if good else "bad")
+
+
+def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
+    """The seed's live metrics, each against its target (seed 004)."""
+    csat, fcr, esc = f.csat_mean, f.first_contact_rate, f.escalation_rate
+    sla = f.response_sla.share
+    tiles = [
+        ("open", "Open now", " · ".join(f"S{s} {n}" for s, n in open_now.items()), "by severity",
+         None),
+        ("mean_response", "Mean first response", duration(f.response.mean),
+         f"MTTA {duration(f.acknowledge.mean)}", None),
+        ("mttr", "Mean time to resolve", duration(f.resolution.mean),
+         f"{f.resolution.apart} still open", None),
+        ("response_sla", "Response SLA met", _sla(f.response_sla), "target 99 %",
+         None if sla is None else sla >= 0.99),
+        ("resolution_sla", "Resolution SLA met", _sla(f.resolution_sla), "target 99 %",
+         None if f.resolution_sla.share is None else f.resolution_sla.share >= 0.99),
+        ("csat", "CSAT", "–" if csat is None else f"{csat:.2f} / 5",
+         f"{len(f.csat_scores)} ratings · target > 4.5", None if csat is None else csat > 4.5),
+        ("first_contact_resolution", "First-contact resolution", _pct(fcr), "target 85 %",
+         None if fcr is None else fcr >= 0.85),
+        ("escalation_rate", "Escalation rate", _pct(esc), "target < 10 %",
+         None if esc is None else esc < 0.10),
+        ("opened", "Opened this month", str(f.opened), f"{f.resolved} resolved", None),
+    ]  # fmt: skip
+    return [
+        {
+            "key": k,
+            "label": label,
+            "value": value,
+            "target": target,
+            "verdict": "small" if k == "open" else _verdict(good),
+        }
+        for k, label, value, target, good in tiles
+    ]
+
+
+def _page(title: str, who: Actor, body: str, **values: Any) -> str:
+    inner = render_template_string(body, **values)
+    role = "staff" if who.is_staff else f"{who.customer} contact"
+    return render_template_string(
+        templates.LAYOUT, title=title, body=Markup(inner), who_name=cookie.get("name", ""),
+        who_role=role, csrf=cookie.get("csrf", ""),
+    )  # fmt: skip
+
+
+def _refused(status: int, message: str) -> Response:
+    html = render_template_string(templates.REFUSED, message=message)
+    return Response(html, status=status, mimetype="text/html")
+
+
+class Pages:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def _viewer(self, *, csv: bool = False) -> Actor | Response:
+        who = auth.viewer(self.rt)
+        if who is None:
+            if csv:
+                return Response("sign in first: /dashboard/login\n", status=401)
+            return redirect("/dashboard/login")  # type: ignore[return-value]
+        if not auth.allowed(who):
+            return _refused(403, NO_ACCESS)
+        return who
+
+    def _period(self, zone: str) -> Any:
+        text = request.args.get("month", "")
+        try:
+            return parse_month(text) if text else period_of(PeriodKind.MONTH, self.rt.now(), zone)
+        except ValueError:
+            abort(400, "month must be YYYY-MM")
+
+    def _customer(self, who: Actor, key: str) -> Customer:
+        found = self.rt.contracts.by_key(key)
+        if found is None or not (who.is_staff or who.customer == found.key):
+            abort(404)
+        return found
+
+    def overview(self) -> Any:
+        who = self._viewer()
+        if not isinstance(who, Actor):
+            return who
+        if not who.is_staff:
+            return redirect(f"/dashboard/customer/{who.customer}")
+        period = self._period("UTC")
+        view = data.load(self.rt, period, None)
+        rows = [self._row(c, view) for c in self.rt.contracts.customers]
+        return _page(
+            "All customers",
+            who,
+            templates.OVERVIEW,
+            tiles=_tiles(view.overall, view.open_by_severity),
+            rows=rows,
+            month=period.label,
+            as_of=f"{view.as_of:%Y-%m-%d %H:%M} UTC",
+            csv=f"/dashboard/csv/?month={period.label}&table=",
+        )
+
+    def _row(self, customer: Customer, view: data.View) -> dict[str, str]:
+        f, report = view.customer(customer.key), view.statement(customer.key)
+        avail = report.availability if report else None
+        return {
+            "key": customer.key, "name": customer.name, "tier": customer.tier.title(),
+            "opened": str(f.opened if f else 0), "resolved": str(f.resolved if f else 0),
+            "response": _sla(f.response_sla) if f else "–",
+            "resolution": _sla(f.resolution_sla) if f else "–",
+            "mttr": duration(f.resolution.mean) if f else "–",
+            "csat": f"{f.csat_mean:.2f}" if f and f.csat_mean is not None else "–",
+            "availability": f"{avail.percent} %" if avail else "–",
+            "credits": f"{report.total:,.2f} {report.currency}" if report else "–",
+        }  # fmt: skip
+
+    def customer(self, key: str) -> Any:
+        who = self._viewer()
+        if not isinstance(who, Actor):
+            return who
+        customer = self._customer(who, key)
+        period = self._period(customer.timezone)
+        view = data.load(self.rt, period, customer)
+        report = view.statement(customer.key)
+        assert report is not None
+        avail = report.availability
+        breaches = [b | {"late": duration(timedelta(seconds=b["late_by_s"] or 0))}
+                    for b in data.render.breach_rows(view.groups)]  # fmt: skip
+        return _page(
+            customer.name, who, templates.CUSTOMER, tiles=_tiles(view.overall,
+            view.open_by_severity), month=period.label,
+            as_of=f"{view.as_of:%Y-%m-%d %H:%M} UTC", lines=data.credit_rows(report,
+            staff=who.is_staff), credit_total=f"{report.total:,.2f} {report.currency} owed",
+            availability=(f"{avail.percent} % (target {report.terms.availability_target} %)"
+                          if avail else ""), notes=report.notes if who.is_staff else (),
+            breaches=breaches,
+            csv=f"/dashboard/csv/{customer.key}?month={period.label}&table=",
+        )  # fmt: skip
+
+    def csv(self, key: str = "") -> Any:
+        who = self._viewer(csv=True)
+        if not isinstance(who, Actor):
+            return who
+        table = request.args.get("table", "")
+        if table not in data.TABLES:
+            abort(404)
+        if not key and not who.is_staff:
+            key = who.customer or ""
+        customer = self._customer(who, key) if key else None
+        period = self._period(customer.timezone if customer else "UTC")
+        view = data.load(self.rt, period, customer)
+        body = data.csv_table(view, table, staff=who.is_staff)
+        name = f"supportbot-{table}-{key or 'all'}-{period.label}.csv"
+        disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(body, mimetype="text/csv", headers=disposition)
+
+    def logout(self) -> Any:
+        auth.check_csrf()
+        cookie.clear()
+        return _refused(200, "You are signed out.")
+
+
+POLICY = (
+    "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "frame-ancestors 'none'"
+)
+
+
+def register(app: Flask, rt: Runtime) -> None:
+    """Mount the dashboard on the web app (web.py)."""
+    auth.configure(app, rt)
+    pages = Pages(rt)
+    bp = Blueprint("dashboard", __name__)
+    bp.get("/dashboard")(pages.overview)
+    bp.get("/dashboard/customer/<key>")(pages.customer)
+    bp.get("/dashboard/csv/")(pages.csv)
+    bp.get("/dashboard/csv/<key>")(pages.csv)
+    bp.add_url_rule("/dashboard/login", "login", lambda: auth.login(rt))
+    bp.add_url_rule("/dashboard/callback", "callback", lambda: auth.callback(rt))
+    bp.post("/dashboard/logout")(pages.logout)
+
+    @bp.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", POLICY)
+        return response
+
+    app.register_blueprint(bp)

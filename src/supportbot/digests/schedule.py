@@ -1,0 +1,45 @@
+"""When the scheduled reports are due. Pure.
+
+- A customer's monthly report for the previous month is due at the first business opening
+  of the month in the customer's own calendar (holidays and weekends skipped).
+- The weekly digest of the previous ISO week (Monday to Monday, UTC) is due Monday 08:00 UTC.
+- Each is made from its due instant until :data:`MONTHLY_LATEST` / :data:`WEEKLY_LATEST` after.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from supportbot.contracts.customers import Customer
+from supportbot.reports.records import Period, PeriodKind, period_of
+
+DIGEST_AT = timedelta(hours=8)
+# A report not made within this long of its due instant is skipped: a first deploy, or a
+# worker back after a long outage, does not post stale reports.
+MONTHLY_LATEST = timedelta(days=7)
+WEEKLY_LATEST = timedelta(days=1)
+
+
+def previous(period: Period) -> Period:
+    if period.kind is PeriodKind.MONTH:
+        first = period.first_day
+        return Period(PeriodKind.MONTH, (first - timedelta(days=1)).replace(day=1))
+    step = timedelta(days=7 if period.kind is PeriodKind.WEEK else 1)
+    return Period(period.kind, period.first_day - step)
+
+
+def monthly_due(customer: Customer, now: datetime) -> tuple[Period, datetime]:
+    """(the month to report, the instant it is due) as of ``now``."""
+    month = period_of(PeriodKind.MONTH, now, customer.timezone)
+    midnight = datetime.combine(month.first_day, time(0), ZoneInfo(customer.timezone))
+    return previous(month), customer.calendar().next_opening(midnight)
+
+
+def weekly_due(now: datetime) -> tuple[Period, datetime]:
+    week = period_of(PeriodKind.WEEK, now, "UTC")
+    return previous(week), week.bounds("UTC")[0] + DIGEST_AT
+
+
+def in_window(now: datetime, due: datetime, latest: timedelta) -> bool:
+    return due <= now < due + latest

@@ -1,0 +1,98 @@
+"""The month's credit statements, read from the database: outages, maintenance windows,
+waivers and late responses, handed to the pure formulas (availability, credits, statement).
+
+The one other module of ``reports`` (besides ``load``) that reads the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms
+from supportbot.contracts.customers import Contracts
+from supportbot.db.models import Incident
+from supportbot.db.reporting import CreditWaiver, MaintenanceWindow
+from supportbot.reports.availability import OutageRecord, WindowRecord, availability
+from supportbot.reports.credits import TermsOf, credits
+from supportbot.reports.load import load_records
+from supportbot.reports.records import IncidentRecord, Period
+from supportbot.reports.statement import Statement, Waiver, statement
+
+
+def outages(session: Session, period: Period, customer: str | None) -> list[OutageRecord]:
+    """Severity 1 incidents marked as an outage that overlap the month in any zone."""
+    start, end = period.widest_bounds()
+    query = select(Incident.id, Incident.customer, Incident.opened_at, Incident.resolved_at).where(
+        Incident.severity == 1,
+        Incident.outage.is_(True),
+        Incident.customer.is_not(None),
+        Incident.opened_at < end,
+        or_(Incident.resolved_at.is_(None), Incident.resolved_at >= start),
+    )
+    if customer is not None:
+        query = query.where(Incident.customer == customer)
+    return [
+        OutageRecord(f"INC-{row.id}", row.customer, row.opened_at, row.resolved_at)
+        for row in session.execute(query.order_by(Incident.id))
+    ]
+
+
+def windows(session: Session, period: Period, customer: str | None) -> list[WindowRecord]:
+    """Maintenance windows, not cancelled, that overlap the month in any zone."""
+    start, end = period.widest_bounds()
+    query = select(MaintenanceWindow).where(
+        MaintenanceWindow.cancelled_at.is_(None),
+        MaintenanceWindow.starts_at < end,
+        MaintenanceWindow.ends_at > start,
+    )
+    if customer is not None:
+        query = query.where(MaintenanceWindow.customer == customer)
+    return [
+        WindowRecord(w.id, w.customer, w.starts_at, w.ends_at, w.reason)
+        for w in session.scalars(query.order_by(MaintenanceWindow.starts_at))
+    ]
+
+
+def waivers(session: Session, period: Period, customer: str | None) -> list[Waiver]:
+    query = select(CreditWaiver).where(CreditWaiver.month == period.label)
+    if customer is not None:
+        query = query.where(CreditWaiver.customer == customer)
+    return [
+        Waiver(w.customer, w.month, w.line, w.reason, w.waived_by, w.waived_at)
+        for w in session.scalars(query.order_by(CreditWaiver.id))
+    ]
+
+
+def terms_of(contracts: Contracts) -> TermsOf:
+    def terms(key: str) -> CreditTerms:
+        found = contracts.by_key(key)
+        return found.credits if found else DEFAULT_TERMS
+
+    return terms
+
+
+def statements(
+    session: Session,
+    contracts: Contracts,
+    period: Period,
+    as_of: datetime,
+    customer: str | None = None,
+    records: list[IncidentRecord] | None = None,
+) -> list[Statement]:
+    """One statement per customer of the contracts file (or only ``customer``); ``records``
+    when the caller already read the period's rows for the same customer(s)."""
+    if records is None:
+        records = load_records(session, contracts, period, customer)
+    late = credits(records, period, as_of, customer, terms_of(contracts))
+    down, planned = outages(session, period, customer), windows(session, period, customer)
+    waived = waivers(session, period, customer)
+    out = []
+    for one in contracts.customers:
+        if customer is not None and one.key != customer:
+            continue
+        result = availability(one.key, one.timezone, period, down, planned, as_of)
+        out.append(statement(one.key, period, one.credits, late.lines, result, waived))
+    return out

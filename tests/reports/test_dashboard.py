@@ -1,0 +1,184 @@
+"""The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, Selenium):
+Sign in with Slack through the stand-in, figures on the page checked against the database,
+a contact sees only their organisation, anyone else is refused; screenshots are saved as
+test artefacts (SUPPORTBOT_ARTIFACTS_DIR, else the test's tmp dir) at laptop and phone width.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from redis import Redis
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+
+from supportbot.clock import TravelClock
+from supportbot.desk import actions, intake
+from supportbot.incidents.access import Actor
+from supportbot.settings import Settings
+from tests.conftest import Desk, make_settings
+from tests.standins import SlackStandin
+from tests.standins.slack_api import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+from tests.support.records import ACME_ALICE, ACME_TEAM, incidents
+from tests.support.slack_requests import STAFF, TEAM_ID
+
+STAFF_ACTOR = Actor.staff_member(STAFF)
+MONTH = "2026-03"
+
+
+@pytest.fixture
+def clock() -> TravelClock:
+    return TravelClock(datetime(2026, 3, 10, 14, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, redis: Redis, redis_url: str, database_url: str, slack_api: SlackStandin
+) -> Settings:
+    return make_settings(
+        tmp_path, redis_url, database_url, slack_api.api_url,
+        slack_client_id=OIDC_CLIENT_ID, slack_client_secret=OIDC_CLIENT_SECRET,
+        slack_oidc_authorize_url=slack_api.url + "/openid/connect/authorize",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def filled(desk: Desk) -> Desk:
+    """Acme: a Sev1 answered 90 min late (5,000.00), resolved; Globex: a Sev3, still open."""
+    acme, globex = desk.rt.contracts.by_key("acme"), desk.rt.contracts.by_key("globex")
+    assert acme and globex
+    late = intake.open_incident(desk.rt, title="Acme checkout down", severity=1,
+                                reporter=STAFF, customer=acme)  # fmt: skip
+    desk.travel(timedelta(minutes=90))
+    actions.acknowledge(desk.rt, late.id, STAFF_ACTOR)
+    actions.resolve(desk.rt, late.id, STAFF_ACTOR, "rolled back")
+    intake.open_incident(desk.rt, title="Globex secret project", severity=3, reporter=STAFF,
+                         customer=globex)  # fmt: skip
+    desk.drain()
+    return desk
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def shoot(driver: webdriver.Chrome, tmp_path: Path, name: str) -> None:
+    """A screenshot at laptop and at phone width."""
+    folder = Path(os.environ.get("SUPPORTBOT_ARTIFACTS_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    for width, height, label in ((1280, 900, "laptop"), (390, 844, "phone")):
+        driver.set_window_size(width, height)
+        assert driver.save_screenshot(str(folder / f"dashboard-{name}-{label}.png"))
+    driver.set_window_size(1280, 900)
+
+
+def tile(driver: webdriver.Chrome, key: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, f'[data-figure="{key}"] .value').text
+
+
+def session_cookie(driver: webdriver.Chrome) -> dict[str, str]:
+    cookie = driver.get_cookie("supportbot_session")
+    assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    return {"supportbot_session": cookie["value"]}
+
+
+# long: one scenario in the browser, read top to bottom
+def test_staff_sign_in_and_see_every_customer(
+    filled: Desk, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    desk = filled
+    desk.api.sign_in_as(STAFF, TEAM_ID, "Sam Staff")
+    browser.get(f"{desk.url}/dashboard?month={MONTH}")
+    assert browser.current_url.startswith(f"{desk.url}/dashboard")  # back from Slack
+    assert "Sam Staff (staff)" in browser.find_element(By.TAG_NAME, "header").text
+    opened = [i for i in incidents(desk.rt) if i.opened_at.strftime("%Y-%m") == MONTH]
+    assert tile(browser, "opened") == str(len(opened)) == "2"
+    assert tile(browser, "open") == "S1 0 · S2 0 · S3 1 · S4 0"
+    rows = {r.get_attribute("data-customer"): r.text for r in
+            browser.find_elements(By.CSS_SELECTOR, "tr[data-customer]")}  # fmt: skip
+    assert set(rows) == {"acme", "globex", "initech"}
+    assert "5,000.00 USD" in rows["acme"] and "0.00 EUR" in rows["globex"]
+    shoot(browser, tmp_path, "overview")
+
+    browser.find_element(By.LINK_TEXT, "Acme Corp").click()  # a click does not wait for the page
+    WebDriverWait(browser, 20).until(lambda b: "/dashboard/customer/acme" in b.current_url)
+    WebDriverWait(browser, 20).until(lambda b: "owed" in b.find_element(By.ID, "live").text)
+    page = browser.find_element(By.ID, "live").text
+    assert "INC-1" in page and "5,000.00 USD owed" in page and "100.000 %" in page
+    shoot(browser, tmp_path, "customer")
+
+    csv = requests.get(f"{desk.url}/dashboard/csv/acme?table=credits&month={MONTH}",
+                       cookies=session_cookie(browser), timeout=10)  # fmt: skip
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("# supportbot credits 2026-03") and "INC-1,response" in csv.text
+    everything = requests.get(f"{desk.url}/dashboard/csv/?table=sla&month={MONTH}",
+                              cookies=session_cookie(browser), timeout=10)  # fmt: skip
+    assert "customer,globex" in everything.text and "customer,acme" in everything.text
+
+    browser.find_element(By.CSS_SELECTOR, "header button").click()  # sign out (CSRF form)
+    WebDriverWait(browser, 20).until(lambda b: "You are signed out" in b.page_source)
+    desk.api.oidc_user = None  # signed out: back to Slack, who now says no
+    browser.get(f"{desk.url}/dashboard")
+    assert "Slack did not sign you in" in browser.page_source
+
+
+def test_a_contact_sees_only_their_organisation(
+    filled: Desk, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    desk = filled
+    desk.api.sign_in_as(ACME_ALICE, ACME_TEAM, "Alice at Acme")
+    browser.get(f"{desk.url}/dashboard?month={MONTH}")
+    assert browser.current_url.startswith(f"{desk.url}/dashboard/customer/acme")
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "Acme Corp" in page and "Globex" not in page and "secret project" not in page
+    assert tile(browser, "opened") == "1"
+    shoot(browser, tmp_path, "contact")
+    browser.get(f"{desk.url}/dashboard/customer/globex?month={MONTH}")
+    assert "Not Found" in browser.page_source
+    cookies = session_cookie(browser)
+    for path in ("/dashboard/csv/globex?table=sla", "/dashboard/customer/umbrella"):
+        assert requests.get(desk.url + path, cookies=cookies, timeout=10).status_code == 404
+    mine = requests.get(f"{desk.url}/dashboard/csv/?table=sla&month={MONTH}", cookies=cookies,
+                        timeout=10)  # fmt: skip
+    assert mine.status_code == 200 and "customer,acme" in mine.text
+    assert "globex" not in mine.text.split("\ngrouping,")[1]
+
+
+def test_strangers_and_unsigned_requests_are_refused(
+    filled: Desk, browser: webdriver.Chrome
+) -> None:
+    desk = filled
+    bare = requests.get(f"{desk.url}/dashboard", allow_redirects=False, timeout=10)
+    assert bare.status_code == 302 and bare.headers["location"].endswith("/dashboard/login")
+    csv = requests.get(f"{desk.url}/dashboard/csv/acme?table=sla", timeout=10)
+    assert csv.status_code == 401 and "INC-" not in csv.text
+    forged = requests.get(f"{desk.url}/dashboard/callback?code=x&state=y", timeout=10)
+    assert forged.status_code == 400
+    logout = requests.post(f"{desk.url}/dashboard/logout", data={"csrf": "guess"}, timeout=10)
+    assert logout.status_code == 400
+
+    desk.api.sign_in_as("U0STRANGER", "T0ELSEWHERE", "Someone")
+    browser.get(f"{desk.url}/dashboard")
+    assert "No access" in browser.page_source and "Acme" not in browser.page_source
+    cookies = session_cookie(browser)
+    assert requests.get(f"{desk.url}/dashboard/csv/acme?table=sla", cookies=cookies,
+                        timeout=10).status_code == 403  # fmt: skip
