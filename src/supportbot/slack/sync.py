@@ -196,6 +196,55 @@ def _remember_card(
     rt.redis.set(_card_key(channel, ts), _digest(text, payload), ex=CARD_DIGEST_SECONDS)
 
 
+def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
+    """Post the unposted events of each incident in its triage thread, one message per
+    incident (the SLA pump's fast path, right after it commits); returns how many incidents
+    were posted for. An incident whose sync lock another worker holds is passed over: that
+    sync posts them. The card, direct messages and the customer's side are left to the
+    incident's ordinary sync, owed by the same change."""
+    posted = 0
+    with rt.session() as session:
+        incidents = session.scalars(
+            select(Incident).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
+        ).all()
+        for incident in incidents:
+            if incident.card_ts is None:
+                continue  # no thread yet: the sync posts the card first
+            lock = sync_lock(rt, incident.id)
+            if not lock.acquire(blocking=False):
+                continue
+            held = _HeldLock(lock)
+            token = _held.set(held)
+            try:
+                _post_events(rt, session, incident, customer_side=False)
+                posted += 1
+            finally:
+                _held.reset(token)
+                held.stop()
+                if held.lost is None:
+                    lock.release()
+    return posted
+
+
+# Timeline events that a firing SLA timer writes: those of one incident still unposted side
+# by side are posted as one message ("one thread post carrying everything due").
+_FIRING_KINDS = ("reminder:", "breach:", "escalated")
+
+
+def _fired_together(event: TimelineEvent) -> bool:
+    return event.actor == "supportbot" and event.kind.startswith(_FIRING_KINDS)
+
+
+def _groups(events: list[TimelineEvent]) -> list[list[TimelineEvent]]:
+    groups: list[list[TimelineEvent]] = []
+    for event in events:
+        if groups and _fired_together(event) and _fired_together(groups[-1][-1]):
+            groups[-1].append(event)
+        else:
+            groups.append([event])
+    return groups
+
+
 def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_side: bool) -> None:
     query = select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)
     if customer_side:
@@ -204,21 +253,25 @@ def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_
         )
     else:
         query = query.where(TimelineEvent.posted_internal_at.is_(None))
-    for event in session.scalars(query.order_by(TimelineEvent.id)).all():
+    for group in _groups(list(session.scalars(query.order_by(TimelineEvent.id)).all())):
+        first, text = group[0], "\n".join(event.text for event in group)
         if customer_side:
             if not incident.customer_thread_ts:
                 return
-            key = f"event-{event.id}-customer"
-            if event.kind != "opened":  # the customer card itself says this
+            key = f"event-{first.id}-customer"
+            if first.kind != "opened":  # the customer card itself says this
                 _post_once(rt, key, incident.customer_channel, incident.customer_thread_ts,
-                           event.text)  # fmt: skip
-            event.posted_customer_at = rt.now()
+                           text)  # fmt: skip
+            for event in group:
+                event.posted_customer_at = rt.now()
         elif incident.card_ts:
-            key = f"event-{event.id}-internal"
-            _post_once(rt, key, incident.card_channel, incident.card_ts, event.text)
-            event.posted_internal_at = rt.now()
+            key = f"event-{first.id}-internal"
+            _post_once(rt, key, incident.card_channel, incident.card_ts, text)
+            for event in group:
+                event.posted_internal_at = rt.now()
         elif not rt.settings.triage_channel:
-            event.posted_internal_at = rt.now()  # nowhere to post; recorded in the timeline
+            for event in group:
+                event.posted_internal_at = rt.now()  # nowhere to post; kept in the timeline
             key = None
         else:
             continue
