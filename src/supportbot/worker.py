@@ -32,6 +32,7 @@ from rq.scripts import acquire_or_refresh_lock, release_lock
 from rq.utils import utcparse
 
 from supportbot import health, jobs
+from supportbot.oncall import lookup
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, set_runtime
 
@@ -155,6 +156,9 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
     jobs.check_registered()
     health.beat(rt)  # /healthz sees a worker from the start; the reconciler thread renews it
+    # The rotations are read at their first lookup; read them now, not in the first job (a
+    # burst's first pump would wait for the file).
+    lookup.resolver(rt)
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     scheduler = SchedulerThread(rt.redis, [q.name for q in rt.queues])
     if not burst:

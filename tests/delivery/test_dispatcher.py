@@ -34,7 +34,7 @@ def test_a_scheduled_job_is_never_stored_before_its_instant(rt: Runtime) -> None
 
 def test_a_kind_that_waits_for_its_instant_is_stored_in_its_second(rt: Runtime) -> None:
     # SLA timer jobs wait for their instant themselves (tests/sla/test_burst_pump.py), so
-    # they are stored in the second the instant falls in: rounding up made each one late.
+    # they are stored a second ahead: rounding up made each one late.
     base = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
     cases = {"sla-fraction": base + timedelta(microseconds=200_000), "sla-whole": base}
     rt.dispatcher.submit_all(
@@ -43,8 +43,8 @@ def test_a_kind_that_waits_for_its_instant_is_stored_in_its_second(rt: Runtime) 
     rt.dispatcher.flush()
     registry = rt.queue.scheduled_job_registry
     assert {job_id: registry.get_scheduled_time(job_id) for job_id in cases} == {
-        "sla-fraction": base,
-        "sla-whole": base,
+        "sla-fraction": base - timedelta(seconds=1),
+        "sla-whole": base - timedelta(seconds=1),
     }
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import event, select, update
 from supportbot.clock import TravelClock
 from supportbot.db.models import Incident, SlaTimer, TimelineEvent
 from supportbot.desk import intake
+from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, set_runtime
 from supportbot.sla import firing, pump
 from tests.standins import SlackStandin
@@ -198,8 +199,8 @@ def test_timers_due_in_one_second_fire_once_each_one_post_per_incident(
 def test_a_timer_job_started_early_waits_for_its_instant(
     rt: Runtime, clock: TravelClock, slack_api: SlackStandin
 ) -> None:
-    """The job is stored in the second its instant falls in, so RQ may start it up to a
-    second early: it waits, and fires at the instant, not before."""
+    """The job is stored a second ahead of its instant's second, so RQ starts it up to two
+    seconds early: it waits, and fires at the instant, not before."""
     (incident_id,) = open_sev2s(rt, clock, datetime.now(UTC) - timedelta(hours=1), 1)
     ticking = TravelClock(datetime.now(UTC), ticking=True)
     rt.clock = ticking
@@ -224,11 +225,11 @@ def test_a_timer_job_started_early_waits_for_its_instant(
     assert call.at >= due  # at the Slack stand-in, after the instant
 
 
-def test_a_job_due_more_than_a_second_ahead_owes_itself_again(
+def test_a_job_due_more_than_two_seconds_ahead_owes_itself_again(
     rt: Runtime, clock: TravelClock
 ) -> None:
     (incident_id,) = open_sev2s(rt, clock, DUE - timedelta(minutes=50), 1)
-    clock.set(DUE - timedelta(minutes=50) + timedelta(minutes=59, seconds=58))  # 2 s early
+    clock.set(DUE - timedelta(minutes=50) + timedelta(minutes=59, seconds=57))  # 3 s early
     set_runtime(rt)
     with rt.session() as session:
         timer = session.scalars(
@@ -238,4 +239,48 @@ def test_a_job_due_more_than_a_second_ahead_owes_itself_again(
     rt.dispatcher.flush()
     assert rt.queue.scheduled_job_registry.get_scheduled_time(
         f"sla-INC-{incident_id}-response-50"
-    ) == timer.due_at.replace(microsecond=0)
+    ) == timer.due_at.replace(microsecond=0) - timedelta(seconds=1)
+
+
+def test_the_jobs_of_timers_a_pump_fired_are_taken_off_the_queue(
+    rt: Runtime, clock: TravelClock
+) -> None:
+    """The first job of a burst fires them all; the others need not even start."""
+    open_sev2s(rt, clock, DUE - timedelta(hours=2), 4)
+    clock.set(DUE + timedelta(seconds=10))  # past due: the reconciler queues them all now
+    assert reconcile_once(rt)["sla_timer"] == 4 * 4
+    rt.dispatcher.flush()
+    queued = [j for j in rt.queue.get_job_ids() if j.startswith("sla-")]
+    assert len(queued) == 16
+    first = rt.queue.fetch_job(queued[0])
+    assert first is not None
+    rt.queue.remove(first)  # as a worker takes it off the queue to run it
+    set_runtime(rt)
+    assert firing.sla_timer(*first.args) in ("breached", "skipped")
+    rt.dispatcher.flush()
+    # Every other timer job was withdrawn; the next timers are owed for later (scheduled).
+    assert [j for j in rt.queue.get_job_ids() if j.startswith("sla-")] == []
+    assert all(rt.queue.fetch_job(j) is None for j in queued[1:])
+    with rt.session() as session:
+        due = select(SlaTimer).where(SlaTimer.state == "pending", SlaTimer.due_at <= DUE)
+        assert not session.scalars(due).all()
+
+
+def test_a_waiting_job_gives_its_worker_up_to_a_page(
+    rt: Runtime, clock: TravelClock, slack_api: SlackStandin
+) -> None:
+    """A page on the urgent queue ends the wait: the timer job owes itself again."""
+    open_sev2s(rt, clock, datetime.now(UTC) - timedelta(hours=1), 1)
+    rt.clock = TravelClock(datetime.now(UTC), ticking=True)
+    set_runtime(rt)
+    with rt.session() as session:
+        timer = session.scalars(
+            select(SlaTimer).where(SlaTimer.clock == "response", SlaTimer.threshold == 50)
+        ).one()
+        timer.due_at = rt.now() + timedelta(seconds=1, milliseconds=500)
+    rt.urgent_queue.enqueue("time.sleep", 0)  # a page waits for this worker
+    started = time.monotonic()
+    assert firing.sla_timer(timer.id) == "early"
+    assert time.monotonic() - started < 1  # it did not wait for its instant
+    with rt.session() as session:
+        assert session.get_one(SlaTimer, timer.id).state == "pending"

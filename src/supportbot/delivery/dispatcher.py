@@ -119,8 +119,12 @@ class Dispatcher:
 def _stored_instant(effect: Effect) -> datetime:
     """RQ stores a scheduled time in whole seconds, truncated. Rounding up keeps a job from
     waking before its instant (it would only re-schedule itself, DESIGN.md §2.11). A kind that
-    ``waits`` for its instant itself (SLA timers) is stored in the second the instant falls
-    in instead: rounding up would make each such job up to a second late."""
+    ``waits`` for its instant itself (SLA timers) is stored a second before the second the
+    instant falls in instead: rounding up made each such job up to a second late, and moving
+    a burst of a thousand jobs to the queue takes RQ's scheduler a few tenths of a second, so
+    the jobs wait in the workers for their instant rather than the other way round."""
     assert effect.at is not None
     whole = effect.at.replace(microsecond=0)
-    return whole if whole == effect.at or effect.kind.waits else whole + timedelta(seconds=1)
+    if effect.kind.waits:
+        return whole - timedelta(seconds=1)
+    return whole if whole == effect.at else whole + timedelta(seconds=1)

@@ -20,8 +20,8 @@ R = TypeVar("R")
 
 class JobKind:
     def __init__(self, name: str, *, urgent: bool = False, waits: bool = False) -> None:
-        # ``waits``: the job itself waits (up to a second) for an instant it was started
-        # before, so it is scheduled in the second its instant falls in, not the one after.
+        # ``waits``: the job itself waits (up to two seconds) for an instant it was started
+        # before, so it is scheduled a second ahead rather than the second after.
         self.name, self.urgent, self.waits = name, urgent, waits
         self._func: Callable[..., Any] | None = None
 

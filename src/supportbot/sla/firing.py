@@ -7,10 +7,12 @@ incident, and the jobs that start later find their timer fired and do nothing. A
 runs twice (a redelivery, the reconciler) or for a stopped clock does nothing the second time:
 the claim is a compare-and-set on the row.
 
-Never early: the job is scheduled in the second its instant falls in (RQ keeps whole
-seconds), so it may start up to a second early; it then waits for its instant (pumping
-whatever falls due meanwhile), and a job that would have to wait longer owes itself again for
-that instant. An acknowledgement that lands before the instant therefore always wins.
+Never early: the job is scheduled a second before the second its instant falls in (RQ keeps
+whole seconds, and moving a burst of jobs to the queue takes its scheduler a few tenths of a
+second), so it starts up to two seconds early; it then waits for its instant (pumping whatever
+falls due meanwhile), and a job that would have to wait longer, or whose worker is wanted for
+a page, owes itself again for that instant. An acknowledgement that lands before the
+instant therefore always wins.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ log = logging.getLogger(__name__)
 
 # RQ's scheduler polls every second; a timer this far past due has lost its job.
 TIMER_GRACE = timedelta(seconds=5)
-# How long a job that started before its instant waits for it (RQ starts it at most a second
-# early); a worker waiting here is not paging, so this stays short.
-MAX_WAIT = timedelta(seconds=1)
+# How long a job that started before its instant waits for it (it is stored a second ahead,
+# and RQ keeps whole seconds: at most two); a worker waiting here is not paging, so a page
+# waiting on the urgent queue ends the wait (the job owes itself again).
+MAX_WAIT = timedelta(seconds=2)
 # A due timer whose incident another transaction holds (a click, another pump) is tried
 # again this often, for at most BUSY_FOR, then owed again.
 BUSY_RETRY = 0.05
@@ -61,7 +64,7 @@ def fire(rt: Runtime, timer_id: int, *, wait: timedelta = timedelta(0)) -> str:
             return "stale"
         now, spent = rt.now(), time.monotonic() - started
         if due > now:
-            if due - now > wait or spent > wait.total_seconds() + BUSY_RETRY:
+            if due - now > wait or spent > wait.total_seconds() + BUSY_RETRY or _page_waits(rt):
                 _owe_again(rt, timer_id)
                 return "early"
             if pump.pump_once(rt):
@@ -78,6 +81,10 @@ def fire(rt: Runtime, timer_id: int, *, wait: timedelta = timedelta(0)) -> str:
             _owe_again(rt, timer_id)  # the reconciler would re-drive it too
             return "busy"
         time.sleep(BUSY_RETRY)  # its incident is held by another transaction
+
+
+def _page_waits(rt: Runtime) -> bool:
+    return bool(rt.urgent_queue.count)
 
 
 def _look(rt: Runtime, timer_id: int) -> tuple[str | None, datetime, datetime | None]:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.delivery.queues import withdraw
 from supportbot.runtime import Runtime
 from supportbot.sla import outcomes, tracking
 from supportbot.slack.jobs import owe_sync
@@ -73,9 +74,11 @@ def pump_once(rt: Runtime, *, incident_id: int | None = None) -> dict[int, str]:
         ids = claim(session, now, incident_id=incident_id)
         if not ids:
             return {}
-        fired, incident_ids = _apply(session, rt, now, ids)
+        fired, incident_ids, jobs = _apply(session, rt, now, ids)
     # Committed: the posts go out now, in this job, instead of waiting behind the queue.
     post_threads(rt, incident_ids)
+    # The jobs of the timers fired here need not start at all.
+    withdraw(rt.queue, jobs)
     for outcome in fired.values():
         metrics.SLA_TIMERS_FIRED.labels(outcome).inc()
     return fired
@@ -83,7 +86,7 @@ def pump_once(rt: Runtime, *, incident_id: int | None = None) -> dict[int, str]:
 
 def _apply(
     session: Session, rt: Runtime, now: datetime, ids: list[int]
-) -> tuple[dict[int, str], list[int]]:
+) -> tuple[dict[int, str], list[int], list[str]]:
     timers = session.scalars(
         select(SlaTimer)
         .where(SlaTimer.id.in_(ids))
@@ -118,4 +121,4 @@ def _apply(
     for incident_id in incident_ids:
         owe_sync(session, incident_id)
     log.info("pump fired %d timer(s) of %d incident(s)", len(timers), len(incident_ids))
-    return fired, incident_ids
+    return fired, incident_ids, [tracking.job_id(t) for t in timers]

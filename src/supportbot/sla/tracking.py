@@ -192,20 +192,20 @@ def owe_next(session: Session, fired: set[tuple[int, str]]) -> None:
             owe_timer(session, timer)
 
 
-def _job(timer: SlaTimer) -> str:
+def job_id(timer: SlaTimer) -> str:
     return job_ids.sla_timer(timer.incident_id, timer.clock, timer.threshold)
 
 
 def owe_timer(session: Session, timer: SlaTimer, *, now: bool = False) -> None:
     """Schedule the timer's job for its due instant, or run it ``now`` (it is overdue)."""
     if now:
-        effects.owe(session, SLA_TIMER, timer.id, job_id=_job(timer))
+        effects.owe(session, SLA_TIMER, timer.id, job_id=job_id(timer))
     else:
-        effects.owe_at(session, timer.due_at, SLA_TIMER, timer.id, job_id=_job(timer))
+        effects.owe_at(session, timer.due_at, SLA_TIMER, timer.id, job_id=job_id(timer))
 
 
 def _cancel(session: Session, timer: SlaTimer) -> None:
-    effects.cancel(session, SLA_TIMER, _job(timer))
+    effects.cancel(session, SLA_TIMER, job_id(timer))
 
 
 def refresh_incident(session: Session, rt: Runtime, incident: Incident) -> None:
