@@ -12,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar, copy_context
 from functools import partial
 from typing import Any
 
-from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from redis.lock import Lock
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -27,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
+from supportbot.delivery.lease import Renewed
 from supportbot.runtime import Runtime
 from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
@@ -50,50 +49,13 @@ POSTS_AT_ONCE = 8
 CARD_DIGEST_SECONDS = 86_400
 
 
-class _HeldLock:
-    """The sync locks of this job (one incident's, or a pump batch's), renewed by a thread
-    until released; a Slack call checks that they are still held before going out."""
-
-    def __init__(self, *locks: Lock) -> None:
-        self.locks = locks
-        self.lost: Exception | None = None
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._renew, name="slack-sync-lock", daemon=True)
-        self._thread.start()
-
-    def _renew(self) -> None:
-        while not self._done.wait(RENEW_SECONDS):
-            for lock in self.locks:
-                try:
-                    lock.reacquire()
-                except (LockError, RedisError) as exc:  # expired and taken, or Redis away
-                    self.lost = exc
-                    log.warning("slack sync lock %s lost: %s", lock.name, exc)
-                    return
-
-    def renew(self) -> None:
-        if self.lost is not None:
-            raise LockNotOwnedError(f"slack sync lock lost: {self.lost}")
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def release(self) -> None:
-        """Stop renewing and release the locks, unless one was lost (then it is not ours)."""
-        self.stop()
-        if self.lost is None:
-            for lock in self.locks:
-                lock.release()
-
-
-_held: ContextVar[_HeldLock | None] = ContextVar("slack_sync_lock", default=None)
+_held: ContextVar[Renewed | None] = ContextVar("slack_sync_lock", default=None)
 
 
 def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
     held = _held.get()
     if held is not None:
-        held.renew()
+        held.check()
     try:
         response = client.api_call(method, json=kwargs)
     except Exception:
@@ -118,7 +80,7 @@ def sync_incident(rt: Runtime, incident_id: int) -> None:
     lock = sync_lock(rt, incident_id)
     if not lock.acquire():
         raise TimeoutError(f"slack sync of INC-{incident_id} is busy in another worker")
-    held = _HeldLock(lock)
+    held = Renewed(lock, every=RENEW_SECONDS)
     token = _held.set(held)
     try:
         _sync(rt, incident_id)
@@ -228,7 +190,7 @@ def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
         locks = {i: lock for i, lock in locks.items() if lock.acquire(blocking=False)}
         if not locks:
             return 0
-        held = _HeldLock(*locks.values())
+        held = Renewed(*locks.values(), every=RENEW_SECONDS)
         token = _held.set(held)
         posted: list[str] = []
         try:
