@@ -63,6 +63,11 @@ def check_url(url: str) -> None:
 
 def connect(url: str, **kwargs: Any) -> Redis:
     """A client for ``url``; for a Sentinel group, one that always talks to its master."""
+    # redis-py 8 gives each connection a 5 s read timeout unless one is named, and RQ's
+    # worker waits for jobs with a blocking read of minutes: every idle worker then timed
+    # out, logged "could not connect to Redis" and backed off for 1, 2, 4 … 60 s, taking
+    # jobs (pages too) that late. No read timeout, as before redis-py 8; RQ sets its own.
+    kwargs.setdefault("socket_timeout", None)
     if not url.startswith(SENTINEL_SCHEME):
         return Redis.from_url(url, **kwargs)
     group = parse_sentinel(url)
