@@ -164,11 +164,12 @@ def test_the_sync_lock_is_renewed_from_its_own_thread(desk: Desk) -> None:
     extend the lock the syncing thread took (no 'lost' lock, no thread traceback)."""
     import time
 
+    from supportbot.delivery.lease import Renewed
     from supportbot.slack import sync
 
     lock = sync.sync_lock(desk.rt, 1)
     assert lock.acquire()
-    held = sync._HeldLock(lock)
+    held = Renewed(lock, every=sync.RENEW_SECONDS)
     try:
         time.sleep(sync.RENEW_SECONDS * 1.5)
         assert held.lost is None

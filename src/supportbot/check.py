@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from redis import ConnectionPool, Redis
 from redis.exceptions import RedisError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from supportbot.clients import redis_conn
 from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError
@@ -97,9 +97,12 @@ def database_url_problem(settings: Settings) -> str | None:
 
 def redis_url_problem(url: str) -> str | None:
     try:
-        ConnectionPool.from_url(url)
+        redis_conn.check_url(url)
     except ValueError as exc:
-        return f"REDIS_URL is not a Redis URL ({exc}): write redis://host:6379/0"
+        return (
+            f"REDIS_URL is not a Redis URL ({exc}): write redis://host:6379/0, or "
+            f"{redis_conn.EXAMPLE} for a Sentinel group"
+        )
     return None
 
 
@@ -165,7 +168,7 @@ def _check_services(settings: Settings, report: Report) -> None:
         report.problems.append(problem)
     else:
         try:
-            Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
+            redis_conn.connect(settings.redis_url, socket_connect_timeout=3).ping()
         except (RedisError, ValueError) as exc:
             report.problems.append(f"Redis at REDIS_URL is unreachable: {exc}")
     if problem := database_url_problem(settings):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from supportbot import health, jobs, metrics
 from supportbot.alerts import summary as alert_summary
 from supportbot.attention import ackwatch, deferred
 from supportbot.csat import survey as csat_survey
+from supportbot.delivery.lease import lease
 from supportbot.digests import monthly as monthly_reports
 from supportbot.digests import weekly as weekly_digest
 from supportbot.followups import forecasting
@@ -167,9 +169,32 @@ def reconcile_once(rt: Runtime) -> dict[str, int]:
     return found
 
 
+# One pass at a time across every worker: a lease that outlives a dead holder by seconds,
+# and a marker that a pass ran, so N workers make one pass an interval, not N.
+LEASE_SECONDS = 6.0
+
+
+def run_pass(rt: Runtime, interval: float) -> dict[str, int] | None:
+    """One :func:`reconcile_once`, unless another worker is running one or one ran within the
+    last ``interval`` seconds (then None)."""
+    name = rt.settings.queue_name
+    with lease(rt.redis, f"{name}:reconciler:lease", LEASE_SECONDS) as mine:
+        if not mine or rt.redis.exists(f"{name}:reconciler:recent"):
+            return None
+        try:
+            found = reconcile_once(rt)
+            log.info("reconciler pass (pid %d): %s", os.getpid(), found)
+            return found
+        finally:
+            # Marked even after a failure, so a failing pass is not repeated by every worker;
+            # for a little under the interval, so that the next pass due is not skipped.
+            rt.redis.set(f"{name}:reconciler:recent", 1, px=max(1, int(interval * 900)))
+
+
 class ReconcilerThread(threading.Thread):
-    """Runs :func:`reconcile_once` every interval inside the worker process, and renews the
-    worker's heartbeat at least every :data:`health.BEAT_SECONDS`, pass or no pass."""
+    """Runs :func:`run_pass` every interval inside the worker process (one pass at a time
+    across workers), and renews the worker's heartbeat at least every
+    :data:`health.BEAT_SECONDS`, pass or no pass."""
 
     def __init__(self, rt: Runtime, interval: float) -> None:
         super().__init__(name="reconciler", daemon=True)
@@ -182,7 +207,7 @@ class ReconcilerThread(threading.Thread):
             if time.monotonic() >= next_pass:
                 next_pass = time.monotonic() + self.interval
                 try:
-                    reconcile_once(self.rt)
+                    run_pass(self.rt, self.interval)
                 except Exception:
                     # Keep the loop alive: a database blip must not end reconciliation for good.
                     log.exception("reconciler pass failed; next pass in %ss", self.interval)

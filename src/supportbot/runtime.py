@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from supportbot.clients import redis_conn
 from supportbot.clients.pager import Sender, make_sender
 from supportbot.clients.slack import LoggingWebClient, make_web_client
 from supportbot.clock import Clock, get_clock
@@ -121,7 +122,7 @@ def build_runtime(
     if settings.redis_url is None:
         raise RuntimeError("REDIS_URL is not set (supportbot run starts an embedded Redis)")
     engine = make_engine(settings.sqlalchemy_url)
-    redis = Redis.from_url(settings.redis_url)
+    redis = redis_conn.connect(settings.redis_url)
     if slack is None:
         if settings.slack_bot_token is None:
             slack = LoggingWebClient()

@@ -7,7 +7,7 @@ Slack client); it also starts jobs about four times faster than the forking work
 RQ's own scheduler (``work(with_scheduler=True)``) takes a lock that lives 61 s and is
 re-tried by the other workers only every 10 minutes: when its holder is killed (SIGKILL,
 OOM), nobody schedules, and every scheduled job waits for the reconciler. Instead, every
-worker runs :class:`SchedulerThread`, which tries each second to take or renew the same
+worker runs :class:`SchedulerThread`, which tries four times a second to take or renew the same
 per-queue lock with a TTL of a few seconds, and, while it holds it, moves due scheduled jobs
 to their queues (RQ's own ``enqueue_scheduled_jobs``). A dead holder's lock ends within
 ``LOCK_TTL`` seconds and a surviving worker takes over on its next tick; a lock left by a
@@ -32,12 +32,15 @@ from rq.scripts import acquire_or_refresh_lock, release_lock
 from rq.utils import utcparse
 
 from supportbot import health, jobs
+from supportbot.oncall import lookup
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, set_runtime
 
 log = logging.getLogger(__name__)
 
-TICK = 1.0  # seconds between scheduler passes, as RQ's own scheduler
+# Seconds between scheduler passes. RQ's own scheduler polls each second, which made a job
+# up to a second late on top of its whole-second instant; a quarter costs a few Redis calls.
+TICK = 0.25
 LOCK_TTL = 5  # seconds a scheduler lock outlives its holder's last renewal
 STALE_AFTER = timedelta(seconds=5)  # a holder whose heartbeat is this old is dead
 CLEAN_EVERY = 60.0  # seconds between sweeps of scheduled entries whose job is gone
@@ -153,6 +156,9 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
     jobs.check_registered()
     health.beat(rt)  # /healthz sees a worker from the start; the reconciler thread renews it
+    # The rotations are read at their first lookup; read them now, not in the first job (a
+    # burst's first pump would wait for the file).
+    lookup.resolver(rt)
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     scheduler = SchedulerThread(rt.redis, [q.name for q in rt.queues])
     if not burst:

@@ -14,22 +14,38 @@ def test_a_scheduled_job_is_never_stored_before_its_instant(rt: Runtime) -> None
     # RQ keeps whole seconds; a fractional instant is rounded up, never down.
     base = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
     cases = {
-        "sla-fraction": base + timedelta(microseconds=200_000),
-        "sla-whole": base,
-        "sla-last-micro": base + timedelta(microseconds=999_999),
+        "step-fraction": base + timedelta(microseconds=200_000),
+        "step-whole": base,
+        "step-last-micro": base + timedelta(microseconds=999_999),
     }
+    rt.dispatcher.submit_all(
+        [Effect(PAGE_STEP, (n, 0), job_id, at=at) for n, (job_id, at) in enumerate(cases.items())]
+    )
+    rt.dispatcher.flush()
+    registry = rt.urgent_queue.scheduled_job_registry
+    stored = {job_id: registry.get_scheduled_time(job_id) for job_id in cases}
+    assert stored == {
+        "step-fraction": base + timedelta(seconds=1),
+        "step-whole": base,
+        "step-last-micro": base + timedelta(seconds=1),
+    }
+    assert all(stored[job_id] >= at for job_id, at in cases.items())
+
+
+def test_a_kind_that_waits_for_its_instant_is_stored_in_its_second(rt: Runtime) -> None:
+    # SLA timer jobs wait for their instant themselves (tests/sla/test_burst_pump.py), so
+    # they are stored a second ahead: rounding up made each one late.
+    base = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    cases = {"sla-fraction": base + timedelta(microseconds=200_000), "sla-whole": base}
     rt.dispatcher.submit_all(
         [Effect(SLA_TIMER, (n,), job_id, at=at) for n, (job_id, at) in enumerate(cases.items())]
     )
     rt.dispatcher.flush()
     registry = rt.queue.scheduled_job_registry
-    stored = {job_id: registry.get_scheduled_time(job_id) for job_id in cases}
-    assert stored == {
-        "sla-fraction": base + timedelta(seconds=1),
-        "sla-whole": base,
-        "sla-last-micro": base + timedelta(seconds=1),
+    assert {job_id: registry.get_scheduled_time(job_id) for job_id in cases} == {
+        "sla-fraction": base - timedelta(seconds=1),
+        "sla-whole": base - timedelta(seconds=1),
     }
-    assert all(stored[job_id] >= at for job_id, at in cases.items())
 
 
 def test_urgent_kinds_go_to_the_urgent_queue(rt: Runtime) -> None:

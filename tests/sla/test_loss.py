@@ -27,7 +27,7 @@ from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, set_runtime
 from supportbot.sla import firing
 from supportbot.slack.jobs import GRACE
-from supportbot.slack.sync import LOCK_SECONDS
+from supportbot.slack.sync import LOCK_SECONDS, sync_lock
 from tests.standins import SLACK_TOKEN, SlackStandin
 from tests.support.live import drain
 from tests.support.slack_requests import TRIAGE
@@ -298,7 +298,11 @@ def test_an_interrupted_post_that_cannot_be_checked_is_posted_again(
     """If Slack refuses the look-up (say, a missing history scope), post rather than drop."""
     incident_id = open_acme_sev2(rt, clock, ago=timedelta(minutes=60, seconds=10))
     set_runtime(rt)
+    # Another worker's sync holds the incident, so the pump leaves the post to the sync.
+    busy = sync_lock(rt, incident_id)
+    assert busy.acquire(blocking=False)
     assert firing.fire(rt, timer(rt, incident_id, "response", 50).id) == "reminded"
+    busy.release()
     with rt.session() as session:
         event_id = session.scalar(
             select(TimelineEvent.id).where(TimelineEvent.kind == "reminder:response:50")

@@ -15,12 +15,12 @@ import socket
 from pathlib import Path
 
 from pydantic import ValidationError
-from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from supportbot.check import database_url_problem, redis_url_problem
 from supportbot.cli_commands.online import verify_app_token, verify_bot_token
+from supportbot.clients import redis_conn
 from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError, Problem
@@ -108,7 +108,7 @@ def require_redis(settings: Settings, *, reachable: bool) -> str:
         raise OperatorError(problem)
     if reachable:
         try:
-            Redis.from_url(url, socket_connect_timeout=3).ping()
+            redis_conn.connect(url, socket_connect_timeout=3).ping()
         except RedisError as exc:
             raise OperatorError(
                 f"Redis at REDIS_URL is unreachable ({exc}): start it or fix REDIS_URL"

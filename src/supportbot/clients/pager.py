@@ -30,9 +30,13 @@ class TransientSendError(Exception):
     """Rate limited, Twilio down or a timeout: retry with backoff, or after ``retry_after``
     seconds when Twilio said so (``Retry-After`` on a 429 or 503)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, maybe_sent: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # No answer (a timeout, a dropped connection): Twilio may have taken it all the same.
+        self.maybe_sent = maybe_sent
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -195,7 +199,9 @@ class TwilioSender:
                 raise TransientSendError(f"Twilio {status} on a list", wait) from exc
             raise PermanentSendError(f"Twilio refused a list: {status}") from exc
         except OSError as exc:  # timeouts and refused connections from requests
-            raise TransientSendError(f"Twilio unreachable: {type(exc).__name__}") from exc
+            raise TransientSendError(
+                f"Twilio unreachable: {type(exc).__name__}", maybe_sent=True
+            ) from exc
 
 
 class DryRunSender:

@@ -96,7 +96,7 @@ class Dispatcher:
                         pipe.delete(Job.key_for(p.job_id))
                     elif p.at is not None:
                         queue.enqueue_at(
-                            _whole_second_after(p.at),
+                            _stored_instant(p),
                             p.kind.func,
                             *p.args,
                             job_id=p.job_id,
@@ -116,8 +116,15 @@ class Dispatcher:
             )
 
 
-def _whole_second_after(at: datetime) -> datetime:
-    """RQ stores a scheduled time in whole seconds, truncated: rounding up keeps a job from
-    waking before its instant (it would only re-schedule itself, DESIGN.md §2.11)."""
-    whole = at.replace(microsecond=0)
-    return whole if whole == at else whole + timedelta(seconds=1)
+def _stored_instant(effect: Effect) -> datetime:
+    """RQ stores a scheduled time in whole seconds, truncated. Rounding up keeps a job from
+    waking before its instant (it would only re-schedule itself, DESIGN.md §2.11). A kind that
+    ``waits`` for its instant itself (SLA timers) is stored a second before the second the
+    instant falls in instead: rounding up made each such job up to a second late, and moving
+    a burst of a thousand jobs to the queue takes RQ's scheduler a few tenths of a second, so
+    the jobs wait in the workers for their instant rather than the other way round."""
+    assert effect.at is not None
+    whole = effect.at.replace(microsecond=0)
+    if effect.kind.waits:
+        return whole - timedelta(seconds=1)
+    return whole if whole == effect.at else whole + timedelta(seconds=1)

@@ -19,8 +19,10 @@ R = TypeVar("R")
 
 
 class JobKind:
-    def __init__(self, name: str, *, urgent: bool = False) -> None:
-        self.name, self.urgent = name, urgent
+    def __init__(self, name: str, *, urgent: bool = False, waits: bool = False) -> None:
+        # ``waits``: the job itself waits (up to two seconds) for an instant it was started
+        # before, so it is scheduled a second ahead rather than the second after.
+        self.name, self.urgent, self.waits = name, urgent, waits
         self._func: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
@@ -48,7 +50,7 @@ class JobKind:
 
 SLACK_SYNC = JobKind("slack_sync")
 SLACK_CALL = JobKind("slack_call")
-SLA_TIMER = JobKind("sla_timer")
+SLA_TIMER = JobKind("sla_timer", waits=True)
 ONCALL_POST = JobKind("oncall_post")
 PAGE_STEP = JobKind("page_step", urgent=True)
 PAGE_SEND = JobKind("page_send", urgent=True)

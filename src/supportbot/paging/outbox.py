@@ -105,7 +105,7 @@ def send(rt: Runtime, page_id: int) -> str:
         else:
             sid = rt.pager.place_call(a.to, a.callbacks)
     except TransientSendError as exc:
-        return _retry_or_fail(rt, page_id, str(exc), exc.retry_after)
+        return _retry_or_fail(rt, page_id, exc)
     except PermanentSendError as exc:
         return _fail(rt, page_id, str(exc))
     _record_sent(rt, page_id, sid)
@@ -235,7 +235,7 @@ def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
     return backoff(attempts)
 
 
-def _retry_or_fail(rt: Runtime, page_id: int, reason: str, retry_after: float | None = None) -> str:
+def _retry_or_fail(rt: Runtime, page_id: int, error: TransientSendError) -> str:
     """Transient trouble: keep trying until the page is delivered or its deadline passes.
 
     After ``WARN_AFTER`` failed attempts the trouble is posted in Slack and an active episode
@@ -243,6 +243,7 @@ def _retry_or_fail(rt: Runtime, page_id: int, reason: str, retry_after: float | 
     retrying, whatever the episode does next, so when Twilio comes back everything owed
     arrives, once. The pages it carried go back to being owed on their own.
     """
+    reason = str(error)
     with rt.session() as session:
         page = session.get_one(Page, page_id)
         now = rt.now()
@@ -251,8 +252,11 @@ def _retry_or_fail(rt: Runtime, page_id: int, reason: str, retry_after: float | 
             release(session, page, now)
             outcome = "give_up"
         else:
-            page.state, page.deadline_at = "pending", None
-            page.next_attempt_at = due = now + retry_delay(page.attempts, retry_after)
+            # An attempt that got no answer keeps its window (claim to deadline): the next
+            # one looks in Twilio within it first, for a call as for an SMS (_look_window).
+            page.state = "pending"
+            page.deadline_at = page.deadline_at if error.maybe_sent else None
+            page.next_attempt_at = due = now + retry_delay(page.attempts, error.retry_after)
             outcome = "retry"
             owe_send(session, page.id, at=due)
             release(session, page, now, at=due)

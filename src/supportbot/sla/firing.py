@@ -1,187 +1,111 @@
-"""What happens when an SLA timer comes due: a reminder, a breach, or L3 engagement.
+"""An SLA timer's job: fire it, with every other timer due now, never before its instant.
 
-The job carries only the timer id. The row is locked, re-checked against a fresh plan and
-marked fired in the same transaction as its effects, so a job that runs twice (a redelivery,
-the reconciler) or for a stopped clock does nothing the second time.
+The job carries only the timer id. It runs the pump (:mod:`supportbot.sla.pump`), which
+claims every due timer (its own among them) in batches, so a thousand reminders due in one
+second are fired by whichever jobs start first, in a few transactions and one thread post per
+incident, and the jobs that start later find their timer fired and do nothing. A job that
+runs twice (a redelivery, the reconciler) or for a stopped clock does nothing the second time:
+the claim is a compare-and-set on the row.
+
+Never early: the job is scheduled a second before the second its instant falls in (RQ keeps
+whole seconds, and moving a burst of jobs to the queue takes its scheduler a few tenths of a
+second), so it starts up to two seconds early; it then waits for its instant (pumping whatever
+falls due meanwhile), and a job that would have to wait longer, or whose worker is wanted for
+a page, owes itself again for that instant. An acknowledgement that lands before the
+instant therefore always wins.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from supportbot import metrics
-from supportbot.db.claims import claim
-from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.db.models import SlaTimer
 from supportbot.delivery.kinds import SLA_TIMER
-from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
-from supportbot.incidents.timeline import add_event
-from supportbot.oncall import lookup
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.sla.plan import BREACH, ENGAGE_L3
-from supportbot.sla.tracking import next_due, owe_timer, refresh_incident
-from supportbot.slack.jobs import owe_sync
-from supportbot.slack.notify import notify, notify_reached
-from supportbot.wording import inert, local_time, time_left
+from supportbot.sla import pump
+from supportbot.sla.tracking import owe_timer
 
 log = logging.getLogger(__name__)
 
 # RQ's scheduler polls every second; a timer this far past due has lost its job.
 TIMER_GRACE = timedelta(seconds=5)
+# How long a job that started before its instant waits for it (it is stored a second ahead,
+# and RQ keeps whole seconds: at most two); a worker waiting here is not paging, so a page
+# waiting on the urgent queue ends the wait (the job owes itself again).
+MAX_WAIT = timedelta(seconds=2)
+# A due timer whose incident another transaction holds (a click, another pump) is tried
+# again this often, for at most BUSY_FOR, then owed again.
+BUSY_RETRY = 0.05
+BUSY_FOR = 5.0
 
 
 @SLA_TIMER.runs
 def sla_timer(timer_id: int) -> str:
-    return fire(get_runtime(), timer_id)
+    return fire(get_runtime(), timer_id, wait=MAX_WAIT)
 
 
-def fire(rt: Runtime, timer_id: int) -> str:
-    """Fire one timer if it is still owed; returns what happened, for logs and tests."""
+def fire(rt: Runtime, timer_id: int, *, wait: timedelta = timedelta(0)) -> str:
+    """Fire the timer if it is still owed, with every timer due now; returns what happened to
+    it (reminded, skipped, breached, engaged, stale, early or busy), for logs and tests.
+
+    ``wait``: how long to wait for the instant when run early (real time); 0 owes the job
+    again at once.
+    """
+    started = time.monotonic()
+    while True:
+        # Looked at first: most jobs of a burst find their timer fired by an earlier job's
+        # pump, and end here at the cost of one read.
+        state, due, upcoming = _look(rt, timer_id)
+        if state != "pending":
+            return "stale"
+        now, spent = rt.now(), time.monotonic() - started
+        if due > now:
+            if due - now > wait or spent > wait.total_seconds() + BUSY_RETRY or _page_waits(rt):
+                _owe_again(rt, timer_id)
+                return "early"
+            if pump.pump_once(rt):
+                continue  # others were due already: fired while ours is not
+            # Wake for the next instant of any timer, ours or one before it.
+            time.sleep(max(0.0, (min(due, upcoming or due) - now).total_seconds()))
+            continue
+        fired = pump.pump_once(rt)
+        if timer_id in fired:
+            return fired[timer_id]
+        if fired:
+            continue  # a batch of others; ours is in a later one
+        if spent > BUSY_FOR:
+            _owe_again(rt, timer_id)  # the reconciler would re-drive it too
+            return "busy"
+        time.sleep(BUSY_RETRY)  # its incident is held by another transaction
+
+
+def _page_waits(rt: Runtime) -> bool:
+    return bool(rt.urgent_queue.count)
+
+
+def _look(rt: Runtime, timer_id: int) -> tuple[str | None, datetime, datetime | None]:
+    """The timer's state and instant, and the next instant of any pending timer."""
+    with rt.session() as session:
+        timer = session.get(SlaTimer, timer_id, populate_existing=True)
+        if timer is None:
+            return None, rt.now(), None
+        upcoming = session.scalar(
+            select(func.min(SlaTimer.due_at)).where(
+                SlaTimer.state == "pending", SlaTimer.due_at > rt.now()
+            )
+        )
+        return timer.state, timer.due_at, upcoming
+
+
+def _owe_again(rt: Runtime, timer_id: int) -> None:
     with rt.session() as session:
         timer = session.get(SlaTimer, timer_id)
-        if timer is None or timer.state != "pending":
-            return "stale"
-        # Lock the incident, then the timer: the order a change takes them in, so a click and
-        # a firing timer serialize (neither writes back stale clocks) and cannot deadlock.
-        session.get_one(Incident, timer.incident_id, with_for_update=True)
-        session.refresh(timer, with_for_update=True)
-        if timer.state != "pending":
-            return "stale"
-        now = rt.now()
-        if timer.due_at > now:
-            # Never early: RQ's scheduler counts in whole seconds and may start a job before
-            # its instant. Such a run does nothing but owe the job again for that instant, so
-            # whatever happens before it (an acknowledgement stopping the clock) still counts.
+        if timer is not None and timer.state == "pending":
             owe_timer(session, timer)
-            outcome = "early"
-        else:
-            # Every change to the incident re-plans its timers under this same lock, so a
-            # pending row at or past its due time is owed as it stands.
-            incident = session.get_one(Incident, timer.incident_id)
-            if not claim(session, SlaTimer, timer.id, "pending", state="fired", fired_at=now):
-                return "stale"  # another worker fired it between our read and our write
-            session.refresh(timer)
-            outcome = _effect(session, rt, incident, timer, now)
-            if outcome == "skipped":
-                timer.state = "skipped"
-            if outcome in ("breached", "engaged"):
-                # The level moved: the Sev1 L3 engagement may no longer be owed.
-                refresh_incident(session, rt, incident)
-            next_due(session, incident.id, timer.clock)
-            owe_sync(session, incident.id)
-    if outcome != "early":
-        metrics.SLA_TIMERS_FIRED.labels(outcome).inc()
-    return outcome
-
-
-def _effect(
-    session: Session, rt: Runtime, incident: Incident, timer: SlaTimer, now: datetime
-) -> str:
-    if timer.clock == ENGAGE_L3:
-        return _engage_l3(session, rt, incident, now)
-    clock = session.scalar(
-        select(SlaClock).where(SlaClock.incident_id == incident.id, SlaClock.kind == timer.clock)
-    )
-    assert clock is not None, f"no {timer.clock} clock for {incident.key}"
-    if timer.threshold >= BREACH:
-        return _breach(session, rt, incident, clock, now)
-    return _remind(session, rt, incident, clock, timer.threshold, now)
-
-
-def _zone(rt: Runtime, session: Session, incident: Incident, now: datetime) -> ZoneInfo:
-    """Times are shown in the on-shift region's zone, else the customer's, else UTC."""
-    return lookup.display_zone(rt, session, now, incident.customer)
-
-
-def _remind(
-    session: Session, rt: Runtime, incident: Incident, clock: SlaClock, pct: int, now: datetime
-) -> str:
-    if clock.due_at is not None and clock.due_at <= now:
-        # Overdue reminders (a worker was down) add nothing once the target itself has
-        # passed: the breach says it all, so they are recorded as skipped.
-        return "skipped"
-    zone = _zone(rt, session, incident, now)
-    text = (
-        f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
-        f"{time_left(clock.due_at, now)} left (due {local_time(clock.due_at, zone)}). "
-        f"{inert(incident.title)}"
-    )
-    add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
-    if incident.assignee:
-        notify(session, rt, incident, incident.assignee, "reminder", text)
-    else:
-        notify_reached(
-            session,
-            rt,
-            incident,
-            lookup.lead(rt, session, now),
-            "reminder",
-            text,
-            who="the on-shift lead (no assignee)",
-        )
-    log.info("%s: %s reminder at %s%%", incident.key, clock.kind, pct)
-    return "reminded"
-
-
-def _breach(
-    session: Session, rt: Runtime, incident: Incident, clock: SlaClock, now: datetime
-) -> str:
-    zone = _zone(rt, session, incident, now)
-    clock.breached_at, clock.state = now, "breached"
-    add_event(
-        session,
-        rt,
-        incident,
-        "supportbot",
-        f"breach:{clock.kind}",
-        f":rotating_light: {incident.key} breached its {clock.kind} target "
-        f"(due {local_time(clock.due_at, zone)}).",
-    )
-    log.warning("%s breached its %s target", incident.key, clock.kind)
-    if incident.level == "MGMT":
-        return "breached"
-    level = next_level(incident.level)
-    incident.level = level
-    text = (
-        f":arrow_up: {incident.key} escalated to {LEVEL_NAMES[level]} after the "
-        f"{clock.kind} breach: {inert(incident.title)}"
-    )
-    add_event(session, rt, incident, "supportbot", "escalated", text)
-    notify_reached(
-        session,
-        rt,
-        incident,
-        lookup.people_for(rt, session, level, now),
-        "escalation",
-        text,
-        who=LEVEL_NAMES[level],
-    )
-    return "breached"
-
-
-def _engage_l3(session: Session, rt: Runtime, incident: Incident, now: datetime) -> str:
-    if incident.level not in ("L1", "L2"):
-        return "stale"
-    incident.level = "L3"
-    text = (
-        f":fire_engine: {incident.key} Sev1: L3 engaged 15 minutes after opening "
-        f"(policy), whoever acknowledged it. {inert(incident.title)}"
-    )
-    add_event(session, rt, incident, "supportbot", "escalated", text)
-    notify_reached(
-        session,
-        rt,
-        incident,
-        lookup.people_for(rt, session, "L3", now),
-        "escalation",
-        text,
-        who="L3",
-    )
-    return "engaged"
 
 
 def overdue_timers(rt: Runtime) -> int:

@@ -115,7 +115,7 @@ def _reconcile_timers(
     """Make the timer rows match the plan.
 
     Only the next pending timer of each clock is put on RQ; firing it schedules the one after
-    (:func:`next_due`), and the reconciler catches any that a lost job left behind. That keeps
+    (:func:`owe_next`), and the reconciler catches any that a lost job left behind. That keeps
     the queue to a couple of jobs per incident instead of eight.
     """
     existing = (
@@ -172,33 +172,40 @@ def _next_per_clock(timers: Iterable[SlaTimer]) -> list[SlaTimer]:
     return list(first.values())
 
 
-def next_due(session: Session, incident_id: int, clock: str) -> None:
-    """After a timer of ``clock`` fired: schedule that clock's next pending timer."""
+def owe_next(session: Session, fired: set[tuple[int, str]]) -> None:
+    """After timers fired in a batch: schedule the next pending timer of each (incident,
+    clock) that fired, with one query for the whole batch."""
+    if not fired:
+        return
     timers = session.scalars(
         select(SlaTimer).where(
-            SlaTimer.incident_id == incident_id,
-            SlaTimer.clock == clock,
+            SlaTimer.incident_id.in_({incident_id for incident_id, _ in fired}),
             SlaTimer.state == "pending",
         )
-    )
-    for timer in _next_per_clock(timers):
-        owe_timer(session, timer)
+    ).all()
+    by_incident: dict[int, list[SlaTimer]] = {}
+    for timer in timers:
+        if (timer.incident_id, timer.clock) in fired:
+            by_incident.setdefault(timer.incident_id, []).append(timer)
+    for group in by_incident.values():
+        for timer in _next_per_clock(group):
+            owe_timer(session, timer)
 
 
-def _job(timer: SlaTimer) -> str:
+def job_id(timer: SlaTimer) -> str:
     return job_ids.sla_timer(timer.incident_id, timer.clock, timer.threshold)
 
 
 def owe_timer(session: Session, timer: SlaTimer, *, now: bool = False) -> None:
     """Schedule the timer's job for its due instant, or run it ``now`` (it is overdue)."""
     if now:
-        effects.owe(session, SLA_TIMER, timer.id, job_id=_job(timer))
+        effects.owe(session, SLA_TIMER, timer.id, job_id=job_id(timer))
     else:
-        effects.owe_at(session, timer.due_at, SLA_TIMER, timer.id, job_id=_job(timer))
+        effects.owe_at(session, timer.due_at, SLA_TIMER, timer.id, job_id=job_id(timer))
 
 
 def _cancel(session: Session, timer: SlaTimer) -> None:
-    effects.cancel(session, SLA_TIMER, _job(timer))
+    effects.cancel(session, SLA_TIMER, job_id(timer))
 
 
 def refresh_incident(session: Session, rt: Runtime, incident: Incident) -> None:

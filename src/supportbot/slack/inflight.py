@@ -54,9 +54,9 @@ def begin(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bo
     return True
 
 
-def done(rt: Runtime, post_key: str) -> None:
-    """The row now says posted (committed): the mark is no longer needed."""
-    rt.redis.delete(_mark(post_key))
+def done(rt: Runtime, *post_keys: str) -> None:
+    """The rows now say posted (committed): their marks are no longer needed."""
+    rt.redis.delete(*(_mark(key) for key in post_keys))
 
 
 def _carries(message: dict[str, Any], post_key: str) -> bool:
