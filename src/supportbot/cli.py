@@ -11,6 +11,7 @@ from waitress import serve
 
 from supportbot.alerts.check import check_integrations
 from supportbot.check import run_checks
+from supportbot.cli_commands import import_incidents as import_cli
 from supportbot.cli_commands import oncall as oncall_cli
 from supportbot.cli_commands import preflight
 from supportbot.cli_commands import report as report_cli
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     sla_cli.add_parser(sub)
     oncall_cli.add_parser(sub)
     report_cli.add_parser(sub)
+    import_cli.add_parser(sub)
     sub.add_parser("demo", help="play scripted incidents through the real stack").set_defaults(
         func=cmd_demo
     )

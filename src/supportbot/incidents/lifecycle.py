@@ -86,3 +86,8 @@ def parse_severity(text: str) -> int:
 
 def severity_label(severity: int) -> str:
     return f"Sev{severity} {SEVERITY_NAMES[severity]}"
+
+
+# ``Incident.source_channel`` of an incident imported from another tool (``supportbot import
+# incidents``; ``source_ts`` holds its external id): history only, never carded, paged or timed.
+IMPORTED_SOURCE = "import"

@@ -7,9 +7,10 @@ own instants. Incidents that cannot yet give a figure are counted apart, never d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from supportbot.reports.records import IncidentRecord, Period, within
 
@@ -85,47 +86,63 @@ class Figures:
         return None if done == 0 else self.first_contact_resolved / done
 
 
-def _durations(pairs: Iterable[tuple[datetime, datetime | None]]) -> Durations:
-    done: list[timedelta] = []
-    apart = 0
-    for start, end in pairs:
-        if end is None:
-            apart += 1
+class _Sum:
+    """A running count, total and count apart of one duration: the mean is total / count,
+    exactly as the mean of the list (timedeltas add up exactly, in microseconds)."""
+
+    __slots__ = ("count", "total", "apart")
+
+    def __init__(self) -> None:
+        self.count, self.total, self.apart = 0, timedelta(0), 0
+
+    def add(self, took: timedelta | None) -> None:
+        if took is None:
+            self.apart += 1
         else:
-            done.append(end - start)
-    mean = sum(done, timedelta(0)) / len(done) if done else None
-    return Durations(len(done), mean, apart)
+            self.count += 1
+            self.total += took
+
+    def result(self) -> Durations:
+        return Durations(self.count, self.total / self.count if self.count else None, self.apart)
 
 
-def compliance(incidents: Iterable[IncidentRecord], kind: str, as_of: datetime) -> Compliance:
-    """Met, breached and pending targets of one kind; the clock's own due instant decides,
-    so business hours and pauses count exactly as the clock counted them."""
-    met = breached = pending = 0
-    breaches: list[Breach] = []
-    for incident in incidents:
-        clock = incident.clock(kind)
-        if clock is None:
-            continue
-        due, stopped = clock.due_at, clock.stopped_at
-        if stopped is not None and due is not None and stopped <= due:
-            met += 1
-        elif due is not None and (stopped is not None or due <= as_of):
-            breached += 1
-            end = stopped if stopped is not None else as_of
-            breaches.append(
-                Breach(
-                    incident.key,
-                    incident.customer,
-                    incident.severity,
-                    kind,
-                    due,
-                    stopped,
-                    end - due,
-                )  # fmt: skip
-            )
-        else:
-            pending += 1
-    return Compliance(met, breached, pending, tuple(sorted(breaches, key=_breach_order)))
+MET, PENDING = "met", "pending"
+Verdict = str | Breach | None  # met, pending, the breach, or None without such a clock
+
+
+def verdict(incident: IncidentRecord, kind: str, as_of: datetime) -> Verdict:
+    """One target of one incident; the clock's own due instant decides, so business hours
+    and pauses count exactly as the clock counted them."""
+    clock = incident.clock(kind)
+    if clock is None:
+        return None
+    due, stopped = clock.due_at, clock.stopped_at
+    if stopped is not None and due is not None and stopped <= due:
+        return MET
+    if due is not None and (stopped is not None or due <= as_of):
+        end = stopped if stopped is not None else as_of
+        return Breach(incident.key, incident.customer, incident.severity, kind, due, stopped,
+                      end - due)  # fmt: skip
+    return PENDING
+
+
+class _Verdicts:
+    __slots__ = ("met", "pending", "breaches")
+
+    def __init__(self) -> None:
+        self.met, self.pending, self.breaches = 0, 0, list[Breach]()
+
+    def add(self, one: Verdict) -> None:
+        if isinstance(one, Breach):
+            self.breaches.append(one)
+        elif one == MET:
+            self.met += 1
+        elif one == PENDING:
+            self.pending += 1
+
+    def result(self) -> Compliance:
+        breaches = tuple(sorted(self.breaches, key=_breach_order))
+        return Compliance(self.met, len(breaches), self.pending, breaches)
 
 
 def _breach_order(breach: Breach) -> tuple[datetime, str]:
@@ -146,33 +163,98 @@ def first_contact(incident: IncidentRecord) -> bool:
     )
 
 
+class _Share(NamedTuple):
+    """What one incident adds to the figures of every group it is in: worked out once per
+    incident, then added to its overall, customer, tier and severity groups."""
+
+    opened: bool  # in the cohort: the rest of the fields count only then
+    resolved: bool
+    open_at_end: bool
+    severity: int = 0
+    response: timedelta | None = None
+    acknowledge: timedelta | None = None
+    resolution: timedelta | None = None
+    response_sla: Verdict = None
+    resolution_sla: Verdict = None
+    by_breach: bool = False
+    by_policy: bool = False
+    by_hand: bool = False
+    escalated: bool = False
+    first_contact: bool = False
+    csat: int | None = None
+
+
+def _took(start: datetime, end: datetime | None) -> timedelta | None:
+    return None if end is None else end - start
+
+
+def _share(i: IncidentRecord, period: Period, as_of: datetime) -> _Share:
+    start, end = period.bounds(i.zone)
+    resolved = within(i.resolved_at, (start, end))
+    open_at_end = i.opened_at < end and (i.resolved_at is None or i.resolved_at >= end)
+    if not start <= i.opened_at < end:
+        return _Share(False, resolved, open_at_end)
+    return _Share(
+        True, resolved, open_at_end, i.severity,
+        _took(i.opened_at, i.first_response_at), _took(i.opened_at, i.acknowledged_at),
+        _took(i.opened_at, i.resolved_at),
+        verdict(i, "response", as_of), verdict(i, "resolution", as_of),
+        bool(i.escalations_by_breach), bool(i.escalations_by_policy),
+        bool(i.escalations_by_hand), escalated(i), first_contact(i), i.csat,
+    )  # fmt: skip
+
+
+class _Tally:
+    """The figures of one group, added up one incident's share at a time."""
+
+    def __init__(self) -> None:
+        self.opened = self.resolved = self.open_at_end = 0
+        self.by_severity = {s: 0 for s in (1, 2, 3, 4)}
+        self.response, self.acknowledge, self.resolution = _Sum(), _Sum(), _Sum()
+        self.response_sla, self.resolution_sla = _Verdicts(), _Verdicts()
+        self.escalated = self.by_breach = self.by_policy = self.by_hand = self.fcr = 0
+        self.csat: list[int] = []
+
+    def add(self, share: _Share) -> None:
+        self.resolved += share.resolved
+        self.open_at_end += share.open_at_end
+        if not share.opened:
+            return
+        self.opened += 1
+        if share.severity in self.by_severity:
+            self.by_severity[share.severity] += 1
+        self.response.add(share.response)
+        self.acknowledge.add(share.acknowledge)
+        self.resolution.add(share.resolution)
+        self.response_sla.add(share.response_sla)
+        self.resolution_sla.add(share.resolution_sla)
+        self.escalated += share.escalated
+        self.by_breach += share.by_breach
+        self.by_policy += share.by_policy
+        self.by_hand += share.by_hand
+        self.fcr += share.first_contact
+        if share.csat is not None:
+            self.csat.append(share.csat)
+
+    def result(self) -> Figures:
+        return Figures(
+            opened=self.opened, resolved=self.resolved, open_at_end=self.open_at_end,
+            opened_by_severity=self.by_severity, response=self.response.result(),
+            acknowledge=self.acknowledge.result(), resolution=self.resolution.result(),
+            response_sla=self.response_sla.result(),
+            resolution_sla=self.resolution_sla.result(), escalated=self.escalated,
+            escalated_by_breach=self.by_breach, escalated_by_policy=self.by_policy,
+            escalated_by_hand=self.by_hand, first_contact_resolved=self.fcr,
+            csat_scores=tuple(self.csat),
+        )  # fmt: skip
+
+
 def figures(incidents: Sequence[IncidentRecord], period: Period, as_of: datetime) -> Figures:
     """All figures of one group of incidents for ``period``, judged at ``as_of``."""
-    cohort = [i for i in incidents if within(i.opened_at, period.bounds(i.zone))]
-    by_severity = {s: sum(1 for i in cohort if i.severity == s) for s in (1, 2, 3, 4)}
-    resolved = [i for i in incidents if within(i.resolved_at, period.bounds(i.zone))]
-    open_at_end = [
-        i for i in incidents
-        if i.opened_at < period.bounds(i.zone)[1]
-        and (i.resolved_at is None or i.resolved_at >= period.bounds(i.zone)[1])
-    ]  # fmt: skip
-    return Figures(
-        opened=len(cohort),
-        resolved=len(resolved),
-        open_at_end=len(open_at_end),
-        opened_by_severity=by_severity,
-        response=_durations((i.opened_at, i.first_response_at) for i in cohort),
-        acknowledge=_durations((i.opened_at, i.acknowledged_at) for i in cohort),
-        resolution=_durations((i.opened_at, i.resolved_at) for i in cohort),
-        response_sla=compliance(cohort, "response", as_of),
-        resolution_sla=compliance(cohort, "resolution", as_of),
-        escalated=sum(1 for i in cohort if escalated(i)),
-        escalated_by_breach=sum(1 for i in cohort if i.escalations_by_breach),
-        escalated_by_policy=sum(1 for i in cohort if i.escalations_by_policy),
-        escalated_by_hand=sum(1 for i in cohort if i.escalations_by_hand),
-        first_contact_resolved=sum(1 for i in cohort if first_contact(i)),
-        csat_scores=tuple(i.csat for i in cohort if i.csat is not None),
-    )
+    tally = _Tally()
+    for incident in incidents:
+        tally.add(_share(incident, period, as_of))
+    return tally.result()
 
 
 GROUPINGS: dict[str, Callable[[IncidentRecord], str]] = {
@@ -185,11 +267,23 @@ GROUPINGS: dict[str, Callable[[IncidentRecord], str]] = {
 def grouped(
     incidents: Sequence[IncidentRecord], period: Period, as_of: datetime
 ) -> dict[tuple[str, str], Figures]:
-    """Figures overall, per customer, per tier and per severity: ``(grouping, name)`` keys."""
-    out = {("overall", "all"): figures(incidents, period, as_of)}
-    for grouping, key_of in GROUPINGS.items():
-        names = sorted({key_of(i) for i in incidents})
-        for name in names:
-            members = [i for i in incidents if key_of(i) == name]
-            out[(grouping, name)] = figures(members, period, as_of)
+    """Figures overall, per customer, per tier and per severity: ``(grouping, name)`` keys.
+
+    One pass: each incident's share is worked out once and added to its four groups (the
+    same figures as :func:`figures` over each group's members, tested)."""
+    overall = _Tally()
+    tallies: dict[tuple[str, str], _Tally] = {}
+    for incident in incidents:
+        share = _share(incident, period, as_of)
+        overall.add(share)
+        for grouping, key_of in GROUPINGS.items():
+            key = (grouping, key_of(incident))
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = _Tally()
+            tally.add(share)
+    out = {("overall", "all"): overall.result()}
+    for grouping in GROUPINGS:
+        for key in sorted(k for k in tallies if k[0] == grouping):
+            out[key] = tallies[key].result()
     return out

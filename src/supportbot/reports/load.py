@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Contracts, Customer
 from supportbot.contracts.tiers import targets_for
 from supportbot.db.models import Incident, SlaClock, TimelineEvent
 from supportbot.db.reporting import CsatSurvey
+from supportbot.db.types import UTCDateTime
 from supportbot.hours.calendar import TimeBasis
 from supportbot.reports.records import UTC_ZONE, ClockRecord, IncidentRecord, Period
 from supportbot.sla.deadlines import WALL_CLOCK, basis_for
 
 ACKNOWLEDGED = "status:acknowledged"
-COUNTED_KINDS = (ACKNOWLEDGED, "escalated", "staff_reply")
+ESCALATED = "escalated"
+STAFF_REPLY = "staff_reply"
 SYSTEM_ACTOR = "supportbot"
 
 
@@ -36,7 +39,7 @@ def load_records(
     ]
     if customer is not None:
         window.append(Incident.customer == customer)
-    incidents = session.execute(
+    incidents = session.connection().execute(
         select(
             Incident.id, Incident.customer, Incident.severity, Incident.opened_at,
             Incident.first_response_at, Incident.resolved_at, Incident.level,
@@ -46,18 +49,22 @@ def load_records(
     clocks = _clocks(session, window)
     scores = _scores(session, window)
     bases: dict[tuple[str | None, int], TimeBasis] = {}
+    owners: dict[str | None, Customer | None] = {}  # by_key searches a list: once per key
     out = []
     for row in incidents:
-        owner = contracts.by_key(row.customer or "")
+        if row.customer not in owners:
+            owners[row.customer] = contracts.by_key(row.customer or "")
+        owner = owners[row.customer]
         basis = bases.get((row.customer, row.severity))
         if basis is None:
             basis = bases[(row.customer, row.severity)] = _basis(owner, row.severity)
-        out.append(_record(row, owner, events[row.id], clocks[row.id], scores.get(row.id), basis))
+        out.append(_record(row, owner, events.get(row.id, NO_EVENTS), clocks.get(row.id, ()),
+                           scores.get(row.id), basis))  # fmt: skip
     return out
 
 
 def _scores(session: Session, window: list[Any]) -> dict[int, int]:
-    rows = session.execute(
+    rows = session.connection().execute(
         select(CsatSurvey.incident_id, CsatSurvey.score)
         .join(Incident, Incident.id == CsatSurvey.incident_id)
         .where(*window, CsatSurvey.score.is_not(None))
@@ -65,25 +72,47 @@ def _scores(session: Session, window: list[Any]) -> dict[int, int]:
     return {incident_id: score for incident_id, score in rows if score is not None}
 
 
-def _events(session: Session, window: list[Any]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = defaultdict(list)
-    rows = session.execute(
-        select(TimelineEvent.incident_id, TimelineEvent.kind, TimelineEvent.at,
-               TimelineEvent.actor, TimelineEvent.text)
+class Events(NamedTuple):
+    """What an incident's timeline says for the figures, added up by the database."""
+
+    acknowledged_at: datetime | None = None  # the first ``status:acknowledged`` event
+    staff_replies: int = 0
+    escalations: tuple[Any, ...] = ()  # (actor, text) of each ``escalated`` event
+
+
+def _events(session: Session, window: list[Any]) -> dict[int, Events]:
+    """The first acknowledgement and the count of staff replies per incident in SQL (one
+    row per incident, not one per event); the rare escalations as rows, for their text."""
+    first_ack = func.min(case((TimelineEvent.kind == ACKNOWLEDGED, TimelineEvent.at)))
+    replies = func.sum(case((TimelineEvent.kind == STAFF_REPLY, 1), else_=0))
+    counted = session.connection().execute(
+        select(TimelineEvent.incident_id, type_coerce(first_ack, UTCDateTime), replies)
         .join(Incident, Incident.id == TimelineEvent.incident_id)
-        .where(*window, TimelineEvent.kind.in_(COUNTED_KINDS))
+        .where(*window, TimelineEvent.kind.in_((ACKNOWLEDGED, STAFF_REPLY)))
+        .group_by(TimelineEvent.incident_id)
+    )
+    out = {row[0]: Events(row[1], int(row[2] or 0)) for row in counted}
+    ups: dict[int, list[Any]] = defaultdict(list)
+    for row in session.connection().execute(
+        select(TimelineEvent.incident_id, TimelineEvent.actor, TimelineEvent.text)
+        .join(Incident, Incident.id == TimelineEvent.incident_id)
+        .where(*window, TimelineEvent.kind == ESCALATED)
         .order_by(TimelineEvent.id)
-    )  # fmt: skip
-    for event in rows:
-        out[event.incident_id].append(event)
+    ):
+        ups[row.incident_id].append(row)
+    for incident_id, rows in ups.items():
+        out[incident_id] = out.get(incident_id, NO_EVENTS)._replace(escalations=tuple(rows))
     return out
 
 
+NO_EVENTS = Events()
+
+
 def _clocks(session: Session, window: list[Any]) -> dict[int, list[ClockRecord]]:
-    out: dict[int, list[ClockRecord]] = defaultdict(list)
-    rows = session.execute(
+    out: dict[int, list[ClockRecord]] = defaultdict(list)  # read with .get: no empty lists
+    rows = session.connection().execute(
         select(SlaClock.incident_id, SlaClock.kind, SlaClock.target_seconds, SlaClock.due_at,
-               SlaClock.stopped_at, SlaClock.state, SlaClock.breached_at)
+               SlaClock.stopped_at, SlaClock.state)  # breached_at: no figure reads it
         .join(Incident, Incident.id == SlaClock.incident_id)
         .where(*window)
     )  # fmt: skip
@@ -102,13 +131,20 @@ def _basis(customer: Customer | None, severity: int) -> TimeBasis:
 def _record(
     incident: Any,
     customer: Customer | None,
-    events: list[Any],
-    clocks: list[ClockRecord],
+    events: Events,
+    clocks: list[ClockRecord] | tuple[()],
     csat: int | None,
     basis: TimeBasis,
 ) -> IncidentRecord:
-    acks = [e.at for e in events if e.kind == ACKNOWLEDGED]
-    ups = [e for e in events if e.kind == "escalated"]
+    ups = events.escalations
+    by_breach = by_policy = by_hand = 0
+    for e in ups:  # rare: most incidents never escalate
+        if e.actor != SYSTEM_ACTOR:
+            by_hand += 1
+        elif "breach" in e.text:
+            by_breach += 1
+        else:
+            by_policy += 1
     return IncidentRecord(
         key=f"INC-{incident.id}",
         customer=incident.customer,
@@ -117,16 +153,18 @@ def _record(
         severity=incident.severity,
         opened_at=incident.opened_at,
         first_response_at=incident.first_response_at,
-        acknowledged_at=min(acks) if acks else None,
+        acknowledged_at=events.acknowledged_at,
         resolved_at=incident.resolved_at,
         level=incident.level,
-        escalations_by_breach=sum(1 for e in ups if e.actor == SYSTEM_ACTOR and "breach" in e.text),
-        escalations_by_policy=sum(
-            1 for e in ups if e.actor == SYSTEM_ACTOR and "breach" not in e.text
-        ),
-        escalations_by_hand=sum(1 for e in ups if e.actor != SYSTEM_ACTOR),
-        staff_replies=sum(1 for e in events if e.kind == "staff_reply"),
-        clocks=tuple(sorted(clocks, key=lambda c: c.kind)),
+        escalations_by_breach=by_breach,
+        escalations_by_policy=by_policy,
+        escalations_by_hand=by_hand,
+        staff_replies=events.staff_replies,
+        clocks=tuple(sorted(clocks, key=_kind)) if len(clocks) > 1 else tuple(clocks),
         response_basis=basis,
         csat=csat,
     )
+
+
+def _kind(clock: ClockRecord) -> str:
+    return clock.kind

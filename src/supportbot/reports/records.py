@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from supportbot.hours.calendar import TimeBasis, WallClock
@@ -14,10 +15,10 @@ from supportbot.hours.calendar import TimeBasis, WallClock
 UTC_ZONE = "UTC"
 
 
-@dataclass(frozen=True)
-class ClockRecord:
+class ClockRecord(NamedTuple):
     """One SLA clock row as it stands (``sla_clocks``): due already accounts for business
-    hours and pauses, exactly as the clock counted them."""
+    hours and pauses, exactly as the clock counted them. A tuple: a month has tens of
+    thousands of them, and a tuple is built several times faster than a frozen dataclass."""
 
     kind: str  # response | resolution
     target_seconds: int

@@ -18,6 +18,7 @@ from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.effects import Effect
 from supportbot.delivery.kinds import SLACK_CALL, SLACK_SYNC
+from supportbot.incidents.lifecycle import IMPORTED_SOURCE
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.sync import sync_incident
 
@@ -67,8 +68,9 @@ def unposted(rt: Runtime) -> int:
         ids = set(session.scalars(events)) | set(session.scalars(notes))
         if rt.settings.triage_channel:
             no_card = select(Incident.id).where(
-                Incident.card_ts.is_(None), Incident.opened_at <= cutoff
-            )
+                Incident.card_ts.is_(None), Incident.opened_at <= cutoff,
+                Incident.source_channel.is_distinct_from(IMPORTED_SOURCE),  # history: no card
+            )  # fmt: skip
             ids |= set(session.scalars(no_card))
         for incident_id in sorted(ids):
             owe_sync(session, incident_id)

@@ -1,0 +1,220 @@
+"""Reading and checking an incident history file (CSV or JSON): pure, apart from reading it.
+
+Every row is checked and every problem is reported with the file and line, so that one run
+lists all that is wrong; the caller stores nothing unless every row is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from supportbot.incidents.lifecycle import LEVELS
+
+FIELDS = (
+    "external_id", "customer", "severity", "title", "opened_at", "acknowledged_at",
+    "first_response_at", "resolved_at", "level", "assignee", "outage",
+)  # fmt: skip
+REQUIRED = ("external_id", "severity", "title", "opened_at", "resolved_at")
+TIMES = ("opened_at", "acknowledged_at", "first_response_at", "resolved_at")
+EXTERNAL_ID_MAX = 40  # Incident.source_ts
+TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
+
+
+class HistoryFileError(Exception):
+    """The file as a whole cannot be read (missing, wrong kind, bad header)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    line: int
+    external_id: str
+    customer: str | None  # a contract key; None for an internal incident
+    severity: int
+    title: str
+    opened_at: datetime
+    acknowledged_at: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime
+    level: str
+    assignee: str | None
+    outage: bool
+
+
+def raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line, raw row) pairs: CSV with a header, a JSON array, or JSON Lines."""
+    if not path.is_file():
+        raise HistoryFileError(f"{path}: no such file")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        return _csv_rows(path, text)
+    if path.suffix.lower() in (".json", ".jsonl"):
+        return _json_rows(text)
+    raise HistoryFileError(f"{path}: write the history as FILE.csv or FILE.json (JSON Lines)")
+
+
+def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(text.splitlines(keepends=True), restkey="\0extra")
+    header = reader.fieldnames or []
+    unknown = [name for name in header if name not in FIELDS]
+    missing = [name for name in REQUIRED if name not in header]
+    if unknown or missing:
+        said = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
+        said += [f"missing column(s) {', '.join(missing)}"] if missing else []
+        raise HistoryFileError(f"{path}:1: {'; '.join(said)}; the columns: {', '.join(FIELDS)}")
+    for row in reader:
+        if "\0extra" in row:
+            yield reader.line_num, "more values than columns"
+        else:
+            yield reader.line_num, row
+
+
+def _json_rows(text: str) -> Iterator[tuple[int, Any]]:
+    if text.lstrip().startswith("["):
+        yield from _json_array(text)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"not JSON ({exc.msg} at column {exc.colno})"
+
+
+def _json_array(text: str) -> Iterator[tuple[int, Any]]:
+    """Each element of a JSON array with the line it starts on."""
+    decoder, at = json.JSONDecoder(), text.index("[") + 1
+    while True:
+        at = _skip(text, at, ",")
+        if at >= len(text) or text[at] == "]":
+            return
+        line = text.count("\n", 0, at) + 1
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as exc:
+            yield exc.lineno, f"not JSON ({exc.msg} at column {exc.colno}); the rest not read"
+            return
+        yield line, value
+
+
+def _skip(text: str, at: int, also: str) -> int:
+    while at < len(text) and (text[at].isspace() or text[at] in also):
+        at += 1
+    return at
+
+
+def check_rows(
+    path: str, raws: Iterator[tuple[int, Any]], customers: list[str], now: datetime
+) -> tuple[list[HistoryRow], list[Problem]]:
+    """Every row checked; duplicates of an external id within the file are problems too."""
+    good: list[HistoryRow] = []
+    problems: list[Problem] = []
+    first_seen: dict[str, int] = {}
+    for line, raw in raws:
+        said: list[str] = []
+        row = _row(line, raw, set(customers), now, said) if not isinstance(raw, str) else None
+        if isinstance(raw, str):
+            said.append(raw)
+        if row is not None:
+            if row.external_id in first_seen:
+                said.append(f"duplicate external_id {row.external_id!r} (first on line "
+                            f"{first_seen[row.external_id]})")  # fmt: skip
+            else:
+                first_seen[row.external_id] = line
+        problems += [Problem(path, line, message) for message in said]
+        if row is not None and not said:
+            good.append(row)
+    if not good and not problems:
+        problems.append(Problem(path, 1, "no incidents in the file"))
+    return good, problems
+
+
+# long: one check per field, in the order of the documented columns
+def _row(
+    line: int, raw: Any, customers: set[str], now: datetime, said: list[str]
+) -> HistoryRow | None:
+    if not isinstance(raw, dict):
+        said.append("each incident must be an object with the documented fields")
+        return None
+    unknown = sorted(str(k) for k in raw if k not in FIELDS)
+    if unknown:
+        said.append(f"unknown field(s) {', '.join(unknown)}; the fields: {', '.join(FIELDS)}")
+    value = {name: _text(raw.get(name)) for name in FIELDS}
+    for name in REQUIRED:
+        if not value[name]:
+            said.append(f"{name} is required")
+    external_id = value["external_id"]
+    if len(external_id) > EXTERNAL_ID_MAX:
+        said.append(f"external_id is longer than {EXTERNAL_ID_MAX} characters")
+    customer = value["customer"] or None
+    if customer is not None and customer not in customers:
+        said.append(f"unknown customer {customer!r}; known: {', '.join(sorted(customers))} "
+                    "(leave it empty for an internal incident)")  # fmt: skip
+    severity = value["severity"]
+    if severity and severity not in ("1", "2", "3", "4"):
+        said.append(f"severity {severity!r} is not 1, 2, 3 or 4")
+    if len(value["title"]) > 200:
+        said.append("title is longer than 200 characters")
+    level = (value["level"] or "L1").upper()
+    if level not in LEVELS:
+        said.append(f"level {value['level']!r} is not one of {', '.join(LEVELS)}")
+    outage = value["outage"].lower()
+    if outage not in TRUE + FALSE:
+        said.append(f"outage {value['outage']!r} is not true or false")
+    times = {name: _instant(name, value[name], said) for name in TIMES}
+    opened = times["opened_at"]
+    for name in TIMES[1:]:
+        at = times[name]
+        if opened is not None and at is not None and at < opened:
+            said.append(f"{name} {value[name]} is before opened_at {value['opened_at']}")
+    for name in TIMES:
+        at = times[name]
+        if at is not None and at > now:
+            said.append(f"{name} {value[name]} is in the future")
+    resolved = times["resolved_at"]
+    if said or opened is None or resolved is None:
+        return None
+    return HistoryRow(
+        line, external_id, customer, int(severity), value["title"], opened,
+        times["acknowledged_at"], times["first_response_at"], resolved, level,
+        value["assignee"][:50] or None, outage in TRUE,
+    )  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def _instant(name: str, text: str, said: list[str]) -> datetime | None:
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        said.append(f"{name} {text!r} is not a timestamp; write ISO 8601 with an offset, "
+                    "e.g. 2026-03-01T09:30:00Z")  # fmt: skip
+        return None
+    if at.tzinfo is None or at.utcoffset() is None:
+        said.append(f"{name} {text!r} has no offset (a naive time is ambiguous); "
+                    "add Z or +HH:MM, e.g. 2026-03-01T09:30:00Z")  # fmt: skip
+        return None
+    return at.astimezone(UTC)
