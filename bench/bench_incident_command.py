@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import free_port, load, row, start_server, summary
+from _common import free_port, load, row, settled_cpu, start_server, summary
 from _fleet import fleet_env, start_fleet, stop
 from flask import Flask, request
 from slack_bolt import Ack, App
@@ -121,15 +121,21 @@ def main() -> int:
                     ]
                 try:
                     url = f"http://127.0.0.1:{port}/slack/events"
+                    pids = [server.pid for server in servers]
                     for concurrency in (1, 20):
+                        before = settled_cpu(pids)
                         results[(kind, concurrency)] = measure(
                             url, args.requests, concurrency, args.severity
                         )
+                        used = [b - a for a, b in zip(before, settled_cpu(pids), strict=True)]
+                        per = ", ".join(f"{u / (args.requests + 50) * 1000:.2f}" for u in used)
                         print(
                             row(
                                 f"{kind} app, concurrency {concurrency}",
                                 results[(kind, concurrency)],
-                            ),
+                            )
+                            + f"  CPU ms/request ({'web, worker' if len(pids) > 1 else 'web'}):"
+                            + f" {per}",
                             flush=True,
                         )
                 finally:
