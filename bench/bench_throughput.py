@@ -20,6 +20,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,10 +29,12 @@ sys.path.insert(0, str(REPO))
 
 from _common import free_port, load, row, start_server, summary  # noqa: E402
 from _fleet import SECRET, fleet_env, start_fleet, stop  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from supportbot.clients.slack import LOCAL_TEAM_ID  # noqa: E402
 from supportbot.devtools.embedded_redis import EmbeddedRedis  # noqa: E402
 from supportbot.devtools.slack_simulator import SlackInbound  # noqa: E402
+from supportbot.settings import Settings  # noqa: E402
 
 SEVERITIES = ("sev3", "sev2", "sev3", "sev2", "sev1")  # mostly routine, a Sev1 now and then
 
@@ -75,10 +79,29 @@ def measure_bare(total: int, concurrency: int) -> dict[str, float]:
         stop([server])
 
 
+@contextmanager
+def fresh_schema(database_url: str, name: str) -> Iterator[str]:
+    """PostgreSQL: a schema of this run's own, dropped afterwards (SQLite: a new file)."""
+    if not database_url:
+        yield ""
+        return
+    base = Settings(_env_file=None, database_url=database_url).sqlalchemy_url  # type: ignore[call-arg]
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
+    try:
+        yield f"{base}?options=-csearch_path%3D{name}"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        engine.dispose()
+
+
 def measure_full(webs: int, total: int, concurrency: int, database_url: str) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
+    schema = f"bench_throughput_{os.getpid()}_{webs}"
+    with tempfile.TemporaryDirectory() as tmp, fresh_schema(database_url, schema) as db_url:
         redis = EmbeddedRedis(Path(tmp) / "redis")
-        env = fleet_env(tmp, redis.start(), database_url)
+        env = fleet_env(tmp, redis.start(), db_url)
         try:
             ports = [free_port() for _ in range(webs)]
             processes = start_fleet(ports, env)
