@@ -60,3 +60,21 @@ def row(label: str, stats: dict[str, float]) -> str:
         f"{label:<34} n={stats['n']:<5} median={stats['median_ms']:7.2f} ms  "
         f"p99={stats['p99_ms']:7.2f} ms"
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settled_cpu(pids: list[int], quiet: float = 0.05) -> list[float]:
+    """Each process's CPU time once none of them is busy any more (a worker draining the jobs
+    a run left it): polled every half second until they used less than ``quiet`` s in one."""
+    before = [cpu_seconds(pid) for pid in pids]
+    while True:
+        time.sleep(0.5)
+        now = [cpu_seconds(pid) for pid in pids]
+        if sum(now) - sum(before) < quiet:
+            return now
+        before = now

@@ -4,7 +4,11 @@ Both apps run in a subprocess behind the same Flask adapter and waitress server;
 is the same. The full app writes the incident (SQLite, WAL) and queues its Slack sync on a
 real Redis before it answers. Prints median and p99 at concurrency 1 and 20, and the ratio.
 
-    python bench/bench_incident_command.py [--requests 2000]
+With ``--worker`` the full app is the product as `make run` starts it (bench/_fleet.py): a
+`supportbot web` process and a `supportbot worker` beside it, which posts each card, on the
+same database and Redis, so the worker's CPU is in the figures too.
+
+    python bench/bench_incident_command.py [--requests 2000] [--worker] [--severity sev3]
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import free_port, load, row, start_server, summary
+from _common import free_port, load, row, settled_cpu, start_server, summary
+from _fleet import fleet_env, start_fleet, stop
 from flask import Flask, request
 from slack_bolt import Ack, App
 from slack_bolt.adapter.flask import SlackRequestHandler
@@ -67,7 +72,7 @@ def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "")
     )
 
 
-def measure(url: str, total: int, concurrency: int) -> dict[str, float]:
+def measure(url: str, total: int, concurrency: int, severity: str) -> dict[str, float]:
     # Local mode's workspace, so the simulated engineer is staff in both apps.
     inbound = SlackInbound(
         url, SECRET, lambda: "http://127.0.0.1:9/response", team_id=LOCAL_TEAM_ID
@@ -76,7 +81,7 @@ def measure(url: str, total: int, concurrency: int) -> dict[str, float]:
     # One HTTP session per worker thread would be fairer still; requests' Session is
     # thread-safe enough for this use and identical for both apps.
     def one(i: int) -> None:
-        response = inbound.command(f"sev2 bench incident {i}")
+        response = inbound.command(f"{severity} bench incident {i}")
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
 
@@ -93,6 +98,8 @@ def main() -> int:
         default="",
         help="PostgreSQL URL for the full app (default: a SQLite file)",
     )
+    parser.add_argument("--worker", action="store_true", help="run `supportbot web` + worker")
+    parser.add_argument("--severity", default="sev2", choices=["sev1", "sev2", "sev3"])
     args = parser.parse_args()
     if args.serve:
         kind, port, *rest = args.serve
@@ -105,22 +112,34 @@ def main() -> int:
         try:
             for kind in ("bare", "full"):
                 port = free_port()
-                extra = [redis_url, tmp, args.database_url] if kind == "full" else []
-                server = start_server([__file__, "--serve", kind, str(port), *extra], port, {})
+                if kind == "full" and args.worker:
+                    servers = start_fleet([port], fleet_env(tmp, redis_url, args.database_url))
+                else:
+                    extra = [redis_url, tmp, args.database_url] if kind == "full" else []
+                    servers = [
+                        start_server([__file__, "--serve", kind, str(port), *extra], port, {})
+                    ]
                 try:
                     url = f"http://127.0.0.1:{port}/slack/events"
+                    pids = [server.pid for server in servers]
                     for concurrency in (1, 20):
-                        results[(kind, concurrency)] = measure(url, args.requests, concurrency)
+                        before = settled_cpu(pids)
+                        results[(kind, concurrency)] = measure(
+                            url, args.requests, concurrency, args.severity
+                        )
+                        used = [b - a for a, b in zip(before, settled_cpu(pids), strict=True)]
+                        per = ", ".join(f"{u / (args.requests + 50) * 1000:.2f}" for u in used)
                         print(
                             row(
                                 f"{kind} app, concurrency {concurrency}",
                                 results[(kind, concurrency)],
-                            ),
+                            )
+                            + f"  CPU ms/request ({'web, worker' if len(pids) > 1 else 'web'}):"
+                            + f" {per}",
                             flush=True,
                         )
                 finally:
-                    server.terminate()
-                    server.wait(10)
+                    stop(servers)
         finally:
             redis.stop()
     for concurrency in (1, 20):

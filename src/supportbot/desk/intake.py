@@ -161,7 +161,7 @@ def record_opening(
     sla.refresh(session, incident, customer, incident.opened_at, new=True)
     if page:
         episodes.begin(session, rt, incident, incident.opened_at)
-    followups_on_change(session, rt, incident)  # a Sev1 with a customer owes updates
+    followups_on_change(session, rt, incident, new=True)  # a Sev1 with a customer owes updates
     owe_sync(session, incident.id)
     metrics.INCIDENTS_OPENED.labels(str(incident.severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, incident.severity, incident.customer)

@@ -52,10 +52,13 @@ def customer_zone(rt: Runtime, incident: Incident) -> ZoneInfo:
     return ZoneInfo(customer.timezone if customer else "UTC")
 
 
-def track(session: Session, rt: Runtime, incident: Incident, now: datetime) -> None:
-    """Start the cadence of a Sev1 with a customer, or stop it once that no longer holds."""
+def track(
+    session: Session, rt: Runtime, incident: Incident, now: datetime, *, new: bool = False
+) -> None:
+    """Start the cadence of a Sev1 with a customer, or stop it once that no longer holds.
+    A ``new`` incident has no timer yet: its opening (the ack path) skips the query."""
     policy = policy_of_incident(rt, incident)
-    timer = timers.pending(session, incident.id, UPDATE)
+    timer = None if new else timers.pending(session, incident.id, UPDATE)
     if owes_updates(incident, policy) and timer is None:
         assert policy is not None
         # The customer's card shows when it is due (slack/followup_blocks.customer_blocks).

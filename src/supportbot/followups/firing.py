@@ -32,11 +32,11 @@ _BY_KIND: dict[str, Fire] = {
 }
 
 
-def on_change(session: Session, rt: Runtime, incident: Incident) -> None:
-    """Called in the transaction of every incident change (and of its opening): start or
-    stop the update cadence, and owe the RCA of a resolution."""
+def on_change(session: Session, rt: Runtime, incident: Incident, *, new: bool = False) -> None:
+    """Called in the transaction of every incident change (and of its opening, ``new``):
+    start or stop the update cadence, and owe the RCA of a resolution."""
     now = rt.now()
-    cadence.track(session, rt, incident, now)
+    cadence.track(session, rt, incident, now, new=new)
     rca.open_if_owed(session, rt, incident, now)
 
 
