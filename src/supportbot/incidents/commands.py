@@ -65,7 +65,10 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand("help")
     if word == "list":
         return ParsedCommand("list")
-    if word == "waive" and rest.split(None, 1)[:1] in (["credit"], ["availability"]):
+    if word == "waive" and [w.lower() for w in rest.split(None, 1)[:1]] in (
+        ["credit"],
+        ["availability"],
+    ):
         return _credit_waiver(rest)
     if word in CREDIT_WORDS:  # parsed by supportbot.credits.commands
         return ParsedCommand(word, summary=rest)
@@ -116,8 +119,11 @@ def _handover(rest: str) -> ParsedCommand:
 def _credit_waiver(rest: str) -> ParsedCommand:
     """``waive credit INC-42 <reason>`` or ``waive availability acme 2026-11 <reason>``: the
     credits parser reads ``INC-42 <reason>`` and ``availability …`` as its ``waive``."""
-    first, _, more = rest.partition(" ")
-    return ParsedCommand("credit_waive", summary=more.strip() if first == "credit" else rest)
+    # Any white space, any case: Slack keeps the tabs and newlines people type.
+    first, *more = rest.split(None, 1)
+    if first.lower() == "credit":
+        return ParsedCommand("credit_waive", summary=more[0].strip() if more else "")
+    return ParsedCommand("credit_waive", summary=" ".join(["availability", *more]))
 
 
 # Work against the customer's plan (supportbot.desk.work): word → what follows the id.

@@ -1,0 +1,97 @@
+"""The features merged together (plans, credits, follow-ups, attention), tried as a user and as
+an attacker through the real edges: each test here failed before its fix."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from supportbot.db.ledger import LedgerEntry, WorkTimer
+from supportbot.desk import actions
+from supportbot.incidents.access import Actor
+from supportbot.incidents.commands import ParsedCommand, parse_incident_command
+from tests.conftest import Desk
+from tests.edge.helpers import LogWatch
+from tests.support.records import ACME_ALICE, ACME_CHANNEL, answer, timeline
+
+
+def say(desk: Desk, text: str, **kwargs: str) -> str:
+    return answer(desk.slack.command(text, **kwargs))
+
+
+def _timers(desk: Desk) -> list[WorkTimer]:
+    with desk.rt.session() as session:
+        return list(session.scalars(select(WorkTimer)))
+
+
+def _time_entries(desk: Desk) -> int:
+    with desk.rt.session() as session:
+        return len(list(session.scalars(select(LedgerEntry).where(LedgerEntry.kind == "time"))))
+
+
+# -- a timer whose time cannot be logged still stops ---------------------------------------------
+def test_a_timer_on_prepaid_work_without_an_approved_estimate_stops_and_logs_nothing(
+    desk: Desk, logs: LogWatch
+) -> None:
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    assert say(desk, "timer start INC-1") == "Timer started."
+    desk.rt.clock.advance(timedelta(minutes=20))  # type: ignore[attr-defined]
+
+    said = say(desk, "timer stop INC-1")
+
+    assert not said.startswith(":warning:"), said
+    # The clock ticks on while the request travels: 20 min and a little are 21 started minutes.
+    assert re.match(r"Timer stopped after 2[01] min; nothing was logged: INC-1 is prepaid", said)
+    assert re.search(r"`/incident time INC-1 2[01]m` once it can be\.$", said)
+    assert _timers(desk) == [] and _time_entries(desk) == 0
+    # Before the fix the refusal rolled the stop back: the timer ran on and could neither be
+    # stopped nor replaced by another one.
+    assert say(desk, "timer start INC-1") == "Timer started."
+    assert logs.tracebacks() == []
+
+
+def test_a_timer_on_an_incident_closed_meanwhile_stops_and_logs_nothing(desk: Desk) -> None:
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "sev4 another request", channel=ACME_CHANNEL, user=ACME_ALICE)
+    assert say(desk, "timer start INC-1") == "Timer started."
+    staff = Actor.staff_member("U0STAFF002")
+    actions.resolve(desk.rt, 1, staff, "done")
+    actions.close(desk.rt, 1, staff)
+    desk.rt.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+
+    said = say(desk, "timer stop INC-1")
+
+    assert re.match(r"Timer stopped after [56] min; nothing was logged: INC-1 is closed", said)
+    assert _timers(desk) == [] and _time_entries(desk) == 0
+    assert any(e.kind == "timer" and "nothing logged" in e.text for e in timeline(desk.rt, 1))
+    assert say(desk, "timer start INC-2") == "Timer started."
+
+
+# -- `waive credit` is read with any white space and case -----------------------------------------
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        ("waive credit INC-4 paged the wrong rota", "INC-4 paged the wrong rota"),
+        ("waive credit\tINC-4 paged the wrong rota", "INC-4 paged the wrong rota"),
+        ("waive Credit\nINC-4 paged", "INC-4 paged"),
+        ("waive CREDIT", ""),
+        ("waive availability acme 2026-11 dns", "availability acme 2026-11 dns"),
+        ("waive Availability\tacme 2026-11 dns", "availability acme 2026-11 dns"),
+    ],
+)
+def test_a_credit_waiver_is_read_whatever_the_white_space_and_case(text: str, summary: str) -> None:
+    assert parse_incident_command(text) == ParsedCommand("credit_waive", summary=summary)
+
+
+def test_a_credit_waiver_typed_with_a_tab_reaches_the_credit_rules(desk: Desk) -> None:
+    say(desk, "sev2 checkout slow", channel=ACME_CHANNEL, user=ACME_ALICE)
+    # Before the fix this was "'credit' is not an incident id" (a plan waiver of INC-credit).
+    assert say(desk, "waive credit\tINC-1 our mistake") == (
+        ":warning: INC-1 owes no response credit to waive"
+    )
+    assert say(desk, "waive Credit INC-1 our mistake") == (
+        ":warning: INC-1 owes no response credit to waive"
+    )
