@@ -7,13 +7,21 @@ import re
 from datetime import timedelta
 
 import pytest
+import yaml
 from sqlalchemy import select
 
+from handlers.commands.oncall import USAGE as ONCALL_USAGE
 from supportbot.db.ledger import LedgerEntry, WorkTimer
 from supportbot.desk import actions
 from supportbot.incidents.access import Actor
-from supportbot.incidents.commands import ParsedCommand, parse_incident_command
-from tests.conftest import Desk
+from supportbot.incidents.commands import (
+    CREDIT_WORDS,
+    USAGE,
+    WORK,
+    ParsedCommand,
+    parse_incident_command,
+)
+from tests.conftest import REPO, Desk
 from tests.edge.helpers import LogWatch
 from tests.support.records import ACME_ALICE, ACME_CHANNEL, answer, timeline
 
@@ -95,3 +103,45 @@ def test_a_credit_waiver_typed_with_a_tab_reaches_the_credit_rules(desk: Desk) -
     assert say(desk, "waive Credit INC-1 our mistake") == (
         ":warning: INC-1 owes no response credit to waive"
     )
+
+
+# -- the help text and the manifest name every subcommand ------------------------------------------
+INCIDENT_WORDS = sorted(
+    {*WORK, *(w for w in CREDIT_WORDS if w != "credit_waive"), "list", "note", "reply", "handover"}
+    | {"help", "waive credit", "waive availability", "maintenance list", "maintenance cancel"}
+)
+
+
+def _hint(command: str) -> str:
+    manifest = yaml.safe_load((REPO / "slack-app-manifest.yaml").read_text())
+    (found,) = [c for c in manifest["features"]["slash_commands"] if c["command"] == command]
+    return str(found["usage_hint"])
+
+
+@pytest.mark.parametrize("word", INCIDENT_WORDS)
+def test_incident_help_and_the_manifest_name_every_subcommand(word: str) -> None:
+    assert f"`/incident {word}" in USAGE
+    hint = " " + _hint("/incident").replace("|", " | ").replace("[", " ") + " "
+    first, *more = word.split()
+    assert f" {first} " in hint or f" {first}|" in _hint("/incident"), (word, hint)
+    for rest in more:
+        assert rest in hint, (word, hint)
+
+
+def test_every_example_in_incident_help_is_understood() -> None:
+    """Each example the help gives (placeholders filled in) parses: no example the parser
+    refuses."""
+    examples = re.findall(r"`(/incident [^`]+)`", USAGE)
+    assert len(examples) >= 15, examples
+    for example in examples:
+        text = example.removeprefix("/incident ")
+        text = re.sub(r"<[^>]+>|\[[^\]]*\]", "because", text)
+        text = re.sub(r"(\w+)(\|\w+)+", r"\1", text)  # `start|stop`: the first of each
+        text = text.replace("sev1–sev4", "sev1").replace("…", "").strip()
+        parse_incident_command(text)  # raises CommandError on a refused example
+
+
+@pytest.mark.parametrize("verb", ["override", "end-override", "swap", "calendar"])
+def test_oncall_help_and_the_manifest_name_every_subcommand(verb: str) -> None:
+    assert f"`/oncall {verb}" in ONCALL_USAGE
+    assert verb in _hint("/oncall")

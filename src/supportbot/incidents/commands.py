@@ -22,8 +22,11 @@ USAGE = (
     "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
     "`/incident waive INC-42 <reason>` waives its charges; `/incident approve INC-42` (a "
     "designated contact) approves a held request\n"
-    "• `/incident maintenance|outage …`, `/incident waive credit|availability …` SLA credits "
-    "(`/incident maintenance` for help)\n"
+    "• `/incident maintenance acme 2026-12-05 02:00 2h [note]` declares a maintenance window "
+    "(`/incident maintenance list [customer]`, `/incident maintenance cancel 3`); "
+    "`/incident outage INC-42 [off]` counts a Sev1 as downtime\n"
+    "• `/incident waive credit INC-42 <reason>`, `/incident waive availability acme 2026-11 "
+    "<reason>` waive SLA credits\n"
     "• `/incident help`"
 )
 
