@@ -145,3 +145,38 @@ def test_every_example_in_incident_help_is_understood() -> None:
 def test_oncall_help_and_the_manifest_name_every_subcommand(verb: str) -> None:
     assert f"`/oncall {verb}" in ONCALL_USAGE
     assert verb in _hint("/oncall")
+
+
+# -- /oncall swap: a time the clocks skip, and what was typed echoed short and inert --------------
+AOIFE = "U0EMEA0001"  # in the example rotation, EMEA (Europe/Dublin)
+
+
+def swap(desk: Desk, text: str) -> str:
+    return answer(desk.slack.command(f"swap {text}", command="/oncall", user=AOIFE))
+
+
+def test_a_swap_at_a_local_time_the_clocks_skip_is_refused_as_such(desk: Desk) -> None:
+    # Dublin goes from 01:00 to 02:00 on Sunday 28 March 2027: 01:30 never happens there.
+    said = swap(desk, "<@U0EMEA0002> 2027-03-28 01:30")
+    assert said == (
+        ":warning: 2027-03-28 01:30 does not exist in Europe/Dublin (the clocks skip it); "
+        "name the day alone, or a time on either side of the change"
+    )
+    # The hour that happens twice (25 October 2026) is a real time: no such refusal.
+    assert "does not exist" not in swap(desk, "<@U0EMEA0002> 2026-10-25 01:30")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<@U0EMEA0002> <!channel>",
+        "<@U0EMEA0002> 2026-12-01 <!here>",
+        "<@U0EMEA0002> 2026-12-01 08:00 <!everyone>",
+        "<@U0EMEA0002> " + "x" * 3000,
+    ],
+)
+def test_a_bad_swap_echoes_what_was_typed_short_and_inert(desk: Desk, text: str) -> None:
+    said = swap(desk, text)
+    assert said.startswith(":warning: ") and ("&lt;!" in said or "x…`" in said), said
+    assert "<!" not in said
+    assert len(said) < 400, len(said)
