@@ -180,3 +180,14 @@ def test_a_bad_swap_echoes_what_was_typed_short_and_inert(desk: Desk, text: str)
     assert said.startswith(":warning: ") and ("&lt;!" in said or "x…`" in said), said
     assert "<!" not in said
     assert len(said) < 400, len(said)
+
+
+# -- /incident answers echo what was typed inert ---------------------------------------------------
+def test_the_opened_answer_and_an_unknown_word_are_echoed_inert(desk: Desk) -> None:
+    said = say(desk, "sev3 <!channel> look <https://evil.example|here>", channel=ACME_CHANNEL,
+               user=ACME_ALICE)  # fmt: skip
+    assert said.startswith("Opened *INC-1* for Acme Corp as Sev3 Medium: &lt;!channel&gt; look")
+    assert "<!channel>" not in said and "<https://evil" not in said
+    said = say(desk, "<!here>" + "x" * 3000)
+    assert said.startswith(":warning: I don't know `&lt;!here&gt;xxx") and "<!here>" not in said
+    assert len(said) < 2000

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from supportbot.incidents.lifecycle import parse_severity
 from supportbot.plans.charging import DurationError, parse_minutes
+from supportbot.wording import inert
 
 USAGE = (
     "Usage:\n"
@@ -91,7 +92,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
     try:
         severity = parse_severity(word)
     except ValueError:
-        raise CommandError(f"I don't know `{head}`.\n{USAGE}") from None
+        shown = inert(head[:40] + ("…" if len(head) > 40 else ""))
+        raise CommandError(f"I don't know `{shown}`.\n{USAGE}") from None
     customer = None
     match = _CUSTOMER.search(rest)
     if match:
