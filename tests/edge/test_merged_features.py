@@ -21,9 +21,19 @@ from supportbot.incidents.commands import (
     ParsedCommand,
     parse_incident_command,
 )
+from supportbot.slack.plan_blocks import CALLBACK_LOG_TIME
 from tests.conftest import REPO, Desk
 from tests.edge.helpers import LogWatch
-from tests.support.records import ACME_ALICE, ACME_CHANNEL, answer, timeline
+from tests.support.records import (
+    ACME_ALICE,
+    ACME_CHANNEL,
+    GLOBEX_CHANNEL,
+    GLOBEX_HANS,
+    answer,
+    posts,
+    timeline,
+)
+from tests.support.slack_requests import STAFF
 
 
 def say(desk: Desk, text: str, **kwargs: str) -> str:
@@ -191,3 +201,23 @@ def test_the_opened_answer_and_an_unknown_word_are_echoed_inert(desk: Desk) -> N
     said = say(desk, "<!here>" + "x" * 3000)
     assert said.startswith(":warning: I don't know `&lt;!here&gt;xxx") and "<!here>" not in said
     assert len(said) < 2000
+
+
+# -- the Log time form delivered twice logs once -----------------------------------------------
+def test_the_log_time_form_delivered_twice_logs_the_time_once(desk: Desk, logs: LogWatch) -> None:
+    say(desk, "sev3 exports fail", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
+    # A refusal stores nothing, so the same form corrected and sent again still counts.
+    first = desk.slack.view_submission(CALLBACK_LOG_TIME, {"duration": "0m", "note": ""},
+                                       private_metadata="1", view_id="V0LOGTIME1")  # fmt: skip
+    assert first.json()["errors"]["duration"].startswith("`0m` is zero")
+    for _ in range(2):  # Slack's retry, or a replayed request: the same view id
+        sent = desk.slack.view_submission(CALLBACK_LOG_TIME, {"duration": "20m", "note": "traced"},
+                                          private_metadata="1", view_id="V0LOGTIME1")  # fmt: skip
+        assert sent.status_code == 200 and sent.text == ""
+    desk.drain()
+    assert _time_entries(desk) == 1
+    assert [p["text"] for p in posts(desk.api, STAFF)] == [
+        "Logged 20 min on INC-1: traced\nPer incident: 1 charged this month (150.00 EUR)"
+    ]
+    assert [e.kind for e in timeline(desk.rt, 1)].count("time") == 1
+    assert logs.tracebacks() == []

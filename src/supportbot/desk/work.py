@@ -78,18 +78,28 @@ def log_time(
     note: str = "",
     *,
     appointment: bool = False,
+    receipt: str | None = None,
 ) -> Done:
-    """``/incident time INC-n 45m [note]`` (or ``appointment``): one entry, by this person."""
+    """``/incident time INC-n 45m [note]`` (or ``appointment``): one entry, by this person.
+    ``receipt``: the Log time form's view id; a second delivery of it logs nothing (the
+    answer then has no incident)."""
     done = Done()
 
     def apply(change: Change) -> None:
+        if receipt is not None:
+            change.receipt(receipt)
         check_open(change.incident)
         customer = customer_of(change)
         plan = time_plan(customer, change.rt.now())
         done.lines += _log(change, customer, plan, minutes, note, appointment)
         done.lines.append(_balance_line(change, plan, customer))
 
-    done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    try:
+        done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    except IntegrityError:
+        if receipt is None:
+            raise
+        return Done(None, ["This form was already received; the time was logged once."])
     return done
 
 
