@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from handlers.commands.oncall import USAGE as ONCALL_USAGE
 from supportbot.db.ledger import LedgerEntry, WorkTimer
+from supportbot.db.reporting import MaintenanceWindow
 from supportbot.desk import actions
 from supportbot.incidents.access import Actor
 from supportbot.incidents.commands import (
@@ -221,3 +222,37 @@ def test_the_log_time_form_delivered_twice_logs_the_time_once(desk: Desk, logs: 
     ]
     assert [e.kind for e in timeline(desk.rt, 1)].count("time") == 1
     assert logs.tracebacks() == []
+
+
+# -- months and days at the end of the calendar -------------------------------------------------
+@pytest.mark.parametrize(
+    ("command", "text", "said"),
+    [
+        ("/sla", "report 9999-12", ":warning: '9999-12' is not a month; write it as YYYY-MM"),
+        ("/sla", "report acme 9999-12", ":warning: '9999-12' is not a month; write it as YYYY-MM"),
+        (
+            "/incident",
+            "waive availability acme 9999-12 their DNS",
+            ":warning: '9999-12' is not a month; write it as YYYY-MM",
+        ),
+        (
+            "/incident",
+            "maintenance acme 9999-12-31 23:00 2h upgrade",
+            ":warning: a maintenance window is declared at most a year ahead",
+        ),
+        (
+            "/incident",
+            "maintenance acme 2030-01-01 02:00 2h upgrade",
+            ":warning: a maintenance window is declared at most a year ahead",
+        ),
+    ],
+)
+def test_the_last_month_and_day_of_the_calendar_are_refused_not_a_500(
+    desk: Desk, logs: LogWatch, command: str, text: str, said: str
+) -> None:
+    response = desk.slack.command(text, command=command)
+    desk.settle()  # before the fix: a listener raised ValueError / OverflowError (HTTP 500)
+    assert answer(response).startswith(said)
+    assert logs.tracebacks() == []
+    with desk.rt.session() as session:
+        assert session.scalars(select(MaintenanceWindow)).all() == []
