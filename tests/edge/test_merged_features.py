@@ -256,3 +256,12 @@ def test_the_last_month_and_day_of_the_calendar_are_refused_not_a_500(
     assert logs.tracebacks() == []
     with desk.rt.session() as session:
         assert session.scalars(select(MaintenanceWindow)).all() == []
+
+
+def test_commands_that_take_an_at_mention_have_slack_escape_it() -> None:
+    """`/incident handover INC-n @person` and `/oncall override|swap @person` read the person
+    from ``<@U…>``; Slack sends a typed @mention that way only with ``should_escape: true``
+    (otherwise as the bare text ``@name``, which is nobody's Slack id)."""
+    manifest = yaml.safe_load((REPO / "slack-app-manifest.yaml").read_text())
+    escaped = {c["command"]: c.get("should_escape") for c in manifest["features"]["slash_commands"]}
+    assert escaped["/incident"] is True and escaped["/oncall"] is True
