@@ -168,8 +168,9 @@ def test_a_broken_rotation_file_names_file_and_line(
     path, line = _broken(
         tmp_path,
         REPO / "rotations" / "follow-the-sun.yaml",
-        "time_zone: America/Chicago",
-        "time_zone: America/Atlantis",
+        # The region's (a line of its own), not the commented personal-rules example above it.
+        "time_zone: America/Chicago\n",
+        "time_zone: America/Atlantis\n",
     )
     rotations = path.parent
 
