@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from redis.exceptions import RedisError
-from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse, Respond
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -186,4 +186,11 @@ def payload(context: BoltContext, kind: type[P]) -> P:
     return found
 
 
-__all__ = ["actor", "attach", "open_form", "payload", "post_later", "runtime", "sender"]
+def tell(respond: Respond, press: BlockActions, text: str) -> None:
+    """Answer whoever pressed, visible to them only, below the message (which stays). A
+    press without a response URL (a payload Slack did not build) gets no answer."""
+    if press.response_url is not None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+__all__ = ["actor", "attach", "open_form", "payload", "post_later", "runtime", "sender", "tell"]

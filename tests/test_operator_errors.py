@@ -132,7 +132,7 @@ def _broken(tmp_path: Path, source: Path, old: str, new: str) -> tuple[Path, int
     """A copy of ``source`` with ``old`` replaced; and the line it is on."""
     text = source.read_text()
     assert old in text
-    line = text[: text.index(old)].count("\n") + 1 + (old.startswith("\n"))
+    line = text[: text.index(old)].count("\n") + 1
     target = tmp_path / "broken" / source.name
     target.parent.mkdir(exist_ok=True)
     target.write_text(text.replace(old, new, 1))
@@ -168,8 +168,9 @@ def test_a_broken_rotation_file_names_file_and_line(
     path, line = _broken(
         tmp_path,
         REPO / "rotations" / "follow-the-sun.yaml",
-        "\n    time_zone: America/Chicago",  # the region's own line, not the commented example
-        "\n    time_zone: America/Atlantis",
+        # The region's (a line of its own), not the commented personal-rules example above it.
+        "time_zone: America/Chicago\n",
+        "time_zone: America/Atlantis\n",
     )
     rotations = path.parent
 

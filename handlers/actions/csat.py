@@ -8,15 +8,10 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from handlers._common import actor, open_form, payload, runtime
+from handlers._common import actor, open_form, payload, runtime, tell
 from handlers.payloads import BlockActions, ViewSubmission
 from supportbot.csat import answers
 from supportbot.incidents.find import IncidentError
-
-
-def _say(respond: Respond, press: BlockActions, text: str) -> None:
-    if press.response_url is not None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def rate(ack: Ack, respond: Respond, context: BoltContext) -> None:
@@ -25,9 +20,9 @@ def rate(ack: Ack, respond: Respond, context: BoltContext) -> None:
     try:
         score = answers.rate(runtime(context), actor(context), press.action.value or "")
     except IncidentError as exc:
-        _say(respond, press, f":no_entry: {exc}")
+        tell(respond, press, f":no_entry: {exc}")
         return
-    _say(respond, press, f"Thank you for rating us {score}/5.")
+    tell(respond, press, f"Thank you for rating us {score}/5.")
 
 
 def open_comment(ack: Ack, respond: Respond, client: WebClient, context: BoltContext) -> None:
@@ -38,11 +33,11 @@ def open_comment(ack: Ack, respond: Respond, client: WebClient, context: BoltCon
             raise IncidentError("Slack sent no trigger id, so the form cannot open")
         view = answers.comment_view(runtime(context), actor(context), press.action.value or "")
     except IncidentError as exc:
-        _say(respond, press, f":no_entry: {exc}")
+        tell(respond, press, f":no_entry: {exc}")
         return
     failed = open_form(client, press.trigger_id, View(**view))
     if failed:
-        _say(respond, press, failed)
+        tell(respond, press, failed)
 
 
 def submit_comment(ack: Ack, context: BoltContext) -> None:

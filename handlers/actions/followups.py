@@ -12,7 +12,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from handlers._common import actor, open_form, payload, runtime
+from handlers._common import actor, open_form, payload, runtime, tell
 from handlers.payloads import BlockActions
 from supportbot.followups import forms
 from supportbot.incidents.access import Actor
@@ -29,12 +29,11 @@ def _open(form: Form, respond: Respond, client: WebClient, context: BoltContext)
             raise IncidentError("Slack sent no trigger id, so the form cannot open")
         view = form(runtime(context), press.action.value or "", actor(context))
     except IncidentError as exc:
-        if press.response_url is not None:
-            respond(text=f":no_entry: {exc}", response_type="ephemeral", replace_original=False)
+        tell(respond, press, f":no_entry: {exc}")
         return
     failed = open_form(client, press.trigger_id, view)
-    if failed and press.response_url is not None:
-        respond(text=failed, response_type="ephemeral", replace_original=False)
+    if failed:
+        tell(respond, press, failed)
 
 
 def customer_update(ack: Ack, respond: Respond, client: WebClient, context: BoltContext) -> None:

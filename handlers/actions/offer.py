@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 from slack_bolt import Ack, BoltContext, Respond
 
-from handlers._common import actor, payload, runtime
+from handlers._common import actor, payload, runtime, tell
 from handlers.commands.work import deposit_refusal
 from handlers.payloads import BlockActions, Offered
 from supportbot.contracts.triage import suggest
@@ -13,11 +13,6 @@ from supportbot.desk import intake
 from supportbot.incidents.access import may_open_for
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import title_from_text
-
-
-def _ephemeral(respond: Respond, press: BlockActions, text: str) -> None:
-    if press.response_url is not None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def open_request(ack: Ack, respond: Respond, context: BoltContext) -> None:
@@ -49,14 +44,14 @@ def open_request(ack: Ack, respond: Respond, context: BoltContext) -> None:
             via="shared channel",
         )
     except ValidationError:
-        _ephemeral(respond, press, ":warning: This offer could not be read; please post again.")
+        tell(respond, press, ":warning: This offer could not be read; please post again.")
         return
     except intake.DuplicateDelivery as dup:
         text = f"A request is already open for this message (INC-{dup.incident_id})."
-        _ephemeral(respond, press, text)
+        tell(respond, press, text)
         return
     except IncidentError as exc:
-        _ephemeral(respond, press, f":warning: {exc}")
+        tell(respond, press, f":warning: {exc}")
         return
     if press.response_url is not None:
         opened = f"Opened *{incident.key}*. The team will reply in this thread."

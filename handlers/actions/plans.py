@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers._common import actor, open_form, payload, runtime
+from handlers._common import actor, open_form, payload, runtime, tell
 from handlers.payloads import BlockActions
 from supportbot.db.types import row_id
 from supportbot.desk import tasks
@@ -17,8 +17,7 @@ from supportbot.slack.plan_blocks import log_time_modal
 
 
 def _answer(respond: Respond, context: BoltContext, text: str) -> None:
-    if payload(context, BlockActions).response_url is not None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+    tell(respond, payload(context, BlockActions), text)
 
 
 def _decide(ack: Ack, respond: Respond, context: BoltContext, *, approve: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from handlers._common import actor, payload, runtime
+from handlers._common import actor, payload, runtime, tell
 from handlers.payloads import BlockActions
 from supportbot.digests import monthly
 from supportbot.incidents.find import IncidentError
@@ -17,5 +17,4 @@ def approve(ack: Ack, respond: Respond, context: BoltContext) -> None:
         said = monthly.approve(runtime(context), actor(context), press.action.value or "")
     except IncidentError as exc:
         said = f":no_entry: {exc}"
-    if press.response_url is not None:
-        respond(text=said, response_type="ephemeral", replace_original=False)
+    tell(respond, press, said)

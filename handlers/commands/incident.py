@@ -128,5 +128,5 @@ def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[
         via="/incident",
     )
     whose = f" for {customer.name}" if customer else ""
-    text = f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {parsed.summary}"
+    text = f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {inert(parsed.summary)}"
     return {"response_type": "ephemeral", "text": text + charged_line(rt, incident)}

@@ -91,11 +91,14 @@ def submit_log_time(ack: Ack, context: BoltContext) -> None:
         _field_error(ack, "duration", str(exc))
         return
     try:
-        done = work.log_time(rt, view.private_metadata, who, minutes, view.value("note"))
+        done = work.log_time(
+            rt, view.private_metadata, who, minutes, view.value("note"), receipt=f"view:{view.id}"
+        )
     except IncidentError as exc:
         _field_error(ack, "duration", str(exc))
         return
     ack()
-    assert done.incident is not None
+    if done.incident is None:
+        return  # the same form delivered again: logged and answered the first time
     post_later(rt, "chat.postMessage", f"logged-{done.incident.key}-{view.id}",
                channel=who.user_id, text=done.text)  # fmt: skip

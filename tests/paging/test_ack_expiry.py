@@ -55,8 +55,9 @@ def thread(pager: Pager) -> list[str]:
 
 
 def dms(pager: Pager, user: str) -> list[str]:
-    """The acknowledgement's own DMs: reminders and releases (:hourglass:, :rewind:). A Sev1
-    with a customer also owes customer updates, whose reminders (:memo:) are another story."""
+    """The direct messages of the acknowledgement watch. A Sev1 with a customer also owes a
+    customer update every 30 minutes (followups, merged alongside), whose missed-update
+    reminder (`:memo:`) reaches the same assignee at 10:30: not this watch's."""
     texts = [m.get("text", "") for m in pager.desk.api.messages(channel=user)]
     return [t for t in texts if not t.startswith(":memo:")]
 

@@ -130,12 +130,19 @@ def parse(kind: str, text: str) -> CreditCommand:
     raise IncidentError(f"I don't know `{_shown(kind)}`.\n{USAGE}")
 
 
+FAR_AHEAD = "a maintenance window is declared at most a year ahead"
+MOST_AHEAD = timedelta(days=366)
+
+
 def local_start(window: NewWindow, zone: str) -> datetime:
     """The window's start in UTC; a local time skipped by a DST change is refused, and one
     that happens twice is its first occurrence."""
     tz = ZoneInfo(zone)
     local = datetime.combine(window.day, window.at, tz)
-    start = local.astimezone(UTC)
+    try:
+        start = local.astimezone(UTC)
+    except OverflowError:  # 9999-12-31 23:00 in New York is in the year 10000 in UTC
+        raise IncidentError(FAR_AHEAD) from None
     if start.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise IncidentError(
             f"{window.day} {window.at:%H:%M} does not exist in {zone} (the clocks skip it); "

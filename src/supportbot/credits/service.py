@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Customer
-from supportbot.credits.commands import USAGE, CreditCommand, local_start, parse
+from supportbot.credits.commands import (
+    FAR_AHEAD,
+    MOST_AHEAD,
+    USAGE,
+    CreditCommand,
+    local_start,
+    parse,
+)
 from supportbot.db.reporting import CreditWaiver, MaintenanceWindow
 from supportbot.db.types import row_id
 from supportbot.desk.change import Change, run
@@ -81,6 +88,8 @@ def declare(rt: Runtime, who: Actor, command: CreditCommand) -> str:
             "a maintenance window is declared before it starts; to excuse downtime already "
             "past, waive the credit (`/incident waive …`)"
         )
+    if start > now + MOST_AHEAD:
+        raise IncidentError(FAR_AHEAD)
     with rt.session() as session:
         window = MaintenanceWindow(
             customer=customer.key, starts_at=start, ends_at=start + command.window.length,

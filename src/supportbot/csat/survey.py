@@ -20,6 +20,7 @@ from supportbot.db.models import Incident
 from supportbot.db.reporting import CsatSurvey
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import CSAT_ASK
+from supportbot.delivery.locks import job_lock
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.sync import sync_incident
 
@@ -50,10 +51,7 @@ def _owe(session: Session, survey_id: int) -> None:
 def ask(survey_id: int) -> None:
     """RQ job: post the question into the incident's shared thread, once."""
     rt = get_runtime()
-    lock = rt.redis.lock(f"supportbot:lock:csat:{survey_id}", timeout=60, blocking_timeout=30)
-    if not lock.acquire():
-        raise TimeoutError(f"CSAT survey {survey_id} is stuck behind another worker")
-    try:
+    with job_lock(rt.redis, f"csat:{survey_id}", f"CSAT survey {survey_id}"):
         with rt.session() as session:
             survey = session.get(CsatSurvey, survey_id)
             if survey is None or survey.asked_at is not None:
@@ -82,8 +80,6 @@ def ask(survey_id: int) -> None:
             assert survey is not None
             survey.asked_at, survey.channel = rt.now(), channel
             survey.message_ts = response.get("ts")
-    finally:
-        lock.release()
 
 
 def redrive(rt: Runtime) -> int:

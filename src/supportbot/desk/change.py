@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from supportbot.attention import ackwatch
-from supportbot.db.models import Incident
+from supportbot.db.models import InboundReceipt, Incident
 from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
@@ -61,6 +61,13 @@ class Change:
         """An acknowledgement, a staff reply or a resolution is the first response."""
         if self.actor.is_staff and self.incident.first_response_at is None:
             self.incident.first_response_at = self.rt.now()
+
+    def receipt(self, key: str) -> None:
+        """The delivery's key (a form's view id), stored in this transaction: a second
+        delivery of the same form fails here (IntegrityError) and changes nothing."""
+        row = InboundReceipt(key=key, at=self.rt.now(), incident_id=self.incident.id)
+        self.session.add(row)
+        self.session.flush()
 
     def take_if_unassigned(self) -> None:
         if self.incident.assignee is None:

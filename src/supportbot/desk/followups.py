@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from supportbot.contracts.followups import UPDATE_MAX, WRITTEN_MAX
-from supportbot.db.models import InboundReceipt, Incident
+from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
 from supportbot.followups import cadence, rca
 from supportbot.followups.rca_text import Unfit, check_text
@@ -26,13 +26,6 @@ def _checked(field: str, text: str, limit: int, *, required: bool) -> str:
         return check_text(field, text, limit, required=required)
     except Unfit as exc:
         raise IncidentError(str(exc), field=exc.field) from exc
-
-
-def _receipt(change: Change, receipt: str) -> None:
-    """The form's view id, stored in the same transaction: a second delivery fails here."""
-    row = InboundReceipt(key=receipt, at=change.rt.now(), incident_id=change.incident.id)
-    change.session.add(row)
-    change.session.flush()
 
 
 def post_update(
@@ -51,7 +44,7 @@ def post_update(
                 f"{'' if incident.customer else ', with no customer'})",
                 field="update",
             )
-        _receipt(change, receipt)
+        change.receipt(receipt)
         now = change.rt.now()
         due = cadence.restart(change.session, change.rt, incident, now)
         zone = cadence.customer_zone(change.rt, incident)
@@ -78,7 +71,7 @@ def approve_rca(
     )
 
     def apply(change: Change) -> None:
-        _receipt(change, receipt)
+        change.receipt(receipt)
         rca.approve(change.session, change.rt, change.incident, actor.user_id, written,
                     change.rt.now())  # fmt: skip
 

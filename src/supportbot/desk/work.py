@@ -78,18 +78,28 @@ def log_time(
     note: str = "",
     *,
     appointment: bool = False,
+    receipt: str | None = None,
 ) -> Done:
-    """``/incident time INC-n 45m [note]`` (or ``appointment``): one entry, by this person."""
+    """``/incident time INC-n 45m [note]`` (or ``appointment``): one entry, by this person.
+    ``receipt``: the Log time form's view id; a second delivery of it logs nothing (the
+    answer then has no incident)."""
     done = Done()
 
     def apply(change: Change) -> None:
+        if receipt is not None:
+            change.receipt(receipt)
         check_open(change.incident)
         customer = customer_of(change)
         plan = time_plan(customer, change.rt.now())
         done.lines += _log(change, customer, plan, minutes, note, appointment)
         done.lines.append(_balance_line(change, plan, customer))
 
-    done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    try:
+        done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
+    except IntegrityError:
+        if receipt is None:
+            raise
+        return Done(None, ["This form was already received; the time was logged once."])
     return done
 
 
@@ -225,12 +235,23 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
         )
         if not deleted.rowcount:  # type: ignore[attr-defined]
             raise IncidentError("Your timer was stopped already")
-        check_open(change.incident)
-        customer = customer_of(change)
-        plan = time_plan(customer, change.rt.now())
         minutes = seconds_to_minutes((change.rt.now() - started_at).total_seconds())
-        done.lines += _log(change, customer, plan, minutes, "timer", False)
-        done.lines.append(_balance_line(change, plan, customer))
+        # The timer stops even when its time cannot be logged (the incident closed, the
+        # estimate not approved yet): a refusal that kept it running would leave this
+        # person unable to stop it or to start another one, ever.
+        try:
+            with change.session.begin_nested():
+                check_open(change.incident)
+                customer = customer_of(change)
+                plan = time_plan(customer, change.rt.now())
+                done.lines += _log(change, customer, plan, minutes, "timer", False)
+                done.lines.append(_balance_line(change, plan, customer))
+        except IncidentError as exc:
+            done.lines = [
+                f"Timer stopped after {hours_text(minutes)}; nothing was logged: {exc}. "
+                f"Log it with `/incident time {change.incident.key} {minutes}m` once it can be."
+            ]
+            change.event("timer", f"{change.who} stopped a timer; nothing logged")
 
     done.incident = run(rt, key, actor, Action.LOG_TIME, apply)
     return done

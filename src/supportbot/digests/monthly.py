@@ -20,6 +20,7 @@ from supportbot.db.reporting import ReportPost
 from supportbot.db.types import row_id
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import REPORT_POST, SLACK_CALL
+from supportbot.delivery.locks import job_lock
 from supportbot.digests.schedule import MONTHLY_LATEST, in_window, monthly_due
 from supportbot.incidents.access import Actor
 from supportbot.incidents.find import IncidentError
@@ -111,10 +112,7 @@ def review_blocks(row: ReportPost) -> list[dict[str, Any]]:
 def post(post_id: int, stage: str) -> None:
     """RQ job: post one stage of a report, once."""
     rt = get_runtime()
-    lock = rt.redis.lock(f"supportbot:lock:report:{post_id}", timeout=60, blocking_timeout=30)
-    if not lock.acquire():
-        raise TimeoutError(f"report post {post_id} is stuck behind another worker")
-    try:
+    with job_lock(rt.redis, f"report:{post_id}", f"report post {post_id}"):
         with rt.session() as session:
             row = session.get(ReportPost, post_id)
             if row is None:
@@ -135,8 +133,6 @@ def post(post_id: int, stage: str) -> None:
                 row.review_ts = response.get("ts")
             else:
                 row.customer_ts = response.get("ts")
-    finally:
-        lock.release()
 
 
 def approve(rt: Runtime, who: Actor, value: str) -> str:

@@ -29,6 +29,10 @@ _INTERNAL = {
     "paged": "page",
     "update_escalated": "updates",
     "customer_update": "customer update",
+    # From the attention work (merged separately): who held it and when it was let go.
+    "handover": "handover",
+    "ack_reminder": "ack expired",
+    "page_held": "page held",
 }
 # What the customer may read again: they saw these events in their own thread.
 _CUSTOMER = ("opened", "severity", "customer_update")

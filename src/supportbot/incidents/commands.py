@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from supportbot.incidents.lifecycle import parse_severity
 from supportbot.plans.charging import DurationError, parse_minutes
+from supportbot.wording import inert
 
 USAGE = (
     "Usage:\n"
@@ -22,8 +23,11 @@ USAGE = (
     "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
     "`/incident waive INC-42 <reason>` waives its charges; `/incident approve INC-42` (a "
     "designated contact) approves a held request\n"
-    "• `/incident maintenance|outage …`, `/incident waive credit|availability …` SLA credits "
-    "(`/incident maintenance` for help)\n"
+    "• `/incident maintenance acme 2026-12-05 02:00 2h [note]` declares a maintenance window "
+    "(`/incident maintenance list [customer]`, `/incident maintenance cancel 3`); "
+    "`/incident outage INC-42 [off]` counts a Sev1 as downtime\n"
+    "• `/incident waive credit INC-42 <reason>`, `/incident waive availability acme 2026-11 "
+    "<reason>` waive SLA credits\n"
     "• `/incident help`"
 )
 
@@ -65,7 +69,10 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand("help")
     if word == "list":
         return ParsedCommand("list")
-    if word == "waive" and rest.split(None, 1)[:1] in (["credit"], ["availability"]):
+    if word == "waive" and [w.lower() for w in rest.split(None, 1)[:1]] in (
+        ["credit"],
+        ["availability"],
+    ):
         return _credit_waiver(rest)
     if word in CREDIT_WORDS:  # parsed by supportbot.credits.commands
         return ParsedCommand(word, summary=rest)
@@ -85,7 +92,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
     try:
         severity = parse_severity(word)
     except ValueError:
-        raise CommandError(f"I don't know `{head}`.\n{USAGE}") from None
+        shown = inert(head[:40] + ("…" if len(head) > 40 else ""))
+        raise CommandError(f"I don't know `{shown}`.\n{USAGE}") from None
     customer = None
     match = _CUSTOMER.search(rest)
     if match:
@@ -116,8 +124,11 @@ def _handover(rest: str) -> ParsedCommand:
 def _credit_waiver(rest: str) -> ParsedCommand:
     """``waive credit INC-42 <reason>`` or ``waive availability acme 2026-11 <reason>``: the
     credits parser reads ``INC-42 <reason>`` and ``availability …`` as its ``waive``."""
-    first, _, more = rest.partition(" ")
-    return ParsedCommand("credit_waive", summary=more.strip() if first == "credit" else rest)
+    # Any white space, any case: Slack keeps the tabs and newlines people type.
+    first, *more = rest.split(None, 1)
+    if first.lower() == "credit":
+        return ParsedCommand("credit_waive", summary=more[0].strip() if more else "")
+    return ParsedCommand("credit_waive", summary=" ".join(["availability", *more]))
 
 
 # Work against the customer's plan (supportbot.desk.work): word → what follows the id.

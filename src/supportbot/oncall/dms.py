@@ -22,6 +22,7 @@ from supportbot import metrics
 from supportbot.db.rota import RotaDm
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import ROTA_DM
+from supportbot.delivery.locks import job_lock
 from supportbot.oncall import shift_notes
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, resolver
@@ -125,13 +126,8 @@ def compose(rt: Runtime, session: Session, row: RotaDm, now: datetime) -> tuple[
 def deliver(dm_id: int) -> str:
     """RQ job: send one DM once; returns sent, dropped, early or stale (for tests and logs)."""
     rt = get_runtime()
-    lock = rt.redis.lock(f"supportbot:lock:rota-dm:{dm_id}", timeout=60, blocking_timeout=30)
-    if not lock.acquire():
-        raise TimeoutError(f"rota DM {dm_id} is stuck behind another worker")
-    try:
+    with job_lock(rt.redis, f"rota-dm:{dm_id}", f"rota DM {dm_id}"):
         return _deliver(rt, dm_id)
-    finally:
-        lock.release()
 
 
 def _deliver(rt: Runtime, dm_id: int) -> str:

@@ -19,6 +19,7 @@ from supportbot import metrics
 from supportbot.db.models import OncallPost
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import ONCALL_POST
+from supportbot.delivery.locks import job_lock
 from supportbot.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,7 @@ def redrive(rt: Runtime) -> int:
 def deliver(post_id: int) -> None:
     """RQ job: post one row to Slack, once."""
     rt = get_runtime()
-    lock = rt.redis.lock(f"supportbot:lock:oncall-post:{post_id}", timeout=60, blocking_timeout=30)
-    if not lock.acquire():
-        raise TimeoutError(f"on-call post {post_id} is stuck behind another worker")
-    try:
+    with job_lock(rt.redis, f"oncall-post:{post_id}", f"on-call post {post_id}"):
         with rt.session() as session:
             post = session.get(OncallPost, post_id)
             if post is None or post.sent_at is not None:
@@ -93,5 +91,3 @@ def deliver(post_id: int) -> None:
             post = session.get(OncallPost, post_id)
             assert post is not None
             post.sent_at, post.ts = rt.now(), response.get("ts")
-    finally:
-        lock.release()

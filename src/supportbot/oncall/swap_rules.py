@@ -23,7 +23,8 @@ from supportbot.oncall.coverage import coverage_gaps
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.model import LEVELS, Level, Person
 from supportbot.oncall.resolver import Override, Resolver, find_overlap
-from supportbot.oncall.wallclock import wall_to_utc
+from supportbot.oncall.wallclock import local_reading, wall_to_utc
+from supportbot.wording import inert
 
 HORIZON = timedelta(days=14)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -62,6 +63,11 @@ class SwapPlan:
         )
 
 
+def _shown(word: str) -> str:
+    """A word the person typed, echoed back short and inert."""
+    return inert(word[:40] + ("…" if len(word) > 40 else ""))
+
+
 def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:
     """A local day (``today``, ``tomorrow``, a weekday, ``YYYY-MM-DD``), optionally ``HH:MM``."""
     if not words:
@@ -77,14 +83,20 @@ def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:
         try:
             day = date.fromisoformat(head)
         except ValueError:
-            raise SwapError(f"`{words[0]}` is not a day: {USAGE}") from None
+            raise SwapError(f"`{_shown(words[0])}` is not a day: {USAGE}") from None
     if len(words) > 2:
-        raise SwapError(f"unexpected `{words[2]}`: {USAGE}")
+        raise SwapError(f"unexpected `{_shown(words[2])}`: {USAGE}")
     if len(words) == 2:
         match = _TIME.fullmatch(words[1])
         if not match:
-            raise SwapError(f"`{words[1]}` is not a time like `08:00`: {USAGE}")
-        instant = wall_to_utc(datetime.combine(day, time(int(match[1]), int(match[2]))), tz)
+            raise SwapError(f"`{_shown(words[1])}` is not a time like `08:00`: {USAGE}")
+        wall = datetime.combine(day, time(int(match[1]), int(match[2])))
+        instant = wall_to_utc(wall, tz)
+        if local_reading(instant, tz) != wall:  # a gap: the clocks jump over this reading
+            raise SwapError(
+                f"{day} {words[1]} does not exist in {tz.key} (the clocks skip it); "
+                "name the day alone, or a time on either side of the change"
+            )
         return When(instant, instant, f"{day:%a %d %b} {words[1]} {tz.key}")
     start = wall_to_utc(datetime.combine(day, time(0)), tz)
     end = wall_to_utc(datetime.combine(day + timedelta(days=1), time(0)), tz)

@@ -23,6 +23,7 @@ from supportbot import metrics
 from supportbot.db.models import KeyValue
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import USERGROUP_SYNC
+from supportbot.delivery.locks import job_lock
 from supportbot.oncall.lookup import active_overrides, resolver
 from supportbot.oncall.usergroups import Group, desired_groups
 from supportbot.runtime import Runtime, get_runtime
@@ -83,10 +84,7 @@ def sync_job() -> None:
 
 def sync(rt: Runtime) -> dict[str, str]:
     """Bring every group in line now; returns handle → created, updated, unchanged or empty."""
-    lock = rt.redis.lock("supportbot:lock:usergroups", timeout=120, blocking_timeout=60)
-    if not lock.acquire():
-        raise TimeoutError("the user group sync is stuck behind another worker")
-    try:
+    with job_lock(rt.redis, "usergroups", "the user group sync", timeout=120, wait=60):
         now = rt.now()
         with rt.session() as session:
             groups = wanted(rt, session, now)
@@ -107,8 +105,6 @@ def sync(rt: Runtime) -> dict[str, str]:
                 else:
                     row.value, row.updated_at = value, now
         return outcome
-    finally:
-        lock.release()
 
 
 def _one(rt: Runtime, group: Group, current: dict[str, Any] | None) -> str:

@@ -113,7 +113,8 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def parse_month(text: str) -> Period:
     """``2026-03`` → that month; anything else raises ValueError with what was wrong."""
     match = MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
+    # Up to 9998: the month's end (the next month's first day, in any zone) must be a date.
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 1970 <= int(match.group(1)) <= 9998:
         raise ValueError(f"--month {text!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
     return Period(PeriodKind.MONTH, date(int(match.group(1)), int(match.group(2)), 1))
 
