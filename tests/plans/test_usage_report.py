@@ -143,3 +143,21 @@ def test_bad_months_and_customers_are_one_line(
     code, _, said = usage("--month", "2026-12", "--customer", "nope")
     assert code == 1 and said.count("\n") == 1
     assert "unknown customer 'nope'; known customers: acme, globex, initech, umbrella" in said
+
+
+def test_the_report_needs_no_redis_and_post_says_why_it_cannot(desk: Desk, tmp_path: Path) -> None:
+    """Reading the month is the database's work alone, as for the other reports; only
+    ``--post`` reaches Slack, and without a runtime it says so in one line, no traceback."""
+    a_month_of_work(desk)
+    env = {"PATH": os.environ.get("PATH", ""), **cli_env(desk.rt.settings, tmp_path)}
+    env.pop("REDIS_URL")
+    command = [sys.executable, "-m", "supportbot", "report", "usage", "--month", "2026-12"]
+    read = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert read.returncode == 0, read.stderr
+    assert "initech" in read.stdout and "Traceback" not in read.stderr
+    posted = subprocess.run([*command, "--post"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert posted.returncode == 1 and "Traceback" not in posted.stderr
+    assert posted.stderr.strip().endswith("supportbot run starts an embedded Redis)")
+    assert "--post cannot reach Slack: REDIS_URL is not set" in posted.stderr

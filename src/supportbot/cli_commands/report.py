@@ -126,7 +126,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
             print(f"supportbot: error: {exc}", file=sys.stderr)
             return 1
         keys = [c.key for c in contracts.customers if args.customer in (None, c.key)]
-        return usage.cmd_usage(settings, args, keys)
+        return usage.cmd_usage(settings, args, contracts, keys)
     as_of = clock.now()
     try:
         period = parse_month(args.month)

@@ -16,7 +16,10 @@ import sys
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from supportbot.contracts.customers import Contracts
+from supportbot.db.engine import make_engine
 from supportbot.db.models import KeyValue
 from supportbot.plans.usage import Summary, summarise, units_text
 from supportbot.reports.records import parse_month
@@ -130,25 +133,39 @@ def post(rt: Runtime, summary: Summary) -> str:
     return f"{summary.customer.key}: posted to {channel}"
 
 
-def cmd_usage(settings: Settings, args: argparse.Namespace, customers: list[str]) -> int:
+def cmd_usage(
+    settings: Settings, args: argparse.Namespace, contracts: Contracts, customers: list[str]
+) -> int:
+    """Reads the month with the database alone, as the other reports do; only ``--post``
+    needs the runtime (Slack), and says so when it cannot be built."""
     try:
         month = parse_month(args.month)
     except ValueError as exc:
         print(f"supportbot: error: {exc}", file=sys.stderr)
         return 1
-    rt = build_runtime(settings)
+    engine = make_engine(settings.sqlalchemy_url)
     try:
-        with rt.session() as session:
-            chosen = [c for c in rt.contracts.customers if c.key in customers and c.plans]
+        with Session(engine) as session:
+            chosen = [c for c in contracts.customers if c.key in customers and c.plans]
             summaries = [summarise(session, c, month.first_day) for c in chosen]
-        print(render(summaries, month.label, args.format))
-        for summary in summaries if getattr(args, "post", False) else []:
-            print(post(rt, summary), file=sys.stderr)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         print(f"supportbot: error: cannot read the database ({reason}): run supportbot migrate",
               file=sys.stderr)  # fmt: skip
         return 1
+    finally:
+        engine.dispose()
+    print(render(summaries, month.label, args.format))
+    if not getattr(args, "post", False):
+        return 0
+    try:
+        rt = build_runtime(settings)
+    except RuntimeError as exc:
+        print(f"supportbot: error: --post cannot reach Slack: {exc}", file=sys.stderr)
+        return 1
+    try:
+        for summary in summaries:
+            print(post(rt, summary), file=sys.stderr)
     finally:
         rt.engine.dispose()
     return 0
