@@ -318,3 +318,54 @@ def test_an_interrupted_post_that_cannot_be_checked_is_posted_again(
     assert len(thread_posts(rt, slack_api, incident_id, REMINDER_50)) == 1
     assert unposted(rt, incident_id) == []
     assert not rt.redis.exists(f"supportbot:slack-post:event-{event_id}-internal")
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param("drop", id="card-never-reached-slack"),
+        pytest.param("timeout", id="slack-took-the-card-reply-lost"),
+    ],
+)
+def test_worker_killed_mid_card_post_the_card_is_posted_once(
+    rt: Runtime,
+    clock: TravelClock,
+    slack_api: SlackStandin,
+    worker_process: list[subprocess.Popen[bytes]],
+    tmp_path: Path,
+    fault: str,
+) -> None:
+    """A worker killed between Slack taking the card and the commit of its ts: the next sync
+    finds the card by its metadata and keeps it, rather than posting a second card."""
+    clock.set(datetime.now(UTC))
+    slack_api.hang_seconds = 60
+    slack_api.inject("chat.postMessage", fault)
+    incident = intake.open_incident(
+        rt, title="checkout errors", severity=2, reporter="U0STAFF001",
+        customer=rt.contracts.by_key("acme"),
+    )  # fmt: skip
+    rt.dispatcher.flush()  # the card's sync is queued for the worker, not run here
+    worker = start_worker(rt, tmp_path, worker_process)
+    [held] = slack_api.wait_for(
+        lambda c: c.method == "chat.postMessage" and c.fault == fault, timeout=30
+    )
+    assert held.params["channel"] == TRIAGE and not held.params.get("thread_ts")  # the card
+    kill_group(worker)
+    with rt.session() as session:
+        assert session.get(Incident, incident.id).card_ts is None  # type: ignore[union-attr]
+
+    recover(rt, clock, incident.id)
+
+    cards = [
+        m
+        for m in slack_api.messages(channel=TRIAGE)
+        if m["method"] == "chat.postMessage" and not m.get("thread_ts")
+    ]
+    assert len(cards) == 1, [m["text"] for m in cards]
+    with rt.session() as session:
+        assert session.get(Incident, incident.id).card_ts == cards[0]["ts"]  # type: ignore[union-attr]
+    # Looked for in Slack only when it may have got there (the mark outlived the kill).
+    assert len(slack_api.calls("conversations.history")) == 1
+    assert len(thread_posts(rt, slack_api, incident.id, "opened")) >= 1
+    assert unposted(rt, incident.id) == []
+    assert not rt.redis.exists(f"supportbot:slack-post:card-{incident.id}-internal")

@@ -1,4 +1,4 @@
-"""Post a timeline event or notification to Slack once, even across a crash mid-post.
+"""Post a card, a timeline event or a notification to Slack once, even across a crash mid-post.
 
 A worker killed while Slack holds its reply, or a connection that drops after Slack took the
 message, leaves a row that says "not posted" and a message that may be in Slack. Before each
@@ -36,8 +36,14 @@ def metadata(post_key: str) -> dict[str, Any]:
 
 def begin(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bool:
     """True if the post should be made now; False if an interrupted attempt already made it."""
+    return earlier(rt, post_key, channel, thread_ts) is None
+
+
+def earlier(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> str | None:
+    """The ``ts`` of the message an interrupted earlier attempt already posted, or None when
+    the post should be made now (the mark is then set: a later attempt looks first)."""
     if rt.redis.set(_mark(post_key), 1, nx=True, ex=MARK_SECONDS):
-        return True
+        return None
     # An earlier attempt started and never finished: it may have reached Slack.
     try:
         found = _in_slack(rt, post_key, channel, thread_ts)
@@ -45,13 +51,12 @@ def begin(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bo
         # Cannot look (a missing history scope, a channel gone): posting twice beats never.
         log.warning("cannot check Slack for %s (%s); posting it again", post_key,
                     exc.response.get("error"))  # fmt: skip
-        return True
-    if found:
+        return None
+    if found is not None:
         log.warning(
             "%s was already in Slack from an interrupted attempt; not posted again", post_key
         )
-        return False
-    return True
+    return found
 
 
 def done(rt: Runtime, *post_keys: str) -> None:
@@ -65,7 +70,7 @@ def _carries(message: dict[str, Any], post_key: str) -> bool:
     return meta.get("event_type") == METADATA_TYPE and payload.get("post") == post_key
 
 
-def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bool:
+def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> str | None:
     if thread_ts:
         cursor = None
         while True:  # a thread is read oldest first: walk it to the end
@@ -73,14 +78,17 @@ def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -
                 channel=channel, ts=thread_ts, include_all_metadata=True, limit=_PAGE,
                 cursor=cursor,
             )  # fmt: skip
-            if any(_carries(m, post_key) for m in page.get("messages") or []):
-                return True
+            found = _carrying(page.get("messages") or [], post_key)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return False
+            if found is not None or not cursor:
+                return found
     if channel[:1] in ("U", "W"):  # a user id: the post went to the app's DM with them
         opened = rt.slack.conversations_open(users=channel)
         channel = (opened.get("channel") or {}).get("id") or channel
     # History is newest first, and the interrupted post is recent: one page is enough.
     page = rt.slack.conversations_history(channel=channel, include_all_metadata=True, limit=_PAGE)
-    return any(_carries(m, post_key) for m in page.get("messages") or [])
+    return _carrying(page.get("messages") or [], post_key)
+
+
+def _carrying(messages: list[dict[str, Any]], post_key: str) -> str | None:
+    return next((str(m["ts"]) for m in messages if _carries(m, post_key)), None)

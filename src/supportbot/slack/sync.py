@@ -113,10 +113,11 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         text, blocks = internal_card(incident, customer, extra, choices)
         payload = [b.to_dict() for b in blocks]
         if incident.card_ts is None and channel:
-            data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload)
-            incident.card_channel, incident.card_ts = data["channel"], data["ts"]
+            key = f"card-{incident.id}-internal"
+            incident.card_channel, incident.card_ts = _post_card(rt, key, channel, None, text,
+                                                                 payload)  # fmt: skip
             session.commit()
-            _remember_card(rt, data["channel"], data["ts"], text, payload)
+            inflight.done(rt, key)
         elif incident.card_ts is not None and incident.card_channel:
             _update_card(rt, incident.card_channel, incident.card_ts, text, payload)
         # The team's side first: a customer channel that Slack refuses (archived, the bot
@@ -139,20 +140,35 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
         in_thread = (
             incident.source_ts if incident.source_channel == incident.customer_channel else None
         )
-        data = _call(
-            rt.slack,
-            "chat.postMessage",
-            channel=channel,
-            text=text,
-            blocks=payload,
-            thread_ts=in_thread,
-        )
-        incident.customer_card_ts = data["ts"]
-        incident.customer_thread_ts = in_thread or data["ts"]
+        key = f"card-{incident.id}-customer"
+        _, ts = _post_card(rt, key, channel, in_thread, text, payload)
+        incident.customer_card_ts, incident.customer_thread_ts = ts, in_thread or ts
         session.commit()
-        _remember_card(rt, channel, data["ts"], text, payload)
+        inflight.done(rt, key)
     else:
         _update_card(rt, channel, incident.customer_card_ts, text, payload)
+
+
+def _post_card(
+    rt: Runtime,
+    key: str,
+    channel: str,
+    thread_ts: str | None,
+    text: str,
+    payload: list[dict[str, Any]],
+) -> tuple[str, str]:
+    """Post a card once, even across a worker killed between Slack's reply and the commit
+    of its ``ts``: the card an interrupted attempt posted is found and kept, not posted again
+    (:mod:`.inflight`). Returns the card's channel and ``ts``."""
+    found = inflight.earlier(rt, key, channel, thread_ts)
+    if found is not None:
+        _update_card(rt, channel, found, text, payload)  # it shows what it showed then
+        return channel, found
+    where = {"thread_ts": thread_ts} if thread_ts else {}
+    data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload,
+                 metadata=inflight.metadata(key), **where)  # fmt: skip
+    _remember_card(rt, data["channel"], data["ts"], text, payload)
+    return data["channel"], data["ts"]
 
 
 def _update_card(
