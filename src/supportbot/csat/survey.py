@@ -14,11 +14,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import metrics
 from supportbot.csat.blocks import question
 from supportbot.db.models import Incident
 from supportbot.db.reporting import CsatSurvey
-from supportbot.delivery import effects, job_ids
+from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import CSAT_ASK
 from supportbot.delivery.locks import job_lock
 from supportbot.runtime import Runtime, get_runtime
@@ -70,16 +69,14 @@ def ask(survey_id: int) -> None:
                 return  # the Slack sync posts the thread; the redriver comes back
             channel, thread = incident.customer_channel, incident.customer_thread_ts
             text, blocks = question(survey.id, incident.key, incident.title)
-        response = rt.slack.api_call(
-            "chat.postMessage",
-            json={"channel": channel, "thread_ts": thread, "text": text, "blocks": blocks},
-        )
-        metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+        key = f"csat-{survey_id}"
+        message = {"channel": channel, "thread_ts": thread, "text": text, "blocks": blocks}
+        ts = inflight.post(rt, key, message)
         with rt.session() as session:
             survey = session.get(CsatSurvey, survey_id)
             assert survey is not None
-            survey.asked_at, survey.channel = rt.now(), channel
-            survey.message_ts = response.get("ts")
+            survey.asked_at, survey.channel, survey.message_ts = rt.now(), channel, ts
+        inflight.done(rt, key)
 
 
 def redrive(rt: Runtime) -> int:

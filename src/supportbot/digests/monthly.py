@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.db.claims import claim
 from supportbot.db.reporting import ReportPost
 from supportbot.db.types import row_id
-from supportbot.delivery import effects, job_ids
+from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import REPORT_POST, SLACK_CALL
 from supportbot.delivery.locks import job_lock
 from supportbot.digests.schedule import MONTHLY_LATEST, in_window, monthly_due
@@ -124,15 +123,16 @@ def post(post_id: int, stage: str) -> None:
                 args = {"channel": row.customer_channel, "text": row.customer_text}
             else:
                 return
-        response = rt.slack.api_call("chat.postMessage", json=args | {"unfurl_links": False})
-        metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+        key = f"report-{post_id}-{stage}"
+        ts = inflight.post(rt, key, args | {"unfurl_links": False})
         with rt.session() as session:
             row = session.get(ReportPost, post_id)
             assert row is not None
             if stage == REVIEW:
-                row.review_ts = response.get("ts")
+                row.review_ts = ts
             else:
-                row.customer_ts = response.get("ts")
+                row.customer_ts = ts
+        inflight.done(rt, key)
 
 
 def approve(rt: Runtime, who: Actor, value: str) -> str:

@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import metrics
 from supportbot.db.rota import RotaDm
-from supportbot.delivery import effects, job_ids
+from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import ROTA_DM
 from supportbot.delivery.locks import job_lock
 from supportbot.oncall import shift_notes
@@ -148,13 +147,10 @@ def _deliver(rt: Runtime, dm_id: int) -> str:
     message: dict[str, Any] = {"channel": recipient, "text": text, "unfurl_links": False}
     if blocks:
         message["blocks"] = blocks  # a swap invitation's buttons
-    try:
-        response = rt.slack.api_call("chat.postMessage", json=message)
-    except Exception:
-        metrics.SLACK_CALLS.labels("chat.postMessage", "error").inc()
-        raise  # RQ retries; the reconciler owes it again if the retries run out
-    metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+    key = f"rota-dm-{dm_id}"
+    ts = inflight.post(rt, key, message)  # RQ retries a failure; the reconciler re-owes it
     with rt.session() as session:
         row = session.get_one(RotaDm, dm_id)
-        row.sent_at, row.ts, row.text = rt.now(), response.get("ts"), text
+        row.sent_at, row.ts, row.text = rt.now(), ts, text
+    inflight.done(rt, key)
     return "sent"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import OncallPost
-from supportbot.delivery import effects, job_ids
+from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import ONCALL_POST
 from supportbot.delivery.locks import job_lock
 from supportbot.runtime import Runtime, get_runtime
@@ -78,16 +78,10 @@ def deliver(post_id: int) -> None:
             if post is None or post.sent_at is not None:
                 return
             channel, text = post.channel, post.text
-        try:
-            response = rt.slack.api_call(
-                "chat.postMessage",
-                json={"channel": channel, "text": text, "unfurl_links": False},
-            )
-        except Exception:
-            metrics.SLACK_CALLS.labels("chat.postMessage", "error").inc()
-            raise  # RQ retries; the reconciler re-queues if the retries run out
-        metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+        key = f"oncall-post-{post_id}"
+        ts = inflight.post(rt, key, {"channel": channel, "text": text, "unfurl_links": False})
         with rt.session() as session:
             post = session.get(OncallPost, post_id)
             assert post is not None
-            post.sent_at, post.ts = rt.now(), response.get("ts")
+            post.sent_at, post.ts = rt.now(), ts
+        inflight.done(rt, key)

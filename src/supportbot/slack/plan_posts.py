@@ -1,7 +1,7 @@
 """Task estimates to the designated contacts: a row first, then this job, re-driven.
 
 The estimate row is the promise; ``ESTIMATE_POST`` reloads it, posts it to each designated
-contact once (:mod:`supportbot.slack.inflight` looks in the DM before posting again after an
+contact once (:mod:`supportbot.delivery.inflight` looks in the DM before posting again after an
 interrupted attempt) and records ``posted_at``. The reconciler owes the job again for any
 pending estimate not yet posted, so a flushed Redis delays the buttons, never loses them.
 """
@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from supportbot.contracts.plans import PlanKind
 from supportbot.db.ledger import TaskEstimate
 from supportbot.db.models import Incident
-from supportbot.delivery import effects, job_ids
+from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import ESTIMATE_POST
 from supportbot.plans import ledger
 from supportbot.plans.balance import active_plans
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack import inflight
 from supportbot.slack.jobs import GRACE
 from supportbot.slack.plan_blocks import estimate_request
 

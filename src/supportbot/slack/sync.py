@@ -3,7 +3,7 @@
 Idempotent: it posts the card if it has no ``ts`` yet, otherwise updates it in place, then
 posts each timeline event not yet posted, marking it as it goes. Running it twice posts
 nothing twice; a post interrupted between Slack and its mark (a worker killed, a reply lost)
-is looked for in Slack before it is made again (:mod:`supportbot.slack.inflight`).
+is looked for in Slack before it is made again (:mod:`~supportbot.delivery.inflight`).
 Internal events go only to the triage thread; customer-visible ones also to the customer's.
 """
 
@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
+from supportbot.delivery import inflight
 from supportbot.delivery.lease import Renewed
 from supportbot.oncall.choices import escalation_choices, holders_now
 from supportbot.runtime import Runtime
-from supportbot.slack import inflight
 from supportbot.slack.alert_blocks import alert_blocks
 from supportbot.slack.attention_blocks import attention_blocks
 from supportbot.slack.cards import customer_card, internal_card
@@ -159,7 +159,7 @@ def _post_card(
 ) -> tuple[str, str]:
     """Post a card once, even across a worker killed between Slack's reply and the commit
     of its ``ts``: the card an interrupted attempt posted is found and kept, not posted again
-    (:mod:`.inflight`). Returns the card's channel and ``ts``."""
+    (:mod:`~supportbot.delivery.inflight`). Returns the card's channel and ``ts``."""
     found = inflight.earlier(rt, key, channel, thread_ts)
     if found is not None:
         _update_card(rt, channel, found, text, payload)  # it shows what it showed then
@@ -204,7 +204,7 @@ def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
     An incident whose sync lock another worker holds is passed over: that sync posts them.
     The rows are read in one query and marked posted in one commit: a worker killed between
     a post and that commit leaves the post's in-flight mark, so the post is looked for in
-    Slack before it is made again (:mod:`.inflight`). The card, direct messages and the
+    Slack before it is made again (delivery/inflight). The card, direct messages and the
     customer's side are left to the incident's ordinary sync, owed by the same change.
     """
     with rt.session() as session:
@@ -350,7 +350,7 @@ def _post_once(
     text: str,
     blocks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Post unless an interrupted earlier attempt already did (see :mod:`.inflight`)."""
+    """Post unless an interrupted earlier attempt already did (see delivery/inflight)."""
     if not inflight.begin(rt, key, channel or "", thread_ts):
         return
     where = {"channel": channel} | ({"thread_ts": thread_ts} if thread_ts else {})

@@ -13,11 +13,24 @@ once), never lost.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
+from redis import Redis
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from supportbot.runtime import Runtime
+from supportbot import metrics
+
+
+class Runtime(Protocol):
+    """What posting once needs of the runtime (delivery sits below :mod:`supportbot.runtime`)."""
+
+    @property
+    def redis(self) -> Redis: ...
+
+    @property
+    def slack(self) -> WebClient: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +70,25 @@ def earlier(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> 
             "%s was already in Slack from an interrupted attempt; not posted again", post_key
         )
     return found
+
+
+def post(rt: Runtime, post_key: str, message: dict[str, Any]) -> str:
+    """``chat.postMessage`` once per key for a job that records the ``ts`` it gets: returns
+    the ``ts`` (of the message an interrupted attempt already made, if one did). The caller
+    records it, commits, then calls :func:`done`."""
+    channel, thread_ts = str(message["channel"]), message.get("thread_ts")
+    found = earlier(rt, post_key, channel, thread_ts)
+    if found is not None:
+        return found
+    try:
+        response = rt.slack.api_call(
+            "chat.postMessage", json=message | {"metadata": metadata(post_key)}
+        )
+    except Exception:
+        metrics.SLACK_CALLS.labels("chat.postMessage", "error").inc()
+        raise  # RQ retries; the retry looks in Slack first
+    metrics.SLACK_CALLS.labels("chat.postMessage", "ok").inc()
+    return str(response["ts"])
 
 
 def done(rt: Runtime, *post_keys: str) -> None:

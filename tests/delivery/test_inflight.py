@@ -1,0 +1,91 @@
+"""Posting once across a crash (delivery/inflight), against the Slack stand-in and a real Redis.
+
+The state a killed worker leaves is made as it would be: the in-flight mark in Redis, and the
+message in Slack (it got there) or not (the connection dropped first).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from supportbot.delivery import inflight
+from supportbot.runtime import Runtime
+from tests.standins import SlackStandin
+from tests.support.slack_requests import TRIAGE
+
+KEY = "report-7-customer"
+MARK = f"supportbot:slack-post:{KEY}"
+
+
+def posts(api: SlackStandin) -> list[dict[str, object]]:
+    return [m for m in api.messages() if m["method"] == "chat.postMessage"]
+
+
+def interrupted(rt: Runtime, *, reached: bool, **where: str) -> str | None:
+    """The state a worker killed mid-post leaves: the mark, and the message if it got there."""
+    rt.redis.set(MARK, 1)
+    if not reached:
+        return None
+    made = rt.slack.chat_postMessage(text="the report", metadata=inflight.metadata(KEY), **where)
+    return str(made["ts"])
+
+
+def test_a_first_post_carries_its_key_and_marks_it_until_done(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    [made] = posts(slack_api)
+    assert made["ts"] == ts and made["metadata"]["event_payload"] == {"post": KEY}
+    assert rt.redis.exists(MARK)  # until the caller has recorded the ts
+    inflight.done(rt, KEY)
+    assert not rt.redis.exists(MARK)
+    assert slack_api.calls("conversations.history") == []  # nothing to look for
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param({"channel": TRIAGE}, id="channel"),
+        pytest.param({"channel": TRIAGE, "thread_ts": "thread"}, id="thread"),
+        pytest.param({"channel": "U0STAFF001"}, id="direct-message"),
+    ],
+)
+def test_a_post_an_interrupted_attempt_made_is_found_not_repeated(
+    rt: Runtime, slack_api: SlackStandin, where: dict[str, str]
+) -> None:
+    if "thread_ts" in where:
+        parent = rt.slack.chat_postMessage(channel=TRIAGE, text="the card")
+        where = where | {"thread_ts": str(parent["ts"])}
+    before = interrupted(rt, reached=True, **where)
+    count = len(posts(slack_api))
+
+    again = inflight.post(rt, KEY, where | {"text": "the report"})
+
+    assert again == before and len(posts(slack_api)) == count
+
+
+def test_a_post_that_never_reached_slack_is_made(rt: Runtime, slack_api: SlackStandin) -> None:
+    interrupted(rt, reached=False)
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    assert [m["ts"] for m in posts(slack_api)] == [ts]
+    assert len(slack_api.calls("conversations.history")) == 1  # it looked first
+
+
+def test_when_slack_refuses_the_look_up_it_posts_rather_than_drops(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    interrupted(rt, reached=False)
+    slack_api.inject("conversations.history", "missing_scope")
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    assert [m["ts"] for m in posts(slack_api)] == [ts]
+
+
+def test_a_failed_post_raises_and_leaves_its_mark_for_the_retry(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    slack_api.inject("chat.postMessage", "channel_not_found")
+    with pytest.raises(Exception, match="channel_not_found"):
+        inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    assert rt.redis.exists(MARK)
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})  # the retry
+    assert [m["ts"] for m in posts(slack_api)] == [ts]
