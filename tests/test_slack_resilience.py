@@ -50,6 +50,33 @@ def test_a_500_then_success_posts_exactly_once(desk: Desk) -> None:
     assert len(_cards(desk, ACME_CHANNEL)) == 1
 
 
+def test_a_post_slack_took_before_the_connection_reset_is_not_posted_again(
+    desk: Desk, clock: TravelClock
+) -> None:
+    """The client does not retry a post blindly on a dropped connection (Slack may have
+    taken it): the job fails, and its retry finds the card in Slack and keeps it."""
+    desk.api.inject("chat.postMessage", "reset")
+
+    desk.slack.command("sev2 checkout is slow")
+    desk.drain()  # the reset fails the job; RQ retries it later (in a second)
+    assert len(desk.api.calls("chat.postMessage")) == 1
+    [card] = _cards(desk)  # Slack has it, the database does not know
+    assert incident(desk.rt, 1).card_ts is None
+
+    clock.advance(GRACE + timedelta(seconds=1))
+    assert reconcile_once(desk.rt)["slack_sync"] == 1
+    desk.drain()
+
+    assert _cards(desk) == [card] and incident(desk.rt, 1).card_ts == card["ts"]
+    assert len(thread(desk.api, TRIAGE, card["ts"])) == 1
+    # A dropped connection on anything but a post is still retried by the client at once.
+    updates = len(desk.api.calls("chat.update"))
+    desk.api.inject("chat.update", "reset")
+    desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()
+    assert [c.status for c in desk.api.calls("chat.update")][updates:] == [200, 200]
+
+
 def test_slack_down_longer_than_the_retries_is_recovered_by_the_reconciler(
     desk: Desk, clock: TravelClock
 ) -> None:

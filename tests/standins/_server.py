@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 #: Faults every stand-in understands; subclasses may accept more (e.g. Slack error codes).
-TRANSPORT_FAULTS = frozenset({"429", "500", "503", "timeout", "drop"})
+TRANSPORT_FAULTS = frozenset({"429", "500", "503", "timeout", "drop", "reset"})
 
 
 def utc_now() -> datetime:
@@ -244,7 +244,9 @@ class StandinServer:
 
         ``kind``: "429" (with Retry-After), "500", "503", "timeout" (handled normally, but the
         reply is held for ``hang_seconds``), "drop" (not handled; held, then the connection is
-        closed without a reply), or a stand-in specific kind (see ``fault_reply``).
+        closed without a reply), "reset" (handled, then the connection is closed at once
+        without a reply: the client cannot tell it from "drop"), or a stand-in specific kind
+        (see ``fault_reply``).
         """
         self.validate_kind(kind)
         if times < 1:
@@ -343,7 +345,7 @@ class StandinServer:
             reply = self.authorize(req, method)
             fault = None if reply is not None else self._take_fault(method, req.path)
             kind = fault.kind if fault else None
-            if fault and kind not in ("timeout", "drop"):
+            if fault and kind not in ("timeout", "drop", "reset"):
                 reply = self.fault_reply(fault.kind, fault.retry_after, req, method)
             elif reply is None and kind != "drop":
                 try:
@@ -375,7 +377,7 @@ class StandinServer:
             self._changed.notify_all()
         if kind in ("timeout", "drop"):
             self._stopping.wait(self.hang_seconds)
-        if reply is None:
+        if reply is None or kind == "reset":
             handler.close_connection = True
             return
         try:

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.slack_response import SlackResponse
 
 log = logging.getLogger("supportbot.slack.outbound")
@@ -26,12 +27,25 @@ log = logging.getLogger("supportbot.slack.outbound")
 LOCAL_TOKEN = "xoxb-local-mode"
 
 
+class _ConnectionRetryNotPosts(ConnectionErrorRetryHandler):
+    """A dropped connection is retried at once, except a post: Slack may have taken the
+    message before the connection went, and a blind retry would post it twice. A failed post
+    fails its job instead; RQ's retry looks for the message in Slack first
+    (:mod:`supportbot.delivery.inflight`), so it is posted once."""
+
+    def _can_retry(self, *, state: Any, request: HttpRequest, response: Any = None,
+                   error: Exception | None = None) -> bool:  # fmt: skip
+        if request.url.rstrip("/").endswith("/chat.postMessage"):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def retry_handlers() -> list[Any]:
     # A 429 waits for Retry-After and tries again; a 5xx or a dropped connection backs off.
     return [
         RateLimitErrorRetryHandler(max_retry_count=5),
         ServerErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=3),
+        _ConnectionRetryNotPosts(max_retry_count=3),
     ]
 
 

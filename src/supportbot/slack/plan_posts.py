@@ -51,10 +51,7 @@ def post_estimate(task_id: int) -> None:
         for contact in customer.contacts:
             key = f"estimate-{task.id}-{contact}"
             keys.append(key)
-            if inflight.begin(rt, key, contact, None):
-                rt.slack.api_call("chat.postMessage", json=dict(
-                    channel=contact, text=text, blocks=payload, metadata=inflight.metadata(key),
-                ))  # fmt: skip
+            inflight.post(rt, key, {"channel": contact, "text": text, "blocks": payload})
         task.posted_at = rt.now()
     for key in keys:
         inflight.done(rt, key)
