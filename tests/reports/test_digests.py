@@ -16,10 +16,10 @@ from supportbot.clock import TravelClock
 from supportbot.db.reporting import ReportPost
 from supportbot.desk import actions, intake
 from supportbot.digests.monthly import ACTION_APPROVE
-from supportbot.incidents.access import Actor
+from supportbot.incidents.access import Actor, Role
 from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings
-from tests.conftest import Desk, make_settings
+from tests.conftest import REPO, Desk, make_settings
 from tests.standins import SlackStandin
 from tests.support.records import (
     ACME_ALICE,
@@ -34,6 +34,7 @@ from tests.support.slack_requests import STAFF, TRIAGE
 
 ONCALL = "C0ONCALLCHAN"
 STAFF_ACTOR = Actor.staff_member(STAFF)
+LEAD = "U0MGMT0001"  # Morgan, management in rotations/follow-the-sun.yaml
 ALICE = {"user": ACME_ALICE, "user_team": ACME_TEAM, "channel": ACME_CHANNEL}
 
 
@@ -121,15 +122,25 @@ def test_the_monthly_report_is_reviewed_then_sent_once_approved(october: Desk) -
     assert ephemerals(desk.api)[-1] == ":no_entry: Only the support team can approve a report."
     assert [p for p in posts(desk.api, ACME_CHANNEL) if "support report" in p["text"]] == []
 
+    # The review says who may send it; staff who are not a lead are told no.
+    assert f"A lead approves it: <@{LEAD}>, <@U0MGMT0002>." in str(review["blocks"])
     desk.slack.block_action(ACTION_APPROVE, value=str(row_id))
+    desk.drain()
+    assert ephemerals(desk.api)[-1] == (
+        ":no_entry: Only a lead (management in the rotation files) can send a report to a "
+        f"customer: <@{LEAD}>, <@U0MGMT0002>."
+    )
+    assert [p for p in posts(desk.api, ACME_CHANNEL) if "support report" in p["text"]] == []
+
+    desk.slack.block_action(ACTION_APPROVE, value=str(row_id), user=LEAD)
     desk.drain()
     assert "goes to their channel" in ephemerals(desk.api)[-1]
     (sent,) = [p for p in posts(desk.api, ACME_CHANNEL) if "support report" in p["text"]]
     assert sent["text"].startswith("*Acme Corp: support report for 2026-10*")
     assert "_internal:_" not in sent["text"] and "Globex" not in sent["text"]
     updated = desk.api.message(TRIAGE, review["ts"])
-    assert updated is not None and f"Approved by <@{STAFF}>" in updated["text"]
-    desk.slack.block_action(ACTION_APPROVE, value=str(row_id))
+    assert updated is not None and f"Approved by <@{LEAD}>" in updated["text"]
+    desk.slack.block_action(ACTION_APPROVE, value=str(row_id), user=LEAD)
     desk.travel(timedelta(minutes=5))
     assert "already approved" in ephemerals(desk.api)[-1]
     assert len([p for p in posts(desk.api, ACME_CHANNEL) if "support report" in p["text"]]) == 1
@@ -171,3 +182,40 @@ def test_without_channels_nothing_is_made(no_channels: Runtime) -> None:
     assert monthly.redrive(no_channels) == 0 and weekly.redrive(no_channels) == 0
     with no_channels.session() as session:
         assert list(session.scalars(select(ReportPost))) == []
+
+
+@pytest.fixture
+def no_management(settings: Settings, clock: TravelClock, tmp_path: Path) -> Iterator[Runtime]:
+    """The shipped rotation with nobody listed under ``management``."""
+    from supportbot.db.migrate import upgrade
+
+    rotations = tmp_path / "rotations"
+    rotations.mkdir()
+    text = (REPO / "rotations" / "follow-the-sun.yaml").read_text()
+    text = text.replace("management: [morgan, niamh]", "management: []")
+    (rotations / "follow-the-sun.yaml").write_text(text.replace(", management]", "]"))
+    runtime = build_runtime(settings.model_copy(update={"rotations_dir": rotations}), clock=clock)
+    upgrade(runtime.engine)
+    yield runtime
+    runtime.engine.dispose()
+
+
+def test_without_management_any_staff_member_may_approve(no_management: Runtime) -> None:
+    from supportbot.digests import monthly
+    from supportbot.incidents.find import IncidentError
+
+    rt = no_management
+    assert monthly.leads(rt) == ()
+    assert monthly.approvers_line(rt).startswith("Any member of the support team may approve")
+    with rt.session() as session:
+        row = ReportPost(key="monthly-acme-2026-10", customer="acme", month="2026-10",
+                         review_text="r", customer_text="c", created_at=rt.now(),
+                         review_channel=TRIAGE, customer_channel=ACME_CHANNEL)  # fmt: skip
+        session.add(row)
+        session.flush()
+        row_id = row.id
+    with pytest.raises(IncidentError, match="Only the support team"):
+        monthly.approve(rt, Actor(ACME_ALICE, Role.CONTACT, "acme"), str(row_id))
+    assert "goes to their channel" in monthly.approve(rt, STAFF_ACTOR, str(row_id))
+    with rt.session() as session:
+        assert session.get_one(ReportPost, row_id).approved_by == STAFF

@@ -23,6 +23,7 @@ from supportbot.delivery.locks import job_lock
 from supportbot.digests.schedule import MONTHLY_LATEST, in_window, monthly_due
 from supportbot.incidents.access import Actor
 from supportbot.incidents.find import IncidentError
+from supportbot.oncall import lookup
 from supportbot.reports.figures import figures
 from supportbot.reports.load import load_records
 from supportbot.reports.monthly import statements
@@ -93,7 +94,7 @@ def redrive(rt: Runtime) -> int:
     return made
 
 
-def review_blocks(row: ReportPost) -> list[dict[str, Any]]:
+def review_blocks(row: ReportPost, approvers: str) -> list[dict[str, Any]]:
     approve = {
         "type": "button",
         "action_id": ACTION_APPROVE,
@@ -103,6 +104,7 @@ def review_blocks(row: ReportPost) -> list[dict[str, Any]]:
     }
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": row.review_text[:2900]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": approvers}]},
         {"type": "actions", "block_id": f"report-{row.id}", "elements": [approve]},
     ]
 
@@ -118,7 +120,7 @@ def post(post_id: int, stage: str) -> None:
                 return
             if stage == REVIEW and row.review_ts is None:
                 args = {"channel": row.review_channel, "text": row.review_text,
-                        "blocks": review_blocks(row)}  # fmt: skip
+                        "blocks": review_blocks(row, approvers_line(rt))}  # fmt: skip
             elif stage == CUSTOMER and row.approved_at and row.customer_ts is None:
                 args = {"channel": row.customer_channel, "text": row.customer_text}
             else:
@@ -135,10 +137,35 @@ def post(post_id: int, stage: str) -> None:
         inflight.done(rt, key)
 
 
+def leads(rt: Runtime) -> tuple[str, ...]:
+    """The Slack ids of who may approve a report for a customer: the rotation files'
+    ``management``. Empty when none is listed (or the files never loaded): then any staff
+    member may, as the review post says."""
+    resolver = lookup.resolver(rt)
+    if resolver is None:
+        return ()
+    people = resolver.rotation.people
+    return tuple(people[key].slack for key in resolver.rotation.management)
+
+
+def approvers_line(rt: Runtime) -> str:
+    named = leads(rt)
+    if not named:
+        return "Any member of the support team may approve it (no management is listed)."
+    return "A lead approves it: " + ", ".join(f"<@{user}>" for user in named) + "."
+
+
 def approve(rt: Runtime, who: Actor, value: str) -> str:
     """A lead approves the report: it goes to the customer's channel, once."""
     if not who.is_staff:
         raise IncidentError("Only the support team can approve a report.")
+    named = leads(rt)
+    if named and who.user_id not in named:
+        raise IncidentError(
+            "Only a lead (management in the rotation files) can send a report to a customer: "
+            + ", ".join(f"<@{user}>" for user in named)
+            + "."
+        )
     number = row_id(value)
     with rt.session() as session:
         row = session.get(ReportPost, number) if number is not None else None
