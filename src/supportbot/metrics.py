@@ -23,6 +23,10 @@ RECONCILED = Counter(
 RECONCILE_FAILURES = Counter(
     "supportbot_reconciler_failures_total", "Reconciler passes a redriver failed in", ["kind"]
 )
+DASHBOARD_REFRESH_FAILURES = Counter(
+    "supportbot_dashboard_refresh_failures_total",
+    "Background recomputations of the dashboard's figures that failed",
+)
 REQUEST_REFUSED = Counter(
     "supportbot_requests_refused_total", "Inbound requests refused at the edge", ["reason"]
 )

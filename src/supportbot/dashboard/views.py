@@ -15,7 +15,7 @@ from flask import session as cookie
 from markupsafe import Markup
 
 from supportbot.contracts.customers import Customer
-from supportbot.dashboard import auth, data, templates
+from supportbot.dashboard import auth, cache, data, templates
 from supportbot.incidents.access import Actor
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import PeriodKind, parse_month, period_of
@@ -92,6 +92,7 @@ def _refused(status: int, message: str) -> Response:
 class Pages:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
+        self.views = cache.Views(rt)  # the figures, between the page's 30-second refreshes
 
     def _viewer(self, *, csv: bool = False) -> Actor | Response:
         who = auth.viewer(self.rt)
@@ -123,7 +124,7 @@ class Pages:
         if not who.is_staff:
             return redirect(f"/dashboard/customer/{who.customer}")
         period = self._period("UTC")
-        view = data.load(self.rt, period, None)
+        view = self.views.get(period, None)
         rows = [self._row(c, view) for c in self.rt.contracts.customers]
         return _page(
             "All customers",
@@ -156,7 +157,7 @@ class Pages:
             return who
         customer = self._customer(who, key)
         period = self._period(customer.timezone)
-        view = data.load(self.rt, period, customer)
+        view = self.views.get(period, customer)
         report = view.statement(customer.key)
         assert report is not None
         avail = report.availability
@@ -184,7 +185,7 @@ class Pages:
             key = who.customer or ""
         customer = self._customer(who, key) if key else None
         period = self._period(customer.timezone if customer else "UTC")
-        view = data.load(self.rt, period, customer)
+        view = self.views.get(period, customer)
         body = data.csv_table(view, table, staff=who.is_staff)
         name = f"supportbot-{table}-{key or 'all'}-{period.label}.csv"
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
