@@ -10,6 +10,9 @@ import requests
 from redis import Redis
 
 from supportbot.db.migrate import upgrade
+from supportbot.db.reporting import CsatSurvey
+from supportbot.desk import actions
+from supportbot.incidents.access import Actor, Role, identify
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
 from supportbot.slack import cards
@@ -17,7 +20,15 @@ from supportbot.web import build_bolt_app, build_flask_app
 from tests.conftest import SIGNING_SECRET, Desk, make_settings
 from tests.standins import SlackStandin
 from tests.support.live import serve
-from tests.support.records import answer, dump, incident
+from tests.support.records import (
+    ACME_ALICE,
+    ACME_CHANNEL,
+    ACME_TEAM,
+    answer,
+    dump,
+    ephemerals,
+    incident,
+)
 from tests.support.slack_requests import STAFF, TEAM_ID, SlackInbound
 
 STAFF_GROUP = "S0STAFF01"
@@ -103,3 +114,27 @@ def test_healthz_says_staff_are_unknown_while_auth_test_fails(
             slack.session.close()
     finally:
         rt.engine.dispose()
+
+
+def test_a_home_member_outside_the_staff_group_is_not_of_the_customer_either(
+    desk: Desk,
+) -> None:
+    """In a customer's shared channel, one of our own who is not staff is not counted as one
+    of the customer's people: they cannot rate the request for the customer."""
+
+    who = identify(desk.rt.contracts, desk.rt.staff, OUTSIDER, user_team=TEAM_ID,
+                   channel_id=ACME_CHANNEL)  # fmt: skip
+    assert who == Actor(OUTSIDER, Role.CUSTOMER, None)
+    desk.slack.command("sev3 exports are slow", user=ACME_ALICE, user_team=ACME_TEAM,
+                       channel=ACME_CHANNEL)  # fmt: skip
+    desk.drain()
+    actions.acknowledge(desk.rt, 1, Actor.staff_member(STAFF))
+    actions.resolve(desk.rt, 1, Actor.staff_member(STAFF), "index rebuilt")
+    desk.drain()
+
+    desk.slack.block_action("csat_rate_5", value="1:5", user=OUTSIDER, user_team=TEAM_ID,
+                            channel=ACME_CHANNEL)  # fmt: skip
+    desk.drain()
+    assert ephemerals(desk.api)[-1].startswith(":no_entry: Only the customer can rate")
+    with desk.rt.session() as session:
+        assert session.query(CsatSurvey).one().score is None

@@ -74,8 +74,14 @@ def identify(
     contact_of = contracts.by_contact(user_id)
     if contact_of is not None:
         return Actor(user_id, Role.CONTACT, contact_of.key)
-    if user_id and staff.is_home_member(user_team) and _narrowed_in(contracts, staff, user_id):
+    home = staff.is_home_member(user_team)
+    if user_id and home and _narrowed_in(contracts, staff, user_id):
         return Actor.staff_member(user_id)
+    if home:
+        # One of our own outside the support team (staff narrowed to a group or a list):
+        # not staff, and not of the customer's organisation either, wherever they write (a
+        # shared channel's owner must not be able to count them as one of its people).
+        return Actor(user_id, Role.CUSTOMER, None)
     owner = contracts.by_channel(channel_id) if channel_id else None
     return Actor(user_id, Role.CUSTOMER, owner.key if owner else None)
 
