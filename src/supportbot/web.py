@@ -20,6 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 import handlers
 from supportbot import health, jobs, metrics
 from supportbot.dashboard import views as dashboard
+from supportbot.loopback import from_this_machine
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 
@@ -93,10 +94,6 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     return flask
 
 
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
-_PROXIED = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
-
-
 def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | None:
     """Why ``/metrics`` refuses this request, as (metric reason, status, text); None serves it.
 
@@ -112,7 +109,7 @@ def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | 
         if scheme.lower() == "bearer" and hmac.compare_digest(offered, token.encode()):
             return None
         return "metrics_token", 401, "a valid Authorization: Bearer token is required"
-    if req.remote_addr in _LOOPBACK and not any(h in req.headers for h in _PROXIED):
+    if from_this_machine(req):
         return None
     return (
         "metrics_not_local",
