@@ -26,6 +26,12 @@ from supportbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How every waitress server of the app is made (cli.py, the demo, the tests' live server).
+# Waitress deletes X-Forwarded-For and Forwarded from a peer it does not trust as a proxy
+# before the app sees them; the app trusts none of them either, but it must see them to know
+# that a request from 127.0.0.1 was relayed for someone else (loopback.from_this_machine).
+WAITRESS_OPTIONS = {"clear_untrusted_proxy_headers": False}
+
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
     jobs.check_registered()  # every job a request may owe can be dispatched

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from supportbot.clock import TravelClock
-from supportbot.desk import actions, intake
 from supportbot.incidents.access import Actor
 from supportbot.settings import Settings
 from tests.conftest import Desk, make_settings
@@ -47,22 +46,6 @@ def settings(
         slack_client_id=OIDC_CLIENT_ID, slack_client_secret=OIDC_CLIENT_SECRET,
         slack_oidc_authorize_url=slack_api.url + "/openid/connect/authorize",
     )  # fmt: skip
-
-
-@pytest.fixture
-def filled(desk: Desk) -> Desk:
-    """Acme: a Sev1 answered 90 min late (5,000.00), resolved; Globex: a Sev3, still open."""
-    acme, globex = desk.rt.contracts.by_key("acme"), desk.rt.contracts.by_key("globex")
-    assert acme and globex
-    late = intake.open_incident(desk.rt, title="Acme checkout down", severity=1,
-                                reporter=STAFF, customer=acme)  # fmt: skip
-    desk.travel(timedelta(minutes=90))
-    actions.acknowledge(desk.rt, late.id, STAFF_ACTOR)
-    actions.resolve(desk.rt, late.id, STAFF_ACTOR, "rolled back")
-    intake.open_incident(desk.rt, title="Globex secret project", severity=3, reporter=STAFF,
-                         customer=globex)  # fmt: skip
-    desk.drain()
-    return desk
 
 
 def shoot(driver: webdriver.Chrome, tmp_path: Path, name: str, part: str = "") -> None:
