@@ -46,9 +46,8 @@ LOCAL_BANNER = (
 )
 LOCAL_ONLY = (
     "This dashboard runs in local mode: it is open without sign-in to the machine that runs "
-    "supportbot only (127.0.0.1), and this request came from elsewhere ({address}) or through "
-    "a proxy. Open it on that machine, or set SUPPORTBOT_SLACK_CLIENT_ID and "
-    "SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
+    "supportbot only (127.0.0.1), and this request {whence}. Open it on that machine, or set "
+    "SUPPORTBOT_SLACK_CLIENT_ID and SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
 )
 # Who looks in local mode: no Slack user id can take this form (they start with U or W).
 LOCAL_VIEWER = Actor.staff_member("local")

@@ -20,7 +20,7 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard import assets, auth, data, templates, trend
 from supportbot.incidents.access import Actor
-from supportbot.loopback import from_this_machine
+from supportbot.loopback import LOOPBACK, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import PeriodKind, parse_month, period_of
 from supportbot.reports.summary import duration
@@ -104,7 +104,12 @@ class Pages:
             if from_this_machine(request):
                 return auth.LOCAL_VIEWER
             metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
-            return _refused(403, auth.LOCAL_ONLY.format(address=request.remote_addr))
+            whence = (
+                f"came from elsewhere ({request.remote_addr})"
+                if request.remote_addr not in LOOPBACK
+                else "was relayed by a proxy"
+            )
+            return _refused(403, auth.LOCAL_ONLY.format(whence=whence))
         who = auth.viewer(self.rt)
         if who is None:
             if api:
