@@ -68,6 +68,19 @@ def test_without_a_token_other_hosts_are_refused_and_counted(
     assert _refused(desk, "metrics_not_local") == before + 1
 
 
+@pytest.mark.parametrize(
+    "header", [{"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}]
+)
+def test_a_proxy_on_this_host_relaying_someone_is_refused_over_http(
+    desk: Desk, header: dict[str, str]
+) -> None:
+    """Through the server as it runs (waitress would delete both headers from an untrusted
+    peer before the app saw them, unless told not to: web.WAITRESS_OPTIONS)."""
+    response = requests.get(desk.url + "/metrics", headers=header, timeout=10)
+
+    assert response.status_code == 403 and "supportbot_" not in response.text
+
+
 def test_ipv6_loopback_reads_the_metrics_without_a_token(desk: Desk) -> None:
     app = build_flask_app(desk.rt, build_bolt_app(desk.rt, SIGNING_SECRET))
 

@@ -27,7 +27,7 @@ from supportbot.oncall.check import check_rotations
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings, signing_secret
 from supportbot.socket_mode import start_socket_mode
-from supportbot.web import build_bolt_app, build_flask_app
+from supportbot.web import WAITRESS_OPTIONS, build_bolt_app, build_flask_app
 from supportbot.worker import run_worker
 
 log = logging.getLogger("supportbot")
@@ -51,7 +51,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     start_socket_mode(bolt, settings)
     flask = build_flask_app(rt, bolt)
     log.info("web listening on http://%s:%s", host, settings.port)
-    serve(flask, host=host, port=settings.port, threads=args.threads, ident="supportbot")
+    serve(flask, host=host, port=settings.port, threads=args.threads, ident="supportbot",
+          **WAITRESS_OPTIONS)  # fmt: skip
     rt.dispatcher.flush()
     return 0
 

@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
 
     @property
+    def local_mode(self) -> bool:
+        """No Slack credential and no public URL: nothing outside this machine is meant to
+        call in (``supportbot web`` binds 127.0.0.1; the dashboard may open to this machine).
+        An empty value set in the environment counts as set: never local by accident."""
+        credentials = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token)
+        return all(value is None for value in credentials) and not self.public_url
+
+    @property
+    def sign_in_configured(self) -> bool:
+        """Sign in with Slack (OpenID Connect) has both of its credentials."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
 

@@ -20,10 +20,17 @@ from slack_sdk.signature import SignatureVerifier
 import handlers
 from supportbot import health, jobs, metrics
 from supportbot.dashboard import views as dashboard
+from supportbot.loopback import from_this_machine
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# How every waitress server of the app is made (cli.py, the demo, the tests' live server).
+# Waitress deletes X-Forwarded-For and Forwarded from a peer it does not trust as a proxy
+# before the app sees them; the app trusts none of them either, but it must see them to know
+# that a request from 127.0.0.1 was relayed for someone else (loopback.from_this_machine).
+WAITRESS_OPTIONS = {"clear_untrusted_proxy_headers": False}
 
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
@@ -93,10 +100,6 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     return flask
 
 
-_LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
-_PROXIED = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
-
-
 def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | None:
     """Why ``/metrics`` refuses this request, as (metric reason, status, text); None serves it.
 
@@ -112,7 +115,7 @@ def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | 
         if scheme.lower() == "bearer" and hmac.compare_digest(offered, token.encode()):
             return None
         return "metrics_token", 401, "a valid Authorization: Bearer token is required"
-    if req.remote_addr in _LOOPBACK and not any(h in req.headers for h in _PROXIED):
+    if from_this_machine(req):
         return None
     return (
         "metrics_not_local",

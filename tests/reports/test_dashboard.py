@@ -1,4 +1,5 @@
-"""The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, Selenium):
+"""The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, Selenium;
+the browser fixture is in conftest.py):
 Sign in with Slack through the stand-in, figures on the page checked against the database,
 a contact sees only their organisation, anyone else is refused; screenshots are saved as
 test artefacts (SUPPORTBOT_ARTIFACTS_DIR, else the test's tmp dir) at laptop and phone width.
@@ -6,22 +7,19 @@ test artefacts (SUPPORTBOT_ARTIFACTS_DIR, else the test's tmp dir) at laptop and
 
 from __future__ import annotations
 
+import base64
 import os
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 from redis import Redis
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from supportbot.clock import TravelClock
-from supportbot.desk import actions, intake
 from supportbot.incidents.access import Actor
 from supportbot.settings import Settings
 from tests.conftest import Desk, make_settings
@@ -50,44 +48,29 @@ def settings(
     )  # fmt: skip
 
 
-@pytest.fixture
-def filled(desk: Desk) -> Desk:
-    """Acme: a Sev1 answered 90 min late (5,000.00), resolved; Globex: a Sev3, still open."""
-    acme, globex = desk.rt.contracts.by_key("acme"), desk.rt.contracts.by_key("globex")
-    assert acme and globex
-    late = intake.open_incident(desk.rt, title="Acme checkout down", severity=1,
-                                reporter=STAFF, customer=acme)  # fmt: skip
-    desk.travel(timedelta(minutes=90))
-    actions.acknowledge(desk.rt, late.id, STAFF_ACTOR)
-    actions.resolve(desk.rt, late.id, STAFF_ACTOR, "rolled back")
-    intake.open_incident(desk.rt, title="Globex secret project", severity=3, reporter=STAFF,
-                         customer=globex)  # fmt: skip
-    desk.drain()
-    return desk
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                 f"--user-data-dir={tmp_path / 'chromium'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-
-
-def shoot(driver: webdriver.Chrome, tmp_path: Path, name: str) -> None:
-    """A screenshot at laptop and at phone width."""
+def shoot(driver: webdriver.Chrome, tmp_path: Path, name: str, part: str = "") -> None:
+    """A screenshot at laptop and at phone width: of the window, or of the element whose id
+    is ``part`` (whole, however far down the page it is)."""
     folder = Path(os.environ.get("SUPPORTBOT_ARTIFACTS_DIR") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     for width, height, label in ((1280, 900, "laptop"), (390, 844, "phone")):
         driver.set_window_size(width, height)
-        assert driver.save_screenshot(str(folder / f"dashboard-{name}-{label}.png"))
+        # Two frames: what reacts to the resize (the charts) has drawn at the new size.
+        driver.execute_async_script(
+            "var done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));"
+        )
+        path = folder / f"dashboard-{name}-{label}.png"
+        if not part:
+            assert driver.save_screenshot(str(path))
+            continue
+        # The element whole, beyond the window's height too (a WebElement shot stops there).
+        box = driver.execute_script(
+            "var r = document.getElementById(arguments[0]).getBoundingClientRect();"
+            "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width,"
+            " height: r.height, scale: 1};", part)  # fmt: skip
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot",
+                                      {"clip": box, "captureBeyondViewport": True})  # fmt: skip
+        path.write_bytes(base64.b64decode(shot["data"]))
     driver.set_window_size(1280, 900)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from supportbot.clock import TravelClock
 from supportbot.contracts.customers import Customer
-from supportbot.dashboard.cache import ENTRIES, MAX_AGE, STALE_LIMIT, Views
+from supportbot.dashboard.cache import ENTRIES, MAX_AGE, STALE_AFTER, Kept
 from supportbot.dashboard.data import View, load
 from supportbot.desk import intake
 from supportbot.reports.records import Period, PeriodKind, period_of
@@ -58,7 +58,7 @@ def test_young_figures_are_served_then_refreshed_behind_the_page(
     rt: Runtime, clock: TravelClock
 ) -> None:
     runs, compute = counted()
-    views = Views(rt, compute)
+    views = Kept(rt, compute)
     open_one(rt)
     first = views.get(month(rt), None)
     assert first.overall.opened == 1 and len(runs) == 1
@@ -85,10 +85,10 @@ def test_figures_past_the_limit_are_computed_before_answering(
     rt: Runtime, clock: TravelClock
 ) -> None:
     runs, compute = counted()
-    views = Views(rt, compute)
+    views = Kept(rt, compute)
     first = views.get(month(rt), None)
     open_one(rt)
-    clock.advance(STALE_LIMIT + SECOND)
+    clock.advance(STALE_AFTER * MAX_AGE + SECOND)
     now = views.get(month(rt), None)
     assert now is not first and now.overall.opened == 1 and now.as_of == rt.now()
     views.wait_idle()
@@ -98,7 +98,7 @@ def test_figures_past_the_limit_are_computed_before_answering(
 def test_a_failing_refresh_is_counted_and_then_fails_the_request(
     rt: Runtime, clock: TravelClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    views = Views(rt)
+    views = Kept(rt, load)
     open_one(rt)
     first = views.get(month(rt), None)
     before = failures()
@@ -110,7 +110,7 @@ def test_a_failing_refresh_is_counted_and_then_fails_the_request(
         views.wait_idle()
         assert failures() == before + 1
         assert "could not be recomputed" in caplog.text
-        clock.advance(STALE_LIMIT)
+        clock.advance(STALE_AFTER * MAX_AGE)
         with pytest.raises(DBAPIError):
             views.get(month(rt), None)
     finally:
@@ -121,7 +121,7 @@ def test_a_failing_refresh_is_counted_and_then_fails_the_request(
 
 def test_many_first_requests_compute_once(rt: Runtime) -> None:
     runs, compute = counted()
-    views = Views(rt, compute)
+    views = Kept(rt, compute)
     open_one(rt)
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda _: views.get(month(rt), None), range(16)))
@@ -130,7 +130,7 @@ def test_many_first_requests_compute_once(rt: Runtime) -> None:
 
 def test_only_so_many_periods_are_kept(rt: Runtime) -> None:
     runs, compute = counted()
-    views = Views(rt, compute)
+    views = Kept(rt, compute)
     days = [Period(PeriodKind.DAY, (rt.now() - timedelta(days=n)).date()) for n in range(ENTRIES)]
     for day in days:
         views.get(day, None)

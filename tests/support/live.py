@@ -12,13 +12,14 @@ from waitress.server import create_server
 
 from supportbot.devtools.listener_executor import TrackingExecutor
 from supportbot.runtime import Runtime, set_runtime
+from supportbot.web import WAITRESS_OPTIONS
 
 __all__ = ["TrackingExecutor", "drain", "serve"]
 
 
 @contextmanager
 def serve(app: Flask, threads: int = 8) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, **WAITRESS_OPTIONS)
     thread = threading.Thread(target=server.run, daemon=True, name="waitress")
     thread.start()
     try:

@@ -28,6 +28,7 @@ from supportbot.reports.load import load_records
 from supportbot.reports.monthly import statements, terms_of
 from supportbot.reports.records import IncidentRecord, Period, parse_month
 from supportbot.reports.statement import Statement
+from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, trend_rows
 from supportbot.settings import Settings
 
 SLA_KEYS = (
@@ -153,10 +154,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
 def _more(settings: Settings, args: argparse.Namespace, period: Period, as_of: datetime) -> str:
     if args.report == "trend":
-        rows = _read(settings, args, lambda s, c: trend.trend_rows(s, c, period, as_of,
-                                                                   args.customer))  # fmt: skip
+        rows = _read(settings, args, lambda s, c: trend_rows(s, c, period, as_of, args.customer))
         title = f"supportbot trend, 12 months to {period.label}, as of {as_of.isoformat()}"
-        return trend.render_rows(title, rows, trend.TREND_COLUMNS, trend.TREND_KEYS, args.format)
+        return trend.render_rows(title, rows, TREND_COLUMNS, TREND_KEYS, args.format)
     rows = _read(settings, args, lambda s, c: trend.oncall_rows(s, settings, period))
     title = f"supportbot on-call load {period.label} (UTC month), as of {as_of.isoformat()}"
     keys = ("utilisation",)

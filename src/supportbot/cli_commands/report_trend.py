@@ -1,62 +1,23 @@
-"""``supportbot report oncall|trend``: utilisation of the people on call, and the headline
-figures over the last 12 months (definitions: docs/metrics.md)."""
+"""``supportbot report oncall|trend``: utilisation of the people on call, and the output of
+both (the trend's rows are reports/trend.py's, shared with the dashboard; docs/metrics.md)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from supportbot.contracts.customers import Contracts
 from supportbot.datafiles import DataFileError
 from supportbot.oncall import load_rotation
 from supportbot.reports import render
-from supportbot.reports.figures import figures
-from supportbot.reports.load import load_records
 from supportbot.reports.load_oncall import load_pages, zones
-from supportbot.reports.records import Period, PeriodKind
+from supportbot.reports.records import Period
 from supportbot.reports.utilisation import COLUMNS, utilisation
 from supportbot.settings import Settings
-
-TREND_COLUMNS = (
-    "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response_s",
-    "mttr_s", "escalation_rate", "first_contact_resolution", "csat_mean",
-)  # fmt: skip
-TREND_KEYS = (
-    "trend", "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response",
-    "mttr", "escalation_rate", "first_contact_resolution", "csat",
-)  # fmt: skip
-TRENDS = 12
 
 
 class RotationProblem(ValueError):
     pass
-
-
-def months_back(period: Period, count: int = TRENDS) -> list[Period]:
-    """``count`` months ending with ``period``, oldest first."""
-    out = [period]
-    while len(out) < count:
-        first = out[0].first_day
-        year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-        out.insert(0, Period(PeriodKind.MONTH, first.replace(year=year, month=month)))
-    return out
-
-
-def trend_rows(
-    session: Session, contracts: Contracts, period: Period, as_of: datetime, customer: str | None
-) -> list[dict[str, Any]]:
-    rows = []
-    for month in months_back(period):
-        f = figures(load_records(session, contracts, month, customer), month, as_of)
-        row = render.sla_row("month", month.label, f)
-        rows.append(
-            {"period": month.label}
-            | {k: row[k] for k in TREND_COLUMNS[1:] if k in row}
-            | {"mean_response_s": row["mean_response_s"], "csat_mean": row["csat_mean"]}
-        )
-    return rows
 
 
 def oncall_rows(session: Session, settings: Settings, period: Period) -> list[dict[str, Any]]:

@@ -8,6 +8,11 @@ keeps only those; every request classifies them again with the one access module
 (``incidents.access.identify``), so a contact removed from the contracts file or a person who
 leaves the staff group loses access at once. Staff see everything, a designated contact
 their own organisation, anyone else is refused.
+
+Local mode (no Slack credential, no public URL: ``Settings.local_mode``) without Sign in with
+Slack configured opens the dashboard without sign-in, as staff, to this machine only: a
+request from a loopback address that no proxy relayed. Anyone else gets 403. That is decided
+from the settings, never from what a request lacks; outside local mode nothing is open.
 """
 
 from __future__ import annotations
@@ -35,6 +40,17 @@ NOT_CONFIGURED = (
     "Sign in with Slack is not configured: set SUPPORTBOT_SLACK_CLIENT_ID and "
     "SUPPORTBOT_SLACK_CLIENT_SECRET (the Slack app's OpenID Connect credentials)."
 )
+LOCAL_BANNER = (
+    "Local mode: open without sign-in to this machine only (127.0.0.1). Set "
+    "SUPPORTBOT_SLACK_CLIENT_ID and SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
+)
+LOCAL_ONLY = (
+    "This dashboard runs in local mode: it is open without sign-in to the machine that runs "
+    "supportbot only (127.0.0.1), and this request {whence}. Open it on that machine, or set "
+    "SUPPORTBOT_SLACK_CLIENT_ID and SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
+)
+# Who looks in local mode: no Slack user id can take this form (they start with U or W).
+LOCAL_VIEWER = Actor.staff_member("local")
 
 
 def configure(app: Flask, rt: Runtime) -> None:
@@ -108,6 +124,11 @@ def callback(rt: Runtime) -> Any:
     session["name"] = str(info.get("name") or session["user"])[:80]
     session["csrf"] = secrets.token_urlsafe(24)
     return redirect(url_for("dashboard.overview"))
+
+
+def open_locally(rt: Runtime) -> bool:
+    """Local mode and no Sign in with Slack: open, to this machine only (see the top)."""
+    return rt.settings.local_mode and not rt.settings.sign_in_configured
 
 
 def viewer(rt: Runtime) -> Actor | None:

@@ -6,8 +6,8 @@ incidents), and every open page asks again every 30 seconds. Each web process ke
 younger than :data:`MAX_AGE`. An older one is still served, at once, while one thread
 computes its successor (stale-while-revalidate), so once a period's figures exist no request
 waits for them; the page says "as of" when they were computed. Figures older than
-:data:`STALE_LIMIT` (their refresh kept failing) are computed again before answering, so a
-failure shows as an error, not as figures that quietly stop moving.
+:data:`STALE_AFTER` times that (their refresh kept failing) are computed again before
+answering, so a failure shows as an error, not as figures that quietly stop moving.
 
 Kept in the process, not in Redis: nothing to serialise, and a customer's figures never
 leave the process that checked who is asking. Staff and a contact share the figures of a
@@ -20,33 +20,49 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from supportbot import metrics
 from supportbot.contracts.customers import Customer
-from supportbot.dashboard.data import View, load
 from supportbot.reports.records import Period
 from supportbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(seconds=30)  # the page's own refresh interval
-STALE_LIMIT = 5 * MAX_AGE
-ENTRIES = 64  # periods × customers kept; the least recently asked for goes first
+STALE_AFTER = 5  # × the age figures are kept for: computed before answering past it
+ENTRIES = 64  # periods × customers kept (each kind); the least recently asked for goes first
 
 Key = tuple[Period, str | None]
-Load = Callable[[Runtime, Period, Customer | None], View]
 
 
-class Views:
-    def __init__(self, rt: Runtime, compute: Load = load) -> None:
+class Figures(Protocol):
+    @property
+    def as_of(self) -> datetime: ...
+
+
+F = TypeVar("F", bound=Figures)
+
+
+class Kept(Generic[F]):
+    """Figures computed by ``compute`` per period and customer (the page's view, the charts'
+    trend), each kept ``max_age``."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        compute: Callable[[Runtime, Period, Customer | None], F],
+        max_age: timedelta = MAX_AGE,
+    ) -> None:
         self.rt, self.compute = rt, compute
+        self.max_age, self.stale_limit = max_age, STALE_AFTER * max_age
         self._lock = threading.Lock()
-        self._views: OrderedDict[Key, View] = OrderedDict()
+        self._views: OrderedDict[Key, F] = OrderedDict()
         self._computing: dict[Key, threading.Lock] = {}
         self._refreshing: dict[Key, threading.Thread] = {}
 
-    def get(self, period: Period, customer: Customer | None) -> View:
+    def get(self, period: Period, customer: Customer | None) -> F:
         key = (period, customer.key if customer else None)
         with self._lock:
             view = self._fresh_enough(key, period, customer)
@@ -56,7 +72,7 @@ class Views:
         with computing:  # the first request for a period computes it once, the others wait
             with self._lock:
                 view = self._views.get(key)
-                if view is not None and self._age(view) <= MAX_AGE:
+                if view is not None and self._age(view) <= self.max_age:
                     return view
             return self._store(key, self.compute(self.rt, period, customer))
 
@@ -67,10 +83,10 @@ class Views:
         for thread in running:
             thread.join(timeout)
 
-    def _age(self, view: View) -> timedelta:
+    def _age(self, view: F) -> timedelta:
         return self.rt.now() - view.as_of
 
-    def _fresh_enough(self, key: Key, period: Period, customer: Customer | None) -> View | None:
+    def _fresh_enough(self, key: Key, period: Period, customer: Customer | None) -> F | None:
         """Under the lock: the view to serve now (starting its refresh when it is old), or
         None when there is none, or it is too old to serve."""
         view = self._views.get(key)
@@ -78,9 +94,9 @@ class Views:
             return None
         self._views.move_to_end(key)
         age = self._age(view)
-        if age <= MAX_AGE:
+        if age <= self.max_age:
             return view
-        if age > STALE_LIMIT:
+        if age > self.stale_limit:
             return None
         if key not in self._refreshing:
             thread = threading.Thread(
@@ -96,7 +112,7 @@ class Views:
             self._store(key, self.compute(self.rt, period, customer))
         except Exception:
             # Not swallowed: logged and counted; the old figures are served (with their "as
-            # of") until STALE_LIMIT, when a request computes them itself and fails visibly.
+            # of") until the stale limit, when a request computes them itself and fails visibly.
             metrics.DASHBOARD_REFRESH_FAILURES.inc()
             log.exception("the dashboard's figures for %s (%s) could not be recomputed",
                           period.label, key[1] or "all customers")  # fmt: skip
@@ -104,7 +120,7 @@ class Views:
             with self._lock:
                 self._refreshing.pop(key, None)
 
-    def _store(self, key: Key, view: View) -> View:
+    def _store(self, key: Key, view: F) -> F:
         with self._lock:
             self._views[key] = view
             self._views.move_to_end(key)

@@ -1,7 +1,8 @@
 """The dashboard's pages (Jinja2, autoescaped): one layout, the overview, a customer page.
 
-No CDN and no framework: a little CSS that reads at laptop and phone widths, and a few
-lines of script that refresh the page's figures every 30 seconds without a reload.
+No CDN and no framework: a little CSS that reads at laptop and phone widths, Chart.js
+(vendored, static/) for the trend, and static/dashboard.js, which draws the charts and
+refreshes the page's figures every 30 seconds without a reload.
 """
 
 from __future__ import annotations
@@ -45,27 +46,45 @@ td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 .note { color:var(--muted); font-size:13px; }
 nav.month { display:flex; gap:8px; align-items:center; margin:0 0 16px; flex-wrap:wrap; }
 nav.month input { font:inherit; padding:4px 6px; }
-@media (max-width:600px) { main { padding:12px; } .tile .value { font-size:22px; } }
+.banner { background:#fff4d6; border-bottom:1px solid #e8c15a; margin:0; padding:8px 20px;
+          font-size:14px; }
+.charts { display:grid; grid-template-columns:repeat(auto-fit, minmax(290px, 1fr)); gap:16px; }
+.charts figure { margin:0; min-width:0; }
+.charts figcaption { color:var(--muted); font-size:13px; margin:0 0 4px; }
+.chart { position:relative; height:230px; }
+footer { max-width:1100px; margin:0 auto; padding:0 20px 20px; }
+@media (max-width:600px) { main { padding:12px; } .tile .value { font-size:22px; }
+                           .chart { height:200px; } }
 </style></head>
 <body>
 <header><h1>supportbot · {{ title }}</h1>
+{% if local %}<span>this machine ({{ who_role }})</span>{% else %}
 <span>{{ who_name }} ({{ who_role }})</span>
 <form method="post" action="/dashboard/logout"><input type="hidden" name="csrf" value="{{ csrf }}">
-<button type="submit">Sign out</button></form></header>
+<button type="submit">Sign out</button></form>{% endif %}</header>
+{% if local %}<p class="banner" id="local-mode" role="status">{{ banner }}</p>{% endif %}
 <main id="live">{{ body }}</main>
-<script>
-// Live figures without a reload: fetch this page again and swap the main part in.
-setInterval(function () {
-  fetch(location.href, {credentials: "same-origin"}).then(function (r) {
-    return r.ok ? r.text() : null;
-  }).then(function (html) {
-    if (!html) return;
-    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
-    if (fresh) document.getElementById("live").innerHTML = fresh.innerHTML;
-  });
-}, 30000);
-</script>
+<footer class="note">Charts drawn with Chart.js
+(<a href="/dashboard/static/chart.js-LICENSE.md">MIT licence</a>).</footer>
+<script src="{{ chart_js }}"></script>
+<script src="{{ dashboard_js }}"></script>
 </body></html>
+"""
+
+# The trend's charts: dashboard.js fetches ``trend`` (JSON) and draws into the canvases.
+TREND = """<section id="trend" data-src="{{ trend }}"><h2>Trend, 12 months to {{ month }}
+<a href="{{ csv }}trend">CSV</a></h2>
+<div class="charts">
+<figure><figcaption>Incidents opened and resolved per month</figcaption><div class="chart">
+<canvas id="chart-volume" role="img" aria-label="Incidents opened and resolved per month">
+</canvas></div></figure>
+<figure><figcaption>SLA met per month (%)</figcaption><div class="chart">
+<canvas id="chart-sla" role="img" aria-label="Response and resolution SLA met per month">
+</canvas></div></figure>
+<figure><figcaption>MTTA and MTTR per month (hours)</figcaption><div class="chart">
+<canvas id="chart-times" role="img" aria-label="Mean time to acknowledge and to resolve">
+</canvas></div></figure>
+</div><p class="note" id="trend-status">Loading the trend…</p></section>
 """
 
 TILES = """<nav class="month"><form method="get">
@@ -84,6 +103,7 @@ refreshes every 30 s</span>
 
 OVERVIEW = (
     TILES
+    + TREND
     + """<section><h2>Customers <a href="{{ csv }}sla">CSV</a></h2><div class="scroll"><table>
 <tr><th>Customer</th><th>Tier</th><th class="num">Opened</th><th class="num">Resolved</th>
 <th class="num">Response SLA</th><th class="num">Resolution SLA</th><th class="num">MTTR</th>
@@ -100,6 +120,7 @@ OVERVIEW = (
 
 CUSTOMER = (
     TILES
+    + TREND
     + """<section><h2>Credits <span class="note">{{ credit_total }}</span>
 <a href="{{ csv }}credits">CSV</a></h2>
 {% if availability %}<p>Availability {{ availability }}</p>{% endif %}

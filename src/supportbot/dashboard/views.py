@@ -1,8 +1,10 @@
 """``GET /dashboard``: the live panel, a page per customer and CSV of every table.
 
-Nobody signed in is sent to Sign in with Slack (a CSV request gets 401); a signed-in person
-who is neither staff nor a designated contact gets 403; a contact asking for another
-organisation gets 404, as for a customer that does not exist, so nothing is confirmed.
+Nobody signed in is sent to Sign in with Slack (a CSV or JSON request gets 401); a signed-in
+person who is neither staff nor a designated contact gets 403; a contact asking for another
+organisation gets 404, as for a customer that does not exist, so nothing is confirmed. In
+local mode without Sign in with Slack, this machine is staff and everyone else gets 403
+(auth.py). The trend behind the charts is JSON of its own, so the page itself stays quick.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from flask import Blueprint, Flask, Response, abort, redirect, render_template_s
 from flask import session as cookie
 from markupsafe import Markup
 
+from supportbot import metrics
 from supportbot.contracts.customers import Customer
-from supportbot.dashboard import auth, cache, data, templates
+from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
+from supportbot.loopback import LOOPBACK, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import PeriodKind, parse_month, period_of
 from supportbot.reports.summary import duration
 from supportbot.runtime import Runtime
 
+TREND_MAX_AGE = timedelta(minutes=2)
 NO_ACCESS = (
     "This dashboard is for the support team and each customer's designated contacts. "
     "Ask your account manager for access."
@@ -75,12 +80,13 @@ def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
     ]
 
 
-def _page(title: str, who: Actor, body: str, **values: Any) -> str:
+def _page(title: str, who: Actor, body: str, *, local: bool, **values: Any) -> str:
     inner = render_template_string(body, **values)
     role = "staff" if who.is_staff else f"{who.customer} contact"
     return render_template_string(
         templates.LAYOUT, title=title, body=Markup(inner), who_name=cookie.get("name", ""),
-        who_role=role, csrf=cookie.get("csrf", ""),
+        who_role=role, csrf=cookie.get("csrf", ""), local=local, banner=auth.LOCAL_BANNER,
+        chart_js=assets.url("chart.umd.min.js"), dashboard_js=assets.url("dashboard.js"),
     )  # fmt: skip
 
 
@@ -92,12 +98,26 @@ def _refused(status: int, message: str) -> Response:
 class Pages:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.views = cache.Views(rt)  # the figures, between the page's 30-second refreshes
+        # The figures, between the page's 30-second refreshes; the charts' twelve months
+        # change less often (past months only by an import or a waiver).
+        self.views = cache.Kept(rt, data.load)
+        self.trends = cache.Kept(rt, trend.load, max_age=TREND_MAX_AGE)
 
-    def _viewer(self, *, csv: bool = False) -> Actor | Response:
+    def _viewer(self, *, api: bool = False) -> Actor | Response:
+        """Who may look, or the answer that refuses them (``api``: CSV and JSON)."""
+        if auth.open_locally(self.rt):
+            if from_this_machine(request):
+                return auth.LOCAL_VIEWER
+            metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
+            whence = (
+                f"came from elsewhere ({request.remote_addr})"
+                if request.remote_addr not in LOOPBACK
+                else "was relayed by a proxy"
+            )
+            return _refused(403, auth.LOCAL_ONLY.format(whence=whence))
         who = auth.viewer(self.rt)
         if who is None:
-            if csv:
+            if api:
                 return Response("sign in first: /dashboard/login\n", status=401)
             return redirect("/dashboard/login")  # type: ignore[return-value]
         if not auth.allowed(who):
@@ -117,6 +137,16 @@ class Pages:
             abort(404)
         return found
 
+    def _scope(self, who: Actor, key: str) -> Customer | None:
+        """The customer a CSV or the trend is about: None is every customer (staff only); a
+        contact asking for none gets their own organisation."""
+        if not key and not who.is_staff:
+            key = who.customer or ""
+        return self._customer(who, key) if key else None
+
+    def _show(self, title: str, who: Actor, body: str, **values: Any) -> str:
+        return _page(title, who, body, local=auth.open_locally(self.rt), **values)
+
     def overview(self) -> Any:
         who = self._viewer()
         if not isinstance(who, Actor):
@@ -126,7 +156,7 @@ class Pages:
         period = self._period("UTC")
         view = self.views.get(period, None)
         rows = [self._row(c, view) for c in self.rt.contracts.customers]
-        return _page(
+        return self._show(
             "All customers",
             who,
             templates.OVERVIEW,
@@ -135,6 +165,7 @@ class Pages:
             month=period.label,
             as_of=f"{view.as_of:%Y-%m-%d %H:%M} UTC",
             csv=f"/dashboard/csv/?month={period.label}&table=",
+            trend=f"/dashboard/trend.json?month={period.label}",
         )
 
     def _row(self, customer: Customer, view: data.View) -> dict[str, str]:
@@ -163,7 +194,7 @@ class Pages:
         avail = report.availability
         breaches = [b | {"late": duration(timedelta(seconds=b["late_by_s"] or 0))}
                     for b in data.render.breach_rows(view.groups)]  # fmt: skip
-        return _page(
+        return self._show(
             customer.name, who, templates.CUSTOMER, tiles=_tiles(view.overall,
             view.open_by_severity), month=period.label,
             as_of=f"{view.as_of:%Y-%m-%d %H:%M} UTC", lines=data.credit_rows(report,
@@ -172,24 +203,36 @@ class Pages:
                           if avail else ""), notes=report.notes if who.is_staff else (),
             breaches=breaches,
             csv=f"/dashboard/csv/{customer.key}?month={period.label}&table=",
+            trend=f"/dashboard/trend/{customer.key}.json?month={period.label}",
         )  # fmt: skip
 
     def csv(self, key: str = "") -> Any:
-        who = self._viewer(csv=True)
+        who = self._viewer(api=True)
         if not isinstance(who, Actor):
             return who
         table = request.args.get("table", "")
-        if table not in data.TABLES:
+        if table not in (*data.TABLES, "trend"):
             abort(404)
-        if not key and not who.is_staff:
-            key = who.customer or ""
-        customer = self._customer(who, key) if key else None
+        customer = self._scope(who, key)
         period = self._period(customer.timezone if customer else "UTC")
-        view = self.views.get(period, customer)
-        body = data.csv_table(view, table, staff=who.is_staff)
-        name = f"supportbot-{table}-{key or 'all'}-{period.label}.csv"
+        if table == "trend":  # twelve months of its own, without the page's view
+            body = trend.as_csv(self.trends.get(period, customer))
+        else:
+            view = self.views.get(period, customer)
+            body = data.csv_table(view, table, staff=who.is_staff)
+        name = f"supportbot-{table}-{customer.key if customer else 'all'}-{period.label}.csv"
         disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
         return Response(body, mimetype="text/csv", headers=disposition)
+
+    def trend(self, key: str = "") -> Any:
+        """The charts' figures, with the same access as the pages and their CSV."""
+        who = self._viewer(api=True)
+        if not isinstance(who, Actor):
+            return who
+        customer = self._scope(who, key)
+        period = self._period(customer.timezone if customer else "UTC")
+        body = trend.as_json(self.trends.get(period, customer))
+        return Response(body, mimetype="application/json")
 
     def logout(self) -> Any:
         auth.check_csrf()
@@ -197,10 +240,8 @@ class Pages:
         return _refused(200, "You are signed out.")
 
 
-POLICY = (
-    "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "frame-ancestors 'none'"
-)
+# Scripts only from the dashboard's own files (assets.py), none inline; nothing elsewhere.
+POLICY = "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
 
 
 def register(app: Flask, rt: Runtime) -> None:
@@ -212,6 +253,9 @@ def register(app: Flask, rt: Runtime) -> None:
     bp.get("/dashboard/customer/<key>")(pages.customer)
     bp.get("/dashboard/csv/")(pages.csv)
     bp.get("/dashboard/csv/<key>")(pages.csv)
+    bp.get("/dashboard/trend.json")(pages.trend)
+    bp.get("/dashboard/trend/<key>.json")(pages.trend)
+    bp.get("/dashboard/static/<name>")(assets.serve)
     bp.add_url_rule("/dashboard/login", "login", lambda: auth.login(rt))
     bp.add_url_rule("/dashboard/callback", "callback", lambda: auth.callback(rt))
     bp.post("/dashboard/logout")(pages.logout)
@@ -220,6 +264,7 @@ def register(app: Flask, rt: Runtime) -> None:
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Content-Security-Policy", POLICY)
         return response
 

@@ -36,7 +36,7 @@ from supportbot.devtools.slack_simulator import SlackInbound
 from supportbot.reconciler import reconcile_once
 from supportbot.runtime import Runtime, build_runtime, set_runtime
 from supportbot.settings import Settings, signing_secret
-from supportbot.web import build_bolt_app, build_flask_app
+from supportbot.web import WAITRESS_OPTIONS, build_bolt_app, build_flask_app
 
 TEAM = LOCAL_TEAM_ID
 DEMO_TWILIO_TOKEN = "demo-twilio-auth-token"  # signs the demo's inbound SMS; nothing is sent
@@ -46,7 +46,7 @@ DEMO_START = datetime(2026, 11, 24, 13, 40, tzinfo=UTC)
 
 @contextmanager
 def _served(app: Any) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, **WAITRESS_OPTIONS)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -26,13 +26,8 @@ def missing_credentials(settings: Settings) -> list[str]:
 
 def is_local(settings: Settings) -> bool:
     """Local mode for the network: no Slack credential and no public URL, so nothing outside
-    this machine is meant to call in."""
-    credentials = (
-        settings.slack_bot_token,
-        settings.slack_signing_secret,
-        settings.slack_app_token,
-    )
-    return all(value is None for value in credentials) and not settings.public_url
+    this machine is meant to call in (decided by the settings: ``Settings.local_mode``)."""
+    return settings.local_mode
 
 
 def bind_address(settings: Settings, override: str | None = None) -> str:

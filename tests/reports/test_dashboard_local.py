@@ -1,0 +1,145 @@
+"""Local mode (no Slack credential, no public URL) without Sign in with Slack: the dashboard
+is open, as staff, to this machine only, and says so; anything else is refused with 403.
+Outside local mode, or with Sign in with Slack configured, nothing is open without sign-in.
+
+Requests over the network come from 127.0.0.1 here; a request from another machine is made
+through Flask's test client on the same app, with the address it would have (as
+test_metrics_access.py does).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from redis import Redis
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
+
+from supportbot.settings import Settings
+from supportbot.web import build_bolt_app, build_flask_app
+from tests.conftest import SIGNING_SECRET, Desk, make_settings
+from tests.reports.test_dashboard import MONTH, clock, shoot, tile  # noqa: F401 - clock: fixture
+from tests.standins import SLACK_TOKEN, SlackStandin
+from tests.standins.slack_api import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+
+BANNER = (
+    "Local mode: open without sign-in to this machine only (127.0.0.1). Set "
+    "SUPPORTBOT_SLACK_CLIENT_ID and SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
+)
+PATHS = (f"/dashboard?month={MONTH}", f"/dashboard/customer/acme?month={MONTH}",
+         f"/dashboard/csv/?table=sla&month={MONTH}", f"/dashboard/trend.json?month={MONTH}",
+         f"/dashboard/trend/globex.json?month={MONTH}")  # fmt: skip
+API = [p for p in PATHS if "csv" in p or "json" in p]
+
+
+@pytest.fixture
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, redis: Redis, redis_url: str,
+    database_url: str, slack_api: SlackStandin,
+) -> Settings:  # fmt: skip
+    """Local mode: no Slack credential at all, no public URL, no Sign in with Slack; a test
+    parametrised indirectly names the values that differ."""
+    values: dict[str, Any] = {"slack_bot_token": None, "slack_signing_secret": None}
+    values |= getattr(request, "param", {})
+    return make_settings(tmp_path, redis_url, database_url, slack_api.api_url, **values)
+
+
+def _refused_count(desk: Desk) -> float:
+    """How many dashboard requests were refused as not local, as /metrics says."""
+    text = requests.get(desk.url + "/metrics", timeout=10).text
+    metric = r'supportbot_requests_refused_total{reason="dashboard_not_local"} (\S+)'
+    found = re.search(metric, text)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_this_machine_sees_the_staff_view_without_sign_in(
+    filled: Desk, browser: webdriver.Chrome, tmp_path: Path
+) -> None:
+    desk = filled
+    assert desk.rt.settings.local_mode and not desk.rt.settings.sign_in_configured
+    browser.get(f"{desk.url}/dashboard?month={MONTH}")
+    assert browser.current_url == f"{desk.url}/dashboard?month={MONTH}"  # no detour to Slack
+    assert browser.find_element(By.ID, "local-mode").text == BANNER
+    header = browser.find_element(By.TAG_NAME, "header").text
+    assert "this machine (staff)" in header and "Sign out" not in header
+    rows = {r.get_attribute("data-customer") for r in
+            browser.find_elements(By.CSS_SELECTOR, "tr[data-customer]")}  # fmt: skip
+    assert rows == {"acme", "globex", "initech"} and tile(browser, "opened") == "2"
+    opened = WebDriverWait(browser, 20).until(lambda b: b.execute_script(
+        "var c = window.Chart && Chart.getChart(document.getElementById('chart-volume'));"
+        "return c && c.data.datasets[0].data"))  # fmt: skip
+    assert opened[-1] == 2 and sum(opened) == 2
+    shoot(browser, tmp_path, "local")
+
+    browser.get(f"{desk.url}/dashboard/customer/globex?month={MONTH}")  # staff: any customer
+    assert "Globex" in browser.find_element(By.TAG_NAME, "h1").text
+    assert browser.find_element(By.ID, "local-mode").text == BANNER
+
+
+def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk) -> None:
+    desk = filled
+    for path in PATHS:
+        mine = requests.get(desk.url + path, allow_redirects=False, timeout=10)
+        assert mine.status_code == 200, path
+    page = requests.get(f"{desk.url}/dashboard?month={MONTH}", timeout=10).text
+    assert BANNER in page and 'data-customer="globex"' in page
+    before = _refused_count(desk)
+
+    # A proxy on this machine relaying someone: loopback, but not this machine asking.
+    for path in PATHS:
+        relayed = requests.get(desk.url + path, headers={"X-Forwarded-For": "203.0.113.9"},
+                               allow_redirects=False, timeout=10)  # fmt: skip
+        assert relayed.status_code == 403, path
+        assert "local mode" in relayed.text and "was relayed by a proxy" in relayed.text
+        assert "SUPPORTBOT_SLACK_CLIENT_ID" in relayed.text
+        assert "Acme" not in relayed.text and "opened" not in relayed.text
+
+    client = build_flask_app(desk.rt, build_bolt_app(desk.rt, SIGNING_SECRET)).test_client()
+    for address in ("192.0.2.7", "10.1.2.3", "2001:db8::7"):
+        for path in PATHS:
+            elsewhere = client.get(path, environ_base={"REMOTE_ADDR": address})
+            text = elsewhere.get_data(as_text=True)
+            assert elsewhere.status_code == 403, (address, path)
+            assert f"came from elsewhere ({address})" in text and "INC-" not in text
+    assert _refused_count(desk) == before + len(PATHS) * 4
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        pytest.param({"slack_bot_token": SLACK_TOKEN, "slack_signing_secret": SIGNING_SECRET},
+                     id="slack-credentials"),
+        pytest.param({"slack_app_token": "xapp-1-A0TEST-1-abc"}, id="socket-mode-token"),
+        pytest.param({"public_url": "https://desk.example.com"}, id="public-url"),
+    ],
+    indirect=True,
+)  # fmt: skip
+def test_outside_local_mode_without_sign_in_nothing_is_open(desk: Desk) -> None:
+    assert not desk.rt.settings.local_mode and not desk.rt.settings.sign_in_configured
+    page = requests.get(f"{desk.url}/dashboard", allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and page.headers["location"].endswith("/dashboard/login")
+    login = requests.get(f"{desk.url}/dashboard/login", allow_redirects=False, timeout=10)
+    assert login.status_code == 503 and "Sign in with Slack is not configured" in login.text
+    for path in API:
+        assert requests.get(desk.url + path, timeout=10).status_code == 401, path
+    client = build_flask_app(desk.rt, build_bolt_app(desk.rt, SIGNING_SECRET)).test_client()
+    assert client.get("/dashboard", environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{"slack_client_id": OIDC_CLIENT_ID, "slack_client_secret": OIDC_CLIENT_SECRET}],
+    indirect=True,
+)
+def test_in_local_mode_sign_in_with_slack_once_configured_is_required(desk: Desk) -> None:
+    assert desk.rt.settings.local_mode and desk.rt.settings.sign_in_configured
+    page = requests.get(f"{desk.url}/dashboard", allow_redirects=False, timeout=10)
+    assert page.status_code == 302 and page.headers["location"].endswith("/dashboard/login")
+    assert "Local mode" not in page.text
+    for path in API:
+        assert requests.get(desk.url + path, timeout=10).status_code == 401, path
