@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.attention import DeferredPage
@@ -22,6 +21,7 @@ from supportbot.db.claims import claim
 from supportbot.db.models import Incident
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import DEFERRED_PAGE
+from supportbot.delivery.overdue import redrive_overdue
 from supportbot.hours.calendar import BusinessCalendar
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import Person, lookup
@@ -204,13 +204,9 @@ def page_or_hold(
 
 def redrive(rt: Runtime) -> int:
     """Redriver: held pages past their instant whose job was lost."""
-    cutoff = rt.now() - GRACE
-    with rt.session() as session:
-        ids = session.scalars(
-            select(DeferredPage.id).where(
-                DeferredPage.state == "pending", DeferredPage.due_at <= cutoff
-            )
-        ).all()
-        for row_id in ids:
-            effects.owe(session, DEFERRED_PAGE, row_id, job_id=job_ids.deferred_page(row_id))
-    return len(ids)
+    return redrive_overdue(
+        rt, DeferredPage, DeferredPage.due_at, DeferredPage.state == "pending", GRACE,
+        lambda session, row: effects.owe(session, DEFERRED_PAGE, row.id,
+                                         job_id=job_ids.deferred_page(row.id)),
+        "held page(s)",
+    )  # fmt: skip

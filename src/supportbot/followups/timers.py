@@ -17,6 +17,7 @@ from supportbot.db.followups import FollowupTimer
 from supportbot.db.models import Incident
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import FOLLOWUP_TIMER
+from supportbot.delivery.overdue import redrive_overdue
 from supportbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -86,16 +87,8 @@ def cancel(session: Session, timer: FollowupTimer) -> None:
 
 
 def overdue(rt: Runtime) -> int:
-    """Redriver: pending follow-up timers past due by more than the scheduler's poll lost
-    their job (Redis flushed, a worker killed). Owe them now; a fired timer ignores a rerun."""
-    with rt.session() as session:
-        due = session.scalars(
-            select(FollowupTimer).where(
-                FollowupTimer.state == "pending", FollowupTimer.due_at <= rt.now() - GRACE
-            )
-        ).all()
-        for timer in due:
-            owe(session, timer, now=True)
-    if due:
-        log.warning("reconciler re-queued %d overdue follow-up timer(s)", len(due))
-    return len(due)
+    """Redriver: pending follow-up timers whose job was lost; a fired timer ignores a rerun."""
+    return redrive_overdue(rt, FollowupTimer, FollowupTimer.due_at,
+                           FollowupTimer.state == "pending", GRACE,
+                           lambda session, timer: owe(session, timer, now=True),
+                           "follow-up timer(s)")  # fmt: skip

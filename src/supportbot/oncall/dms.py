@@ -22,6 +22,7 @@ from supportbot.db.rota import RotaDm
 from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import ROTA_DM
 from supportbot.delivery.locks import job_lock
+from supportbot.delivery.overdue import redrive_overdue
 from supportbot.oncall import shift_notes
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, resolver
@@ -68,21 +69,9 @@ def _owe(session: Session, row: RotaDm, now: datetime) -> None:
 def redrive(rt: Runtime) -> int:
     """Owe again every DM due more than :data:`GRACE` ago and neither sent nor dropped."""
     now = rt.now()
-    with rt.session() as session:
-        rows = list(
-            session.scalars(
-                select(RotaDm).where(
-                    RotaDm.sent_at.is_(None),
-                    RotaDm.dropped_at.is_(None),
-                    RotaDm.due_at <= now - GRACE,
-                )
-            )
-        )
-        for row in rows:
-            _owe(session, row, now)
-    if rows:
-        log.info("reconciler re-queued %d rota DM(s)", len(rows))
-    return len(rows)
+    return redrive_overdue(rt, RotaDm, RotaDm.due_at,
+                           RotaDm.sent_at.is_(None) & RotaDm.dropped_at.is_(None), GRACE,
+                           lambda session, row: _owe(session, row, now), "rota DM(s)")  # fmt: skip
 
 
 def _shift(detail: dict[str, Any], person: str) -> Shift:

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from supportbot.db.models import SlaTimer
 from supportbot.delivery.kinds import SLA_TIMER
+from supportbot.delivery.overdue import redrive_overdue
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.sla import pump
 from supportbot.sla.tracking import owe_timer
@@ -109,16 +110,7 @@ def _owe_again(rt: Runtime, timer_id: int) -> None:
 
 
 def overdue_timers(rt: Runtime) -> int:
-    """Redriver: timers past due by more than the scheduler's poll lost their job (Redis
-    flushed, worker killed). Owe them now; a timer already fired ignores the second run."""
-    with rt.session() as session:
-        due = session.scalars(
-            select(SlaTimer).where(
-                SlaTimer.state == "pending", SlaTimer.due_at <= rt.now() - TIMER_GRACE
-            )
-        ).all()
-        for timer in due:
-            owe_timer(session, timer, now=True)
-    if due:
-        log.warning("reconciler re-queued %d overdue SLA timer(s)", len(due))
-    return len(due)
+    """Redriver: pending SLA timers whose job was lost; a fired timer ignores a rerun."""
+    return redrive_overdue(rt, SlaTimer, SlaTimer.due_at, SlaTimer.state == "pending",
+                           TIMER_GRACE, lambda session, timer: owe_timer(session, timer, now=True),
+                           "SLA timer(s)")  # fmt: skip
