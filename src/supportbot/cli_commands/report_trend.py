@@ -1,5 +1,5 @@
 """``supportbot report oncall|trend``: utilisation of the people on call, and the headline
-figures over the last 12 months (definitions: docs/metrics.md)."""
+figures over the last 12 periods, days, weeks or months (definitions: docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ from supportbot.reports import render
 from supportbot.reports.figures import figures
 from supportbot.reports.load import load_records
 from supportbot.reports.load_oncall import load_pages, zones
-from supportbot.reports.records import Period, PeriodKind
+from supportbot.reports.records import Period
 from supportbot.reports.utilisation import COLUMNS, utilisation
 from supportbot.settings import Settings
 
 TREND_COLUMNS = (
     "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response_s",
-    "mttr_s", "escalation_rate", "first_contact_resolution", "csat_mean",
+    "mttr_s", "mean_response_business_s", "mttr_business_s", "escalation_rate",
+    "first_contact_resolution", "csat_mean",
 )  # fmt: skip
 TREND_KEYS = (
     "trend", "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response",
-    "mttr", "escalation_rate", "first_contact_resolution", "csat",
+    "mttr", "business_time", "escalation_rate", "first_contact_resolution", "csat",
 )  # fmt: skip
 TRENDS = 12
 
@@ -34,13 +35,11 @@ class RotationProblem(ValueError):
     pass
 
 
-def months_back(period: Period, count: int = TRENDS) -> list[Period]:
-    """``count`` months ending with ``period``, oldest first."""
+def periods_back(period: Period, count: int = TRENDS) -> list[Period]:
+    """``count`` periods of ``period``'s kind ending with it, oldest first."""
     out = [period]
     while len(out) < count:
-        first = out[0].first_day
-        year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-        out.insert(0, Period(PeriodKind.MONTH, first.replace(year=year, month=month)))
+        out.insert(0, out[0].previous())
     return out
 
 
@@ -48,14 +47,10 @@ def trend_rows(
     session: Session, contracts: Contracts, period: Period, as_of: datetime, customer: str | None
 ) -> list[dict[str, Any]]:
     rows = []
-    for month in months_back(period):
-        f = figures(load_records(session, contracts, month, customer), month, as_of)
-        row = render.sla_row("month", month.label, f)
-        rows.append(
-            {"period": month.label}
-            | {k: row[k] for k in TREND_COLUMNS[1:] if k in row}
-            | {"mean_response_s": row["mean_response_s"], "csat_mean": row["csat_mean"]}
-        )
+    for one in periods_back(period):
+        f = figures(load_records(session, contracts, one, customer), one, as_of)
+        row = render.sla_row(one.kind.value, one.label, f)
+        rows.append({"period": one.label} | {k: row[k] for k in TREND_COLUMNS[1:]})
     return rows
 
 
