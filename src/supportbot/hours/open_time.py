@@ -11,7 +11,7 @@ Exactly equal to ``BusinessCalendar.between`` (tested), in microseconds.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from supportbot.hours.calendar import BusinessCalendar, Window, aware_utc
@@ -29,14 +29,19 @@ class OpenTime:
         self._zone = ZoneInfo(calendar.hours.timezone)
         self._first: date | None = None  # the local days laid: [_first, _last]
         self._last: date | None = None
+        # Instants in [_safe_low, _safe_high) are covered: checked without a zone conversion.
+        self._safe_low = self._safe_high = datetime.min.replace(tzinfo=UTC)
         self._starts: list[datetime] = []
         self._ends: list[datetime] = []
         self._before: list[timedelta] = []  # open time before each window's start
 
     def between(self, a: datetime, b: datetime) -> timedelta:
         """Business time in ``[a, b)``; negative when ``b`` is before ``a``, as the calendar's."""
-        a, b = aware_utc(a, "a"), aware_utc(b, "b")
-        self._cover(min(a, b), max(a, b))
+        if a.tzinfo is None or b.tzinfo is None:  # the full check only when it will refuse
+            aware_utc(a, "a"), aware_utc(b, "b")
+        low, high = (a, b) if a <= b else (b, a)
+        if not self._safe_low <= low or not high < self._safe_high:
+            self._cover(low, high)
         return self._open_before(b) - self._open_before(a)
 
     def _open_before(self, t: datetime) -> timedelta:
@@ -74,3 +79,7 @@ class OpenTime:
             self._before.append(total)
             total += end - start
         self._first, self._last = first, last
+        # An instant of an inner day has both neighbouring days laid; a day more of slack on
+        # each side for a midnight that happens twice or never.
+        self._safe_low = datetime.combine(first + timedelta(days=2), time(0), self._zone)
+        self._safe_high = datetime.combine(last - timedelta(days=1), time(0), self._zone)

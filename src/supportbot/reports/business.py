@@ -12,7 +12,7 @@ given only when its business-clock incidents all run on one calendar; see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 from supportbot.hours.calendar import BusinessCalendar
@@ -83,13 +83,16 @@ class BusinessClocks:
         table = self._open.get(calendar)
         if table is None:
             table = self._open[calendar] = OpenTime(calendar)
-        opened = incident.opened_at
-
-        def took(end: datetime | None) -> timedelta | None:
-            return None if end is None else table.between(opened, end)
-
-        return Measured(calendar, took(incident.first_response_at),
-                        took(incident.acknowledged_at), took(incident.resolved_at))  # fmt: skip
+        opened, between = incident.opened_at, table.between
+        response, ack, resolved = (
+            incident.first_response_at, incident.acknowledged_at, incident.resolved_at
+        )  # fmt: skip
+        return Measured(
+            calendar,
+            None if response is None else between(opened, response),
+            None if ack is None else between(opened, ack),
+            None if resolved is None else between(opened, resolved),
+        )
 
 
 class BusinessTally:
