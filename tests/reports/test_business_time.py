@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,6 +95,8 @@ def test_open_time_across_a_year_and_far_apart_instants() -> None:
     # A Monday 09:00-17:00 in New York is eight hours, whatever DST does around it.
     monday = datetime(2026, 3, 9, 13, tzinfo=UTC)  # 09:00 EDT, the day after the change
     assert table.between(monday, monday + timedelta(hours=8)) == timedelta(hours=8)
+    with pytest.raises(ValueError, match="naive"):
+        table.between(monday, datetime(2026, 3, 10, 12))
 
 
 # Customers of the figures test: key -> (zone, tier, calendar or None for 24x7). Two with the
