@@ -59,7 +59,10 @@ def usage(
     def run(*args: str) -> tuple[int, str, str]:
         capsys.readouterr()
         get_settings.cache_clear()  # the settings of this test, not of an earlier one
-        code = cli.main(["report", "usage", *args])
+        try:
+            code = cli.main(["report", "usage", *args])
+        except SystemExit as exc:  # argparse's usage errors exit, as they do from the shell
+            code = int(exc.code or 0)
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -136,9 +139,15 @@ def test_bad_months_and_customers_are_one_line(
     desk: Desk, usage: Callable[..., tuple[int, str, str]]
 ) -> None:
     code, _, said = usage("--month", "2026-13")
-    assert code == 1
-    assert said.strip() == (
-        "supportbot: error: --month '2026-13' is not a month; write it as YYYY-MM, e.g. 2026-03"
+    assert code == 2  # argparse's usage error, as for every malformed period
+    assert said.strip().splitlines()[-1] == (
+        "supportbot report: error: argument --month: '2026-13' is not a month: the month must "
+        "be from 01 to 12"
+    )
+    code, _, said = usage("--week", "2026-W48")
+    assert code == 2 and said.strip().splitlines()[-1] == (
+        "supportbot report: error: report usage takes --month only: plans are used and "
+        "summarised per calendar month"
     )
     code, _, said = usage("--month", "2026-12", "--customer", "nope")
     assert code == 1 and said.count("\n") == 1

@@ -118,4 +118,4 @@ def test_report_oncall_and_trend_end_to_end(desk: Desk, database_url: str, tmp_p
     assert months[-1]["period"] == "2026-03" and months[-1]["opened"] == 1
     assert all(m["opened"] == 0 for m in months[:-1])
     bad = report(database_url, tmp_path, "trend", "--month", "March")
-    assert bad.returncode == 1 and "is not a month" in bad.stderr
+    assert bad.returncode == 2 and "argument --month: 'March' is not a month" in bad.stderr

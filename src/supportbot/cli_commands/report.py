@@ -1,6 +1,7 @@
-"""``supportbot report sla|credits --month YYYY-MM``: did we keep our promise?
+"""``supportbot report sla|credits|oncall|trend --month YYYY-MM | --week YYYY-Www | --day
+YYYY-MM-DD``: did we keep our promise?
 
-Reads the month's rows once (``reports.load``), computes with the pure formulas of
+Reads the period's rows once (``reports.load``), computes with the pure formulas of
 ``supportbot.reports`` and prints a table, CSV (definitions first) or JSON.
 """
 
@@ -26,20 +27,21 @@ from supportbot.reports.credits import Credits, credits
 from supportbot.reports.figures import grouped
 from supportbot.reports.load import load_records
 from supportbot.reports.monthly import statements, terms_of
-from supportbot.reports.records import IncidentRecord, Period, parse_month
+from supportbot.reports.records import IncidentRecord, Period, PeriodKind, parse_period
 from supportbot.reports.statement import Statement
-from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, trend_rows
+from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, TRENDS, trend_rows
 from supportbot.settings import Settings
 
-SLA_KEYS = (
-    "period", "opened", "resolved", "open_at_end", "mean_response", "mtta", "mttr",
-    "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution", "csat",
-)  # fmt: skip
 TABLE_COLUMNS = (
     "grouping", "name", "opened", "resolved", "open_at_end", "mean_response_s", "mtta_s",
-    "mttr_s", "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
-    "csat_mean",
+    "mttr_s", "mean_response_business_s", "mtta_business_s", "mttr_business_s", "response_sla",
+    "resolution_sla", "escalation_rate", "first_contact_resolution", "csat_mean",
 )  # fmt: skip
+# Reports that exist per calendar month only, and why (said when asked for a week or a day).
+MONTHLY = {
+    "credits": "the contract's credits (late responses, availability, the cap) are monthly",
+    "usage": "plans are used and summarised per calendar month",
+}
 
 
 T = TypeVar("T")
@@ -83,10 +85,11 @@ def _sla(records: list[IncidentRecord], period: Period, as_of: datetime, fmt: st
     rows = [render.sla_row(g, n, f) for (g, n), f in groups.items()]
     title = f"supportbot SLA report {period.label}, as of {as_of.isoformat()}"
     if fmt == "csv":
-        return render.to_csv(title, rows, render.SLA_COLUMNS, SLA_KEYS)
+        return render.to_csv(title, rows, render.SLA_COLUMNS, render.SLA_KEYS)
     breaches = render.breach_rows(groups)
     if fmt == "json":
-        payload = {"period": period.label, "as_of": as_of.isoformat(), "groups": rows}
+        payload = {"period": period.label, "period_kind": period.kind.value,
+                   "as_of": as_of.isoformat(), "groups": rows}  # fmt: skip
         return render.to_json({**payload, "breaches": breaches})
     out = [title, "", render.to_table(rows, TABLE_COLUMNS), "", f"breaches: {len(breaches)}"]
     columns = ("incident", "customer", "severity", "target", "due_at", "actual_at", "late_by_s")
@@ -120,6 +123,9 @@ def _credits(reports: list[Statement], late: Credits, as_of: datetime, fmt: str)
 
 
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    period: Period = args.month or args.week or args.day  # argparse requires exactly one
+    if args.report in MONTHLY and period.kind is not PeriodKind.MONTH:
+        args.refuse(f"report {args.report} takes --month only: {MONTHLY[args.report]}")
     if args.report == "usage":
         try:
             contracts = _contracts(settings, args.customer)
@@ -130,7 +136,6 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         return usage.cmd_usage(settings, args, contracts, keys)
     as_of = clock.now()
     try:
-        period = parse_month(args.month)
         if args.report in ("oncall", "trend"):
             print(_more(settings, args, period, as_of))
             return 0
@@ -155,28 +160,57 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 def _more(settings: Settings, args: argparse.Namespace, period: Period, as_of: datetime) -> str:
     if args.report == "trend":
         rows = _read(settings, args, lambda s, c: trend_rows(s, c, period, as_of, args.customer))
-        title = f"supportbot trend, 12 months to {period.label}, as of {as_of.isoformat()}"
+        title = (f"supportbot trend, {TRENDS} {period.kind.value}s to {period.label}, "
+                 f"as of {as_of.isoformat()}")  # fmt: skip
         return trend.render_rows(title, rows, TREND_COLUMNS, TREND_KEYS, args.format)
     rows = _read(settings, args, lambda s, c: trend.oncall_rows(s, settings, period))
-    title = f"supportbot on-call load {period.label} (UTC month), as of {as_of.isoformat()}"
+    title = (f"supportbot on-call load {period.label} (UTC {period.kind.value}), "
+             f"as of {as_of.isoformat()}")  # fmt: skip
     keys = ("utilisation",)
     return trend.render_rows(title, rows, trend.ONCALL_COLUMNS, keys, args.format)
+
+
+def _period_type(kind: PeriodKind) -> Callable[[str], Period]:
+    """An argparse type: a malformed value is argparse's error, naming the flag."""
+
+    def parse(text: str) -> Period:
+        try:
+            return parse_period(kind, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report = sub.add_parser(
         "report",
-        help="monthly SLA figures and credits (definitions: docs/metrics.md)",
+        help="SLA figures per day, week or month, and monthly credits (docs/metrics.md)",
         description="Did we keep our promise? Figures per customer, tier and severity, "
-        "and the SLA credits owed with their evidence. Example: "
-        "supportbot report credits --month 2026-03 --customer acme --format csv",
+        "and the SLA credits owed with their evidence. Periods are in each customer's time "
+        "zone. Example: supportbot report credits --month 2026-03 --customer acme --format csv",
     )
     report.add_argument("report", choices=("sla", "credits", "usage", "oncall", "trend"))
-    report.add_argument("--month", required=True, metavar="YYYY-MM")
+    when = report.add_mutually_exclusive_group(required=True)
+    when.add_argument(
+        "--month",
+        type=_period_type(PeriodKind.MONTH),
+        metavar="YYYY-MM",
+        help="a calendar month (the only period of credits and usage)",
+    )
+    when.add_argument(
+        "--week",
+        type=_period_type(PeriodKind.WEEK),
+        metavar="YYYY-Www",
+        help="an ISO week, Monday to Monday, e.g. 2026-W48",
+    )
+    when.add_argument("--day", type=_period_type(PeriodKind.DAY), metavar="YYYY-MM-DD",
+                      help="one calendar day")  # fmt: skip
     report.add_argument("--customer", default=None, metavar="KEY", help="one customer only")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     report.add_argument(
         "--post", action="store_true", help="usage: post each customer's summary to its "
         "shared channel (once per month)",
     )  # fmt: skip
-    report.set_defaults(func=cmd_report)
+    # A week asked of a monthly report is a usage error too, said the way argparse says it.
+    report.set_defaults(func=cmd_report, refuse=report.error)

@@ -1,5 +1,6 @@
 """``supportbot report oncall|trend``: utilisation of the people on call, and the output of
-both (the trend's rows are reports/trend.py's, shared with the dashboard; docs/metrics.md)."""
+both: the headline figures over the last 12 periods, days, weeks or months (the trend's rows
+are reports/trend.py's, shared with the dashboard; definitions: docs/metrics.md)."""
 
 from __future__ import annotations
 

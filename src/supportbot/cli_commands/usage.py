@@ -22,7 +22,7 @@ from supportbot.contracts.customers import Contracts
 from supportbot.db.engine import make_engine
 from supportbot.db.models import KeyValue
 from supportbot.plans.usage import Summary, summarise, units_text
-from supportbot.reports.records import parse_month
+from supportbot.reports.records import Period
 from supportbot.runtime import Runtime, build_runtime
 from supportbot.settings import Settings
 from supportbot.wording import inert
@@ -138,11 +138,7 @@ def cmd_usage(
 ) -> int:
     """Reads the month with the database alone, as the other reports do; only ``--post``
     needs the runtime (Slack), and says so when it cannot be built."""
-    try:
-        month = parse_month(args.month)
-    except ValueError as exc:
-        print(f"supportbot: error: {exc}", file=sys.stderr)
-        return 1
+    month: Period = args.month  # parsed by argparse; ``report`` refuses --week and --day
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with Session(engine) as session:

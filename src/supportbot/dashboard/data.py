@@ -24,9 +24,6 @@ from supportbot.reports.statement import Statement
 from supportbot.runtime import Runtime
 
 TABLES = ("sla", "breaches", "credits")
-SLA_KEYS = ("period", "opened", "resolved", "open_at_end", "mean_response", "mtta", "mttr",
-            "response_sla", "resolution_sla", "escalation_rate", "first_contact_resolution",
-            "csat")  # fmt: skip
 CREDIT_KEYS = ("period", "credit", "availability", "waiver", "cap")
 
 
@@ -73,7 +70,7 @@ def csv_table(view: View, table: str, *, staff: bool) -> str:
     title = f"supportbot {table} {view.period.label}, as of {view.as_of.isoformat()}"
     if table == "sla":
         rows = [render.sla_row(g, n, f) for (g, n), f in view.groups.items()]
-        return render.to_csv(title, rows, render.SLA_COLUMNS, SLA_KEYS)
+        return render.to_csv(title, rows, render.SLA_COLUMNS, render.SLA_KEYS)
     if table == "breaches":
         columns = ("incident", "customer", "severity", "target", "due_at", "actual_at",
                    "late_by_s")  # fmt: skip

@@ -21,24 +21,16 @@ MONTHLY_LATEST = timedelta(days=7)
 WEEKLY_LATEST = timedelta(days=1)
 
 
-def previous(period: Period) -> Period:
-    if period.kind is PeriodKind.MONTH:
-        first = period.first_day
-        return Period(PeriodKind.MONTH, (first - timedelta(days=1)).replace(day=1))
-    step = timedelta(days=7 if period.kind is PeriodKind.WEEK else 1)
-    return Period(period.kind, period.first_day - step)
-
-
 def monthly_due(customer: Customer, now: datetime) -> tuple[Period, datetime]:
     """(the month to report, the instant it is due) as of ``now``."""
     month = period_of(PeriodKind.MONTH, now, customer.timezone)
     midnight = datetime.combine(month.first_day, time(0), ZoneInfo(customer.timezone))
-    return previous(month), customer.calendar().next_opening(midnight)
+    return month.previous(), customer.calendar().next_opening(midnight)
 
 
 def weekly_due(now: datetime) -> tuple[Period, datetime]:
     week = period_of(PeriodKind.WEEK, now, "UTC")
-    return previous(week), week.bounds("UTC")[0] + DIGEST_AT
+    return week.previous(), week.bounds("UTC")[0] + DIGEST_AT
 
 
 def in_window(now: datetime, due: datetime, latest: timedelta) -> bool:

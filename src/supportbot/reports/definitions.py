@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 DEFINITIONS: dict[str, str] = {
-    "period": "a calendar month from local midnight of its first day to local midnight of "
-    "the next month's first day in the customer's zone (UTC for internal incidents); an "
-    "incident belongs to the period it was opened in",
+    "period": "a calendar day (label 2026-11-30), ISO week (Monday to Monday, label 2026-W48) "
+    "or month (label 2026-11), from local midnight of its first day to local midnight of the "
+    "next period's first day in the customer's zone (UTC for internal incidents); an incident "
+    "belongs to the period it was opened in",
     "opened": "incidents opened in the period",
     "resolved": "incidents whose current resolution instant falls in the period",
     "open_at_end": "incidents opened before the period's end and not resolved by then",
@@ -16,6 +17,15 @@ DEFINITIONS: dict[str, str] = {
     "never_acknowledged counts the others apart",
     "mttr": "mean of opened → resolved over incidents opened in the period and resolved now; "
     "still_open counts the others apart",
+    "business_time": "for incidents whose SLA clock runs on business hours (business_clock "
+    "counts them): mean_response_business_s, mtta_business_s and mttr_business_s are the "
+    "same means as mean_response, mtta and mttr, each duration counted on the customer's "
+    "business calendar (business_calendar: its hours, days, zone and holidays) as the clock "
+    "counts time; waiting-on-customer pauses are not taken out (as in mttr); empty for a "
+    "group with no such incident (24x7 customers, internal incidents, Sev1 on Premier and "
+    "Standard) and for a group whose business-clock incidents run on different calendars "
+    "(business_calendar says mixed); wall-clock incidents of a group count in the wall-clock "
+    "means only (opened - business_clock of them)",
     "response_sla": "met / (met + breached) of response clocks: met when the clock stopped at "
     "or before its due instant (which already counts business hours and pauses as the clock "
     "did); breached when it stopped after it or is still running past it; pending (not due "
@@ -38,9 +48,11 @@ DEFINITIONS: dict[str, str] = {
     "4s and 5s; incidents not rated are left out of both (csat_ratings counts those rated)",
     "utilisation": "pages (SMS or calls sent, a bundle counted once) and interruptions (incidents "
     "that paged a person, at their first page) per person and per paged region, in the UTC "
-    "month, split by the person's local time: sleep 22:00-08:00, business Mon-Fri "
-    "09:00-17:00, off the rest; a person's zone is their first rota region's",
-    "trend": "the same figures for each of the 12 months ending with the one asked for",
+    "period (day, week or month), split by the person's local time: sleep 22:00-08:00, "
+    "business Mon-Fri 09:00-17:00, off the rest; a person's zone is their first rota "
+    "region's",
+    "trend": "the same figures for each of the 12 periods (days, weeks or months) ending with "
+    "the one asked for",
     "waiver": "a credit line waived by staff stays listed with its reason and counts nothing",
     "cap": "the month's total is at most cap_percent (default 100 %) of the monthly fee",
 }

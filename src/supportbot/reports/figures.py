@@ -12,6 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from supportbot.reports.business import (
+    BusinessClocks,
+    BusinessFigures,
+    BusinessTally,
+    Durations,
+    Measured,
+    Sum,
+)
 from supportbot.reports.records import IncidentRecord, Period, within
 
 
@@ -40,13 +48,6 @@ class Compliance:
 
 
 @dataclass(frozen=True)
-class Durations:
-    count: int
-    mean: timedelta | None
-    apart: int  # incidents without the end event (never acknowledged, still open, ...)
-
-
-@dataclass(frozen=True)
 class Figures:
     opened: int
     resolved: int
@@ -63,6 +64,7 @@ class Figures:
     escalated_by_hand: int
     first_contact_resolved: int
     csat_scores: tuple[int, ...] = ()  # ratings of the incidents opened in the period
+    business: BusinessFigures = BusinessFigures()  # the durations in business time
     extra: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -84,26 +86,6 @@ class Figures:
     def first_contact_rate(self) -> float | None:
         done = self.resolution.count
         return None if done == 0 else self.first_contact_resolved / done
-
-
-class _Sum:
-    """A running count, total and count apart of one duration: the mean is total / count,
-    exactly as the mean of the list (timedeltas add up exactly, in microseconds)."""
-
-    __slots__ = ("count", "total", "apart")
-
-    def __init__(self) -> None:
-        self.count, self.total, self.apart = 0, timedelta(0), 0
-
-    def add(self, took: timedelta | None) -> None:
-        if took is None:
-            self.apart += 1
-        else:
-            self.count += 1
-            self.total += took
-
-    def result(self) -> Durations:
-        return Durations(self.count, self.total / self.count if self.count else None, self.apart)
 
 
 MET, PENDING = "met", "pending"
@@ -182,13 +164,14 @@ class _Share(NamedTuple):
     escalated: bool = False
     first_contact: bool = False
     csat: int | None = None
+    business: Measured | None = None  # None: on the wall clock
 
 
 def _took(start: datetime, end: datetime | None) -> timedelta | None:
     return None if end is None else end - start
 
 
-def _share(i: IncidentRecord, period: Period, as_of: datetime) -> _Share:
+def _share(i: IncidentRecord, period: Period, as_of: datetime, clocks: BusinessClocks) -> _Share:
     start, end = period.bounds(i.zone)
     resolved = within(i.resolved_at, (start, end))
     open_at_end = i.opened_at < end and (i.resolved_at is None or i.resolved_at >= end)
@@ -200,7 +183,7 @@ def _share(i: IncidentRecord, period: Period, as_of: datetime) -> _Share:
         _took(i.opened_at, i.resolved_at),
         verdict(i, "response", as_of), verdict(i, "resolution", as_of),
         bool(i.escalations_by_breach), bool(i.escalations_by_policy),
-        bool(i.escalations_by_hand), escalated(i), first_contact(i), i.csat,
+        bool(i.escalations_by_hand), escalated(i), first_contact(i), i.csat, clocks.measure(i),
     )  # fmt: skip
 
 
@@ -210,7 +193,8 @@ class _Tally:
     def __init__(self) -> None:
         self.opened = self.resolved = self.open_at_end = 0
         self.by_severity = {s: 0 for s in (1, 2, 3, 4)}
-        self.response, self.acknowledge, self.resolution = _Sum(), _Sum(), _Sum()
+        self.response, self.acknowledge, self.resolution = Sum(), Sum(), Sum()
+        self.business = BusinessTally()
         self.response_sla, self.resolution_sla = _Verdicts(), _Verdicts()
         self.escalated = self.by_breach = self.by_policy = self.by_hand = self.fcr = 0
         self.csat: list[int] = []
@@ -235,6 +219,7 @@ class _Tally:
         self.fcr += share.first_contact
         if share.csat is not None:
             self.csat.append(share.csat)
+        self.business.add(share.business)
 
     def result(self) -> Figures:
         return Figures(
@@ -245,15 +230,15 @@ class _Tally:
             resolution_sla=self.resolution_sla.result(), escalated=self.escalated,
             escalated_by_breach=self.by_breach, escalated_by_policy=self.by_policy,
             escalated_by_hand=self.by_hand, first_contact_resolved=self.fcr,
-            csat_scores=tuple(self.csat),
+            csat_scores=tuple(self.csat), business=self.business.result(),
         )  # fmt: skip
 
 
 def figures(incidents: Sequence[IncidentRecord], period: Period, as_of: datetime) -> Figures:
     """All figures of one group of incidents for ``period``, judged at ``as_of``."""
-    tally = _Tally()
+    tally, clocks = _Tally(), BusinessClocks()
     for incident in incidents:
-        tally.add(_share(incident, period, as_of))
+        tally.add(_share(incident, period, as_of, clocks))
     return tally.result()
 
 
@@ -271,10 +256,10 @@ def grouped(
 
     One pass: each incident's share is worked out once and added to its four groups (the
     same figures as :func:`figures` over each group's members, tested)."""
-    overall = _Tally()
+    overall, clocks = _Tally(), BusinessClocks()
     tallies: dict[tuple[str, str], _Tally] = {}
     for incident in incidents:
-        share = _share(incident, period, as_of)
+        share = _share(incident, period, as_of, clocks)
         overall.add(share)
         for grouping, key_of in GROUPINGS.items():
             key = (grouping, key_of(incident))

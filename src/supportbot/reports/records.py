@@ -77,6 +77,13 @@ class Period:
             return f"{year}-W{week:02d}"
         return self.first_day.isoformat()
 
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        if self.kind is PeriodKind.MONTH:
+            return Period(self.kind, (self.first_day - timedelta(days=1)).replace(day=1))
+        step = timedelta(days=7 if self.kind is PeriodKind.WEEK else 1)
+        return Period(self.kind, self.first_day - step)
+
     def next_first_day(self) -> date:
         if self.kind is PeriodKind.DAY:
             return self.first_day + timedelta(days=1)
@@ -107,16 +114,54 @@ def _bounds(period: Period, zone: str) -> tuple[datetime, datetime]:
     return period._compute_bounds(zone)
 
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
+DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
+# From 1970 to 9998: a period's end (the next period's first day, in any zone) must be a date.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+SHAPES = {
+    PeriodKind.MONTH: "YYYY-MM, e.g. 2026-03",
+    PeriodKind.WEEK: "YYYY-Www (an ISO week, Monday to Monday), e.g. 2026-W48",
+    PeriodKind.DAY: "YYYY-MM-DD, e.g. 2026-11-30",
+}
+
+
+def parse_period(kind: PeriodKind, text: str) -> Period:
+    """``2026-03``, ``2026-W48`` or ``2026-11-30`` (by ``kind``) → that period; anything else
+    raises ValueError saying what was wrong and how to write it."""
+    pattern = {PeriodKind.MONTH: MONTH, PeriodKind.WEEK: WEEK, PeriodKind.DAY: DAY}[kind]
+    match = pattern.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a {kind.value}; write it as {SHAPES[kind]}")
+    year, number, *day = (int(part) for part in match.groups())
+    problem = _out_of_range(kind, year, number, day[0] if day else 1)
+    if problem:
+        raise ValueError(f"{text!r} is not a {kind.value}: {problem}")
+    if kind is PeriodKind.WEEK:
+        return Period(kind, date.fromisocalendar(year, number, 1))
+    return Period(kind, date(year, number, day[0] if day else 1))
+
+
+def _out_of_range(kind: PeriodKind, year: int, number: int, day: int) -> str | None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"the year must be from {FIRST_YEAR} to {LAST_YEAR}"
+    if kind is PeriodKind.WEEK:
+        weeks = date(year, 12, 28).isocalendar()[1]  # 28 December is always in the last week
+        return None if 1 <= number <= weeks else f"{year} has ISO weeks W01 to W{weeks}"
+    if not 1 <= number <= 12:
+        return "the month must be from 01 to 12"
+    days = (date(year + number // 12, number % 12 + 1, 1) - timedelta(days=1)).day
+    return None if 1 <= day <= days else f"{date(year, number, 1):%B %Y} has {days} days"
 
 
 def parse_month(text: str) -> Period:
     """``2026-03`` → that month; anything else raises ValueError with what was wrong."""
-    match = MONTH.match(text.strip())
-    # Up to 9998: the month's end (the next month's first day, in any zone) must be a date.
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 1970 <= int(match.group(1)) <= 9998:
-        raise ValueError(f"--month {text!r} is not a month; write it as YYYY-MM, e.g. 2026-03")
-    return Period(PeriodKind.MONTH, date(int(match.group(1)), int(match.group(2)), 1))
+    try:
+        return parse_period(PeriodKind.MONTH, text)
+    except ValueError:
+        raise ValueError(
+            f"--month {text!r} is not a month; write it as {SHAPES[PeriodKind.MONTH]}"
+        ) from None
 
 
 def period_of(kind: PeriodKind, instant: datetime, zone: str) -> Period:

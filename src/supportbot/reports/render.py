@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from supportbot.reports.business import Durations
 from supportbot.reports.credits import Credits
 from supportbot.reports.definitions import DEFINITIONS
 from supportbot.reports.figures import Figures
@@ -17,11 +18,19 @@ SLA_COLUMNS = (
     "grouping", "name", "opened", "resolved", "open_at_end",
     "sev1", "sev2", "sev3", "sev4",
     "mean_response_s", "no_response", "mtta_s", "never_acknowledged", "mttr_s", "still_open",
+    "business_clock", "business_calendar", "mean_response_business_s", "mtta_business_s",
+    "mttr_business_s",
     "response_met", "response_breached", "response_pending", "response_sla",
     "resolution_met", "resolution_breached", "resolution_pending", "resolution_sla",
     "escalated", "by_breach", "by_policy", "by_hand", "escalation_rate",
     "first_contact_resolved", "first_contact_resolution", "csat_ratings", "csat_mean",
     "csat_4_5_share",
+)  # fmt: skip
+# The definitions that open an SLA CSV (the CLI's and the dashboard's download).
+SLA_KEYS = (
+    "period", "opened", "resolved", "open_at_end", "mean_response", "mtta", "mttr",
+    "business_time", "response_sla", "resolution_sla", "escalation_rate",
+    "first_contact_resolution", "csat",
 )  # fmt: skip
 CREDIT_COLUMNS = (
     "customer", "incident", "severity", "target", "opened_at", "due_at", "actual_at",
@@ -41,12 +50,17 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _mean(value: Durations | None) -> float | None:
+    return None if value is None else _seconds(value.mean)
+
+
 def sla_row(grouping: str, name: str, f: Figures) -> dict[str, Any]:
-    sev = f.opened_by_severity
+    sev, b = f.opened_by_severity, f.business
     values = (
         grouping, name, f.opened, f.resolved, f.open_at_end, sev[1], sev[2], sev[3], sev[4],
         _seconds(f.response.mean), f.response.apart, _seconds(f.acknowledge.mean),
         f.acknowledge.apart, _seconds(f.resolution.mean), f.resolution.apart,
+        b.incidents, b.calendar, _mean(b.response), _mean(b.acknowledge), _mean(b.resolution),
         f.response_sla.met, f.response_sla.breached, f.response_sla.pending,
         _share(f.response_sla.share), f.resolution_sla.met, f.resolution_sla.breached,
         f.resolution_sla.pending, _share(f.resolution_sla.share), f.escalated,

@@ -1,5 +1,6 @@
-"""The headline figures for each of the 12 months ending with one: ``supportbot report trend``
-and the dashboard's charts read the same rows (definitions: docs/metrics.md, "Trend")."""
+"""The headline figures for each of the 12 periods (days, weeks or months) ending with one:
+``supportbot report trend`` and the dashboard's charts (by month) read the same rows
+(definitions: docs/metrics.md, "Trend")."""
 
 from __future__ import annotations
 
@@ -12,36 +13,35 @@ from supportbot.contracts.customers import Contracts
 from supportbot.reports import render
 from supportbot.reports.figures import figures
 from supportbot.reports.load import load_records
-from supportbot.reports.records import Period, PeriodKind
+from supportbot.reports.records import Period
 
 TREND_COLUMNS = (
     "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response_s",
-    "mtta_s", "mttr_s", "escalation_rate", "first_contact_resolution", "csat_mean",
+    "mtta_s", "mttr_s", "mean_response_business_s", "mttr_business_s", "escalation_rate",
+    "first_contact_resolution", "csat_mean",
 )  # fmt: skip
 TREND_KEYS = (
     "trend", "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response",
-    "mtta", "mttr", "escalation_rate", "first_contact_resolution", "csat",
+    "mtta", "mttr", "business_time", "escalation_rate", "first_contact_resolution", "csat",
 )  # fmt: skip
 TRENDS = 12
 
 
-def months_back(period: Period, count: int = TRENDS) -> list[Period]:
-    """``count`` months ending with ``period``, oldest first."""
+def periods_back(period: Period, count: int = TRENDS) -> list[Period]:
+    """``count`` periods of ``period``'s kind ending with it, oldest first."""
     out = [period]
     while len(out) < count:
-        first = out[0].first_day
-        year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-        out.insert(0, Period(PeriodKind.MONTH, first.replace(year=year, month=month)))
+        out.insert(0, out[0].previous())
     return out
 
 
 def trend_rows(
     session: Session, contracts: Contracts, period: Period, as_of: datetime, customer: str | None
 ) -> list[dict[str, Any]]:
-    """One row per month, oldest first; ``customer`` None means every customer."""
+    """One row per period, oldest first; ``customer`` None means every customer."""
     rows = []
-    for month in months_back(period):
-        f = figures(load_records(session, contracts, month, customer), month, as_of)
-        row = render.sla_row("month", month.label, f)
-        rows.append({"period": month.label} | {k: row[k] for k in TREND_COLUMNS[1:]})
+    for one in periods_back(period):
+        f = figures(load_records(session, contracts, one, customer), one, as_of)
+        row = render.sla_row(one.kind.value, one.label, f)
+        rows.append({"period": one.label} | {k: row[k] for k in TREND_COLUMNS[1:]})
     return rows
