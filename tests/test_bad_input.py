@@ -361,8 +361,9 @@ def test_the_same_message_under_another_event_id_opens_one_incident(desk: Desk) 
     desk.slack.event(_site_down(), event_id="Ev0SECOND01")
     desk.drain()
 
-    assert len(incidents(desk.rt)) == 1
-    assert [e.kind for e in timeline(desk.rt, 1)].count("opened") == 1
+    [only] = incidents(desk.rt)  # not always INC-1: on PostgreSQL the loser of the race
+    # for the message spent a sequence number when its insert rolled back
+    assert [e.kind for e in timeline(desk.rt, only.id)].count("opened") == 1
 
 
 def test_concurrent_deliveries_of_one_message_open_one_incident(desk: Desk) -> None:
