@@ -9,6 +9,7 @@ test_metrics_access.py does).
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,29 @@ def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk
             assert elsewhere.status_code == 403, (address, path)
             assert f"came from elsewhere ({address})" in text and "INC-" not in text
     assert _refused_count(desk) == before + len(PATHS) * 4
+
+
+def test_a_name_of_another_site_pointed_at_this_machine_is_refused(filled: Desk) -> None:
+    """DNS rebinding: a page of rebind.example points its own name at 127.0.0.1, so the
+    browser on this machine asks from loopback, unrelayed, and would let that page read the
+    answer. Only the Host header names the other site."""
+    desk = filled
+    port = desk.url.rsplit(":", 1)[1]
+    for name in (f"localhost:{port}", f"[::1]:{port}", f"127.0.0.1:{port}", "LOCALHOST"):
+        mine = requests.get(desk.url + PATHS[2], headers={"Host": name}, timeout=10)
+        assert mine.status_code == 200 and "acme" in mine.text, name
+    before = _refused_count(desk)
+    for name in (f"rebind.example:{port}", "127.0.0.1.nip.io", "localhost.evil.example",
+                 f"[::1:{port}", ""):  # fmt: skip
+        for path in PATHS:
+            other = requests.get(desk.url + path, headers={"Host": name}, timeout=10)
+            assert other.status_code == 403, (name, path)
+            assert "local mode" in other.text and "was addressed to" in other.text
+            assert "Acme" not in other.text and "opened" not in other.text
+    refused = requests.get(desk.url + PATHS[0], headers={"Host": "rebind.example"}, timeout=10)
+    said = html.unescape(refused.text)  # the page escapes the quotes
+    assert "was addressed to 'rebind.example', not to 127.0.0.1 or localhost" in said
+    assert _refused_count(desk) == before + len(PATHS) * 5 + 1
 
 
 @pytest.mark.parametrize(

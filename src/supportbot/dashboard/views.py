@@ -20,7 +20,7 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
-from supportbot.loopback import LOOPBACK, from_this_machine
+from supportbot.loopback import LOOPBACK, addressed_here, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import PeriodKind, parse_month, period_of
 from supportbot.reports.summary import duration
@@ -90,6 +90,18 @@ def _page(title: str, who: Actor, body: str, *, local: bool, **values: Any) -> s
     )  # fmt: skip
 
 
+def _whence() -> str:
+    """What made a request in local mode not this machine's own (auth.LOCAL_ONLY)."""
+    if request.remote_addr not in LOOPBACK:
+        return f"came from elsewhere ({request.remote_addr})"
+    if not from_this_machine(request):
+        return "was relayed by a proxy"
+    return (
+        f"was addressed to {request.host[:80]!r}, not to 127.0.0.1 or localhost (a page of "
+        "another site can point a name of its own at this machine)"
+    )
+
+
 def _refused(status: int, message: str) -> Response:
     html = render_template_string(templates.REFUSED, message=message)
     return Response(html, status=status, mimetype="text/html")
@@ -106,15 +118,10 @@ class Pages:
     def _viewer(self, *, api: bool = False) -> Actor | Response:
         """Who may look, or the answer that refuses them (``api``: CSV and JSON)."""
         if auth.open_locally(self.rt):
-            if from_this_machine(request):
+            if from_this_machine(request) and addressed_here(request):
                 return auth.LOCAL_VIEWER
             metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
-            whence = (
-                f"came from elsewhere ({request.remote_addr})"
-                if request.remote_addr not in LOOPBACK
-                else "was relayed by a proxy"
-            )
-            return _refused(403, auth.LOCAL_ONLY.format(whence=whence))
+            return _refused(403, auth.LOCAL_ONLY.format(whence=_whence()))
         who = auth.viewer(self.rt)
         if who is None:
             if api:
