@@ -172,6 +172,8 @@ def test_csv_starts_with_the_definitions(desk: Desk, database_url: str, tmp_path
          "as YYYY-MM", 2),
         (("credits", "--month", "2026-03", "--customer", "nobody"), "unknown customer 'nobody'",
          1),
+        (("sla", "--month", "2026-03", "--customer", "x" * 3000), "unknown customer "
+         f"'{'x' * 40}'… (3000 characters); known customers: acme, globex, initech", 1),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line(
@@ -184,5 +186,5 @@ def test_bad_input_is_one_line(
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     prefix = "supportbot report: error: " if code == 2 else "supportbot: error: "
-    assert lines[-1].startswith(prefix) and message in lines[-1]
+    assert lines[-1].startswith(prefix) and message in lines[-1] and len(lines[-1]) < 200
     assert code == 2 or len(lines) == 1

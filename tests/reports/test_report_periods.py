@@ -156,7 +156,12 @@ MALFORMED = [
     ("--month", "2026-03-01", "'2026-03-01' is not a month; write it as YYYY-MM"),
     ("--month", "9999-01", "'9999-01' is not a month: the year must be from 1970 to 9998"),
     ("--month", "２０２６-03", "'２０２６-03' is not a month; write it as YYYY-MM"),
-]
+    # Whatever was pasted, the message is one readable line: its start and its length.
+    ("--month", "2026-" + "1" * 5000, f"'2026-{'1' * 35}'… (5005 characters) is not a month; "
+     "write it as YYYY-MM"),
+    ("--week", " " * 30 + "2026-W54" + " " * 30, "'                              2026-W54  '… (68 "
+     "characters) is not a week: 2026 has ISO weeks W01 to W53"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), MALFORMED)
@@ -165,6 +170,7 @@ def test_every_malformed_period_is_an_argparse_error(
 ) -> None:
     said = parse("sla", flag, value, capsys=capsys)
     assert said.startswith(f"supportbot report: error: argument {flag}: {message}")
+    assert len(said) < 200, said
 
 
 def test_exactly_one_period(capsys: pytest.CaptureFixture[str]) -> None:

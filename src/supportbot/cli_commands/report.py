@@ -27,7 +27,7 @@ from supportbot.reports.credits import Credits, credits
 from supportbot.reports.figures import grouped
 from supportbot.reports.load import load_records
 from supportbot.reports.monthly import statements, terms_of
-from supportbot.reports.records import IncidentRecord, Period, PeriodKind, parse_period
+from supportbot.reports.records import IncidentRecord, Period, PeriodKind, parse_period, shown
 from supportbot.reports.statement import Statement
 from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, TRENDS, trend_rows
 from supportbot.settings import Settings
@@ -61,7 +61,7 @@ def _contracts(settings: Settings, customer: str | None) -> Contracts:
         raise ReportError(f"the contracts file {path} has problems: run supportbot check") from exc
     if customer is not None and contracts.by_key(customer) is None:
         known = ", ".join(c.key for c in contracts.customers)
-        raise ReportError(f"unknown customer {customer!r}; known customers: {known}")
+        raise ReportError(f"unknown customer {shown(customer)}; known customers: {known}")
     return contracts
 
 
