@@ -194,9 +194,14 @@ def test_exactly_one_period(capsys: pytest.CaptureFixture[str]) -> None:
         (("credits", "--week", "2026-W14"), "report credits takes --month only: the contract's "
          "credits (late responses, availability, the cap) are monthly"),
         (("credits", "--day", "2026-03-31"), "report credits takes --month only"),
+        (("oncall", "--week", "2026-W14", "--customer", "acme"), "report oncall takes no "
+         "--customer: the load is per person and region"),
+        (("sla", "--month", "2026-03", "--post"), "--post is for report usage only; report sla "
+         "prints its figures"),
+        (("trend", "--day", "2026-03-31", "--post"), "--post is for report usage only"),
     ],
 )  # fmt: skip
-def test_credits_are_monthly(
+def test_what_a_report_does_not_take_is_a_usage_error(
     rt: Runtime, database_url: str, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
     done = report(database_url, tmp_path, *args)

@@ -126,6 +126,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     period: Period = args.month or args.week or args.day  # argparse requires exactly one
     if args.report in MONTHLY and period.kind is not PeriodKind.MONTH:
         args.refuse(f"report {args.report} takes --month only: {MONTHLY[args.report]}")
+    # Said rather than ignored: a figure for everyone must not pass for one customer's.
+    if args.report == "oncall" and args.customer is not None:
+        args.refuse("report oncall takes no --customer: the load is per person and region")
+    if args.post and args.report != "usage":
+        args.refuse(f"--post is for report usage only; report {args.report} prints its figures")
     if args.report == "usage":
         try:
             contracts = _contracts(settings, args.customer)
