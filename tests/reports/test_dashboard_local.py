@@ -36,6 +36,23 @@ PATHS = (f"/dashboard?month={MONTH}", f"/dashboard/customer/acme?month={MONTH}",
          f"/dashboard/csv/?table=sla&month={MONTH}", f"/dashboard/trend.json?month={MONTH}",
          f"/dashboard/trend/globex.json?month={MONTH}")  # fmt: skip
 API = [p for p in PATHS if "csv" in p or "json" in p]
+# How many lines a tile's value takes, and for each match of a pattern in it (a figure and
+# its unit), on how many lines it is drawn.
+LINES_OF = """
+var node = document.querySelector('[data-figure="' + arguments[0] + '"] .value').firstChild;
+function lines(start, end) {
+  var range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, end);
+  return new Set(Array.from(range.getClientRects(), function (r) {
+    return Math.round(r.top); })).size;
+}
+var pairs = [], pattern = new RegExp(arguments[1], "g"), found;
+while ((found = pattern.exec(node.data))) {
+  pairs.push([found[0], lines(found.index, found.index + found[0].length)]);
+}
+return [lines(0, node.data.length), pairs];
+"""
 
 
 @pytest.fixture
@@ -76,10 +93,23 @@ def test_this_machine_sees_the_staff_view_without_sign_in(
         "return c && c.data.datasets[0].data"))  # fmt: skip
     assert opened[-1] == 2 and sum(opened) == 2
     shoot(browser, tmp_path, "local")
+    for width in (1280, 390):  # the tile wraps at both; each severity keeps its count
+        browser.set_window_size(width, 900)
+        lines, pairs = browser.execute_script(LINES_OF, "open", r"S\d\s\d+")
+        assert lines > 1 and [n for _, n in pairs] == [1, 1, 1, 1], (width, pairs)
+    browser.set_window_size(1280, 900)
 
     browser.get(f"{desk.url}/dashboard/customer/globex?month={MONTH}")  # staff: any customer
     assert "Globex" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_element(By.ID, "local-mode").text == BANNER
+    browser.get(f"{desk.url}/dashboard/customer/acme?month={MONTH}")
+    evidence = browser.find_element(By.CSS_SELECTOR, "td.wrap").text
+    assert evidence.startswith("INC-1 opened") and len(evidence) > 150
+    # The credit's evidence wraps in its cell: the table needs no sideways scroll on a laptop.
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('.scroll'))"
+        ".every(function (box) { return box.scrollWidth <= box.clientWidth; })"
+    )
 
 
 def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk) -> None:

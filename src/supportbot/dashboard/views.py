@@ -9,6 +9,7 @@ local mode without Sign in with Slack, this machine is staff and everyone else g
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -45,13 +46,19 @@ def _verdict(good: bool | None) -> str:
     return "" if good is None else ("ok" if good else "bad")
 
 
+def _unbroken(value: str) -> str:
+    """A number and its unit stay on one line in a narrow tile: "13 h 20 min" may wrap before
+    20, never before min (nor "66.7 %" before %)."""
+    return re.sub(r"(?<=\d) (?=[^\d\s·])", "\N{NO-BREAK SPACE}", value)
+
+
 def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
     """The seed's live metrics, each against its target (seed 004)."""
     csat, fcr, esc = f.csat_mean, f.first_contact_rate, f.escalation_rate
     sla = f.response_sla.share
     tiles = [
-        ("open", "Open now", " · ".join(f"S{s} {n}" for s, n in open_now.items()), "by severity",
-         None),
+        ("open", "Open now", " · ".join(f"S{s}\N{NO-BREAK SPACE}{n}" for s, n in open_now.items()),
+         "by severity", None),
         ("mean_response", "Mean first response", duration(f.response.mean),
          f"MTTA {duration(f.acknowledge.mean)}", None),
         ("mttr", "Mean time to resolve", duration(f.resolution.mean),
@@ -72,7 +79,7 @@ def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
         {
             "key": k,
             "label": label,
-            "value": value,
+            "value": _unbroken(value),
             "target": target,
             "verdict": "small" if k == "open" else _verdict(good),
         }
