@@ -140,6 +140,28 @@ def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk
     assert _refused_count(desk) == before + len(PATHS) * 4
 
 
+def test_every_answer_carries_the_strict_policy(filled: Desk) -> None:
+    """Pages, their CSV and JSON, the scripts, refusals and errors: scripts from the app only
+    and none inline, no framing, no <base>, forms posting here only."""
+    desk = filled
+    policy = {"default-src 'self'", "style-src 'unsafe-inline'", "script-src 'self'",
+              "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"}  # fmt: skip
+    asked = [(p, {}) for p in PATHS] + [
+        ("/dashboard/static/dashboard.js", {}), ("/dashboard?month=2026-13", {}),
+        ("/dashboard/customer/umbrella", {}), ("/dashboard/static/README.md", {}),
+        (PATHS[0], {"X-Forwarded-For": "203.0.113.9"}),
+    ]  # fmt: skip
+    statuses = []
+    for path, headers in asked:
+        answer = requests.get(desk.url + path, headers=headers, timeout=10)
+        statuses.append(answer.status_code)
+        given = {part.strip() for part in answer.headers["Content-Security-Policy"].split(";")}
+        assert given == policy, path
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert statuses == [200] * (len(PATHS) + 1) + [400, 404, 404, 403]
+
+
 def test_a_name_of_another_site_pointed_at_this_machine_is_refused(filled: Desk) -> None:
     """DNS rebinding: a page of rebind.example points its own name at 127.0.0.1, so the
     browser on this machine asks from loopback, unrelayed, and would let that page read the
