@@ -162,6 +162,26 @@ def test_every_answer_carries_the_strict_policy(filled: Desk) -> None:
     assert statuses == [200] * (len(PATHS) + 1) + [400, 404, 404, 403]
 
 
+@pytest.mark.parametrize(
+    ("month", "said"),
+    [
+        ("2026-13", "'2026-13' is not a month: the month must be from 01 to 12"),
+        ("9999-12", "'9999-12' is not a month: the year must be from 1970 to 9998"),
+        ("March", "'March' is not a month; write it as YYYY-MM, e.g. 2026-03"),
+        ("2026-" + "1" * 3000, "'2026-" + "1" * 35 + "'… (3005 characters) is not a month"),
+    ],
+)
+def test_a_bad_month_says_what_is_wrong(filled: Desk, month: str, said: str) -> None:
+    for path in PATHS:
+        answer = requests.get(desk_url(filled, path, month), timeout=10)
+        assert answer.status_code == 400, path
+        assert f"?month={said}" in html.unescape(answer.text) and len(answer.text) < 600, path
+
+
+def desk_url(desk: Desk, path: str, month: str) -> str:
+    return desk.url + path.replace(f"month={MONTH}", f"month={month}")
+
+
 def test_a_name_of_another_site_pointed_at_this_machine_is_refused(filled: Desk) -> None:
     """DNS rebinding: a page of rebind.example points its own name at 127.0.0.1, so the
     browser on this machine asks from loopback, unrelayed, and would let that page read the

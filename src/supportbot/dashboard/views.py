@@ -23,7 +23,7 @@ from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
 from supportbot.loopback import LOOPBACK, addressed_here, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
-from supportbot.reports.records import PeriodKind, parse_month, period_of
+from supportbot.reports.records import PeriodKind, parse_period, period_of
 from supportbot.reports.summary import duration
 from supportbot.runtime import Runtime
 
@@ -141,9 +141,11 @@ class Pages:
     def _period(self, zone: str) -> Any:
         text = request.args.get("month", "")
         try:
-            return parse_month(text) if text else period_of(PeriodKind.MONTH, self.rt.now(), zone)
-        except ValueError:
-            abort(400, "month must be YYYY-MM")
+            if text:
+                return parse_period(PeriodKind.MONTH, text)
+            return period_of(PeriodKind.MONTH, self.rt.now(), zone)
+        except ValueError as exc:  # what was wrong, as the CLI says it (2026-13, 9999-12)
+            abort(400, f"?month={exc}")
 
     def _customer(self, who: Actor, key: str) -> Customer:
         found = self.rt.contracts.by_key(key)
