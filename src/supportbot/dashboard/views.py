@@ -57,7 +57,8 @@ def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
     csat, fcr, esc = f.csat_mean, f.first_contact_rate, f.escalation_rate
     sla = f.response_sla.share
     tiles = [
-        ("open", "Open now", " · ".join(f"S{s}\N{NO-BREAK SPACE}{n}" for s, n in open_now.items()),
+        ("open", "Open now", "\N{NO-BREAK SPACE}· ".join(f"S{s}\N{NO-BREAK SPACE}{n}"
+                                                          for s, n in open_now.items()),
          "by severity", None),
         ("mean_response", "Mean first response", duration(f.response.mean),
          f"MTTA {duration(f.acknowledge.mean)}", None),
