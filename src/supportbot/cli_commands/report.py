@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from supportbot import clock
 from supportbot.cli_commands import report_trend as trend
 from supportbot.cli_commands import usage
+from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import Contracts, load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -142,11 +143,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     as_of = clock.now()
     try:
         if args.report in ("oncall", "trend"):
-            print(_more(settings, args, period, as_of))
+            emit(_more(settings, args, period, as_of))
             return 0
         if args.report == "sla":
             records = _read(settings, args, lambda s, c: load_records(s, c, period, args.customer))
-            print(_sla(records, period, as_of, args.format))
+            emit(_sla(records, period, as_of, args.format))
             return 0
 
         def read(session: Session, contracts: Contracts) -> tuple[list[Statement], Credits]:
@@ -155,7 +156,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                            as_of, args.customer, terms_of(contracts))  # fmt: skip
             return reports, late
 
-        print(_credits(*_read(settings, args, read), as_of, args.format))
+        emit(_credits(*_read(settings, args, read), as_of, args.format))
     except (ValueError, ReportError, trend.RotationProblem) as exc:
         print(f"supportbot: error: {exc}", file=sys.stderr)
         return 1
