@@ -230,6 +230,25 @@ def test_an_app_token_in_the_bot_token_stops_the_web_before_any_call(
     assert slack.calls() == []
 
 
+def test_an_empty_signing_secret_is_named_not_a_stack(
+    supportbot: Supportbot, slack: SlackStandin, redis_url: str
+) -> None:
+    """SLACK_SIGNING_SECRET= in .env: set (so not local mode) but nothing to verify with."""
+    alone = {"SLACK_SIGNING_SECRET": "", "REDIS_URL": redis_url}
+    with_token = alone | {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_API_URL": slack.api_url}
+    cases = [
+        (("web",), alone),
+        (("run",), alone),
+        (("web",), with_token | {"SLACK_SIGNING_SECRET": "  "}),
+    ]
+    for done in supportbot.all(cases):
+        done.assert_refused(
+            "SLACK_SIGNING_SECRET is set but empty: set it to the Slack app's "
+            "Signing Secret (Basic Information → App Credentials), or unset it"
+        )
+    assert slack.calls() == []
+
+
 def test_migrate_needs_no_slack(supportbot: Supportbot, slack: SlackStandin) -> None:
     done = supportbot("migrate", SLACK_BOT_TOKEN="xoxb-wrong", SLACK_API_URL=slack.api_url)
 

@@ -9,6 +9,7 @@ test_metrics_access.py does).
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,23 @@ PATHS = (f"/dashboard?month={MONTH}", f"/dashboard/customer/acme?month={MONTH}",
          f"/dashboard/csv/?table=sla&month={MONTH}", f"/dashboard/trend.json?month={MONTH}",
          f"/dashboard/trend/globex.json?month={MONTH}")  # fmt: skip
 API = [p for p in PATHS if "csv" in p or "json" in p]
+# How many lines a tile's value takes, and for each match of a pattern in it (a figure and
+# its unit), on how many lines it is drawn.
+LINES_OF = """
+var node = document.querySelector('[data-figure="' + arguments[0] + '"] .value').firstChild;
+function lines(start, end) {
+  var range = document.createRange();
+  range.setStart(node, start);
+  range.setEnd(node, end);
+  return new Set(Array.from(range.getClientRects(), function (r) {
+    return Math.round(r.top); })).size;
+}
+var pairs = [], pattern = new RegExp(arguments[1], "g"), found;
+while ((found = pattern.exec(node.data))) {
+  pairs.push([found[0], lines(found.index, found.index + found[0].length)]);
+}
+return [lines(0, node.data.length), pairs];
+"""
 
 
 @pytest.fixture
@@ -75,10 +93,23 @@ def test_this_machine_sees_the_staff_view_without_sign_in(
         "return c && c.data.datasets[0].data"))  # fmt: skip
     assert opened[-1] == 2 and sum(opened) == 2
     shoot(browser, tmp_path, "local")
+    for width in (1280, 390):  # the tile wraps at both; each severity keeps its count (and
+        browser.set_window_size(width, 900)  # the dot after it: no line starts with one)
+        lines, pairs = browser.execute_script(LINES_OF, "open", r"S\d\s\d+(\s·)?")
+        assert lines > 1 and [n for _, n in pairs] == [1, 1, 1, 1], (width, pairs)
+    browser.set_window_size(1280, 900)
 
     browser.get(f"{desk.url}/dashboard/customer/globex?month={MONTH}")  # staff: any customer
     assert "Globex" in browser.find_element(By.TAG_NAME, "h1").text
     assert browser.find_element(By.ID, "local-mode").text == BANNER
+    browser.get(f"{desk.url}/dashboard/customer/acme?month={MONTH}")
+    evidence = browser.find_element(By.CSS_SELECTOR, "td.wrap").text
+    assert evidence.startswith("INC-1 opened") and len(evidence) > 150
+    # The credit's evidence wraps in its cell: the table needs no sideways scroll on a laptop.
+    assert browser.execute_script(
+        "return Array.from(document.querySelectorAll('.scroll'))"
+        ".every(function (box) { return box.scrollWidth <= box.clientWidth; })"
+    )
 
 
 def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk) -> None:
@@ -107,6 +138,71 @@ def test_over_http_this_machine_is_served_and_everyone_else_refused(filled: Desk
             assert elsewhere.status_code == 403, (address, path)
             assert f"came from elsewhere ({address})" in text and "INC-" not in text
     assert _refused_count(desk) == before + len(PATHS) * 4
+
+
+def test_every_answer_carries_the_strict_policy(filled: Desk) -> None:
+    """Pages, their CSV and JSON, the scripts, refusals and errors: scripts from the app only
+    and none inline, no framing, no <base>, forms posting here only."""
+    desk = filled
+    policy = {"default-src 'self'", "style-src 'unsafe-inline'", "script-src 'self'",
+              "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"}  # fmt: skip
+    asked = [(p, {}) for p in PATHS] + [
+        ("/dashboard/static/dashboard.js", {}), ("/dashboard?month=2026-13", {}),
+        ("/dashboard/customer/umbrella", {}), ("/dashboard/static/README.md", {}),
+        (PATHS[0], {"X-Forwarded-For": "203.0.113.9"}),
+    ]  # fmt: skip
+    statuses = []
+    for path, headers in asked:
+        answer = requests.get(desk.url + path, headers=headers, timeout=10)
+        statuses.append(answer.status_code)
+        given = {part.strip() for part in answer.headers["Content-Security-Policy"].split(";")}
+        assert given == policy, path
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert statuses == [200] * (len(PATHS) + 1) + [400, 404, 404, 403]
+
+
+@pytest.mark.parametrize(
+    ("month", "said"),
+    [
+        ("2026-13", "'2026-13' is not a month: the month must be from 01 to 12"),
+        ("9999-12", "'9999-12' is not a month: the year must be from 1970 to 9998"),
+        ("March", "'March' is not a month; write it as YYYY-MM, e.g. 2026-03"),
+        ("2026-" + "1" * 3000, "'2026-" + "1" * 35 + "'… (3005 characters) is not a month"),
+    ],
+)
+def test_a_bad_month_says_what_is_wrong(filled: Desk, month: str, said: str) -> None:
+    for path in PATHS:
+        answer = requests.get(desk_url(filled, path, month), timeout=10)
+        assert answer.status_code == 400, path
+        assert f"?month={said}" in html.unescape(answer.text) and len(answer.text) < 600, path
+
+
+def desk_url(desk: Desk, path: str, month: str) -> str:
+    return desk.url + path.replace(f"month={MONTH}", f"month={month}")
+
+
+def test_a_name_of_another_site_pointed_at_this_machine_is_refused(filled: Desk) -> None:
+    """DNS rebinding: a page of rebind.example points its own name at 127.0.0.1, so the
+    browser on this machine asks from loopback, unrelayed, and would let that page read the
+    answer. Only the Host header names the other site."""
+    desk = filled
+    port = desk.url.rsplit(":", 1)[1]
+    for name in (f"localhost:{port}", f"[::1]:{port}", f"127.0.0.1:{port}", "LOCALHOST"):
+        mine = requests.get(desk.url + PATHS[2], headers={"Host": name}, timeout=10)
+        assert mine.status_code == 200 and "acme" in mine.text, name
+    before = _refused_count(desk)
+    for name in (f"rebind.example:{port}", "127.0.0.1.nip.io", "localhost.evil.example",
+                 f"[::1:{port}", ""):  # fmt: skip
+        for path in PATHS:
+            other = requests.get(desk.url + path, headers={"Host": name}, timeout=10)
+            assert other.status_code == 403, (name, path)
+            assert "local mode" in other.text and "was addressed to" in other.text
+            assert "Acme" not in other.text and "opened" not in other.text
+    refused = requests.get(desk.url + PATHS[0], headers={"Host": "rebind.example"}, timeout=10)
+    said = html.unescape(refused.text)  # the page escapes the quotes
+    assert "was addressed to 'rebind.example', not to 127.0.0.1 or localhost" in said
+    assert _refused_count(desk) == before + len(PATHS) * 5 + 1
 
 
 @pytest.mark.parametrize(

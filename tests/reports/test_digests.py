@@ -184,20 +184,45 @@ def test_without_channels_nothing_is_made(no_channels: Runtime) -> None:
         assert list(session.scalars(select(ReportPost))) == []
 
 
+def _with_rotation(settings: Settings, clock: TravelClock, folder: Path, text: str) -> Runtime:
+    from supportbot.db.migrate import upgrade
+
+    folder.mkdir()
+    (folder / "follow-the-sun.yaml").write_text(text)
+    runtime = build_runtime(settings.model_copy(update={"rotations_dir": folder}), clock=clock)
+    upgrade(runtime.engine)
+    return runtime
+
+
 @pytest.fixture
 def no_management(settings: Settings, clock: TravelClock, tmp_path: Path) -> Iterator[Runtime]:
     """The shipped rotation with nobody listed under ``management``."""
-    from supportbot.db.migrate import upgrade
-
-    rotations = tmp_path / "rotations"
-    rotations.mkdir()
     text = (REPO / "rotations" / "follow-the-sun.yaml").read_text()
     text = text.replace("management: [morgan, niamh]", "management: []")
-    (rotations / "follow-the-sun.yaml").write_text(text.replace(", management]", "]"))
-    runtime = build_runtime(settings.model_copy(update={"rotations_dir": rotations}), clock=clock)
-    upgrade(runtime.engine)
+    runtime = _with_rotation(settings, clock, tmp_path / "rotations",
+                             text.replace(", management]", "]"))  # fmt: skip
     yield runtime
     runtime.engine.dispose()
+
+
+@pytest.fixture
+def broken_rotation(settings: Settings, clock: TravelClock, tmp_path: Path) -> Iterator[Runtime]:
+    """A rotation file that never loaded (an edit between the start's check and first use)."""
+    text = (REPO / "rotations" / "follow-the-sun.yaml").read_text()
+    text = text.replace("management:", "management: [unclosed", 1)  # not YAML any more
+    runtime = _with_rotation(settings, clock, tmp_path / "rotations", text)
+    yield runtime
+    runtime.engine.dispose()
+
+
+def _report_row(rt: Runtime) -> int:
+    with rt.session() as session:
+        row = ReportPost(key="monthly-acme-2026-10", customer="acme", month="2026-10",
+                         review_text="r", customer_text="c", created_at=rt.now(),
+                         review_channel=TRIAGE, customer_channel=ACME_CHANNEL)  # fmt: skip
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def test_without_management_any_staff_member_may_approve(no_management: Runtime) -> None:
@@ -207,15 +232,28 @@ def test_without_management_any_staff_member_may_approve(no_management: Runtime)
     rt = no_management
     assert monthly.leads(rt) == ()
     assert monthly.approvers_line(rt).startswith("Any member of the support team may approve")
-    with rt.session() as session:
-        row = ReportPost(key="monthly-acme-2026-10", customer="acme", month="2026-10",
-                         review_text="r", customer_text="c", created_at=rt.now(),
-                         review_channel=TRIAGE, customer_channel=ACME_CHANNEL)  # fmt: skip
-        session.add(row)
-        session.flush()
-        row_id = row.id
+    row_id = _report_row(rt)
     with pytest.raises(IncidentError, match="Only the support team"):
         monthly.approve(rt, Actor(ACME_ALICE, Role.CONTACT, "acme"), str(row_id))
     assert "goes to their channel" in monthly.approve(rt, STAFF_ACTOR, str(row_id))
     with rt.session() as session:
         assert session.get_one(ReportPost, row_id).approved_by == STAFF
+
+
+def test_with_rotation_files_that_never_loaded_nobody_may_approve(
+    broken_rotation: Runtime,
+) -> None:
+    """Not knowing who the leads are is not "nobody is listed": the approval stays shut."""
+    from supportbot.digests import monthly
+    from supportbot.incidents.find import IncidentError
+
+    rt = broken_rotation
+    assert monthly.leads(rt) is None
+    assert monthly.approvers_line(rt).startswith("Who may approve it is not known: the rotation")
+    row_id = _report_row(rt)
+    for who in (STAFF_ACTOR, Actor.staff_member(LEAD)):
+        with pytest.raises(IncidentError, match="rotation files did not load"):
+            monthly.approve(rt, who, str(row_id))
+    with rt.session() as session:
+        row = session.get_one(ReportPost, row_id)
+        assert row.approved_at is None and row.approved_by is None

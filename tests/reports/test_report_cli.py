@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -29,18 +30,22 @@ def clock() -> TravelClock:
     return TravelClock(START)
 
 
-def report(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
         "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "cli-var"),
     }
+
+
+def report(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "supportbot", "report", *args]
     return subprocess.run(
-        command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+        command, env=cli_env(database_url, tmp_path), cwd=tmp_path, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
 
 
 def open_incident(rt: Runtime, customer: str, severity: int) -> int:
@@ -172,6 +177,8 @@ def test_csv_starts_with_the_definitions(desk: Desk, database_url: str, tmp_path
          "as YYYY-MM", 2),
         (("credits", "--month", "2026-03", "--customer", "nobody"), "unknown customer 'nobody'",
          1),
+        (("sla", "--month", "2026-03", "--customer", "x" * 3000), "unknown customer "
+         f"'{'x' * 40}'… (3000 characters); known customers: acme, globex, initech", 1),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line(
@@ -184,5 +191,25 @@ def test_bad_input_is_one_line(
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     prefix = "supportbot report: error: " if code == 2 else "supportbot: error: "
-    assert lines[-1].startswith(prefix) and message in lines[-1]
+    assert lines[-1].startswith(prefix) and message in lines[-1] and len(lines[-1]) < 200
     assert code == 2 or len(lines) == 1
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback(
+    rt: Runtime, database_url: str, tmp_path: Path
+) -> None:
+    """``| head -1`` reads a line and goes; ``| true`` reads nothing: either way the report
+    ends quietly, not with BrokenPipeError's traceback (nor Python's complaint at exit)."""
+    command = f"{shlex.quote(sys.executable)} -m supportbot report"
+    pipes = [f"{command} sla --month 2026-03 --format csv | head -1",
+             f"{command} trend --week 2026-W14 | true",
+             f"{command} usage --month 2026-03 --format json | true"]  # fmt: skip
+    for line in pipes:
+        done = subprocess.run(["sh", "-c", line], env=cli_env(database_url, tmp_path),
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0 and done.stderr == "", (line, done.stderr)
+        if "head" in line:
+            assert done.stdout.startswith("# supportbot SLA report 2026-03, as of ")
+            assert done.stdout.count("\n") == 1
+        else:
+            assert done.stdout == ""

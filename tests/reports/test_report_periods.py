@@ -156,7 +156,12 @@ MALFORMED = [
     ("--month", "2026-03-01", "'2026-03-01' is not a month; write it as YYYY-MM"),
     ("--month", "9999-01", "'9999-01' is not a month: the year must be from 1970 to 9998"),
     ("--month", "２０２６-03", "'２０２６-03' is not a month; write it as YYYY-MM"),
-]
+    # Whatever was pasted, the message is one readable line: its start and its length.
+    ("--month", "2026-" + "1" * 5000, f"'2026-{'1' * 35}'… (5005 characters) is not a month; "
+     "write it as YYYY-MM"),
+    ("--week", " " * 30 + "2026-W54" + " " * 30, "'                              2026-W54  '… (68 "
+     "characters) is not a week: 2026 has ISO weeks W01 to W53"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("flag", "value", "message"), MALFORMED)
@@ -165,6 +170,7 @@ def test_every_malformed_period_is_an_argparse_error(
 ) -> None:
     said = parse("sla", flag, value, capsys=capsys)
     assert said.startswith(f"supportbot report: error: argument {flag}: {message}")
+    assert len(said) < 200, said
 
 
 def test_exactly_one_period(capsys: pytest.CaptureFixture[str]) -> None:
@@ -188,9 +194,14 @@ def test_exactly_one_period(capsys: pytest.CaptureFixture[str]) -> None:
         (("credits", "--week", "2026-W14"), "report credits takes --month only: the contract's "
          "credits (late responses, availability, the cap) are monthly"),
         (("credits", "--day", "2026-03-31"), "report credits takes --month only"),
+        (("oncall", "--week", "2026-W14", "--customer", "acme"), "report oncall takes no "
+         "--customer: the load is per person and region"),
+        (("sla", "--month", "2026-03", "--post"), "--post is for report usage only; report sla "
+         "prints its figures"),
+        (("trend", "--day", "2026-03-31", "--post"), "--post is for report usage only"),
     ],
 )  # fmt: skip
-def test_credits_are_monthly(
+def test_what_a_report_does_not_take_is_a_usage_error(
     rt: Runtime, database_url: str, tmp_path: Path, args: tuple[str, ...], message: str
 ) -> None:
     done = report(database_url, tmp_path, *args)

@@ -147,6 +147,13 @@ def require_files(settings: Settings) -> None:
 def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     """A token Slack rejects stops the start; Slack out of reach only warns (the staff
     directory retries, and paging does not need Slack)."""
+    secret = settings.slack_signing_secret
+    if secret is not None and not secret.get_secret_value().strip():
+        # Set, so not local mode; empty, so nothing could be verified (Bolt raises on it).
+        raise OperatorError(
+            "SLACK_SIGNING_SECRET is set but empty: set it to the Slack app's Signing Secret "
+            "(Basic Information → App Credentials), or unset it to run in local mode"
+        )
     verdicts = []
     if settings.slack_bot_token is not None:
         verdicts.append(verify_bot_token(settings))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from supportbot import clock
 from supportbot.cli_commands import report_trend as trend
 from supportbot.cli_commands import usage
+from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import Contracts, load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -27,7 +28,7 @@ from supportbot.reports.credits import Credits, credits
 from supportbot.reports.figures import grouped
 from supportbot.reports.load import load_records
 from supportbot.reports.monthly import statements, terms_of
-from supportbot.reports.records import IncidentRecord, Period, PeriodKind, parse_period
+from supportbot.reports.records import IncidentRecord, Period, PeriodKind, parse_period, shown
 from supportbot.reports.statement import Statement
 from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, TRENDS, trend_rows
 from supportbot.settings import Settings
@@ -61,7 +62,7 @@ def _contracts(settings: Settings, customer: str | None) -> Contracts:
         raise ReportError(f"the contracts file {path} has problems: run supportbot check") from exc
     if customer is not None and contracts.by_key(customer) is None:
         known = ", ".join(c.key for c in contracts.customers)
-        raise ReportError(f"unknown customer {customer!r}; known customers: {known}")
+        raise ReportError(f"unknown customer {shown(customer)}; known customers: {known}")
     return contracts
 
 
@@ -126,6 +127,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     period: Period = args.month or args.week or args.day  # argparse requires exactly one
     if args.report in MONTHLY and period.kind is not PeriodKind.MONTH:
         args.refuse(f"report {args.report} takes --month only: {MONTHLY[args.report]}")
+    # Said rather than ignored: a figure for everyone must not pass for one customer's.
+    if args.report == "oncall" and args.customer is not None:
+        args.refuse("report oncall takes no --customer: the load is per person and region")
+    if args.post and args.report != "usage":
+        args.refuse(f"--post is for report usage only; report {args.report} prints its figures")
     if args.report == "usage":
         try:
             contracts = _contracts(settings, args.customer)
@@ -137,11 +143,11 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     as_of = clock.now()
     try:
         if args.report in ("oncall", "trend"):
-            print(_more(settings, args, period, as_of))
+            emit(_more(settings, args, period, as_of))
             return 0
         if args.report == "sla":
             records = _read(settings, args, lambda s, c: load_records(s, c, period, args.customer))
-            print(_sla(records, period, as_of, args.format))
+            emit(_sla(records, period, as_of, args.format))
             return 0
 
         def read(session: Session, contracts: Contracts) -> tuple[list[Statement], Credits]:
@@ -150,7 +156,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                            as_of, args.customer, terms_of(contracts))  # fmt: skip
             return reports, late
 
-        print(_credits(*_read(settings, args, read), as_of, args.format))
+        emit(_credits(*_read(settings, args, read), as_of, args.format))
     except (ValueError, ReportError, trend.RotationProblem) as exc:
         print(f"supportbot: error: {exc}", file=sys.stderr)
         return 1

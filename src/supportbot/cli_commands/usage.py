@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import Contracts
 from supportbot.db.engine import make_engine
 from supportbot.db.models import KeyValue
@@ -151,7 +152,7 @@ def cmd_usage(
         return 1
     finally:
         engine.dispose()
-    print(render(summaries, month.label, args.format))
+    emit(render(summaries, month.label, args.format))
     if not getattr(args, "post", False):
         return 0
     try:

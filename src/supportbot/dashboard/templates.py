@@ -43,6 +43,7 @@ th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line);
          white-space:nowrap; }
 th { color:var(--muted); font-weight:600; font-size:12px; text-transform:uppercase; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
+td.wrap { white-space:normal; min-width:16em; }
 .note { color:var(--muted); font-size:13px; }
 nav.month { display:flex; gap:8px; align-items:center; margin:0 0 16px; flex-wrap:wrap; }
 nav.month input { font:inherit; padding:4px 6px; }
@@ -126,7 +127,7 @@ CUSTOMER = (
 {% if availability %}<p>Availability {{ availability }}</p>{% endif %}
 {% if lines %}<div class="scroll"><table><tr><th>Line</th><th>Evidence</th>
 <th class="num">Amount</th><th>Waived</th></tr>
-{% for line in lines %}<tr><td>{{ line.line }}</td><td>{{ line.evidence }}</td>
+{% for line in lines %}<tr><td>{{ line.line }}</td><td class="wrap">{{ line.evidence }}</td>
 <td class="num">{{ line.amount }} {{ line.currency }}</td><td>{{ line.waived }}
 {% if line.waiver_reason %}: {{ line.waiver_reason }}{% endif %}</td></tr>{% endfor %}
 </table></div>{% else %}<p class="note">No credits owed.</p>{% endif %}

@@ -9,6 +9,7 @@ local mode without Sign in with Slack, this machine is staff and everyone else g
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -20,9 +21,9 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
-from supportbot.loopback import LOOPBACK, from_this_machine
+from supportbot.loopback import LOOPBACK, addressed_here, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
-from supportbot.reports.records import PeriodKind, parse_month, period_of
+from supportbot.reports.records import PeriodKind, parse_period, period_of
 from supportbot.reports.summary import duration
 from supportbot.runtime import Runtime
 
@@ -45,13 +46,20 @@ def _verdict(good: bool | None) -> str:
     return "" if good is None else ("ok" if good else "bad")
 
 
+def _unbroken(value: str) -> str:
+    """A number and its unit stay on one line in a narrow tile: "13 h 20 min" may wrap before
+    20, never before min (nor "66.7 %" before %)."""
+    return re.sub(r"(?<=\d) (?=[^\d\s·])", "\N{NO-BREAK SPACE}", value)
+
+
 def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
     """The seed's live metrics, each against its target (seed 004)."""
     csat, fcr, esc = f.csat_mean, f.first_contact_rate, f.escalation_rate
     sla = f.response_sla.share
     tiles = [
-        ("open", "Open now", " · ".join(f"S{s} {n}" for s, n in open_now.items()), "by severity",
-         None),
+        ("open", "Open now", "\N{NO-BREAK SPACE}· ".join(f"S{s}\N{NO-BREAK SPACE}{n}"
+                                                          for s, n in open_now.items()),
+         "by severity", None),
         ("mean_response", "Mean first response", duration(f.response.mean),
          f"MTTA {duration(f.acknowledge.mean)}", None),
         ("mttr", "Mean time to resolve", duration(f.resolution.mean),
@@ -72,7 +80,7 @@ def _tiles(f: Figures, open_now: dict[int, int]) -> list[dict[str, str]]:
         {
             "key": k,
             "label": label,
-            "value": value,
+            "value": _unbroken(value),
             "target": target,
             "verdict": "small" if k == "open" else _verdict(good),
         }
@@ -88,6 +96,18 @@ def _page(title: str, who: Actor, body: str, *, local: bool, **values: Any) -> s
         who_role=role, csrf=cookie.get("csrf", ""), local=local, banner=auth.LOCAL_BANNER,
         chart_js=assets.url("chart.umd.min.js"), dashboard_js=assets.url("dashboard.js"),
     )  # fmt: skip
+
+
+def _whence() -> str:
+    """What made a request in local mode not this machine's own (auth.LOCAL_ONLY)."""
+    if request.remote_addr not in LOOPBACK:
+        return f"came from elsewhere ({request.remote_addr})"
+    if not from_this_machine(request):
+        return "was relayed by a proxy"
+    return (
+        f"was addressed to {request.host[:80]!r}, not to 127.0.0.1 or localhost (a page of "
+        "another site can point a name of its own at this machine)"
+    )
 
 
 def _refused(status: int, message: str) -> Response:
@@ -106,15 +126,10 @@ class Pages:
     def _viewer(self, *, api: bool = False) -> Actor | Response:
         """Who may look, or the answer that refuses them (``api``: CSV and JSON)."""
         if auth.open_locally(self.rt):
-            if from_this_machine(request):
+            if from_this_machine(request) and addressed_here(request):
                 return auth.LOCAL_VIEWER
             metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
-            whence = (
-                f"came from elsewhere ({request.remote_addr})"
-                if request.remote_addr not in LOOPBACK
-                else "was relayed by a proxy"
-            )
-            return _refused(403, auth.LOCAL_ONLY.format(whence=whence))
+            return _refused(403, auth.LOCAL_ONLY.format(whence=_whence()))
         who = auth.viewer(self.rt)
         if who is None:
             if api:
@@ -127,9 +142,11 @@ class Pages:
     def _period(self, zone: str) -> Any:
         text = request.args.get("month", "")
         try:
-            return parse_month(text) if text else period_of(PeriodKind.MONTH, self.rt.now(), zone)
-        except ValueError:
-            abort(400, "month must be YYYY-MM")
+            if text:
+                return parse_period(PeriodKind.MONTH, text)
+            return period_of(PeriodKind.MONTH, self.rt.now(), zone)
+        except ValueError as exc:  # what was wrong, as the CLI says it (2026-13, 9999-12)
+            abort(400, f"?month={exc}")
 
     def _customer(self, who: Actor, key: str) -> Customer:
         found = self.rt.contracts.by_key(key)
@@ -240,8 +257,13 @@ class Pages:
         return _refused(200, "You are signed out.")
 
 
-# Scripts only from the dashboard's own files (assets.py), none inline; nothing elsewhere.
-POLICY = "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'"
+# Scripts only from the dashboard's own files (assets.py), none inline; nothing elsewhere. The
+# last two are not covered by default-src: no <base> may move where the scripts come from, and
+# forms post only here.
+POLICY = (
+    "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
 
 
 def register(app: Flask, rt: Runtime) -> None:

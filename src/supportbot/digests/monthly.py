@@ -137,19 +137,28 @@ def post(post_id: int, stage: str) -> None:
         inflight.done(rt, key)
 
 
-def leads(rt: Runtime) -> tuple[str, ...]:
+def leads(rt: Runtime) -> tuple[str, ...] | None:
     """The Slack ids of who may approve a report for a customer: the rotation files'
-    ``management``. Empty when none is listed (or the files never loaded): then any staff
-    member may, as the review post says."""
+    ``management``. Empty when none is listed: then any staff member may, as the review post
+    says. None when the files never loaded: who the leads are is unknown, so nobody may (a
+    broken file must not open the approval to everyone)."""
     resolver = lookup.resolver(rt)
     if resolver is None:
-        return ()
+        return None
     people = resolver.rotation.people
     return tuple(people[key].slack for key in resolver.rotation.management)
 
 
+UNKNOWN_LEADS = (
+    "Who may approve it is not known: the rotation files did not load (run supportbot check); "
+    "the report can be approved once they do."
+)
+
+
 def approvers_line(rt: Runtime) -> str:
     named = leads(rt)
+    if named is None:
+        return UNKNOWN_LEADS
     if not named:
         return "Any member of the support team may approve it (no management is listed)."
     return "A lead approves it: " + ", ".join(f"<@{user}>" for user in named) + "."
@@ -160,6 +169,8 @@ def approve(rt: Runtime, who: Actor, value: str) -> str:
     if not who.is_staff:
         raise IncidentError("Only the support team can approve a report.")
     named = leads(rt)
+    if named is None:
+        raise IncidentError(UNKNOWN_LEADS)
     if named and who.user_id not in named:
         raise IncidentError(
             "Only a lead (management in the rotation files) can send a report to a customer: "

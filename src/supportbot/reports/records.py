@@ -132,14 +132,20 @@ def parse_period(kind: PeriodKind, text: str) -> Period:
     pattern = {PeriodKind.MONTH: MONTH, PeriodKind.WEEK: WEEK, PeriodKind.DAY: DAY}[kind]
     match = pattern.match(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a {kind.value}; write it as {SHAPES[kind]}")
+        raise ValueError(f"{shown(text)} is not a {kind.value}; write it as {SHAPES[kind]}")
     year, number, *day = (int(part) for part in match.groups())
     problem = _out_of_range(kind, year, number, day[0] if day else 1)
     if problem:
-        raise ValueError(f"{text!r} is not a {kind.value}: {problem}")
+        raise ValueError(f"{shown(text)} is not a {kind.value}: {problem}")
     if kind is PeriodKind.WEEK:
         return Period(kind, date.fromisocalendar(year, number, 1))
     return Period(kind, date(year, number, day[0] if day else 1))
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for an error message, its start only when long: the message stays one
+    readable line whatever was typed or pasted."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"… ({len(text)} characters)"
 
 
 def _out_of_range(kind: PeriodKind, year: int, number: int, day: int) -> str | None:
