@@ -17,8 +17,8 @@ from supportbot.reports.records import Period
 
 TREND_COLUMNS = (
     "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response_s",
-    "mtta_s", "mttr_s", "mean_response_business_s", "mttr_business_s", "escalation_rate",
-    "first_contact_resolution", "csat_mean",
+    "mtta_s", "mttr_s", "mean_response_business_s", "mtta_business_s", "mttr_business_s",
+    "escalation_rate", "first_contact_resolution", "csat_mean",
 )  # fmt: skip
 TREND_KEYS = (
     "trend", "period", "opened", "resolved", "response_sla", "resolution_sla", "mean_response",
