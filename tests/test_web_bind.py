@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from supportbot.devtools.local_mode import bind_address
 from supportbot.settings import Settings
@@ -104,3 +105,36 @@ def test_web_binds_what_it_says(tmp_path: Path, redis_url: str) -> None:
             process.send_signal(signal.SIGTERM)
         for process, _, _ in started:
             process.wait(30)
+
+
+def test_web_starts_while_slack_is_unreachable_and_says_so(tmp_path: Path, redis_url: str) -> None:
+    """Slack down at start is a warning, not a traceback: the web comes up, answers /healthz,
+    and will answer Slack's requests once it is back (Bolt's own start-up auth.test raised)."""
+    port, nowhere = _free_port(), _free_port()  # nothing listens on ``nowhere``
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)} | {
+        "SLACK_BOT_TOKEN": "xoxb-0000-unreachable",
+        "SLACK_SIGNING_SECRET": "s3cret-s3cret",
+        "SLACK_API_URL": f"http://127.0.0.1:{nowhere}/api/",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
+        "SUPPORTBOT_BIND": "127.0.0.1",
+        "PORT": str(port),
+    }
+    log = tmp_path / "web.log"
+    process = subprocess.Popen([sys.executable, "-m", "supportbot", "web"], cwd=REPO, env=env,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not _listening(port):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert health.status_code in (200, 503) and "staff" in health.json()
+        text = log.read_text()
+        assert "Traceback" not in text and "xoxb-0000-unreachable" not in text
+        assert "WARNING supportbot [" in text and "Slack is unreachable at SLACK_API_URL" in text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)

@@ -41,6 +41,9 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
         client=rt.slack,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        # Bolt's own auth.test at start raised a traceback while Slack was unreachable; the
+        # start-up check (cli_commands/preflight) asks Slack itself and says what is wrong.
+        token_verification_enabled=False,
     )
     handlers.register_all(app, rt)
     return app
