@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +10,7 @@ from supportbot.db.models import Incident
 from supportbot.oncall import lookup
 from supportbot.oncall.ack_state import due_of, watch_of
 from supportbot.runtime import Runtime
+from supportbot.slack import kit
 from supportbot.wording import local_time
 
 
@@ -54,8 +54,8 @@ def _ack_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
     return [f":hourglass: Ack by <@{watch.owner}> expired; released {at} unless there is progress"]
 
 
-def attention_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+def attention_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
     lines = attention_lines(rt, session, incident)
     if not lines:
         return []
-    return [ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines])]
+    return [kit.context(lines)]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident, SlaClock
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
+from supportbot.slack import kit
 from supportbot.wording import local_time, time_left
 
 _STATE = {
@@ -49,18 +49,9 @@ def clock_lines(rt: Runtime, session: Session, incident: Incident, now: datetime
     return lines
 
 
-def clock_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+def clock_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
     lines = clock_lines(rt, session, incident, rt.now())
     if not lines:
-        return [
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="No contract SLA (internal incident)"
-                        if incident.customer is None
-                        else "SLA clocks are being computed"
-                    )
-                ]
-            )
-        ]
-    return [ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines])]
+        none = "No contract SLA (internal incident)" if incident.customer is None else None
+        return [kit.context([none or "SLA clocks are being computed"])]
+    return [kit.context(lines)]
