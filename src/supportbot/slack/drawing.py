@@ -14,21 +14,23 @@ from supportbot.slack.cards import customer_card, internal_card
 from supportbot.slack.clock_blocks import clock_blocks
 from supportbot.slack.followup_blocks import customer_blocks, followup_blocks
 from supportbot.slack.kit import Block
+from supportbot.slack.moment import Moment
 from supportbot.slack.plan_blocks import customer_plan_blocks, plan_blocks
 
 
 def internal_payload(rt: Runtime, session: Session, incident: Incident) -> tuple[str, list[Block]]:
     """The triage card: its text and blocks."""
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    moment = Moment(rt, session, incident)  # the rotation, looked up once for every section
     extra = [
-        *clock_blocks(rt, session, incident),
-        *attention_blocks(rt, session, incident),
+        *clock_blocks(session, incident, moment),
+        *attention_blocks(rt, session, incident, moment),
         *alert_blocks(session, incident),
     ]
-    extra += followup_blocks(rt, session, incident)  # update cadence, RCA, forecast
+    extra += followup_blocks(session, incident, moment)  # update cadence, RCA, forecast
     extra += plan_blocks(rt, session, incident)  # the customer's plans and balances
-    choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
-    return internal_card(incident, customer, extra, choices)
+    holders = holders_now(rt, session, incident, moment.now, overrides=moment.overrides)
+    return internal_card(incident, customer, extra, escalation_choices(holders, incident.level))
 
 
 def customer_payload(rt: Runtime, session: Session, incident: Incident) -> tuple[str, list[Block]]:

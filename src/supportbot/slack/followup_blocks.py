@@ -26,10 +26,10 @@ from supportbot.contracts.followups import UPDATE_MAX, WRITTEN_MAX
 from supportbot.db.followups import FollowupTimer, RootCause
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.incidents.lifecycle import ACTIVE, LEVEL_NAMES, Status
-from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
 from supportbot.slack import kit
 from supportbot.slack.cards import ACTION_ESCALATE
+from supportbot.slack.moment import Moment
 from supportbot.wording import inert, local_time, mention, time_left
 
 ACTION_UPDATE = "inc_customer_update"
@@ -68,27 +68,26 @@ def customer_blocks(rt: Runtime, session: Session, incident: Incident) -> list[k
     return [kit.context([f":memo: Next update by *{due}*"])]
 
 
-def followup_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
-    now = rt.now()
-    zone = lookup.display_zone(rt, session, now, incident.customer)
+def followup_blocks(session: Session, incident: Incident, moment: Moment) -> list[kit.Block]:
+    now = moment.now
     value = str(incident.id)
     lines: list[str] = []
     buttons: list[kit.Block] = []
     update = _pending_update(session, incident)
     if update is not None:
         lines.append(
-            f":memo: *Customer update* due {local_time(update.due_at, zone)} "
+            f":memo: *Customer update* due {local_time(update.due_at, moment.zone)} "
             f"({time_left(update.due_at, now)})"
         )
         buttons.append(kit.button("Post customer update", action_id=ACTION_UPDATE, value=value))
     rca = session.scalar(select(RootCause).where(RootCause.incident_id == incident.id))
     if rca is not None and rca.state == "due":
-        lines.append(f":clipboard: *RCA* due {local_time(rca.due_at, zone)}")
+        lines.append(f":clipboard: *RCA* due {local_time(rca.due_at, moment.zone)}")
         buttons.append(kit.button("Approve RCA", action_id=ACTION_RCA, value=value))
     elif rca is not None:
         lines.append(
             f":clipboard: *RCA* approved by {mention(rca.approved_by or '?')} "
-            f"{local_time(rca.approved_at, zone)}, posted to the customer"
+            f"{local_time(rca.approved_at, moment.zone)}, posted to the customer"
         )
     blocks: list[kit.Block] = []
     forecast = _latest_forecast(session, incident)
