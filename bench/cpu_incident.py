@@ -4,7 +4,7 @@ the worker's for the jobs a request queued (the card's first post), in milliseco
 `bench_incident_command.py --worker` prints both too, but while the web and the worker run
 side by side on a machine other sessions share: there the figures move with the load. Here
 the web (`supportbot web`, as shipped) answers the requests with no worker running, and only
-then a worker (RQ's SimpleWorker, as `supportbot worker` runs it, in burst mode) drains the
+then a worker (the RQ worker class `supportbot worker` runs, in burst mode) drains the
 jobs they queued, each pass of its loop timed by the process's CPU clock (its start-up,
 reading the rotation and contracts, is left out).
 
@@ -37,21 +37,21 @@ def drain() -> None:
     the whole drain cost."""
     import statistics
 
-    from rq import SimpleWorker
-
     from supportbot import jobs
     from supportbot.oncall import lookup
     from supportbot.runtime import build_runtime, set_runtime
     from supportbot.settings import Settings
+    from supportbot.worker import make_worker
 
     marks: list[float] = []
+    rt = build_runtime(Settings())  # type: ignore[call-arg]
+    shipped = type(make_worker(rt))  # the class `supportbot worker` runs
 
-    class Timed(SimpleWorker):
+    class Timed(shipped):  # type: ignore[valid-type,misc]
         def dequeue_job_and_maintain_ttl(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             marks.append(time.process_time())  # a pass ends where the next dequeue starts
             return super().dequeue_job_and_maintain_ttl(*args, **kwargs)
 
-    rt = build_runtime(Settings())  # type: ignore[call-arg]
     set_runtime(rt)
     jobs.check_registered()
     lookup.resolver(rt)
