@@ -35,6 +35,7 @@ from supportbot.settings import Settings
 from supportbot.slack.attention_blocks import attention_blocks
 from supportbot.slack.cards import internal_card
 from supportbot.slack.clock_blocks import clock_blocks
+from supportbot.slack.moment import Moment
 
 REPO = Path(__file__).resolve().parent.parent
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -64,13 +65,13 @@ def draw(rt: Runtime, incidents: list[Incident], *, new: bool) -> list[float]:
             session.add(incident)
             start = time.perf_counter()
             customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-            extra = list(clock_blocks(rt, session, incident))
+            moment = Moment(rt, session, incident)
+            extra = list(clock_blocks(session, incident, moment))
             choices = []
             if new:
-                extra += attention_blocks(rt, session, incident)
-                choices = escalation_choices(
-                    holders_now(rt, session, incident, rt.now()), incident.level
-                )
+                extra += attention_blocks(rt, session, incident, moment)
+                holders = holders_now(rt, session, incident, moment.now, overrides=moment.overrides)
+                choices = escalation_choices(holders, incident.level)
             internal_card(incident, customer, extra, choices)
             samples.append(time.perf_counter() - start)
     return samples

@@ -7,7 +7,7 @@
    requests queued (SimpleWorker: the jobs run in the profiled main thread).
 Prints each profile's top entries by own time and by cumulative time, per request.
 
-    python bench/profile_incident.py [--requests 500] [--concurrency 1]
+    python bench/profile_incident.py [--requests 500] [--concurrency 1] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import shutil
 import signal
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--serve", nargs=2)
     parser.add_argument("--work")
+    parser.add_argument("--keep", help="copy the two profiles here (web.prof, worker.prof)")
     args = parser.parse_args()
     if args.serve:
         serve_profiled(int(args.serve[0]), args.serve[1])
@@ -136,6 +138,10 @@ def main() -> int:
                 env={**os.environ, **env},
                 check=True,
             )
+            if args.keep:
+                Path(args.keep).mkdir(parents=True, exist_ok=True)
+                shutil.copy(web_prof, Path(args.keep) / "web.prof")
+                shutil.copy(worker_prof, Path(args.keep) / "worker.prof")
             show("the request (web, every thread)", web_prof, args.requests, args.top)
             show(
                 "the worker, draining the cards' first posts", worker_prof, args.requests, args.top

@@ -11,7 +11,7 @@ from redis import Redis
 from supportbot import health
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, build_runtime
-from supportbot.worker import run_worker
+from supportbot.worker import make_worker, run_worker
 from tests.conftest import make_settings
 from tests.standins import SlackStandin
 
@@ -68,3 +68,24 @@ def test_the_heartbeat_goes_on_while_reconciler_passes_fail(
         thread.join(10)
         rt.engine.dispose()
     assert parts["worker"].state == "ok" and parts["database"].state == "down"
+
+
+def test_rq_worker_key_is_renewed_once_an_interval_not_around_every_job(rt: Runtime) -> None:
+    """RQ renews its worker key three times around each job; ours at most once an interval,
+    except the renewals RQ makes with a TTL of their own (a job's execution)."""
+    worker = make_worker(rt)
+    worker.beat_every = 3600.0  # an interval no test outlives
+    worker.heartbeat()
+    assert rt.redis.hget(worker.key, "last_heartbeat") is not None
+    assert rt.redis.ttl(worker.key) > worker.worker_ttl  # worker_ttl + 60, as RQ sets it
+    rt.redis.hset(worker.key, "last_heartbeat", "marked")
+    worker.heartbeat()  # within the interval: nothing written
+    assert rt.redis.hget(worker.key, "last_heartbeat") == b"marked"
+    worker.heartbeat(30)  # RQ's own TTL'd renewal goes through
+    assert rt.redis.hget(worker.key, "last_heartbeat") != b"marked"
+    assert 0 < rt.redis.ttl(worker.key) <= 30
+    rt.redis.hset(worker.key, "last_heartbeat", "marked")
+    worker.beat_every = 0.0  # the interval is over
+    worker.heartbeat()
+    assert rt.redis.hget(worker.key, "last_heartbeat") != b"marked"
+    assert rt.redis.ttl(worker.key) > worker.worker_ttl

@@ -23,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
@@ -148,8 +149,34 @@ def clean_stale_scheduled(redis: Redis, queue_names: list[str]) -> int:
     return removed
 
 
+# Seconds between renewals of RQ's own worker key (it lives worker_ttl + 60 = 480 s, and a
+# blocking dequeue waits at most worker_ttl - 15 = 405 s, so it never lapses in between).
+WORKER_BEAT_EVERY = 5.0
+
+
+class Worker(SimpleWorker):
+    """RQ's SimpleWorker, renewing its worker key at most every WORKER_BEAT_EVERY seconds.
+
+    RQ renews it three times around every job, one Redis command after another (nine a job,
+    about 7 % of a card's first post in the worker, docs/benchmarks.md issue 9 P1). The
+    renewals RQ makes with a TTL of their own or inside its pipelines (the job's execution,
+    the job's heartbeats) are left as they are.
+    """
+
+    beat_every = WORKER_BEAT_EVERY
+    _beat_at = float("-inf")
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        if timeout is None and pipeline is None:
+            now = time.monotonic()
+            if now - self._beat_at < self.beat_every:
+                return
+            self._beat_at = now
+        super().heartbeat(timeout, pipeline)
+
+
 def make_worker(rt: Runtime) -> SimpleWorker:
-    return SimpleWorker(rt.queues, connection=rt.redis)
+    return Worker(rt.queues, connection=rt.redis)
 
 
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:

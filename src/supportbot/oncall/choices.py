@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from supportbot.db.models import Incident
 from supportbot.oncall import lookup
 from supportbot.oncall.model import LEVELS, Person
+from supportbot.oncall.resolver import Override
 from supportbot.runtime import Runtime
 
 LEVEL_ORDER = ("L1", "L2", "L3", "MGMT")
@@ -52,14 +53,23 @@ class Chosen:
     holds: str = "L1"  # the level the chosen people hold
 
 
-def holders_now(rt: Runtime, session: Session, incident: Incident, at: datetime) -> list[Holding]:
-    """Everyone on call at ``at`` (L1–L3 primary and secondary, then management)."""
+def holders_now(
+    rt: Runtime,
+    session: Session,
+    incident: Incident,
+    at: datetime,
+    *,
+    overrides: list[Override] | None = None,
+) -> list[Holding]:
+    """Everyone on call at ``at`` (L1–L3 primary and secondary, then management).
+    ``overrides``: those in force at ``at``, when the caller already read them."""
     resolver = lookup.resolver(rt)
     if resolver is None:
         return []  # the rotation files never loaded
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
     # One read of the overrides for every level (each drawn card asks this).
-    overrides = lookup.active_overrides(session, at, resolver.rotation.people)
+    if overrides is None:
+        overrides = lookup.active_overrides(session, at, resolver.rotation.people)
     found: dict[str, Holding] = {}
     for level in LEVELS:
         answer = resolver.on_call(

@@ -150,14 +150,19 @@ def on_call(
     *,
     languages: tuple[str, ...] = (),
     specialisations: tuple[str, ...] = (),
+    overrides: list[Override] | None = None,
 ) -> OnCall | None:
+    """``overrides``: those in force at ``at`` (:func:`active_overrides`), when the caller
+    already read them; otherwise they are read here."""
     found = resolver(rt)
     if found is None:
         return None
+    if overrides is None:
+        overrides = active_overrides(session, at, found.rotation.people)
     return found.on_call(
         at,
         level,  # type: ignore[arg-type]
-        overrides=active_overrides(session, at, found.rotation.people),
+        overrides=overrides,
         prefer_languages=languages,
         prefer_specialisations=specialisations,
     )
@@ -202,9 +207,17 @@ def level_zone(found: Resolver, answer: OnCall) -> ZoneInfo:
     return team_zone(found, answer.covered_by)
 
 
-def display_zone(rt: Runtime, session: Session, at: datetime, customer_key: str | None) -> ZoneInfo:
-    """The zone to show times in: the on-shift region's, else the customer's, else UTC."""
-    answer = on_call(rt, session, "L1", at)
+def display_zone(
+    rt: Runtime,
+    session: Session,
+    at: datetime,
+    customer_key: str | None,
+    *,
+    overrides: list[Override] | None = None,
+) -> ZoneInfo:
+    """The zone to show times in: the on-shift region's, else the customer's, else UTC.
+    ``overrides``: as for :func:`on_call`."""
+    answer = on_call(rt, session, "L1", at, overrides=overrides)
     found = resolver(rt)
     if answer is not None and answer.region and found is not None:
         region = next((r for r in found.rotation.regions if r.name == answer.region), None)

@@ -7,17 +7,17 @@ http(s) URLs that cannot break out of a Slack link were stored (:func:`alerts.ru
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Alert, Incident
+from supportbot.slack import kit
 from supportbot.wording import inert
 
 SHOWN = 5  # firing alerts listed on the card; the rest are counted
 
 
-def alert_blocks(session: Session, incident: Incident) -> list[Block]:
+def alert_blocks(session: Session, incident: Incident) -> list[kit.Block]:
     query = (
         select(Alert.status, func.count())
         .where(Alert.incident_id == incident.id)
@@ -42,8 +42,7 @@ def alert_blocks(session: Session, incident: Incident) -> list[Block]:
     if firing > SHOWN:
         lines.append(f"… and {firing - SHOWN} more firing")
     text = "\n".join(lines)[:2900]
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    blocks = [kit.section(text)]
     if not rows and resolved:
-        note = ":white_check_mark: Every alert has resolved."
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        blocks.append(kit.context([":white_check_mark: Every alert has resolved."]))
     return blocks

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.attention import DeferredPage
 from supportbot.db.models import Incident
-from supportbot.oncall import lookup
 from supportbot.oncall.ack_state import due_of, watch_of
 from supportbot.runtime import Runtime
+from supportbot.slack import kit
+from supportbot.slack.moment import Moment
 from supportbot.wording import local_time
 
 
-def attention_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
-    return [*_ack_lines(rt, session, incident), *_held_lines(session, incident)]
+def attention_lines(rt: Runtime, session: Session, incident: Incident, moment: Moment) -> list[str]:
+    return [*_ack_lines(rt, session, incident, moment), *_held_lines(session, incident)]
 
 
 def _held_lines(session: Session, incident: Incident) -> list[str]:
@@ -37,25 +37,26 @@ def _held_lines(session: Session, incident: Incident) -> list[str]:
     return lines
 
 
-def _ack_lines(rt: Runtime, session: Session, incident: Incident) -> list[str]:
+def _ack_lines(rt: Runtime, session: Session, incident: Incident, moment: Moment) -> list[str]:
     watch = watch_of(session, incident.id)
     if watch is None:
         return []
-    now = rt.now()
     if watch.state == "released" and incident.status == "open" and watch.reason:
         return [f":rewind: Un-acknowledged: {watch.reason}."]
     due = due_of(rt, session, incident, watch)
     if due is None:
         return []
     # The triage channel reads times in the on-shift region's zone, as the SLA clocks do.
-    at = local_time(due.at, lookup.display_zone(rt, session, now, incident.customer))
+    at = local_time(due.at, moment.zone)
     if due.stage == "remind":
         return [f":hourglass_flowing_sand: Ack by <@{watch.owner}> expires {at} without progress"]
     return [f":hourglass: Ack by <@{watch.owner}> expired; released {at} unless there is progress"]
 
 
-def attention_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
-    lines = attention_lines(rt, session, incident)
+def attention_blocks(
+    rt: Runtime, session: Session, incident: Incident, moment: Moment
+) -> list[kit.Block]:
+    lines = attention_lines(rt, session, incident, moment)
     if not lines:
         return []
-    return [ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines])]
+    return [kit.context(lines)]

@@ -1,7 +1,8 @@
-"""Block Kit for incident cards and modals, built with slack_sdk's models.
+"""Block Kit for incident cards and modals.
 
 Two renderings of one incident: the internal card (buttons, assignee, triage hints) and the
-customer card, which shows only what is safe to show outside the company.
+customer card, which shows only what is safe to show outside the company. Cards are drawn on
+every sync, as plain dicts (:mod:`.kit`); modals and the offer message use slack_sdk's models.
 """
 
 from __future__ import annotations
@@ -13,17 +14,11 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ConfirmObject,
-    ContextBlock,
     DividerBlock,
-    HeaderBlock,
     InputBlock,
-    InteractiveElement,
     MarkdownTextObject,
     Option,
-    OptionGroup,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
@@ -41,6 +36,7 @@ from supportbot.incidents.lifecycle import (
     severity_label,
 )
 from supportbot.oncall.choices import Choice
+from supportbot.slack import kit
 from supportbot.wording import inert, mention
 
 ACTION_ACK = "inc_ack"
@@ -64,15 +60,22 @@ _EMOJI = {
 }
 
 
-def severity_options() -> list[Option]:
+def _severity_choices() -> list[tuple[str, str, str]]:
+    """Each severity's value, label and description (at most 75 characters, Slack's limit)."""
     return [
-        Option(
-            value=str(s),
-            text=f"Sev{s} {SEVERITY_NAMES[s]}",
-            description=SEVERITY_HELP[s].split(":", 1)[1].strip()[:75],
-        )
+        (str(s), f"Sev{s} {SEVERITY_NAMES[s]}", SEVERITY_HELP[s].split(":", 1)[1].strip()[:75])
         for s in (1, 2, 3, 4)
     ]
+
+
+def severity_options() -> list[Option]:
+    """For the new-incident modal (a model, as modals are)."""
+    return [Option(value=v, text=t, description=d) for v, t, d in _severity_choices()]
+
+
+def _severity_select() -> kit.Block:
+    options = [kit.option(v, t, d) for v, t, d in _severity_choices()]
+    return kit.static_select("Severity", action_id=ACTION_SEVERITY, options=options)
 
 
 def _status_line(incident: Incident) -> str:
@@ -82,86 +85,65 @@ def _status_line(incident: Incident) -> str:
 def internal_card(
     incident: Incident,
     customer: Customer | None,
-    extra: Sequence[Block] = (),
+    extra: Sequence[kit.Block] = (),
     escalate_to: Sequence[Choice] = (),
-) -> tuple[str, list[Block]]:
+) -> tuple[str, list[kit.Block]]:
     """The triage-channel card; ``extra`` carries sections added by later layers (SLA clocks)."""
     who = customer.name if customer else "internal"
     assignee = f"<@{incident.assignee}>" if incident.assignee else "_unassigned_"
     heading = f"{incident.key} {severity_label(incident.severity)}: {incident.title}"
     text = f"{incident.key} {severity_label(incident.severity)}: {inert(incident.title)}"
     fields = [
-        MarkdownTextObject(
-            text=f"*Severity*\n{_EMOJI[incident.severity]} {severity_label(incident.severity)}"
-        ),
-        MarkdownTextObject(text=f"*Status*\n{_status_line(incident)}"),
-        MarkdownTextObject(text=f"*Customer*\n{who}"),
-        MarkdownTextObject(text=f"*Assignee*\n{assignee}"),
-        MarkdownTextObject(text=f"*Level*\n{LEVEL_NAMES[incident.level]}"),
-        MarkdownTextObject(text=f"*Reporter*\n{mention(incident.reporter)}"),
+        f"*Severity*\n{_EMOJI[incident.severity]} {severity_label(incident.severity)}",
+        f"*Status*\n{_status_line(incident)}",
+        f"*Customer*\n{who}",
+        f"*Assignee*\n{assignee}",
+        f"*Level*\n{LEVEL_NAMES[incident.level]}",
+        f"*Reporter*\n{mention(incident.reporter)}",
     ]
-    blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text=heading[:150])),  # plain text: shown as typed
-        SectionBlock(fields=fields),
+    blocks = [
+        kit.header(heading[:150]),  # plain text: shown as typed
+        kit.section(fields=fields),
     ]
     if incident.description:
-        description = inert(incident.description[:2900])
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=description)))
+        blocks.append(kit.section(inert(incident.description[:2900])))
     blocks.extend(extra)
     active = incident.status not in (Status.RESOLVED.value, Status.CLOSED.value)
     if incident.suggested_severity and active:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f":bulb: Triage suggests *{severity_label(incident.suggested_severity)}*"
-                ),
-                accessory=ButtonElement(
-                    text="Confirm",
-                    action_id=ACTION_CONFIRM_SUGGESTION,
-                    value=f"{incident.id}:{incident.suggested_severity}",
-                ),
-            )
-        )
+        suggested = severity_label(incident.suggested_severity)
+        confirm = kit.button("Confirm", action_id=ACTION_CONFIRM_SUGGESTION,
+                             value=f"{incident.id}:{incident.suggested_severity}")  # fmt: skip
+        blocks.append(kit.section(f":bulb: Triage suggests *{suggested}*", accessory=confirm))
     if active:
         elements = [*_buttons(incident), *_escalate_to(incident, escalate_to)]
-        blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=elements))
+        blocks.append(kit.actions(elements, block_id=f"incident-{incident.id}"))
     else:
         summary = inert(incident.resolution_summary or "", keep_mentions=True)
         blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f":white_check_mark: {_status_line(incident)}. {summary}"[:2000]
-                    )
-                ]
-            )
+            kit.context([f":white_check_mark: {_status_line(incident)}. {summary}"[:2000]])
         )
     return text, blocks
 
 
-def _buttons(incident: Incident) -> list[InteractiveElement]:
+def _buttons(incident: Incident) -> list[kit.Block]:
     value = str(incident.id)
-    buttons: list[InteractiveElement] = []
+    buttons: list[kit.Block] = []
     if incident.status == Status.OPEN.value:
         buttons.append(
-            ButtonElement(text="Acknowledge", action_id=ACTION_ACK, value=value, style="primary")
+            kit.button("Acknowledge", action_id=ACTION_ACK, value=value, style="primary")
         )
     buttons += [
-        ButtonElement(text="Assign to me", action_id=ACTION_ASSIGN_ME, value=value),
-        StaticSelectElement(
-            placeholder="Severity",
-            action_id=ACTION_SEVERITY,
-            options=severity_options(),
-        ),
+        kit.button("Assign to me", action_id=ACTION_ASSIGN_ME, value=value),
+        _severity_select(),
     ]
     if incident.level != "MGMT":
         buttons.append(
-            ButtonElement(
-                text="Escalate",
+            kit.button(
+                "Escalate",
                 action_id=ACTION_ESCALATE,
                 # The level the presser saw: of two presses on one card, only one escalates.
                 value=f"{value}:{incident.level}",
-                confirm=ConfirmObject(
+                confirm=kit.confirm(
                     title="Escalate?",
                     text="Escalate to the next level?",
                     confirm="Escalate",
@@ -170,52 +152,38 @@ def _buttons(incident: Incident) -> list[InteractiveElement]:
             )
         )
     if incident.status != Status.WAITING.value and incident.customer:
-        buttons.append(
-            ButtonElement(text="Waiting on customer", action_id=ACTION_WAITING, value=value)
-        )
-    buttons.append(
-        ButtonElement(text="Resolve", action_id=ACTION_RESOLVE, value=value, style="danger")
-    )
+        buttons.append(kit.button("Waiting on customer", action_id=ACTION_WAITING, value=value))
+    buttons.append(kit.button("Resolve", action_id=ACTION_RESOLVE, value=value, style="danger"))
     return buttons
 
 
-def _escalate_to(incident: Incident, choices: Sequence[Choice]) -> list[InteractiveElement]:
+def _escalate_to(incident: Incident, choices: Sequence[Choice]) -> list[kit.Block]:
     """*Escalate to…*: each option carries the level the presser saw, so a choice made on a
     card older than the incident's last escalation is refused rather than applied twice."""
-    groups: dict[str, list[Option]] = {}
+    groups: dict[str, list[kit.Block]] = {}
     for choice in choices:
         value = f"{incident.level}>{choice.value}"
-        groups.setdefault(choice.group, []).append(Option(value=value, text=choice.label[:75]))
+        groups.setdefault(choice.group, []).append(kit.option(value, choice.label[:75]))
     if not groups:
         return []
-    return [
-        StaticSelectElement(
-            placeholder="Escalate to…",
-            action_id=ACTION_ESCALATE_TO,
-            option_groups=[OptionGroup(label=g, options=o[:100]) for g, o in groups.items()],
-        )
-    ]
+    option_groups = [kit.option_group(g, o[:100]) for g, o in groups.items()]
+    return [kit.static_select("Escalate to…", action_id=ACTION_ESCALATE_TO,
+                              option_groups=option_groups)]  # fmt: skip
 
 
-def customer_card(incident: Incident, extra: Sequence[Block] = ()) -> tuple[str, list[Block]]:
+def customer_card(
+    incident: Incident, extra: Sequence[kit.Block] = ()
+) -> tuple[str, list[kit.Block]]:
     """What the customer sees: id, title, severity and status. No assignee, level or notes.
     ``extra``: customer-safe lines added by later layers (when the next update is due)."""
     text = f"{incident.key}: {inert(incident.title)}"
-    blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{incident.key}* {inert(incident.title)}\n"
-                f"{_EMOJI[incident.severity]} {severity_label(incident.severity)} · "
-                f"*{_status_line(incident)}*"
-            )
+    blocks = [
+        kit.section(
+            f"*{incident.key}* {inert(incident.title)}\n"
+            f"{_EMOJI[incident.severity]} {severity_label(incident.severity)} · "
+            f"*{_status_line(incident)}*"
         ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Updates on this request appear in this thread. Reply here to add details."
-                )
-            ]
-        ),
+        kit.context(["Updates on this request appear in this thread. Reply here to add details."]),
         *extra,
     ]
     return text, blocks

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident, SlaClock
-from supportbot.oncall import lookup
-from supportbot.runtime import Runtime
+from supportbot.slack import kit
+from supportbot.slack.moment import Moment
 from supportbot.wording import local_time, time_left
 
 _STATE = {
@@ -21,19 +18,19 @@ _STATE = {
 }
 
 
-def clock_lines(rt: Runtime, session: Session, incident: Incident, now: datetime) -> list[str]:
+def clock_lines(session: Session, incident: Incident, moment: Moment) -> list[str]:
     """One line per clock, times in the on-shift region's zone (else the customer's)."""
     clocks = session.scalars(
         select(SlaClock).where(SlaClock.incident_id == incident.id).order_by(SlaClock.kind.desc())
     ).all()
-    zone = lookup.display_zone(rt, session, now, incident.customer)
+    now = moment.now
     lines = []
     for clock in clocks:
         state = _STATE.get(clock.state, clock.state)
         if clock.due_at is None:
             lines.append(f"*{clock.kind.title()}*: {state}")
             continue
-        due = local_time(clock.due_at, zone)
+        due = local_time(clock.due_at, moment.zone)
         if clock.state in ("running", "paused") or (
             clock.state == "breached" and clock.stopped_at is None
         ):
@@ -49,18 +46,9 @@ def clock_lines(rt: Runtime, session: Session, incident: Incident, now: datetime
     return lines
 
 
-def clock_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
-    lines = clock_lines(rt, session, incident, rt.now())
+def clock_blocks(session: Session, incident: Incident, moment: Moment) -> list[kit.Block]:
+    lines = clock_lines(session, incident, moment)
     if not lines:
-        return [
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="No contract SLA (internal incident)"
-                        if incident.customer is None
-                        else "SLA clocks are being computed"
-                    )
-                ]
-            )
-        ]
-    return [ContextBlock(elements=[MarkdownTextObject(text=line) for line in lines])]
+        none = "No contract SLA (internal incident)" if incident.customer is None else None
+        return [kit.context([none or "SLA clocks are being computed"])]
+    return [kit.context(lines)]

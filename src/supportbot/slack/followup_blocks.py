@@ -11,13 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
     ContextBlock,
     DividerBlock,
     InputBlock,
-    InteractiveElement,
     MarkdownTextObject,
     PlainTextInputElement,
     SectionBlock,
@@ -30,9 +26,10 @@ from supportbot.contracts.followups import UPDATE_MAX, WRITTEN_MAX
 from supportbot.db.followups import FollowupTimer, RootCause
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.incidents.lifecycle import ACTIVE, LEVEL_NAMES, Status
-from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
+from supportbot.slack import kit
 from supportbot.slack.cards import ACTION_ESCALATE
+from supportbot.slack.moment import Moment
 from supportbot.wording import inert, local_time, mention, time_left
 
 ACTION_UPDATE = "inc_customer_update"
@@ -61,57 +58,55 @@ def _pending_update(session: Session, incident: Incident) -> FollowupTimer | Non
     )
 
 
-def customer_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+def customer_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
     """On the customer's card: when the next update is due, in the customer's zone."""
     update = _pending_update(session, incident)
     customer = rt.contracts.by_key(incident.customer) if incident.customer else None
     if update is None or customer is None:
         return []
     due = local_time(update.due_at, ZoneInfo(customer.timezone))
-    return [ContextBlock(elements=[MarkdownTextObject(text=f":memo: Next update by *{due}*")])]
+    return [kit.context([f":memo: Next update by *{due}*"])]
 
 
-def followup_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
-    now = rt.now()
-    zone = lookup.display_zone(rt, session, now, incident.customer)
+def followup_blocks(session: Session, incident: Incident, moment: Moment) -> list[kit.Block]:
+    now = moment.now
     value = str(incident.id)
     lines: list[str] = []
-    buttons: list[InteractiveElement] = []
+    buttons: list[kit.Block] = []
     update = _pending_update(session, incident)
     if update is not None:
         lines.append(
-            f":memo: *Customer update* due {local_time(update.due_at, zone)} "
+            f":memo: *Customer update* due {local_time(update.due_at, moment.zone)} "
             f"({time_left(update.due_at, now)})"
         )
-        buttons.append(ButtonElement(text="Post customer update", action_id=ACTION_UPDATE,
-                                     value=value))  # fmt: skip
+        buttons.append(kit.button("Post customer update", action_id=ACTION_UPDATE, value=value))
     rca = session.scalar(select(RootCause).where(RootCause.incident_id == incident.id))
     if rca is not None and rca.state == "due":
-        lines.append(f":clipboard: *RCA* due {local_time(rca.due_at, zone)}")
-        buttons.append(ButtonElement(text="Approve RCA", action_id=ACTION_RCA, value=value))
+        lines.append(f":clipboard: *RCA* due {local_time(rca.due_at, moment.zone)}")
+        buttons.append(kit.button("Approve RCA", action_id=ACTION_RCA, value=value))
     elif rca is not None:
         lines.append(
             f":clipboard: *RCA* approved by {mention(rca.approved_by or '?')} "
-            f"{local_time(rca.approved_at, zone)}, posted to the customer"
+            f"{local_time(rca.approved_at, moment.zone)}, posted to the customer"
         )
-    blocks: list[Block] = []
+    blocks: list[kit.Block] = []
     forecast = _latest_forecast(session, incident)
     if forecast is not None and Status(incident.status) in ACTIVE:
         level = forecast.kind.removeprefix(FORECAST)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=forecast.text[:2900])))
+        blocks.append(kit.section(forecast.text[:2900]))
         if level == incident.level and level in LEVEL_NAMES and level != "MGMT":
             buttons.append(
-                ButtonElement(
-                    text="Escalate now (forecast)",
+                kit.button(
+                    "Escalate now (forecast)",
                     action_id=ACTION_ESCALATE,
                     value=f"{incident.id}:{incident.level}",
                     style="danger",
                 )
             )
     if lines:
-        blocks.insert(0, ContextBlock(elements=[MarkdownTextObject(text=t) for t in lines]))
+        blocks.insert(0, kit.context(lines))
     if buttons:
-        blocks.append(ActionsBlock(block_id=f"followups-{incident.id}", elements=buttons))
+        blocks.append(kit.actions(buttons, block_id=f"followups-{incident.id}"))
     return blocks
 
 
@@ -123,18 +118,9 @@ def note_blocks(note: Notification) -> list[dict[str, Any]] | None:
     label = _BUTTONS.get(note.button or "")
     if label is None:
         return None
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=note.text[:2900])),
-        ActionsBlock(
-            block_id=f"note-{note.id}",
-            elements=[
-                ButtonElement(
-                    text=label, action_id=note.button, value=str(note.incident_id), style="primary"
-                )
-            ],  # fmt: skip
-        ),
-    ]
-    return [b.to_dict() for b in blocks]
+    button = kit.button(label, action_id=note.button or "", value=str(note.incident_id),
+                        style="primary")  # fmt: skip
+    return [kit.section(note.text[:2900]), kit.actions([button], block_id=f"note-{note.id}")]
 
 
 def update_modal(incident: Incident) -> View:

@@ -8,7 +8,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
@@ -25,6 +24,7 @@ from supportbot.plans import ledger
 from supportbot.plans.balance import deposit_text
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime
+from supportbot.slack import kit
 from supportbot.wording import inert, mention
 
 ACTION_ESTIMATE_APPROVE = "plan_estimate_approve"
@@ -42,7 +42,7 @@ def balance_lines(rt: Runtime, session: Session, incident: Incident) -> list[str
     return [b.text() for b in ledger.balances(session, customer, rt.now())]
 
 
-def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
     """The internal card's plan section: balances, the task estimates with their answer and
     the time used, and a Log time button while the incident is worked."""
     blocks = customer_plan_blocks(rt, session, incident)
@@ -50,23 +50,23 @@ def plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block
         return []
     tasks = task_lines(session, incident)
     if tasks:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="\n".join(tasks))]))
+        blocks.append(kit.context(["\n".join(tasks)]))
     if incident.status in {s.value for s in ACTIVE}:
-        button = ButtonElement(text="Log time", action_id=ACTION_LOG_TIME, value=str(incident.id))
-        blocks.append(ActionsBlock(block_id=f"plan-{incident.id}", elements=[button]))
+        button = kit.button("Log time", action_id=ACTION_LOG_TIME, value=str(incident.id))
+        blocks.append(kit.actions([button], block_id=f"plan-{incident.id}"))
     return blocks
 
 
 _ANSWERS = {"pending": "waiting for approval", "approved": "approved", "declined": "declined"}
 
 
-def customer_plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[Block]:
+def customer_plan_blocks(rt: Runtime, session: Session, incident: Incident) -> list[kit.Block]:
     """The customer card's plan line: their balances only (no buttons, no names)."""
     lines = balance_lines(rt, session, incident)
     if not lines:
         return []
     text = " · ".join(f":receipt: {line}" for line in lines)
-    return [ContextBlock(elements=[MarkdownTextObject(text=text)])]
+    return [kit.context([text])]
 
 
 def task_lines(session: Session, incident: Incident) -> list[str]:

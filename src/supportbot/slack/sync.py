@@ -27,14 +27,9 @@ from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.delivery import inflight
 from supportbot.delivery.lease import Renewed
-from supportbot.oncall.choices import escalation_choices, holders_now
 from supportbot.runtime import Runtime
-from supportbot.slack.alert_blocks import alert_blocks
-from supportbot.slack.attention_blocks import attention_blocks
-from supportbot.slack.cards import customer_card, internal_card
-from supportbot.slack.clock_blocks import clock_blocks
-from supportbot.slack.followup_blocks import customer_blocks, followup_blocks, note_blocks
-from supportbot.slack.plan_blocks import customer_plan_blocks, plan_blocks
+from supportbot.slack.drawing import customer_payload, internal_payload
+from supportbot.slack.followup_blocks import note_blocks
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +96,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
             return
         # An integration may name its own triage channel (set before the card is posted).
         channel = incident.card_channel or rt.settings.triage_channel
-        customer = rt.contracts.by_key(incident.customer) if incident.customer else None
-        extra = [
-            *clock_blocks(rt, session, incident),
-            *attention_blocks(rt, session, incident),
-            *alert_blocks(session, incident),
-        ]
-        extra += followup_blocks(rt, session, incident)  # update cadence, RCA, forecast
-        extra += plan_blocks(rt, session, incident)  # the customer's plans and balances
-        choices = escalation_choices(holders_now(rt, session, incident, rt.now()), incident.level)
-        text, blocks = internal_card(incident, customer, extra, choices)
-        payload = [b.to_dict() for b in blocks]
+        text, payload = internal_payload(rt, session, incident)
         if incident.card_ts is None and channel:
             key = f"card-{incident.id}-internal"
             incident.card_channel, incident.card_ts = _post_card(rt, key, channel, None, text,
@@ -132,9 +117,7 @@ def _sync(rt: Runtime, incident_id: int) -> None:
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
-    text, blocks = customer_card(incident, customer_blocks(rt, session, incident))
-    blocks += customer_plan_blocks(rt, session, incident)  # balances, customer-safe
-    payload = [b.to_dict() for b in blocks]
+    text, payload = customer_payload(rt, session, incident)
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
         in_thread = (
