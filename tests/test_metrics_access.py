@@ -81,6 +81,18 @@ def test_a_proxy_on_this_host_relaying_someone_is_refused_over_http(
     assert response.status_code == 403 and "supportbot_" not in response.text
 
 
+def test_a_page_of_another_site_rebound_to_this_host_is_refused(desk: Desk) -> None:
+    """DNS rebinding: the browser here sends the request from 127.0.0.1, but names the other
+    site in Host; only this machine's names are served."""
+    rebound = requests.get(desk.url + "/metrics", headers={"Host": "evil.example:8000"},
+                           timeout=10)  # fmt: skip
+    assert rebound.status_code == 403 and "supportbot_" not in rebound.text
+    for name in ("localhost", "127.0.0.1"):
+        port = desk.url.rsplit(":", 1)[1]
+        here = requests.get(desk.url + "/metrics", headers={"Host": f"{name}:{port}"}, timeout=10)
+        assert here.status_code == 200 and "supportbot_" in here.text
+
+
 def test_ipv6_loopback_reads_the_metrics_without_a_token(desk: Desk) -> None:
     app = build_flask_app(desk.rt, build_bolt_app(desk.rt, SIGNING_SECRET))
 

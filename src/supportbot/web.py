@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 import handlers
 from supportbot import health, jobs, metrics
 from supportbot.dashboard import views as dashboard
-from supportbot.loopback import from_this_machine
+from supportbot.loopback import addressed_here, from_this_machine
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 
@@ -108,7 +108,7 @@ def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | 
 
     With ``SUPPORTBOT_METRICS_TOKEN`` set, every request needs ``Authorization: Bearer
     <token>`` (compared in constant time). Without it, only this host may read the metrics:
-    a request from 127.0.0.1 or ::1 that no proxy forwarded.
+    a request from 127.0.0.1 or ::1 that no proxy forwarded, addressed to this machine.
     """
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
     if token:  # an empty SUPPORTBOT_METRICS_TOKEN= counts as unset, never as "any token"
@@ -118,10 +118,13 @@ def metrics_refusal(settings: Settings, req: Request) -> tuple[str, int, str] | 
         if scheme.lower() == "bearer" and hmac.compare_digest(offered, token.encode()):
             return None
         return "metrics_token", 401, "a valid Authorization: Bearer token is required"
-    if from_this_machine(req):
+    # Addressed to this machine by name too: a page of another site whose name points at
+    # 127.0.0.1 (DNS rebinding) must not read the metrics through a browser here.
+    if from_this_machine(req) and addressed_here(req):
         return None
     return (
         "metrics_not_local",
         403,
-        "/metrics is served only to 127.0.0.1 and ::1 unless SUPPORTBOT_METRICS_TOKEN is set",
+        "/metrics is served only to 127.0.0.1 and ::1 (addressed as 127.0.0.1, localhost or "
+        "[::1]) unless SUPPORTBOT_METRICS_TOKEN is set",
     )
