@@ -17,6 +17,7 @@ from supportbot.clock import TravelClock
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard.cache import ENTRIES, MAX_AGE, STALE_AFTER, Kept
 from supportbot.dashboard.data import View, load
+from supportbot.dashboard.views import ENDED_MAX_AGE, Pages
 from supportbot.desk import intake
 from supportbot.reports.records import Period, PeriodKind, period_of
 from supportbot.runtime import Runtime
@@ -142,3 +143,34 @@ def test_only_so_many_periods_are_kept(rt: Runtime) -> None:
     assert len(runs) == ENTRIES + 1
     views.get(days[1], None)
     assert len(runs) == ENTRIES + 2 and runs[-1] == days[1]
+
+
+def test_the_trend_keeps_ended_months_longer_than_the_current_one(
+    rt: Runtime, clock: TravelClock
+) -> None:
+    """A refreshed trend recomputes the current month alone; an ended month's row (changed
+    only by an import or a waiver, here an incident back-dated into February) shows its change
+    once that row is older than it is kept for."""
+    pages = Pages(rt)
+    now = rt.now()
+
+    def back_dated_to_february() -> None:
+        clock.set(datetime(2026, 2, 10, 14, 0, tzinfo=UTC))
+        open_one(rt, "back-dated")
+        clock.set(now)
+
+    def opened() -> tuple[int, int]:  # February's and March's
+        rows = pages.trends.get(month(rt), None).rows
+        assert [rows[-2]["period"], rows[-1]["period"]] == ["2026-02", "2026-03"]
+        return rows[-2]["opened"], rows[-1]["opened"]
+
+    back_dated_to_february()
+    assert opened() == (1, 0)
+    back_dated_to_february()
+    open_one(rt, "this month")
+    now += STALE_AFTER * MAX_AGE + SECOND  # the trend is recomputed before answering
+    clock.set(now)
+    assert opened() == (1, 1)  # February's row is still the one kept
+    now += STALE_AFTER * ENDED_MAX_AGE
+    clock.set(now)
+    assert opened() == (2, 1)

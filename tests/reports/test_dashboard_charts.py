@@ -25,8 +25,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import select
 
 from supportbot.clock import TravelClock
-from supportbot.dashboard.cache import STALE_AFTER
-from supportbot.dashboard.views import TREND_MAX_AGE
+from supportbot.dashboard.cache import MAX_AGE, STALE_AFTER
 from supportbot.db.models import Incident, SlaClock, TimelineEvent
 from supportbot.desk import actions, intake
 from supportbot.runtime import Runtime
@@ -210,7 +209,7 @@ def test_staff_see_the_trend_charted_from_the_database(
     browser.execute_script("window.kept = Chart.getChart(document.getElementById('chart-volume'))")
     _open(desk, "initech", 4, "Mar, one more")
     # Past the age the figures are kept for, and past the one they are served stale for.
-    desk.rt.clock.advance(STALE_AFTER * TREND_MAX_AGE + timedelta(seconds=1))  # type: ignore[attr-defined]
+    desk.rt.clock.advance(STALE_AFTER * MAX_AGE + timedelta(seconds=1))  # type: ignore[attr-defined]
     browser.execute_script("window.supportbotRefresh()")
     assert drawn(browser, lambda s: s["Opened"][-1] == 3)["Opened"][-1] == 3
     assert tile(browser, "opened") == "3"

@@ -54,8 +54,9 @@ class Kept(Generic[F]):
         rt: Runtime,
         compute: Callable[[Runtime, Period, Customer | None], F],
         max_age: timedelta = MAX_AGE,
+        entries: int = ENTRIES,
     ) -> None:
-        self.rt, self.compute = rt, compute
+        self.rt, self.compute, self.entries = rt, compute, entries
         self.max_age, self.stale_limit = max_age, STALE_AFTER * max_age
         self._lock = threading.Lock()
         self._views: OrderedDict[Key, F] = OrderedDict()
@@ -124,7 +125,7 @@ class Kept(Generic[F]):
         with self._lock:
             self._views[key] = view
             self._views.move_to_end(key)
-            while len(self._views) > ENTRIES:
+            while len(self._views) > self.entries:
                 gone, _ = self._views.popitem(last=False)
                 self._computing.pop(gone, None)
         return view

@@ -8,6 +8,7 @@ of them, for staff), never a note, a reason or another organisation's incident.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from supportbot.contracts.customers import Customer
 from supportbot.reports import render
 from supportbot.reports.records import Period
-from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, TRENDS, trend_rows
+from supportbot.reports.trend import TREND_COLUMNS, TREND_KEYS, TRENDS, periods_back, trend_row
 from supportbot.runtime import Runtime
 
 
@@ -33,12 +34,37 @@ class Trend:
                 f"as of {self.as_of.isoformat()}")  # fmt: skip
 
 
-def load(rt: Runtime, period: Period, customer: Customer | None) -> Trend:
-    key = customer.key if customer else None
+@dataclass(frozen=True)
+class Row:
+    """One period's row of the trend, as of when it was computed."""
+
+    as_of: datetime
+    figures: dict[str, Any]
+
+
+def row(rt: Runtime, period: Period, customer: Customer | None) -> Row:
     now = rt.now()
     with rt.session() as session:
-        rows = trend_rows(session, rt.contracts, period, now, key)
-    return Trend(period, now, key, rows)
+        found = trend_row(session, rt.contracts, period, now, customer.key if customer else None)
+    return Row(now, found)
+
+
+def ended(period: Period, now: datetime) -> bool:
+    """Over in every zone: its figures change only by an import or a waiver."""
+    return period.widest_bounds()[1] <= now
+
+
+def load(
+    rt: Runtime, period: Period, customer: Customer | None, kept: Callable[[Period], Row]
+) -> Trend:
+    """The twelve periods ending with ``period``: the ended ones from ``kept`` (kept longer
+    than the page's figures), the others computed now."""
+    now = rt.now()
+    rows = [
+        kept(one).figures if ended(one, now) else row(rt, one, customer).figures
+        for one in periods_back(period)
+    ]
+    return Trend(period, now, customer.key if customer else None, rows)
 
 
 def as_json(trend: Trend) -> str:

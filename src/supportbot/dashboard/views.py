@@ -23,11 +23,12 @@ from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
 from supportbot.loopback import LOOPBACK, addressed_here, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
-from supportbot.reports.records import PeriodKind, parse_period, period_of
+from supportbot.reports.records import Period, PeriodKind, parse_period, period_of
 from supportbot.reports.summary import duration
 from supportbot.runtime import Runtime
 
-TREND_MAX_AGE = timedelta(minutes=2)
+ENDED_MAX_AGE = timedelta(minutes=10)
+ENDED_ENTRIES = 12 * 24  # twelve months of a couple of dozen customers and everyone's
 NO_ACCESS = (
     "This dashboard is for the support team and each customer's designated contacts. "
     "Ask your account manager for access."
@@ -121,7 +122,10 @@ class Pages:
         # The figures, between the page's 30-second refreshes; the charts' twelve months
         # change less often (past months only by an import or a waiver).
         self.views = cache.Kept(rt, data.load)
-        self.trends = cache.Kept(rt, trend.load, max_age=TREND_MAX_AGE)
+        self.trends = cache.Kept(rt, self._trend)
+        # An ended month's row changes only by an import or a waiver: kept for longer, so a
+        # refreshed trend computes the current month alone.
+        self.ended = cache.Kept(rt, trend.row, max_age=ENDED_MAX_AGE, entries=ENDED_ENTRIES)
 
     def _viewer(self, *, api: bool = False) -> Actor | Response:
         """Who may look, or the answer that refuses them (``api``: CSV and JSON)."""
@@ -184,6 +188,9 @@ class Pages:
             csv=f"/dashboard/csv/?month={period.label}&table=",
             trend=f"/dashboard/trend.json?month={period.label}",
         )
+
+    def _trend(self, rt: Runtime, period: Period, customer: Customer | None) -> trend.Trend:
+        return trend.load(rt, period, customer, lambda one: self.ended.get(one, customer))
 
     def _row(self, customer: Customer, view: data.View) -> dict[str, str]:
         f, report = view.customer(customer.key), view.statement(customer.key)

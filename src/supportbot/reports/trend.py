@@ -39,9 +39,13 @@ def trend_rows(
     session: Session, contracts: Contracts, period: Period, as_of: datetime, customer: str | None
 ) -> list[dict[str, Any]]:
     """One row per period, oldest first; ``customer`` None means every customer."""
-    rows = []
-    for one in periods_back(period):
-        f = figures(load_records(session, contracts, one, customer), one, as_of)
-        row = render.sla_row(one.kind.value, one.label, f)
-        rows.append({"period": one.label} | {k: row[k] for k in TREND_COLUMNS[1:]})
-    return rows
+    return [trend_row(session, contracts, one, as_of, customer) for one in periods_back(period)]
+
+
+def trend_row(
+    session: Session, contracts: Contracts, period: Period, as_of: datetime, customer: str | None
+) -> dict[str, Any]:
+    """The headline figures of one period."""
+    f = figures(load_records(session, contracts, period, customer), period, as_of)
+    row = render.sla_row(period.kind.value, period.label, f)
+    return {"period": period.label} | {k: row[k] for k in TREND_COLUMNS[1:]}
