@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from supportbot import health, jobs, metrics
+from supportbot.clients.slack import LoggingWebClient
 from supportbot.dashboard import views as dashboard
 from supportbot.loopback import addressed_here, from_this_machine
 from supportbot.runtime import Runtime
@@ -42,8 +43,10 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
         process_before_response=False,
         raise_error_for_unhandled_request=False,
         # Bolt's own auth.test at start raised a traceback while Slack was unreachable; the
-        # start-up check (cli_commands/preflight) asks Slack itself and says what is wrong.
-        token_verification_enabled=False,
+        # start-up check (cli_commands/preflight) asks Slack itself and says what is wrong,
+        # and Bolt asks again at the first request. In local mode the answer is the logging
+        # client's own, and must be had now: Bolt's per-request client would ask Slack itself.
+        token_verification_enabled=isinstance(rt.slack, LoggingWebClient),
     )
     handlers.register_all(app, rt)
     return app
