@@ -284,7 +284,13 @@ def test_the_trend_json_refuses_as_the_pages_do(history: Desk, browser: webdrive
     browser.get(f"{desk.url}/dashboard/login")
     staff = session_cookie(browser)
     wrong = requests.get(f"{desk.url}/dashboard/trend.json?month=March", cookies=staff, timeout=10)
-    assert wrong.status_code == 400 and "YYYY-MM" in wrong.text
+    assert wrong.status_code == 400 and "YYYY-MM" in wrong.json()["error"]
+    assert wrong.headers["content-type"] == "application/json"
+    unknown = requests.get(f"{desk.url}/dashboard/trend/nobody.json", cookies=staff, timeout=10)
+    assert (unknown.status_code, unknown.json()["status"]) == (404, 404)
+    table = requests.get(f"{desk.url}/dashboard/csv/?table=nope", cookies=staff, timeout=10)
+    assert table.status_code == 404 and table.headers["content-type"].startswith("text/plain")
+    assert "<html" not in table.text.lower() and table.text.strip()
     every = requests.get(f"{desk.url}/dashboard/trend.json?month=2026-02", cookies=staff,
                          timeout=10).json()  # fmt: skip
     assert every["customer"] is None and every["rows"][-1]["period"] == "2026-02"

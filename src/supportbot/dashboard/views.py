@@ -9,6 +9,7 @@ local mode without Sign in with Slack, this machine is staff and everyone else g
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, redirect, render_template_string, request
 from flask import session as cookie
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from supportbot import metrics
 from supportbot.contracts.customers import Customer
@@ -288,6 +290,18 @@ def register(app: Flask, rt: Runtime) -> None:
     bp.add_url_rule("/dashboard/login", "login", lambda: auth.login(rt))
     bp.add_url_rule("/dashboard/callback", "callback", lambda: auth.callback(rt))
     bp.post("/dashboard/logout")(pages.logout)
+
+    @bp.errorhandler(HTTPException)
+    def _machine_readable(exc: HTTPException) -> Response | HTTPException:
+        """A CSV or JSON download refused says why in its own kind of body, not in HTML."""
+        path, status = request.path, exc.code or 500
+        reason = exc.description or exc.name
+        if path.startswith("/dashboard/trend"):
+            body = json.dumps({"error": reason, "status": status}, ensure_ascii=False)
+            return Response(body, status=status, mimetype="application/json")
+        if path.startswith("/dashboard/csv"):
+            return Response(f"{reason}\n", status=status, mimetype="text/plain")
+        return exc
 
     @bp.after_request
     def _headers(response: Response) -> Response:
