@@ -11,6 +11,8 @@ to 127.0.0.1 without sign-in), with one embedded Redis. Over HTTP, one client:
 - ``GET /dashboard/trend.json`` (twelve months for the charts), cold, then warm;
 - the baseline, ``SELECT count(*) FROM incidents`` on the same database.
 
+Run it with no ``SLACK_*`` variable set: any Slack credential ends local mode.
+
     python bench/bench_dashboard.py [--incidents 100000] [--runs 50]
 """
 
@@ -30,27 +32,13 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import free_port, row, start_server, summary  # noqa: E402
-from _fleet import REPO  # noqa: E402
+from _fleet import fleet_env  # noqa: E402
 from bench_reports import MONTH, fill, timed  # noqa: E402
 
 from supportbot.db.migrate import upgrade  # noqa: E402
 from supportbot.db.models import Incident  # noqa: E402
 from supportbot.devtools.embedded_redis import EmbeddedRedis  # noqa: E402
 from supportbot.settings import Settings  # noqa: E402
-
-
-def web_env(data_dir: str, redis_url: str, database_url: str) -> dict[str, str]:
-    """Local mode: no Slack credential of any kind reaches the process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SUPPORTBOT_"))}
-    return env | {
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": database_url,
-        "SUPPORTBOT_DATA_DIR": data_dir,
-        "SUPPORTBOT_LOG_LEVEL": "ERROR",
-        "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts/customers.yaml"),
-        "SUPPORTBOT_TRIAGE_RULES_FILE": str(REPO / "contracts/triage.yaml"),
-        "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
-    }
 
 
 def get(url: str) -> None:
@@ -66,7 +54,9 @@ def measure(label: str, engine: Engine, database_url: str, work: str, runs: int)
 
     redis = EmbeddedRedis(Path(work) / "redis")
     port = free_port()
-    env = web_env(work, redis.start(), database_url) | {"PORT": str(port)}
+    # The fleet's settings without its signing secret: local mode (run with no SLACK_* set).
+    fleet = fleet_env(work, redis.start(), database_url)
+    env = {k: v for k, v in fleet.items() if not k.startswith("SLACK_")} | {"PORT": str(port)}
     web = start_server(["-m", "supportbot", "web"], port, env)
     try:
         base = summary(timed(count, runs * 3))
