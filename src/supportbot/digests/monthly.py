@@ -30,6 +30,7 @@ from supportbot.reports.monthly import statements
 from supportbot.reports.records import Period
 from supportbot.reports.summary import customer_month
 from supportbot.runtime import Runtime, get_runtime
+from supportbot.wording import mention
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +156,17 @@ UNKNOWN_LEADS = (
 )
 
 
+def _named(users: tuple[str, ...]) -> str:
+    return ", ".join(mention(user) for user in users)
+
+
 def approvers_line(rt: Runtime) -> str:
     named = leads(rt)
     if named is None:
         return UNKNOWN_LEADS
     if not named:
         return "Any member of the support team may approve it (no management is listed)."
-    return "A lead approves it: " + ", ".join(f"<@{user}>" for user in named) + "."
+    return f"A lead approves it: {_named(named)}."
 
 
 def approve(rt: Runtime, who: Actor, value: str) -> str:
@@ -174,8 +179,7 @@ def approve(rt: Runtime, who: Actor, value: str) -> str:
     if named and who.user_id not in named:
         raise IncidentError(
             "Only a lead (management in the rotation files) can send a report to a customer: "
-            + ", ".join(f"<@{user}>" for user in named)
-            + "."
+            f"{_named(named)}."
         )
     number = row_id(value)
     with rt.session() as session:
