@@ -22,6 +22,7 @@ from supportbot import health, jobs, metrics
 from supportbot.clients.slack import LoggingWebClient
 from supportbot.dashboard import views as dashboard
 from supportbot.loopback import addressed_here, from_this_machine
+from supportbot.prompt_ack import answer_on_ack
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 
@@ -49,6 +50,7 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
         token_verification_enabled=isinstance(rt.slack, LoggingWebClient),
     )
     handlers.register_all(app, rt)
+    answer_on_ack(app)
     return app
 
 
