@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import OncallOverride
 from supportbot.db.rota import RotaSwap
+from supportbot.db.types import row_id
 from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
@@ -80,6 +83,7 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
     with rt.session() as session:
         overrides = active_overrides(session, now, found.rotation.people)
         plan = plan_swap(found, overrides, proposer, invitee, when, level, now)
+        _not_asked_yet(session, plan, now, person_zone(found.rotation, proposer.key))
         row = RotaSwap(
             proposer=proposer.key, invitee=invitee.key, level=plan.give.level,
             slot=plan.give.slot, give_start=plan.give.start, give_end=plan.give.end,
@@ -102,10 +106,28 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
     )
 
 
+def _not_asked_yet(session: Session, plan: SwapPlan, now: datetime, tz: ZoneInfo) -> None:
+    """The same proposal while the first still waits would only DM the invitee again."""
+    pending = session.scalar(
+        select(RotaSwap).where(
+            RotaSwap.proposer == plan.proposer.key, RotaSwap.invitee == plan.invitee.key,
+            RotaSwap.level == plan.give.level, RotaSwap.slot == plan.give.slot,
+            RotaSwap.give_start == plan.give.start, RotaSwap.state == "proposed",
+            RotaSwap.expires_at > now,
+        ).limit(1)
+    )  # fmt: skip
+    if pending is not None:
+        raise SwapError(
+            f"you already asked {plan.invitee.label} to swap that shift; they can answer until "
+            f"{pending.expires_at.astimezone(tz):%a %d %b %H:%M} ({tz.key})"
+        )
+
+
 def _load(session: Session, value: str) -> RotaSwap:
-    if not value.isdigit():
+    number = row_id(value)  # ASCII digits in range: "²" or 20 digits would crash the lookup
+    if number is None:
         raise SwapError("this swap button is not one of ours")
-    row = session.get(RotaSwap, int(value), with_for_update=True)
+    row = session.get(RotaSwap, number, with_for_update=True)
     if row is None:
         raise SwapError("this swap does not exist (any more)")
     return row
