@@ -177,7 +177,10 @@ def test_a_forged_swap_button_value_is_refused_not_a_crash(desk: Desk, value: st
         (f"{mention(AOIFE)} wed", AOIFE, "you cannot swap with yourself"),
         (f"{mention(ANA)} sat", AOIFE, "you have no on-call shift on Sat 14 Mar (Europe/Dublin)"),
         (f"{mention(ANA)} wed L2", AOIFE, "you have no L2 shift on Wed 11 Mar"),
-        (f"{mention('U0NOBODY01')} wed", AOIFE, "is not in the rotation's people"),
+        (f"{mention('U0NOBODY01')} wed", AOIFE, "is not in the rotation's people, so they have"),
+        # An unknown word comes back short and inert, and without the override's talk of paging.
+        ("<!channel> wed", AOIFE, "`&lt;!channel&gt;` is not in the rotation's people, so they"),
+        (f"{'x' * 3000} wed", AOIFE, f"`{'x' * 40}…` is not in the rotation's people"),
         (f"{mention(ANA)} someday", AOIFE, "`someday` is not a day"),
         (f"{mention(ANA)} wed 25:00", AOIFE, "`25:00` is not a time like `08:00`"),
         (f"{mention(ANA)}", AOIFE, "say which of your shifts"),

@@ -28,11 +28,19 @@ from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, person_by_slack
 from supportbot.oncall.model import LEVELS, Level, Person
-from supportbot.oncall.overrides import find_person, serialise
+from supportbot.oncall.overrides import OverrideError, find_person, serialise
 from supportbot.oncall.posts import add_post
 from supportbot.oncall.resolver import Override, Resolver
 from supportbot.oncall.shift_notes import person_zone, shift_line
-from supportbot.oncall.swap_rules import USAGE, SwapError, SwapPlan, check, parse_when, plan_swap
+from supportbot.oncall.swap_rules import (
+    USAGE,
+    SwapError,
+    SwapPlan,
+    check,
+    parse_when,
+    plan_swap,
+    shown_word,
+)
 from supportbot.runtime import Runtime
 
 VALID_FOR = timedelta(hours=24)
@@ -76,7 +84,7 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
     if len(levels) > 1:
         raise SwapError(f"name one level: {USAGE}")
     proposer = _me(found, actor)
-    invitee = find_person(found, words[0])
+    invitee = _invitee(found, words[0])
     now = rt.now()
     when = parse_when(words[1:], person_zone(found.rotation, proposer.key), now)
     level: Level | None = levels[0] if levels else None  # type: ignore[assignment]
@@ -104,6 +112,18 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
         f"• they take: {shift_line(plan.give, tz)}\n• you take: {shift_line(plan.take, tz)}\n"
         "You will get a DM when they answer."
     )
+
+
+def _invitee(found: Resolver, token: str) -> Person:
+    try:
+        return find_person(found, token)
+    except OverrideError:
+        # The override's refusal speaks of paging; a swap needs someone with shifts, and the
+        # word comes back short and inert like every other word of the command.
+        raise SwapError(
+            f"`{shown_word(token)}` is not in the rotation's people, so they have no shifts to "
+            f"swap with; name them with an @mention or their key in rotations/: {USAGE}"
+        ) from None
 
 
 def _not_asked_yet(session: Session, plan: SwapPlan, now: datetime, tz: ZoneInfo) -> None:
