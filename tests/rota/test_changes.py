@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from supportbot.oncall import lookup
 from supportbot.reconciler import reconcile_once
 from tests.conftest import Desk
 from tests.oncall.conftest import AOIFE, BRAM, CHLOE, ELENA, mention
@@ -111,3 +112,27 @@ def test_a_rotation_file_edit_tells_each_person_whose_shifts_moved_once(desk: De
     step(desk, TUESDAY + timedelta(days=2))
     assert len(changes(api, BRAM)) == 1 and changes(api, ELENA) == [] and changes(api, ANA) == []
     assert changes(api, DIETER) == []
+
+
+def test_an_edit_that_moves_shifts_only_beyond_14_days_tells_nobody(desk: Desk) -> None:
+    api = desk.api
+    step(desk, TUESDAY + timedelta(hours=9))
+    good_friday = datetime(2026, 4, 3, 10, tzinfo=UTC)  # 24 days ahead
+    before = lookup.resolver(desk.rt)
+    assert before is not None
+    path = desk.rt.settings.rotations_dir / "follow-the-sun.yaml"
+    text = path.read_text()
+    # Northern Ireland's calendar instead of Ireland's: the same holidays until Good Friday
+    # (3 April), a holiday there and not in Ireland, so EMEA is closed that day.
+    edited = text.replace("holidays: {country: IE}", "holidays: {country: GB, subdivision: NIR}")
+    assert edited != text
+    path.write_text(edited)
+    step(desk, TUESDAY + timedelta(hours=9, minutes=1))
+    after = lookup.resolver(desk.rt)
+    assert after is not None and after is not before
+    # The edit did move a shift, 24 days ahead: outside the window, so nobody is told.
+    assert before.on_call(good_friday, "L1").covered_by == "EMEA"
+    assert after.on_call(good_friday, "L1").covered_by != "EMEA"
+    assert everyone_told(api) == set()
+    step(desk, TUESDAY + timedelta(hours=10))
+    assert everyone_told(api) == set()

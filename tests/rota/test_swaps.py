@@ -142,13 +142,45 @@ def test_declined_and_expired_proposals_change_nothing(desk: Desk) -> None:
     assert forged["text"] == ":no_entry: this swap does not exist (any more)"
 
 
+def test_the_same_proposal_while_the_first_waits_is_refused_and_sends_no_second_dm(
+    desk: Desk,
+) -> None:
+    swap(desk, f"{mention(ANA)} wed")
+    invitation(desk, ANA)
+    again = swap(desk, f"{mention(ANA)} 2026-03-11 09:30")  # the same shift, named otherwise
+    assert again == (
+        ":warning: you already asked Ana Alvarez to swap that shift; they can answer until "
+        "Tue 10 Mar 10:00 (Europe/Dublin)"
+    )
+    desk.drain()
+    assert len([m for m in desk.api.messages(channel=ANA) if m.get("blocks")]) == 1
+    [row] = swaps(desk)
+    press(desk, "decline", row.id, ANA)
+    assert swap(desk, f"{mention(ANA)} wed").startswith(":twisted_rightwards_arrows: Asked")
+    assert [s.state for s in swaps(desk)] == ["declined", "proposed"]
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "0", "-1"])
+def test_a_forged_swap_button_value_is_refused_not_a_crash(desk: Desk, value: str) -> None:
+    swap(desk, f"{mention(ANA)} wed")
+    before = len(desk.api.responses())
+    desk.slack.block_action("rota_swap_accept", value=value, user=ANA, channel="D1")
+    desk.settle()  # fails on a listener's exception ("²".isdigit() is true; int() is not)
+    [reply] = desk.api.responses()[before:]
+    assert reply["text"] == ":no_entry: this swap button is not one of ours", reply
+    assert swaps(desk)[0].state == "proposed" and override_rows(desk.rt) == []
+
+
 @pytest.mark.parametrize(
     ("text", "user", "said"),
     [
         (f"{mention(AOIFE)} wed", AOIFE, "you cannot swap with yourself"),
         (f"{mention(ANA)} sat", AOIFE, "you have no on-call shift on Sat 14 Mar (Europe/Dublin)"),
         (f"{mention(ANA)} wed L2", AOIFE, "you have no L2 shift on Wed 11 Mar"),
-        (f"{mention('U0NOBODY01')} wed", AOIFE, "is not in the rotation's people"),
+        (f"{mention('U0NOBODY01')} wed", AOIFE, "is not in the rotation's people, so they have"),
+        # An unknown word comes back short and inert, and without the override's talk of paging.
+        ("<!channel> wed", AOIFE, "`&lt;!channel&gt;` is not in the rotation's people, so they"),
+        (f"{'x' * 3000} wed", AOIFE, f"`{'x' * 40}…` is not in the rotation's people"),
         (f"{mention(ANA)} someday", AOIFE, "`someday` is not a day"),
         (f"{mention(ANA)} wed 25:00", AOIFE, "`25:00` is not a time like `08:00`"),
         (f"{mention(ANA)}", AOIFE, "say which of your shifts"),

@@ -63,7 +63,7 @@ class SwapPlan:
         )
 
 
-def _shown(word: str) -> str:
+def shown_word(word: str) -> str:
     """A word the person typed, echoed back short and inert."""
     return inert(word[:40] + ("…" if len(word) > 40 else ""))
 
@@ -83,13 +83,13 @@ def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:
         try:
             day = date.fromisoformat(head)
         except ValueError:
-            raise SwapError(f"`{_shown(words[0])}` is not a day: {USAGE}") from None
+            raise SwapError(f"`{shown_word(words[0])}` is not a day: {USAGE}") from None
     if len(words) > 2:
-        raise SwapError(f"unexpected `{_shown(words[2])}`: {USAGE}")
+        raise SwapError(f"unexpected `{shown_word(words[2])}`: {USAGE}")
     if len(words) == 2:
         match = _TIME.fullmatch(words[1])
         if not match:
-            raise SwapError(f"`{_shown(words[1])}` is not a time like `08:00`: {USAGE}")
+            raise SwapError(f"`{shown_word(words[1])}` is not a time like `08:00`: {USAGE}")
         wall = datetime.combine(day, time(int(match[1]), int(match[2])))
         instant = wall_to_utc(wall, tz)
         if local_reading(instant, tz) != wall:  # a gap: the clocks jump over this reading

@@ -15,21 +15,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import OncallOverride
 from supportbot.db.rota import RotaSwap
+from supportbot.db.types import row_id
 from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, person_by_slack
 from supportbot.oncall.model import LEVELS, Level, Person
-from supportbot.oncall.overrides import find_person, serialise
+from supportbot.oncall.overrides import OverrideError, find_person, serialise
 from supportbot.oncall.posts import add_post
 from supportbot.oncall.resolver import Override, Resolver
 from supportbot.oncall.shift_notes import person_zone, shift_line
-from supportbot.oncall.swap_rules import USAGE, SwapError, SwapPlan, check, parse_when, plan_swap
+from supportbot.oncall.swap_rules import (
+    USAGE,
+    SwapError,
+    SwapPlan,
+    check,
+    parse_when,
+    plan_swap,
+    shown_word,
+)
 from supportbot.runtime import Runtime
 
 VALID_FOR = timedelta(hours=24)
@@ -73,13 +84,14 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
     if len(levels) > 1:
         raise SwapError(f"name one level: {USAGE}")
     proposer = _me(found, actor)
-    invitee = find_person(found, words[0])
+    invitee = _invitee(found, words[0])
     now = rt.now()
     when = parse_when(words[1:], person_zone(found.rotation, proposer.key), now)
     level: Level | None = levels[0] if levels else None  # type: ignore[assignment]
     with rt.session() as session:
         overrides = active_overrides(session, now, found.rotation.people)
         plan = plan_swap(found, overrides, proposer, invitee, when, level, now)
+        _not_asked_yet(session, plan, now, person_zone(found.rotation, proposer.key))
         row = RotaSwap(
             proposer=proposer.key, invitee=invitee.key, level=plan.give.level,
             slot=plan.give.slot, give_start=plan.give.start, give_end=plan.give.end,
@@ -102,10 +114,40 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
     )
 
 
+def _invitee(found: Resolver, token: str) -> Person:
+    try:
+        return find_person(found, token)
+    except OverrideError:
+        # The override's refusal speaks of paging; a swap needs someone with shifts, and the
+        # word comes back short and inert like every other word of the command.
+        raise SwapError(
+            f"`{shown_word(token)}` is not in the rotation's people, so they have no shifts to "
+            f"swap with; name them with an @mention or their key in rotations/: {USAGE}"
+        ) from None
+
+
+def _not_asked_yet(session: Session, plan: SwapPlan, now: datetime, tz: ZoneInfo) -> None:
+    """The same proposal while the first still waits would only DM the invitee again."""
+    pending = session.scalar(
+        select(RotaSwap).where(
+            RotaSwap.proposer == plan.proposer.key, RotaSwap.invitee == plan.invitee.key,
+            RotaSwap.level == plan.give.level, RotaSwap.slot == plan.give.slot,
+            RotaSwap.give_start == plan.give.start, RotaSwap.state == "proposed",
+            RotaSwap.expires_at > now,
+        ).limit(1)
+    )  # fmt: skip
+    if pending is not None:
+        raise SwapError(
+            f"you already asked {plan.invitee.label} to swap that shift; they can answer until "
+            f"{pending.expires_at.astimezone(tz):%a %d %b %H:%M} ({tz.key})"
+        )
+
+
 def _load(session: Session, value: str) -> RotaSwap:
-    if not value.isdigit():
+    number = row_id(value)  # ASCII digits in range: "²" or 20 digits would crash the lookup
+    if number is None:
         raise SwapError("this swap button is not one of ours")
-    row = session.get(RotaSwap, int(value), with_for_update=True)
+    row = session.get(RotaSwap, number, with_for_update=True)
     if row is None:
         raise SwapError("this swap does not exist (any more)")
     return row
