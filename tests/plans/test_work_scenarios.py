@@ -21,7 +21,14 @@ from supportbot.slack.plan_blocks import (
 )
 from supportbot.slack.plan_posts import post_estimate
 from tests.conftest import Desk
-from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER, UMBRELLA_CHANNEL, UMBRELLA_JO
+from tests.plans.conftest import (
+    HOOLI_CHANNEL,
+    HOOLI_GAVIN,
+    INITECH_CHANNEL,
+    INITECH_PETER,
+    UMBRELLA_CHANNEL,
+    UMBRELLA_JO,
+)
 from tests.standins import block_text
 from tests.support.records import (
     ACME_ALICE,
@@ -192,6 +199,17 @@ def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) ->
     [waiver] = [e for e in timeline(desk.rt, 1) if e.kind == "waiver"]
     assert waiver.text == f"<@{STAFF}> waived 1 unit(s) of charges: product defect"
     assert waiver.visibility == "customer"
+
+
+def test_time_under_an_agreement_is_not_a_charge_to_waive(desk: Desk) -> None:
+    """Hooli has no plans: time is recorded under the implicit agreement, and a waiver finds
+    nothing to give back (it answered with a 500 and a KeyError)."""
+    say(desk, "sev3 a question", channel=HOOLI_CHANNEL, user=HOOLI_GAVIN)
+    assert say(desk, "time INC-1 30m read the logs") == "Logged 0.5 h on INC-1: read the logs"
+    before = dump(desk.rt)
+    assert say(desk, "waive INC-1 product defect") == ":warning: INC-1 has no charge to waive"
+    desk.settle()
+    assert dump(desk.rt) == before
 
 
 def test_bad_work_commands_are_refused_and_store_nothing(desk: Desk) -> None:
