@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from csv import DictReader
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,17 @@ def test_the_month_summarised_per_plan_and_incident(
     assert total["balance_at_month_end"] == "Pack: 3 of 10 left"
     _, table, _ = usage("--month", "2026-11")
     assert "(nothing used)" in table
+
+    # Work in January leaves December's balance at its month end as it was (it read the
+    # whole term, so a report run later in the term showed the later work too).
+    desk.rt.clock.set(datetime(2027, 1, 5, 15, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    work.log_time(desk.rt, 1, STAFF_ACTOR, 120, "second pass")
+    _, december, _ = usage("--month", "2026-12", "--customer", "acme", "--format", "json")
+    [hours] = [t for t in json.loads(december)["totals"] if t["plan"] == "prepaid_hours"]
+    assert hours["balance_at_month_end"] == "Hours: 9 h of 10 h left"
+    _, january, _ = usage("--month", "2027-01", "--customer", "acme", "--format", "json")
+    [hours] = [t for t in json.loads(january)["totals"] if t["plan"] == "prepaid_hours"]
+    assert (hours["used"], hours["balance_at_month_end"]) == (120, "Hours: 7 h of 10 h left")
 
 
 def test_the_customer_safe_post_goes_once(
