@@ -15,6 +15,7 @@ from supportbot.incidents.access import Actor
 from supportbot.slack.cards import ACTION_OPEN_REQUEST, CALLBACK_NEW, offer_value
 from supportbot.slack.plan_blocks import (
     ACTION_ESTIMATE_APPROVE,
+    ACTION_ESTIMATE_DECLINE,
     ACTION_LOG_TIME,
     ACTION_NOTIFY_MANAGER,
     CALLBACK_LOG_TIME,
@@ -175,6 +176,30 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     shown = block_text(card["blocks"])
     assert f"Estimate 6 h: approved by <@{ACME_ALICE}>; 1 h used" in shown
     assert "Hours: 9 h of 10 h left" in shown
+
+
+def test_a_declined_estimate_asks_for_a_new_one_and_a_closed_incidents_lapses(
+    desk: Desk,
+) -> None:
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "estimate INC-1 6h upgrade and reindex")
+    desk.slack.block_action(ACTION_ESTIMATE_DECLINE, value="1", user=ACME_ALICE,
+                            channel=ACME_ALICE)  # fmt: skip
+    desk.settle()
+    assert ephemerals(desk.api)[-1] == "You declined the estimate of 6 h on INC-1."
+    # It said "post an estimate first", as if none had been posted.
+    assert "its estimate was declined: post a new one" in say(desk, "time INC-1 1h")
+
+    say(desk, "estimate INC-1 3h reindex only")
+    actions.resolve(desk.rt, 1, Actor.staff_member(STAFF), "done another way")
+    actions.close(desk.rt, 1, Actor.staff_member(STAFF))
+    before = dump(desk.rt)
+    # The customer approved hours for a closed incident, on which no time can be logged.
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="2", user=ACME_ALICE,
+                            channel=ACME_ALICE)  # fmt: skip
+    desk.settle()
+    assert ephemerals(desk.api)[-1] == ":no_entry: INC-1 is closed: the estimate lapsed with it"
+    assert dump(desk.rt) == before
 
 
 def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) -> None:

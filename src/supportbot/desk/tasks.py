@@ -69,6 +69,8 @@ def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Don
 
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
+        if change.incident.status == Status.CLOSED.value:  # no time can be logged on it now
+            raise IncidentError(f"{change.incident.key} is closed: the estimate lapsed with it")
         won = claim(
             change.session, TaskEstimate, estimate_id, "pending",
             state=state, decided_by=change.actor.user_id, decided_at=change.rt.now(),
