@@ -3,7 +3,7 @@
 ``initech`` holds an incident pack of 10 a year (3 roll over) whose exhaustion policy a test
 may choose; ``globex`` pays per incident (a second charge every 30 started minutes);
 ``acme`` has an agreement and 10 prepaid hours; ``umbrella`` pays per agent-minute and has
-no deposit on file.
+no deposit on file; ``hooli`` has no plans (an implicit agreement, as before plans existed).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from tests.standins import SlackStandin
 
 UMBRELLA_CHANNEL = "C0UMBRELLA"
 UMBRELLA_JO = "U0UMBRELLAJO"
+HOOLI_CHANNEL = "C0HOOLI"
+HOOLI_GAVIN = "U0HOOLIGAVIN"
 INITECH_CHANNEL = "C0INITECH"
 INITECH_PETER = "U0INITECHPETER"
 START = datetime(2026, 12, 30, 15, 0, tzinfo=UTC)  # 23:00 in Singapore, a day before term end
@@ -86,6 +88,13 @@ CONTRACT = """customers:
         currency: USD
         price: 2.50
         deposit_required: true
+  - key: hooli
+    name: Hooli
+    tier: Standard
+    timezone: Europe/London
+    business_hours: {}
+    channels: [C0HOOLI]
+    contacts: [U0HOOLIGAVIN]
 """
 
 

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from supportbot.incidents.commands import CommandError, parse_incident_command
 from supportbot.plans.charging import (
     DurationError,
     agent_minutes,
@@ -24,6 +25,7 @@ from supportbot.plans.charging import (
     parse_minutes,
     per_incident_charges,
     seconds_to_minutes,
+    split_duration,
 )
 
 MINUTES = st.integers(min_value=1, max_value=24 * 60)
@@ -150,3 +152,43 @@ def test_zero_and_negative_work_is_refused_by_every_rule(rule: object, minutes: 
         rule(minutes)  # type: ignore[operator]
     with pytest.raises(DurationError, match="more than zero"):
         agent_minutes([10, minutes])
+
+
+def test_an_estimate_may_run_past_a_day_but_not_past_a_working_year() -> None:
+    # KMSI sells 260 h at a time: a 40 h task was refused as "more than 24 h; log each
+    # day's work on its own", advice that fits a time log, not an estimate.
+    assert parse_minutes("40h", estimate=True) == 2400
+    assert parse_minutes("2000h", estimate=True) == 120_000
+    with pytest.raises(DurationError, match="more than 2000 h; estimate the task in parts"):
+        parse_minutes("99999h", estimate=True)
+    with pytest.raises(DurationError, match="more than 24 h"):
+        parse_minutes("40h")
+    parsed = parse_incident_command("estimate INC-7 40h reindex every shard")
+    assert (parsed.minutes, parsed.summary) == (2400, "reindex every shard")
+    with pytest.raises(CommandError, match="more than 24 h"):
+        parse_incident_command("time INC-7 40h")
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes", "note"),
+    [
+        ("1h 30m fixed the index", 90, "fixed the index"),  # was 60 min, note "30m fixed…"
+        ("2h\t40m", 160, ""),
+        ("45m 2nd attempt", 45, "2nd attempt"),  # "2nd" is no unit: the note
+        ("45m", 45, ""),
+        ("1.5h   checked   logs", 90, "checked   logs"),
+    ],
+)
+def test_a_duration_written_with_spaces_is_read_whole(text: str, minutes: int, note: str) -> None:
+    """The Log time form reads "1h 30m" as 90 min; the command logged 60 with the note "30m"."""
+    parsed = parse_incident_command(f"time INC-7 {text}")
+    assert (parsed.minutes, parsed.summary) == (minutes, note)
+    assert split_duration("45x 30m") == ("45x 30m", "")  # still reported as a mistake
+    with pytest.raises(CommandError, match="unknown unit `x`"):
+        parse_incident_command("time INC-7 45x 30m")
+
+
+def test_approve_takes_nothing_more_than_the_id() -> None:
+    assert parse_incident_command("approve INC-7").key == "INC-7"
+    with pytest.raises(CommandError, match="needs an incident id and nothing more"):
+        parse_incident_command("approve INC-7 INC-8")

@@ -4,14 +4,33 @@ expires, once, at midnight in the customer's zone (Singapore), whoever runs the 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
+from supportbot.contracts.customers import load_contracts
 from supportbot.db.ledger import LedgerEntry
 from supportbot.plans import rollover
+from supportbot.plans.balance import Balance, Usage
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
 from tests.support.records import answer, dump
+
+HOURS = """customers:
+  - key: kmsi
+    name: KMSI
+    tier: Standard
+    timezone: America/New_York
+    business_hours: {}
+    channels: [C0KMSI]
+    plans:
+      - kind: prepaid_hours
+        currency: USD
+        rollover_cap: 20
+        terms:
+          - {start: 2026-01-01, end: 2026-12-31, hours: 260, price: 20000.00}
+          - {start: 2027-01-01, end: 2027-12-31, hours: 260, price: 20000.00}
+"""
 
 
 def say(desk: Desk, text: str) -> str:
@@ -67,3 +86,12 @@ def test_terms_that_ended_while_nothing_ran_close_oldest_first(desk: Desk) -> No
         ("expiry", "2027-01-01", 13),
     ]
     assert rollover.term_end("initech", "incident_pack") == 0
+
+
+def test_hours_rolled_over_show_in_the_balance_as_a_packs_do(tmp_path: Path) -> None:
+    """The hours line left the rollover out ("Hours: 280 h of 280 h left")."""
+    (tmp_path / "customers.yaml").write_text(HOURS)
+    [kmsi] = load_contracts(tmp_path / "customers.yaml").customers
+    [hours] = kmsi.plans
+    balance = Balance(kmsi, hours, hours.terms[1], Usage(used=90, rolled_in=20 * 60), "2026")
+    assert balance.text() == "Hours: 278.5 h of 280 h left, 20 h rolled over from 2026"

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from csv import DictReader
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -74,7 +76,7 @@ def a_month_of_work(desk: Desk) -> None:
     rt, say = desk.rt, desk.slack.command
     # Acme: a prepaid-hours task, estimated, approved by a designated contact, logged.
     say("sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
-    tasks.estimate(rt, 1, STAFF_ACTOR, 360, "upgrade and reindex")
+    tasks.estimate(rt, 1, STAFF_ACTOR, 390, "upgrade and reindex")
     tasks.decide(rt, 1, Actor(ACME_ALICE, Role.CONTACT, "acme"), approve=True)
     work.log_time(rt, 1, STAFF_ACTOR, 50, "reindexed the secret shards")
     # Globex: one incident waived, another worked past its 30 min span.
@@ -106,15 +108,38 @@ def test_the_month_summarised_per_plan_and_incident(
     assert totals["initech"]["balance_at_month_end"] == "Pack: 3 of 10 left"
     assert (totals["umbrella"]["used"], totals["umbrella"]["amount"]) == (43, "107.50")
     lines = {line["incident"]: line for line in data["lines"]}
-    assert lines["INC-1"]["estimate_h"] == 6 and lines["INC-1"]["minutes_worked"] == 50
+    assert lines["INC-1"]["estimate_h"] == 6.5 and lines["INC-1"]["minutes_worked"] == 50
     assert lines["INC-2"]["waiver_reasons"] == "product defect"
     assert lines["INC-4"]["used"] == 7 and lines["INC-4"]["minutes_worked"] == 160
 
     _, csv, _ = usage("--month", "2026-12", "--customer", "globex", "--format", "csv")
     assert csv.startswith("# supportbot usage 2026-12\n# month: local midnight")
     assert "line,globex,per_incident,INC-2," in csv and "acme" not in csv
+    # The totals sit under the header's own columns (they were joined by hand, shifted by
+    # two columns, zeros left blank and a balance's comma splitting its cell).
+    rows = list(DictReader(line for line in csv.splitlines() if not line.startswith("#")))
+    [total] = [row for row in rows if row["section"] == "total"]
+    assert (total["plan"], total["unit"], total["used"], total["waived"], total["over"]) == (
+        "per_incident", "incident", "3", "1", "0",
+    )  # fmt: skip
+    assert total["balance_at_month_end"] == "Per incident: 2 charged this month (300.00 EUR)"
+    assert [row["incident"] for row in rows if row["section"] == "line"] == ["INC-2", "INC-3"]
+    _, csv, _ = usage("--month", "2026-12", "--customer", "initech", "--format", "csv")
+    [total] = [r for r in DictReader(csv.splitlines()[6:]) if r["section"] == "total"]
+    assert total["balance_at_month_end"] == "Pack: 3 of 10 left"
     _, table, _ = usage("--month", "2026-11")
     assert "(nothing used)" in table
+
+    # Work in January leaves December's balance at its month end as it was (it read the
+    # whole term, so a report run later in the term showed the later work too).
+    desk.rt.clock.set(datetime(2027, 1, 5, 15, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    work.log_time(desk.rt, 1, STAFF_ACTOR, 120, "second pass")
+    _, december, _ = usage("--month", "2026-12", "--customer", "acme", "--format", "json")
+    [hours] = [t for t in json.loads(december)["totals"] if t["plan"] == "prepaid_hours"]
+    assert hours["balance_at_month_end"] == "Hours: 9 h of 10 h left"
+    _, january, _ = usage("--month", "2027-01", "--customer", "acme", "--format", "json")
+    [hours] = [t for t in json.loads(january)["totals"] if t["plan"] == "prepaid_hours"]
+    assert (hours["used"], hours["balance_at_month_end"]) == (120, "Hours: 7 h of 10 h left")
 
 
 def test_the_customer_safe_post_goes_once(
@@ -130,7 +155,7 @@ def test_the_customer_safe_post_goes_once(
     assert post["text"] == (
         "*Support usage for Acme Corp, December 2026*\n"
         "• prepaid hours: used 1 h. Hours: 9 h of 10 h left\n"
-        "  – INC-1 upgrade the search cluster: 1 h, estimate 6 h"
+        "  – INC-1 upgrade the search cluster: 1 h, estimate 6.5 h"
     )
     assert STAFF not in post["text"] and "secret shards" not in post["text"]
 
@@ -151,7 +176,8 @@ def test_bad_months_and_customers_are_one_line(
     )
     code, _, said = usage("--month", "2026-12", "--customer", "nope")
     assert code == 1 and said.count("\n") == 1
-    assert "unknown customer 'nope'; known customers: acme, globex, initech, umbrella" in said
+    known = "acme, globex, initech, umbrella, hooli"
+    assert f"unknown customer 'nope'; known customers: {known}" in said
 
 
 def test_the_report_needs_no_redis_and_post_says_why_it_cannot(desk: Desk, tmp_path: Path) -> None:

@@ -15,13 +15,21 @@ from supportbot.incidents.access import Actor
 from supportbot.slack.cards import ACTION_OPEN_REQUEST, CALLBACK_NEW, offer_value
 from supportbot.slack.plan_blocks import (
     ACTION_ESTIMATE_APPROVE,
+    ACTION_ESTIMATE_DECLINE,
     ACTION_LOG_TIME,
     ACTION_NOTIFY_MANAGER,
     CALLBACK_LOG_TIME,
 )
 from supportbot.slack.plan_posts import post_estimate
 from tests.conftest import Desk
-from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER, UMBRELLA_CHANNEL, UMBRELLA_JO
+from tests.plans.conftest import (
+    HOOLI_CHANNEL,
+    HOOLI_GAVIN,
+    INITECH_CHANNEL,
+    INITECH_PETER,
+    UMBRELLA_CHANNEL,
+    UMBRELLA_JO,
+)
 from tests.standins import block_text
 from tests.support.records import (
     ACME_ALICE,
@@ -170,6 +178,30 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     assert "Hours: 9 h of 10 h left" in shown
 
 
+def test_a_declined_estimate_asks_for_a_new_one_and_a_closed_incidents_lapses(
+    desk: Desk,
+) -> None:
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "estimate INC-1 6h upgrade and reindex")
+    desk.slack.block_action(ACTION_ESTIMATE_DECLINE, value="1", user=ACME_ALICE,
+                            channel=ACME_ALICE)  # fmt: skip
+    desk.settle()
+    assert ephemerals(desk.api)[-1] == "You declined the estimate of 6 h on INC-1."
+    # It said "post an estimate first", as if none had been posted.
+    assert "its estimate was declined: post a new one" in say(desk, "time INC-1 1h")
+
+    say(desk, "estimate INC-1 3h reindex only")
+    actions.resolve(desk.rt, 1, Actor.staff_member(STAFF), "done another way")
+    actions.close(desk.rt, 1, Actor.staff_member(STAFF))
+    before = dump(desk.rt)
+    # The customer approved hours for a closed incident, on which no time can be logged.
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="2", user=ACME_ALICE,
+                            channel=ACME_ALICE)  # fmt: skip
+    desk.settle()
+    assert ephemerals(desk.api)[-1] == ":no_entry: INC-1 is closed: the estimate lapsed with it"
+    assert dump(desk.rt) == before
+
+
 def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) -> None:
     say(desk, "sev3 the PDF is blank", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
     before = dump(desk.rt)
@@ -192,6 +224,17 @@ def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) ->
     [waiver] = [e for e in timeline(desk.rt, 1) if e.kind == "waiver"]
     assert waiver.text == f"<@{STAFF}> waived 1 unit(s) of charges: product defect"
     assert waiver.visibility == "customer"
+
+
+def test_time_under_an_agreement_is_not_a_charge_to_waive(desk: Desk) -> None:
+    """Hooli has no plans: time is recorded under the implicit agreement, and a waiver finds
+    nothing to give back (it answered with a 500 and a KeyError)."""
+    say(desk, "sev3 a question", channel=HOOLI_CHANNEL, user=HOOLI_GAVIN)
+    assert say(desk, "time INC-1 30m read the logs") == "Logged 0.5 h on INC-1: read the logs"
+    before = dump(desk.rt)
+    assert say(desk, "waive INC-1 product defect") == ":warning: INC-1 has no charge to waive"
+    desk.settle()
+    assert dump(desk.rt) == before
 
 
 def test_bad_work_commands_are_refused_and_store_nothing(desk: Desk) -> None:

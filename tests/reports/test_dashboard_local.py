@@ -21,12 +21,16 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
+from supportbot.desk import intake, work
+from supportbot.incidents.access import Actor
 from supportbot.settings import Settings
+from supportbot.sla.explain import sla_answer
 from supportbot.web import build_bolt_app, build_flask_app
 from tests.conftest import SIGNING_SECRET, Desk, make_settings
 from tests.reports.test_dashboard import MONTH, clock, shoot, tile  # noqa: F401 - clock: fixture
 from tests.standins import SLACK_TOKEN, SlackStandin
 from tests.standins.slack_api import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
+from tests.support.slack_requests import STAFF
 
 BANNER = (
     "Local mode: open without sign-in to this machine only (127.0.0.1). Set "
@@ -239,3 +243,28 @@ def test_in_local_mode_sign_in_with_slack_once_configured_is_required(desk: Desk
     assert "Local mode" not in page.text
     for path in API:
         assert requests.get(desk.url + path, timeout=10).status_code == 401, path
+
+
+def test_a_customer_page_shows_the_plan_balances_of_the_card_and_sla(filled: Desk) -> None:
+    """Issue 11: `/sla INC-n` and the dashboard show the same balances; the page showed none."""
+    desk = filled
+    initech = desk.rt.contracts.by_key("initech")
+    assert initech is not None
+    opened = intake.open_incident(desk.rt, title="printers offline", severity=3,
+                                  reporter=STAFF, customer=initech)  # fmt: skip
+    work.log_time(desk.rt, opened.id, Actor.staff_member(STAFF), 70, appointment=True)
+    sla = sla_answer(desk.rt, Actor.staff_member(STAFF), opened.key)
+    assert "Pack: 36 of 40 left" in sla  # 1 turnover + 3 for a 70 min appointment
+
+    page = requests.get(f"{desk.url}/dashboard/customer/initech?month={MONTH}", timeout=10)
+    shown = html.unescape(page.text)
+    assert '<section id="plans">' in shown and "balance now" in shown
+    assert "<li>Pack: 36 of 40 left</li>" in shown
+    acme = requests.get(f"{desk.url}/dashboard/customer/acme?month={MONTH}", timeout=10).text
+    assert "<li>Agreement: unlimited</li><li>Hours: 260 h of 260 h left</li>" in acme
+    # An ended month: the balance at its last instant; a month to come: none yet.
+    february = requests.get(f"{desk.url}/dashboard/customer/initech?month=2026-02", timeout=10)
+    assert "balance at the end of 2026-02" in february.text
+    assert "<li>Pack: 40 of 40 left</li>" in february.text
+    april = requests.get(f"{desk.url}/dashboard/customer/initech?month=2026-04", timeout=10)
+    assert april.status_code == 200 and 'id="plans"' not in april.text

@@ -22,6 +22,7 @@ from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import Contracts
 from supportbot.db.engine import make_engine
 from supportbot.db.models import KeyValue
+from supportbot.plans.charging import hours_text
 from supportbot.plans.usage import Summary, summarise, units_text
 from supportbot.reports.records import Period
 from supportbot.runtime import Runtime, build_runtime
@@ -50,7 +51,7 @@ def line_rows(summary: Summary) -> list[dict[str, Any]]:
     return [
         dict(customer=summary.customer.key, plan=line.plan, incident=line.incident,
              title=line.title, unit=line.unit, used=line.used,
-             estimate_h=None if line.task_minutes is None else line.task_minutes / 60,
+             estimate_h=None if line.task_minutes is None else round(line.task_minutes / 60, 2),
              minutes_worked=line.minutes_worked, over=line.over, waived=line.waived,
              waiver_reasons="; ".join(line.reasons), amount=str(line.amount),
              currency=summary.currency)
@@ -75,12 +76,13 @@ def render(summaries: list[Summary], month: str, fmt: str) -> str:
     if fmt == "csv":
         out = io.StringIO()
         out.write(f"# supportbot usage {month}\n" + "".join(f"# {d}\n" for d in DEFINITIONS))
-        writer = csv.DictWriter(out, fieldnames=["section", *LINE_COLUMNS], extrasaction="ignore",
-                                lineterminator="\n")  # fmt: skip
+        # One header for both kinds of row, so a spreadsheet reads each total under its own
+        # column (and a balance like "Pack: 12 of 13 left, 3 rolled over" stays one cell).
+        columns = ["section", *LINE_COLUMNS, *(c for c in TOTAL_COLUMNS if c not in LINE_COLUMNS)]
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows({"section": "line", **row} for row in lines)
-        for row in totals:
-            out.write(",".join(["total", *(str(row[c] or "") for c in TOTAL_COLUMNS)]) + "\n")
+        writer.writerows({"section": "total", **row} for row in totals)
         return out.getvalue()
     return "\n".join([f"supportbot usage {month}", "", _table(totals, TOTAL_COLUMNS), "",
                       _table(lines, LINE_COLUMNS)])  # fmt: skip
@@ -112,7 +114,7 @@ def customer_text(summary: Summary) -> str:
         out.append(f"• {total.plan.replace('_', ' ')}: {', '.join(bits)}. {total.balance}")
     for line in summary.lines:
         waived = f" (waived: {', '.join(line.reasons)})" if line.reasons else ""
-        task = f", estimate {line.task_minutes // 60} h" if line.task_minutes else ""
+        task = f", estimate {hours_text(line.task_minutes)}" if line.task_minutes else ""
         out.append(
             f"  – {line.incident} {inert(line.title)}: {units_text(line.unit, line.used)}"
             f"{task}{waived}"

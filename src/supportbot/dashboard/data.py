@@ -7,7 +7,7 @@ and the customer-safe form of them (no waiver reasons, no internal notes).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Customer
 from supportbot.db.models import Incident
+from supportbot.plans import ledger
 from supportbot.reports import render, render_credits
 from supportbot.reports.figures import Figures, grouped
 from supportbot.reports.load import load_records
@@ -63,6 +64,20 @@ def load(rt: Runtime, period: Period, customer: Customer | None) -> View:
         reports = statements(session, rt.contracts, period, now, key, records)
         open_now = _open_now(session, key)
     return View(period, now, grouped(records, period, now), reports, open_now)
+
+
+def balances(rt: Runtime, customer: Customer, period: Period) -> tuple[str, list[str]]:
+    """The customer's plan balances in the words of the card and ``/sla``: now during the
+    month shown, at its last instant once it has ended (as the usage report reads them),
+    none for a month to come. Read apart from the cached view: a log shows at once."""
+    start, end = period.bounds(customer.timezone)
+    now = rt.now()
+    if not customer.plans or now < start:
+        return "", []
+    at = min(now, end - timedelta(microseconds=1))
+    with rt.session() as session:
+        lines = [b.text() for b in ledger.balances(session, customer, at, as_of=True)]
+    return ("now" if at == now else f"at the end of {period.label}"), lines
 
 
 def csv_table(view: View, table: str, *, staff: bool) -> str:

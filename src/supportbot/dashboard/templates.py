@@ -122,7 +122,9 @@ OVERVIEW = (
 CUSTOMER = (
     TILES
     + TREND
-    + """<section><h2>Credits <span class="note">{{ credit_total }}</span>
+    + """{% if plans %}<section id="plans"><h2>Plans <span class="note">balance {{ plans_when }}
+</span></h2><ul>{% for line in plans %}<li>{{ line }}</li>{% endfor %}</ul></section>{% endif %}
+<section><h2>Credits <span class="note">{{ credit_total }}</span>
 <a href="{{ csv }}credits">CSV</a></h2>
 {% if availability %}<p>Availability {{ availability }}</p>{% endif %}
 {% if lines %}<div class="scroll"><table><tr><th>Line</th><th>Evidence</th>

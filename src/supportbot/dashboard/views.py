@@ -220,6 +220,7 @@ class Pages:
         avail = report.availability
         breaches = [b | {"late": duration(timedelta(seconds=b["late_by_s"] or 0))}
                     for b in data.render.breach_rows(view.groups)]  # fmt: skip
+        plans_when, plans = data.balances(self.rt, customer, period)
         return self._show(
             customer.name, who, templates.CUSTOMER, tiles=_tiles(view.overall,
             view.open_by_severity), month=period.label,
@@ -227,7 +228,7 @@ class Pages:
             staff=who.is_staff), credit_total=f"{report.total:,.2f} {report.currency} owed",
             availability=(f"{avail.percent} % (target {report.terms.availability_target} %)"
                           if avail else ""), notes=report.notes if who.is_staff else (),
-            breaches=breaches,
+            breaches=breaches, plans=plans, plans_when=plans_when,
             csv=f"/dashboard/csv/{customer.key}?month={period.label}&table=",
             trend=f"/dashboard/trend/{customer.key}.json?month={period.label}",
         )  # fmt: skip

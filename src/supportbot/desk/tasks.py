@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from supportbot.contracts.plans import PlanKind
+from supportbot.contracts.plans import Plan, PlanKind
 from supportbot.db.claims import claim
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
 from supportbot.desk.usage import Use, charge, held
-from supportbot.desk.work import Done, check_open, customer_of
+from supportbot.desk.work import IMPLICIT_AGREEMENT, Done, check_open, customer_of
 from supportbot.incidents.access import Action, Actor, may_approve
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import Status
@@ -69,6 +69,8 @@ def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Don
 
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
+        if change.incident.status == Status.CLOSED.value:  # no time can be logged on it now
+            raise IncidentError(f"{change.incident.key} is closed: the estimate lapsed with it")
         won = claim(
             change.session, TaskEstimate, estimate_id, "pending",
             state=state, decided_by=change.actor.user_id, decided_at=change.rt.now(),
@@ -96,12 +98,20 @@ def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
         customer = customer_of(change)
         entries = ledger.entries_for_incident(change.session, change.incident.id)
         corrected = {e.corrects for e in entries if e.corrects is not None}
-        owed = [e for e in entries if e.id not in corrected and e.corrects is None
-                and (e.quantity > 0 or e.amount) and e.kind != "rollover_out"]  # fmt: skip
         plans = {p.key: p for p in customer.plans}
+        # Time under an agreement (the contract's, or the implicit one of a customer without
+        # plans) is recorded, not charged: there is nothing to give back.
+        owed = [e for e in entries if e.id not in corrected and e.corrects is None
+                and (e.quantity > 0 or e.amount) and e.kind != "rollover_out"
+                and _charged_under(plans.get(e.plan), e.plan)]  # fmt: skip
         if not owed:
             raise IncidentError(f"{change.incident.key} has no charge to waive")
-        plan = plans[owed[0].plan]
+        plan = plans.get(owed[0].plan)
+        if plan is None:
+            raise IncidentError(
+                f"{change.incident.key} was charged under the plan `{inert(owed[0].plan)}`, "
+                "which is no longer in the contract, so its waiver reasons are unknown"
+            )
         chosen = plan.waiver_reason(reason)
         if chosen is None:
             listed = ", ".join(f"`{r}`" for r in plan.waiver_reasons) or "none in the contract"
@@ -117,6 +127,14 @@ def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
 
     done.incident = run(rt, key, actor, Action.WAIVE, apply)
     return done
+
+
+def _charged_under(plan: Plan | None, key: str) -> bool:
+    """An entry of ``plan`` is a charge unless the plan is an agreement; a plan no longer in
+    the contract counts (refused with why), except the implicit agreement's own key."""
+    if plan is None:
+        return key != IMPLICIT_AGREEMENT.key
+    return plan.metered
 
 
 def _waiver(entry: LedgerEntry, change: Change, reason: str) -> ledger.Entry:

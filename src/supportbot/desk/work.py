@@ -180,8 +180,9 @@ def _approved_task(change: Change) -> TaskEstimate:
             f"{incident.key}'s estimate is waiting for a designated contact's approval; "
             "time can be logged once it is approved"
         )
+    again = "its estimate was declined: post a new one" if tasks else "post an estimate first"
     raise IncidentError(
-        f"{incident.key} is prepaid-hours work: post an estimate first "
+        f"{incident.key} is prepaid-hours work: {again} "
         f"(`/incident estimate {incident.key} 6h`) and log time once a contact approves it"
     )
 

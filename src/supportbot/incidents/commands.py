@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from supportbot.incidents.lifecycle import parse_severity
-from supportbot.plans.charging import DurationError, parse_minutes
+from supportbot.plans.charging import DurationError, parse_minutes, split_duration
 from supportbot.wording import inert
 
 USAGE = (
@@ -153,6 +153,8 @@ def parse_work(word: str, rest: str) -> ParsedCommand:
         raise CommandError(usage)
     key, more = words[0], " ".join(words[1:])
     if word == "approve":
+        if more.strip():  # a reason or a second id would be ignored: say so instead
+            raise CommandError(usage)
         return ParsedCommand("approve", key=key)
     if word == "waive":
         if not more.strip():
@@ -160,9 +162,9 @@ def parse_work(word: str, rest: str) -> ParsedCommand:
         return ParsedCommand("waive", key=key, summary=" ".join(more.split()))
     if len(words) < 2:
         raise CommandError(usage)
+    duration, note = split_duration(rest.split(None, 1)[1])
     try:
-        minutes = parse_minutes(words[1])
+        minutes = parse_minutes(duration, estimate=word == "estimate")
     except DurationError as exc:
         raise CommandError(f"{exc}. {usage}") from None
-    note = words[2].strip() if len(words) > 2 else ""
     return ParsedCommand(word, key=key, summary=note, minutes=minutes)

@@ -134,7 +134,13 @@ class Balance:
             return f"Pack: {self.left} of {self.total} left{rolled}{over}"
         if kind is PlanKind.PREPAID_HOURS:
             over = f", {hours_text(usage.over)} over" if usage.over else ""
-            return f"Hours: {hours_text(self.left)} of {hours_text(self.total)} left{over}"
+            rolled = (
+                f", {hours_text(usage.rolled_in)} rolled over from {self.previous}"
+                if usage.rolled_in
+                else ""
+            )
+            left, total = hours_text(self.left), hours_text(self.total)
+            return f"Hours: {left} of {total} left{rolled}{over}"
         if kind is PlanKind.PER_MINUTE:
             deposit = self.plan.deposit
             held = f"deposit {deposit.amount:.2f} {self.plan.currency}" if deposit else "no deposit"

@@ -15,6 +15,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 MAX_LOG_MINUTES = 24 * 60  # one log of more than a day is a typo, not a day's work
+# A task's estimate may run for weeks (KMSI sells 260 h at a time); a working year is a typo.
+MAX_ESTIMATE_MINUTES = 2000 * 60
 CENT = Decimal("0.01")
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
@@ -30,9 +32,10 @@ class DurationError(ValueError):
     pass
 
 
-def parse_minutes(text: str) -> int:
+def parse_minutes(text: str, *, estimate: bool = False) -> int:
     """ "45m", "2h40m", "1.5h" → whole minutes; zero, negative, odd units and more than
-    a day are refused with what to write instead."""
+    a day (an estimate: more than MAX_ESTIMATE_MINUTES) are refused with what to write
+    instead."""
     raw = str(text).strip().lower()
     if raw.startswith("-"):
         raise DurationError(f"`{text}` is negative; {HINT}")
@@ -49,9 +52,30 @@ def parse_minutes(text: str) -> int:
     minutes = int(total)
     if minutes <= 0:
         raise DurationError(f"`{text}` is zero; {HINT}")
-    if minutes > MAX_LOG_MINUTES:
+    if estimate and minutes > MAX_ESTIMATE_MINUTES:
+        most = MAX_ESTIMATE_MINUTES // 60
+        raise DurationError(f"`{text}` is more than {most} h; estimate the task in parts")
+    if not estimate and minutes > MAX_LOG_MINUTES:
         raise DurationError(f"`{text}` is more than 24 h; log each day's work on its own")
     return minutes
+
+
+def split_duration(text: str) -> tuple[str, str]:
+    """A command's duration and the note after it: ``"1h 30m checked logs"`` →
+    ``("1h 30m", "checked logs")``. The first word is the duration, whatever it is (so a
+    mistake is reported); the words after it that are a number and a known unit belong to it,
+    as the Log time form reads them, rather than silently becoming the note."""
+    first, *more = text.split(None, 1) or [""]
+    rest = more[0] if more else ""
+    taken = [first]
+    while rest:
+        word, *after = rest.split(None, 1)
+        part = _PART.fullmatch(word.lower())
+        if part is None or part.group(2) not in _UNITS:
+            break
+        taken.append(word)
+        rest = after[0] if after else ""
+    return " ".join(taken), rest.strip()
 
 
 def started(amount: int, step: int) -> int:

@@ -88,7 +88,7 @@ def entries_for_incident(session: Session, incident_id: int) -> list[LedgerEntry
 
 def usage(session: Session, customer: str, plan: str, **where: Any) -> Usage:
     """Sums over the plan's entries: of one term (``term=``) or a period (``since``,
-    ``until``)."""
+    ``until``); with ``written_by``, only the entries written by then."""
     query = select(
         LedgerEntry.kind, func.sum(LedgerEntry.quantity), func.sum(LedgerEntry.amount)
     ).where(LedgerEntry.customer == customer, LedgerEntry.plan == plan)
@@ -96,6 +96,8 @@ def usage(session: Session, customer: str, plan: str, **where: Any) -> Usage:
         query = query.where(LedgerEntry.term == where["term"])
     if "since" in where:
         query = query.where(LedgerEntry.at >= where["since"], LedgerEntry.at < where["until"])
+    if where.get("written_by") is not None:
+        query = query.where(LedgerEntry.at <= where["written_by"])
     used = rolled = over = waived = 0
     amount = Decimal(0)
     for kind, quantity, money in session.execute(query.group_by(LedgerEntry.kind)):
@@ -122,20 +124,29 @@ def month_bounds(customer: Customer, at: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def balance(session: Session, customer: Customer, plan: Plan, at: datetime) -> Balance:
+def balance(
+    session: Session, customer: Customer, plan: Plan, at: datetime, *, as_of: bool = False
+) -> Balance:
+    """The balance of the term (or month) holding ``at``: every entry of it, or with
+    ``as_of`` only those written by ``at`` (a month's end in a report read later in the
+    term; the desk reads the whole term, which the covering index serves alone)."""
     zone = customer.timezone
+    by = at if as_of else None
     if plan.kind in (PlanKind.INCIDENT_PACK, PlanKind.PREPAID_HOURS):
         term = plan.term_at(at, zone)
-        found = usage(session, customer.key, plan.key, term=term_key(term))
+        found = usage(session, customer.key, plan.key, term=term_key(term), written_by=by)
         earlier = [t for t in plan.terms if term is not None and plan.next_term(t) == term]
         previous = earlier[0].label if earlier else None
         return Balance(customer, plan, term, found, previous)
     since, until = month_bounds(customer, at)
-    return Balance(
-        customer, plan, None, usage(session, customer.key, plan.key, since=since, until=until)
-    )
+    found = usage(session, customer.key, plan.key, since=since, until=until, written_by=by)
+    return Balance(customer, plan, None, found)
 
 
-def balances(session: Session, customer: Customer, at: datetime) -> list[Balance]:
+def balances(
+    session: Session, customer: Customer, at: datetime, *, as_of: bool = False
+) -> list[Balance]:
     """Every active plan's balance at ``at``, in the contract's order."""
-    return [balance(session, customer, plan, at) for plan in active_plans(customer, at)]
+    return [
+        balance(session, customer, plan, at, as_of=as_of) for plan in active_plans(customer, at)
+    ]

@@ -105,7 +105,7 @@ def summarise(session: Session, customer: Customer, month: date) -> Summary:
         if plan.key in totals or plan.metered:
             total = totals.setdefault(plan.key, PlanTotal(plan.key, UNIT[plan.kind]))
             total.balance = ledger.balance(
-                session, customer, plan, end - timedelta(seconds=1)
+                session, customer, plan, end - timedelta(microseconds=1), as_of=True
             ).text()
     currency = next((p.currency for p in customer.plans if p.currency), None)
     return Summary(customer, month, list(lines.values()), list(totals.values()), currency)
