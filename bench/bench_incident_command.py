@@ -8,6 +8,10 @@ With ``--worker`` the full app is the product as `make run` starts it (bench/_fl
 `supportbot web` process and a `supportbot worker` beside it, which posts each card, on the
 same database and Redis, so the worker's CPU is in the figures too.
 
+Two baselines: the bare Bolt app as Bolt ships (its answer found by Bolt's 10 ms poll), and
+the same bare app answering at the ack as the product does (``supportbot.prompt_ack``), so
+the second ratio is what the product's own work costs on the same framework settings.
+
     python bench/bench_incident_command.py [--requests 2000] [--worker] [--severity sev3]
 """
 
@@ -29,6 +33,7 @@ from supportbot.clients.slack import LOCAL_TEAM_ID, LoggingWebClient
 from supportbot.db.migrate import upgrade
 from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.devtools.slack_simulator import SlackInbound
+from supportbot.prompt_ack import answer_on_ack
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
 from supportbot.web import build_bolt_app, build_flask_app
@@ -37,13 +42,18 @@ SECRET = "bench-signing-secret"
 REPO = Path(__file__).resolve().parent.parent
 
 
-def serve_bare(port: int) -> None:
-    # Same server and Bolt settings as the real app: only the listener differs.
+def serve_bare(port: int, prompt: bool = False) -> None:
+    # Same server and Bolt settings as the real app: only the listener differs. The "prompt"
+    # bare app also answers at the ack (supportbot.prompt_ack) as the real app does: the
+    # like-for-like baseline, showing what the product's own work costs.
     app = App(signing_secret=SECRET, client=LoggingWebClient(), process_before_response=False)
 
     @app.command("/incident")
     def only_ack(ack: Ack) -> None:
         ack()
+
+    if prompt:
+        answer_on_ack(app)
 
     flask = Flask("bare")
     handler = SlackRequestHandler(app)
@@ -103,14 +113,17 @@ def main() -> int:
     args = parser.parse_args()
     if args.serve:
         kind, port, *rest = args.serve
-        serve_bare(int(port)) if kind == "bare" else serve_full(int(port), *rest)
+        if kind == "full":
+            serve_full(int(port), *rest)
+        else:
+            serve_bare(int(port), prompt=kind == "bare-prompt")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         redis = EmbeddedRedis(Path(tmp) / "redis")
         redis_url = redis.start()
         results = {}
         try:
-            for kind in ("bare", "full"):
+            for kind in ("bare", "bare-prompt", "full"):
                 port = free_port()
                 if kind == "full" and args.worker:
                     servers = start_fleet([port], fleet_env(tmp, redis_url, args.database_url))
@@ -142,13 +155,14 @@ def main() -> int:
                     stop(servers)
         finally:
             redis.stop()
-    for concurrency in (1, 20):
-        bare, full = results[("bare", concurrency)], results[("full", concurrency)]
-        print(
-            f"ratio full/bare at concurrency {concurrency}: "
-            f"median {full['median_ms'] / bare['median_ms']:.2f}x, "
-            f"p99 {full['p99_ms'] / bare['p99_ms']:.2f}x"
-        )
+    for baseline in ("bare", "bare-prompt"):
+        for concurrency in (1, 20):
+            bare, full = results[(baseline, concurrency)], results[("full", concurrency)]
+            print(
+                f"ratio full/{baseline} at concurrency {concurrency}: "
+                f"median {full['median_ms'] / bare['median_ms']:.2f}x, "
+                f"p99 {full['p99_ms'] / bare['p99_ms']:.2f}x"
+            )
     return 0
 
 
