@@ -183,6 +183,10 @@ def test_a_forged_swap_button_value_is_refused_not_a_crash(desk: Desk, value: st
         (f"{'x' * 3000} wed", AOIFE, f"`{'x' * 40}…` is not in the rotation's people"),
         (f"{mention(ANA)} someday", AOIFE, "`someday` is not a day"),
         (f"{mention(ANA)} wed 25:00", AOIFE, "`25:00` is not a time like `08:00`"),
+        # A level that does not exist is named as one, with the known levels (not "not a time")
+        (f"{mention(ANA)} wed L4", AOIFE, "`L4` is not a level: the levels are L1, L2 and L3"),
+        (f"{mention(ANA)} l0 wed", AOIFE, "`l0` is not a level: the levels are L1, L2 and L3"),
+        (f"{mention(ANA)} wed L1 L2", AOIFE, "name one level"),
         (f"{mention(ANA)}", AOIFE, "say which of your shifts"),
         ("", AOIFE, "say with whom and which shift"),
         (f"{mention(ANA)} today", AOIFE, "has already begun"),  # Monday: Bram's day, not hers

@@ -31,6 +31,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAYS = {name: n for names in (_DAYS, _FULL) for n, name in enumerate(names)}
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_LEVEL_LIKE = re.compile(r"[Ll]\d+")  # L4, l0: meant as a level, not a day or a time
 USAGE = (
     "`/oncall swap @person <when> [L1|L2|L3]` (when: `tomorrow`, `thu`, `2026-03-12` or "
     "`2026-03-12 08:00`)"
@@ -66,6 +67,24 @@ class SwapPlan:
 def shown_word(word: str) -> str:
     """A word the person typed, echoed back short and inert."""
     return inert(word[:40] + ("…" if len(word) > 40 else ""))
+
+
+def split_levels(args: Sequence[str]) -> tuple[list[str], Level | None]:
+    """The command's words without its level, and the level (at most one, a known one)."""
+    known = ", ".join(LEVELS[:-1]) + f" and {LEVELS[-1]}"
+    words: list[str] = []
+    levels: list[Level] = []
+    for word in args:
+        upper = word.upper()
+        if upper in LEVELS:
+            levels.append(upper)  # type: ignore[arg-type]
+        elif _LEVEL_LIKE.fullmatch(word):
+            raise SwapError(f"`{shown_word(word)}` is not a level: the levels are {known}")
+        else:
+            words.append(word)
+    if len(levels) > 1:
+        raise SwapError(f"name one level: {USAGE}")
+    return words, (levels[0] if levels else None)
 
 
 def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:

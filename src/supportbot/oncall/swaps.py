@@ -27,7 +27,7 @@ from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, person_by_slack
-from supportbot.oncall.model import LEVELS, Level, Person
+from supportbot.oncall.model import Person
 from supportbot.oncall.overrides import OverrideError, find_person, serialise
 from supportbot.oncall.posts import add_post
 from supportbot.oncall.resolver import Override, Resolver
@@ -40,6 +40,7 @@ from supportbot.oncall.swap_rules import (
     parse_when,
     plan_swap,
     shown_word,
+    split_levels,
 )
 from supportbot.runtime import Runtime
 
@@ -77,17 +78,13 @@ def _invitation(found: Resolver, row: RotaSwap, plan: SwapPlan) -> list[dict[str
 
 def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) -> str:
     """``/oncall swap @person <when> [level]``; the ephemeral answer to the proposer."""
-    words = [w for w in args if w.upper() not in LEVELS]
-    levels = [w.upper() for w in args if w.upper() in LEVELS]
+    words, level = split_levels(args)
     if not words:
         raise SwapError(f"say with whom and which shift: {USAGE}")
-    if len(levels) > 1:
-        raise SwapError(f"name one level: {USAGE}")
     proposer = _me(found, actor)
     invitee = _invitee(found, words[0])
     now = rt.now()
     when = parse_when(words[1:], person_zone(found.rotation, proposer.key), now)
-    level: Level | None = levels[0] if levels else None  # type: ignore[assignment]
     with rt.session() as session:
         overrides = active_overrides(session, now, found.rotation.people)
         plan = plan_swap(found, overrides, proposer, invitee, when, level, now)
