@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import Desk
+from tests.conftest import REPO, Desk
 from tests.oncall.conftest import AOIFE, mention, override_rows
 from tests.rota.swapping import ANA, MONDAY, edit_rotation, invitation, press, swap, swaps
 
@@ -138,3 +138,17 @@ def test_the_quiet_hours_check_reads_each_minute_of_a_long_shift() -> None:
     assert quiet_clash(taker, holder, shift) == datetime(2026, 3, 6, 21, 0, tzinfo=UTC)
     assert quiet_clash(holder, taker, shift) == datetime(2026, 3, 6, 22, 0, tzinfo=UTC)
     assert quiet_clash(taker, taker, shift) is None  # asleep only when the holder is too
+
+
+def test_nobody_without_a_phone_can_be_in_the_rotation_to_swap_with() -> None:
+    # Why a pair of overrides cannot leave a level unpageable: a person without a phone is
+    # refused when the rotation is loaded, with the file and line, before any swap names them.
+    from supportbot.datafiles import DataFileError
+    from supportbot.oncall import parse_rotation
+
+    text = (REPO / "rotations" / "follow-the-sun.yaml").read_text()
+    without = text.replace(', phone: "+1 512 555 0101"}', "}")
+    with pytest.raises(DataFileError) as caught:
+        parse_rotation(without, "rotations/follow-the-sun.yaml")
+    found = [str(p) for p in caught.value.problems]
+    assert any(p.startswith("rotations/follow-the-sun.yaml:8:") and "phone" in p for p in found)
