@@ -203,13 +203,14 @@ def score(cases: list[Past], history: History, threshold: float | None, said: st
             leads.append((case.due - alarm).total_seconds() / 3600)
         else:
             false += 1
-    on_time = len(cases) - len(breaches)
+    on_time = len(cases) - len(breaches)  # 0 for a customer absent from an export
     rate = caught / len(breaches) if breaches else 0.0
+    alarmed = false / on_time if on_time else 0.0
     precision = caught / (caught + false) if caught + false else 0.0
     lead = statistics.median(leads) if leads else 0.0
     said = said or ("the contract's (70 %)" if threshold is None else f"{threshold:.0%}")
     return (f"| {said} | {len(breaches)} | {caught} ({rate:.1%}) | {false} of {on_time} "
-            f"({false / on_time:.1%}) | {precision:.1%} | {lead:.1f} h |")  # fmt: skip
+            f"({alarmed:.1%}) | {precision:.1%} | {lead:.1f} h |")  # fmt: skip
 
 
 def main() -> None:

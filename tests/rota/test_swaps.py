@@ -7,46 +7,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
-from supportbot.db.rota import RotaSwap
 from supportbot.oncall import lookup
 from supportbot.reconciler import reconcile_once
 from tests.conftest import Desk
 from tests.oncall.conftest import AOIFE, BRAM, ONCALL, mention, oncall_posts, override_rows
-from tests.support.records import answer
+from tests.rota.swapping import ANA, MONDAY, WEDNESDAY, invitation, press, swap, swaps
 from tests.support.slack_requests import STAFF
-
-MONDAY = datetime(2026, 3, 9, 10, tzinfo=UTC)
-WEDNESDAY = datetime(2026, 3, 11, tzinfo=UTC)  # Aoife holds EMEA's L1 08:00-13:00 UTC
-ANA = "U0AMER0001"  # holds Americas' L1 Wednesday 13:00-00:00 UTC (08:00-19:00 in Austin)
 
 
 @pytest.fixture(autouse=True)
 def monday(desk: Desk) -> None:
     desk.rt.clock.set(MONDAY)  # type: ignore[attr-defined]
-
-
-def swap(desk: Desk, text: str, user: str = AOIFE) -> str:
-    return answer(desk.slack.command(f"swap {text}", command="/oncall", user=user))
-
-
-def swaps(desk: Desk) -> list[RotaSwap]:
-    with desk.rt.session() as session:
-        return list(session.scalars(select(RotaSwap).order_by(RotaSwap.id)))
-
-
-def invitation(desk: Desk, user: str) -> dict:  # type: ignore[type-arg]
-    desk.drain()
-    [dm] = [m for m in desk.api.messages(channel=user) if m.get("blocks")]
-    return dm
-
-
-def press(desk: Desk, action: str, swap_id: int, user: str) -> dict:  # type: ignore[type-arg]
-    before = len(desk.api.responses())
-    desk.slack.block_action(f"rota_swap_{action}", value=str(swap_id), user=user, channel="D1")
-    desk.settle()
-    return desk.api.responses()[before]
 
 
 def holders(desk: Desk, at: datetime) -> str:
@@ -183,6 +155,10 @@ def test_a_forged_swap_button_value_is_refused_not_a_crash(desk: Desk, value: st
         (f"{'x' * 3000} wed", AOIFE, f"`{'x' * 40}…` is not in the rotation's people"),
         (f"{mention(ANA)} someday", AOIFE, "`someday` is not a day"),
         (f"{mention(ANA)} wed 25:00", AOIFE, "`25:00` is not a time like `08:00`"),
+        # A level that does not exist is named as one, with the known levels (not "not a time")
+        (f"{mention(ANA)} wed L4", AOIFE, "`L4` is not a level: the levels are L1, L2 and L3"),
+        (f"{mention(ANA)} l0 wed", AOIFE, "`l0` is not a level: the levels are L1, L2 and L3"),
+        (f"{mention(ANA)} wed L1 L2", AOIFE, "name one level"),
         (f"{mention(ANA)}", AOIFE, "say which of your shifts"),
         ("", AOIFE, "say with whom and which shift"),
         (f"{mention(ANA)} today", AOIFE, "has already begun"),  # Monday: Bram's day, not hers

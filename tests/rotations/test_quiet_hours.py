@@ -74,6 +74,16 @@ def test_contact_methods_in_order_with_a_second_phone() -> None:
             6,
             "cover the whole day",
         ),
+        (  # issue 13's "quiet hours that cover the whole day": one minute awake is none
+            "    time_zone: America/Chicago\n    quiet_hours: {start: '00:00', end: '23:59'}\n",
+            6,
+            "quiet hours 00:00–23:59 cover the whole day (awake 1 min of 24 h",
+        ),
+        (
+            "    time_zone: Europe/Dublin\n    quiet_hours: {start: '08:00', end: '07:01'}\n",
+            6,
+            "quiet hours 08:00–07:01 cover the whole day (awake 59 min of 24 h",
+        ),
         ("    quiet_hours: {start: '22:00', end: '07:00'}\n", 3, "need the person's time_zone"),
         ("    time_zone: Mars/Olympus\n", 5, "Mars/Olympus"),
         ("    contact: [{method: voice, phone: second}]\n", 3, "second_phone is not set"),
@@ -91,10 +101,21 @@ def test_bad_personal_rules_are_refused_with_file_and_line(
     assert any(p.startswith(f"rotations/people.yaml:{line}:") for p in found), found
 
 
+@pytest.mark.parametrize(
+    ("start", "end"), [("08:00", "07:00"), ("07:00", "06:00"), ("23:00", "22:00")]
+)
+def test_quiet_hours_leaving_one_hour_awake_are_accepted(start: str, end: str) -> None:
+    person = ana(
+        f"    time_zone: Europe/Dublin\n    quiet_hours: {{start: '{start}', end: '{end}'}}\n"
+    )
+    assert person.quiet_hours is not None
+    assert person.quiet_hours.awake == timedelta(hours=1)
+
+
 def test_supportbot_check_names_a_whole_day_of_quiet_hours(tmp_path: Path) -> None:
     rotations = tmp_path / "rotations"
     rotations.mkdir()
-    extra = "    time_zone: Europe/Dublin\n    quiet_hours: {start: '08:00', end: '08:00'}\n"
+    extra = "    time_zone: Europe/Dublin\n    quiet_hours: {start: '00:00', end: '23:59'}\n"
     (rotations / "people.yaml").write_text(BASE.format(extra=extra))
     result = subprocess.run(
         [sys.executable, "-m", "supportbot", "check", "--offline"],

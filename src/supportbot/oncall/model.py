@@ -105,20 +105,38 @@ PersonKey = Annotated[str, AfterValidator(_check_key)]
 
 class QuietHours(_Frozen):
     """Local ``[start, end)`` on the person's own wall clock; an end before the start crosses
-    midnight. A window covering the whole day is refused: that person could never be paged
-    for anything but a Severity 1, which is a roster problem, not a personal rule."""
+    midnight. A window leaving less than :data:`MIN_AWAKE` of the day awake (00:00–23:59 as
+    much as 07:00–07:00) is refused: that person could never be paged for anything but a
+    Severity 1, which is a roster problem, not a personal rule."""
 
     start: LocalTime
     end: LocalTime
 
     @model_validator(mode="after")
     def _not_all_day(self) -> QuietHours:
-        if self.start == self.end:
+        if self.awake < MIN_AWAKE:
             raise ValueError(
-                f"quiet hours {self.start:%H:%M}–{self.end:%H:%M} cover the whole day: give a "
+                f"quiet hours {self.start:%H:%M}–{self.end:%H:%M} cover the whole day "
+                f"(awake {_minutes(self.awake)} of 24 h, at least 1 h is needed): give a "
                 "window such as 22:00–07:00, or take the person off the roster"
             )
         return self
+
+    @property
+    def awake(self) -> timedelta:
+        """How much of a 24-hour wall-clock day falls outside the window, ``[end, start)``."""
+        day = timedelta(days=1)
+        start = timedelta(hours=self.start.hour, minutes=self.start.minute)
+        end = timedelta(hours=self.end.hour, minutes=self.end.minute)
+        return (start - end) % day
+
+
+MIN_AWAKE = timedelta(hours=1)
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = int(span.total_seconds()) // 60
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 class ContactMethod(_Frozen):

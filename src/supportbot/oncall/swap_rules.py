@@ -5,10 +5,17 @@ refuse one (no I/O; :mod:`.swaps` stores, asks and applies them).
 and a time, in the proposer's zone) goes to Bram, and Bram's nearest shift of the same level
 and slot in the next 14 days goes to the proposer: a pair of overrides once Bram accepts.
 Refused, with the reason: a swap with yourself, no shift of yours at that time, a shift
-already begun or more than 14 days ahead, nothing of Bram's to trade for it, either of you
+already begun or more than 14 days ahead, nothing of Bram's to trade for it, an override
+already covering either shift, and what would break a level's coverage: either of you
 holding another pager during the shift you would take (one person would hold two slots, and a
-level would lose its second person), an override already covering either shift, and any gap
-in the level's coverage the pair would open.
+level would lose its second person), or either of you in quiet hours during part of the shift
+you would take while its holder today is awake (a Severity 2 page to the level would then
+wait, or pass to someone else, where it is answered today).
+
+A pair of overrides cannot open a gap with nobody on call: each names a person, and a person
+in the rotation files always has a phone (the model refuses one without). Whether each of
+you still holds the shift you give is for the caller to check when the pair is made
+(:func:`.swaps._still_theirs`).
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from supportbot.oncall.coverage import coverage_gaps
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.model import LEVELS, Level, Person
+from supportbot.oncall.quiet import is_quiet
 from supportbot.oncall.resolver import Override, Resolver, find_overlap
 from supportbot.oncall.wallclock import local_reading, wall_to_utc
 from supportbot.wording import inert
@@ -31,6 +38,7 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAYS = {name: n for names in (_DAYS, _FULL) for n, name in enumerate(names)}
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_LEVEL_LIKE = re.compile(r"[Ll]\d+")  # L4, l0: meant as a level, not a day or a time
 USAGE = (
     "`/oncall swap @person <when> [L1|L2|L3]` (when: `tomorrow`, `thu`, `2026-03-12` or "
     "`2026-03-12 08:00`)"
@@ -66,6 +74,24 @@ class SwapPlan:
 def shown_word(word: str) -> str:
     """A word the person typed, echoed back short and inert."""
     return inert(word[:40] + ("…" if len(word) > 40 else ""))
+
+
+def split_levels(args: Sequence[str]) -> tuple[list[str], Level | None]:
+    """The command's words without its level, and the level (at most one, a known one)."""
+    known = ", ".join(LEVELS[:-1]) + f" and {LEVELS[-1]}"
+    words: list[str] = []
+    levels: list[Level] = []
+    for word in args:
+        upper = word.upper()
+        if upper in LEVELS:
+            levels.append(upper)  # type: ignore[arg-type]
+        elif _LEVEL_LIKE.fullmatch(word):
+            raise SwapError(f"`{shown_word(word)}` is not a level: the levels are {known}")
+        else:
+            words.append(word)
+    if len(levels) > 1:
+        raise SwapError(f"name one level: {USAGE}")
+    return words, (levels[0] if levels else None)
 
 
 def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:
@@ -138,7 +164,7 @@ def plan_swap(
     give = _shift_at(found, proposer, when, level, overrides)
     if give.start <= now:
         raise SwapError(
-            f"your {give.level} shift from {_show(give.start)} has already begun; hand it over "
+            f"your {give.level} shift from {shown_at(give.start)} has already begun; hand it over "
             "with `/oncall override @person <duration>` instead"
         )
     if give.start > now + HORIZON:
@@ -173,33 +199,52 @@ def plan_swap(
 
 def check(found: Resolver, overrides: Sequence[Override], plan: SwapPlan) -> None:
     """Every reason the pair of overrides cannot be made as things stand now."""
-    for person, shift in ((plan.invitee, plan.give), (plan.proposer, plan.take)):
+    takers = ((plan.invitee, plan.give, plan.proposer), (plan.proposer, plan.take, plan.invitee))
+    for person, shift, _ in takers:
         busy = person_shifts(found, person.key, shift.start, shift.end, overrides=overrides)
         if busy:
             first = busy[0]
             raise SwapError(
-                f"{person.label} holds {first.level} {first.slot} from {_show(first.start)}, "
+                f"{person.label} holds {first.level} {first.slot} from {shown_at(first.start)}, "
                 f"during the {shift.level} shift they would take; one person cannot hold two "
                 f"pagers, and {shift.level} would lose its second person"
+            )
+    for person, shift, holder in takers:
+        asleep = quiet_clash(person, holder, shift)
+        if asleep is not None:
+            quiet = person.quiet_hours
+            assert quiet is not None  # only someone with quiet hours can be asleep
+            raise SwapError(
+                f"{person.label}'s quiet hours ({quiet.start:%H:%M}–{quiet.end:%H:%M} "
+                f"{person.time_zone}) fall in the {shift.level} shift they would take, from "
+                f"{shown_at(asleep)}, while {holder.label} is awake: a Severity 2 page to "
+                f"{shift.level} would wait for them instead of being answered; choose a "
+                "shift outside their quiet hours"
             )
     for new in plan.overrides():
         clash = find_overlap(overrides, new)
         if clash is not None:
             raise SwapError(
-                f"{clash.person}'s {clash.level} {clash.slot} override until {_show(clash.end)} "
+                f"{clash.person}'s {clash.level} {clash.slot} override until {shown_at(clash.end)} "
                 "already covers part of it; end that override first"
             )
-    start = min(plan.give.start, plan.take.start)
-    days = (max(plan.give.end, plan.take.end) - start).days + 1
-    level = plan.give.level
-    before = coverage_gaps(found, start, days, levels=(level,), overrides=overrides)
-    after = coverage_gaps(
-        found, start, days, levels=(level,), overrides=[*overrides, *plan.overrides()]
-    )
-    if len(after) > len(before):
-        gap = next(g for g in after if g not in before)
-        raise SwapError(f"it would leave {level} with nobody from {_show(gap.start)}: {gap.reason}")
 
 
-def _show(at: datetime) -> str:
+def quiet_clash(taker: Person, holder: Person, shift: Shift) -> datetime | None:
+    """The first instant of ``shift`` at which ``taker`` is in quiet hours and ``holder``
+    (who holds it today) is not, or None.
+
+    Quiet hours and zone offsets are whole minutes, so reading both people at the shift's
+    start and at every whole minute after it is exact."""
+    if taker.quiet_hours is None:
+        return None
+    at = shift.start
+    while at < shift.end:
+        if is_quiet(taker, at) and not is_quiet(holder, at):
+            return at
+        at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return None
+
+
+def shown_at(at: datetime) -> str:
     return f"{at:%a %d %b %H:%M} UTC"

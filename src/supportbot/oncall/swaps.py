@@ -1,13 +1,14 @@
 """``/oncall swap`` as a service: propose, then the invitee accepts or declines with buttons.
 
 A proposal is a :class:`~supportbot.db.rota.RotaSwap` row and a DM to the invitee with
-**Accept** and **Decline**; it expires after :data:`VALID_FOR` or when the shift given away
-begins, whichever is first. Acceptance checks everything again against the rota as it is
-then (the shifts are still the two people's, no override covers them, nobody would hold two
-pagers, no gap), and makes the pair of overrides, the announcement in the on-call channel and
-the proposer's DM in one transaction; the reconciler's change notices then tell both people
-like any other change (:mod:`.rota_changes`). Only the invitee's press counts, once: another
-person's press, a second press (a replay) or a press after expiry changes nothing and says why.
+**Accept** and **Decline**; it expires after :data:`VALID_FOR` or when either shift begins,
+whichever is first. Acceptance checks everything again against the rota as it is then (the
+shifts are still the two people's, no override covers them, nobody would hold two pagers or
+be in quiet hours where the holder today is awake), and makes the pair of overrides, the
+announcement in the on-call channel and the proposer's DM in one transaction; the
+reconciler's change notices then tell both people like any other change
+(:mod:`.rota_changes`). Only the invitee's press counts, once: another person's press, a
+second press (a replay) or a press after expiry changes nothing and says why.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.dms import add_dm
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, person_by_slack
-from supportbot.oncall.model import LEVELS, Level, Person
+from supportbot.oncall.model import Person
 from supportbot.oncall.overrides import OverrideError, find_person, serialise
 from supportbot.oncall.posts import add_post
 from supportbot.oncall.resolver import Override, Resolver
@@ -40,6 +41,7 @@ from supportbot.oncall.swap_rules import (
     parse_when,
     plan_swap,
     shown_word,
+    split_levels,
 )
 from supportbot.runtime import Runtime
 
@@ -77,17 +79,13 @@ def _invitation(found: Resolver, row: RotaSwap, plan: SwapPlan) -> list[dict[str
 
 def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) -> str:
     """``/oncall swap @person <when> [level]``; the ephemeral answer to the proposer."""
-    words = [w for w in args if w.upper() not in LEVELS]
-    levels = [w.upper() for w in args if w.upper() in LEVELS]
+    words, level = split_levels(args)
     if not words:
         raise SwapError(f"say with whom and which shift: {USAGE}")
-    if len(levels) > 1:
-        raise SwapError(f"name one level: {USAGE}")
     proposer = _me(found, actor)
     invitee = _invitee(found, words[0])
     now = rt.now()
     when = parse_when(words[1:], person_zone(found.rotation, proposer.key), now)
-    level: Level | None = levels[0] if levels else None  # type: ignore[assignment]
     with rt.session() as session:
         overrides = active_overrides(session, now, found.rotation.people)
         plan = plan_swap(found, overrides, proposer, invitee, when, level, now)
@@ -96,7 +94,7 @@ def propose(rt: Runtime, found: Resolver, args: Sequence[str], *, actor: str) ->
             proposer=proposer.key, invitee=invitee.key, level=plan.give.level,
             slot=plan.give.slot, give_start=plan.give.start, give_end=plan.give.end,
             take_start=plan.take.start, take_end=plan.take.end, state="proposed",
-            created_at=now, expires_at=min(now + VALID_FOR, plan.give.start),
+            created_at=now, expires_at=min(now + VALID_FOR, plan.give.start, plan.take.start),
         )  # fmt: skip
         session.add(row)
         session.flush()
@@ -178,7 +176,9 @@ def decide(
             raise SwapError(f"only {who} can accept or decline this swap")
         if row.state != "proposed":
             raise SwapError(f"this swap was already {row.state}; nothing more was done")
-        if now >= row.expires_at:
+        # Either shift begun: an override from its start would rewrite who held it. (Rows
+        # stored before proposals expired at the taken shift's start too are covered.)
+        if now >= min(row.expires_at, row.give_start, row.take_start):
             row.state, row.decided_at, row.outcome = "expired", now, "pressed after expiry"
             return False, ":hourglass: This swap proposal has expired; ask for a new one."
         row.decided_at, row.decided_by = now, presser
@@ -196,8 +196,6 @@ def _accept(
     serialise(session)  # override changes, whoever makes them, one at a time
     overrides = active_overrides(session, now, found.rotation.people)
     try:
-        if plan.give.start <= now:
-            raise SwapError("the shift given away has already begun")
         _still_theirs(found, overrides, plan)
         check(found, overrides, plan)
     except SwapError as exc:
