@@ -3,7 +3,8 @@
 ``initech`` holds an incident pack of 10 a year (3 roll over) whose exhaustion policy a test
 may choose; ``globex`` pays per incident (a second charge every 30 started minutes);
 ``acme`` has an agreement and 10 prepaid hours; ``umbrella`` pays per agent-minute and has
-no deposit on file; ``hooli`` has no plans (an implicit agreement, as before plans existed).
+no deposit on file; ``hooli`` has no plans (an implicit agreement, as before plans existed);
+``wonka`` has prepaid hours and nothing else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ UMBRELLA_CHANNEL = "C0UMBRELLA"
 UMBRELLA_JO = "U0UMBRELLAJO"
 HOOLI_CHANNEL = "C0HOOLI"
 HOOLI_GAVIN = "U0HOOLIGAVIN"
+WONKA_CHANNEL = "C0WONKA"
+WONKA_WILLY = "U0WONKAWILLY"
 INITECH_CHANNEL = "C0INITECH"
 INITECH_PETER = "U0INITECHPETER"
 START = datetime(2026, 12, 30, 15, 0, tzinfo=UTC)  # 23:00 in Singapore, a day before term end
@@ -95,6 +98,19 @@ CONTRACT = """customers:
     business_hours: {}
     channels: [C0HOOLI]
     contacts: [U0HOOLIGAVIN]
+  - key: wonka
+    name: Wonka
+    tier: Basic
+    timezone: America/New_York
+    business_hours: {}
+    channels: [C0WONKA]
+    contacts: [U0WONKAWILLY]
+    plans:
+      - kind: prepaid_hours
+        currency: USD
+        round_to: 15m
+        terms:
+          - {start: 2026-01-01, end: 2027-12-31, hours: 20, price: 1700.00}
 """
 
 

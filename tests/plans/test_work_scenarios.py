@@ -29,6 +29,8 @@ from tests.plans.conftest import (
     INITECH_PETER,
     UMBRELLA_CHANNEL,
     UMBRELLA_JO,
+    WONKA_CHANNEL,
+    WONKA_WILLY,
 )
 from tests.standins import block_text
 from tests.support.records import (
@@ -131,8 +133,6 @@ def test_a_timer_per_person_logs_its_started_minutes(desk: Desk) -> None:
 
 def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: Desk) -> None:
     say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
-    assert "post an estimate first" in say(desk, "time INC-1 1h")
-
     said = say(desk, "estimate INC-1 6h upgrade and reindex")
     assert said == "Estimate of 6 h sent for approval. Hours: 10 h of 10 h left"
     assert "waiting for a designated contact's approval" in say(desk, "time INC-1 1h")
@@ -168,7 +168,12 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
         [task] = session.scalars(select(TaskEstimate)).all()
         assert (task.state, task.decided_by, task.minutes) == ("approved", ACME_ALICE, 360)
         [entry] = session.scalars(select(LedgerEntry)).all()
-        assert (entry.task_id, entry.quantity, entry.minutes) == (task.id, 60, 50)
+        assert (entry.plan, entry.task_id, entry.quantity, entry.minutes) == (
+            "prepaid_hours",
+            task.id,
+            60,
+            50,
+        )
     kinds = [e.kind for e in timeline(desk.rt, 1)]
     assert kinds.count("estimate") == 1 and "estimate_approved" in kinds and "time" in kinds
     desk.drain()
@@ -176,6 +181,51 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     shown = block_text(card["blocks"])
     assert f"Estimate 6 h: approved by <@{ACME_ALICE}>; 1 h used" in shown
     assert "Hours: 9 h of 10 h left" in shown
+
+
+def test_time_on_an_incident_without_an_estimate_goes_under_the_agreement(desk: Desk) -> None:
+    """Acme holds an agreement and prepaid hours: only a task's approved estimate spends the
+    hours; every other incident's time is recorded under the agreement, no estimate asked
+    (it demanded one for every log, since time went against the hours first)."""
+    say(desk, "sev3 the login page is slow", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    assert say(desk, "time INC-1 50m read the logs") == (
+        "Logged 50 min on INC-1: read the logs\nAgreement: unlimited"
+    )
+    say(desk, "estimate INC-2 6h upgrade and reindex")
+    # A task waiting for its approval is not slipped under the agreement.
+    assert "waiting for a designated contact's approval" in say(desk, "time INC-2 1h")
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=ACME_BOB, channel=ACME_BOB)
+    desk.settle()
+    assert say(desk, "time INC-2 1h reindexed") == (
+        "Logged 1 h on INC-2: reindexed\nHours: 9 h of 10 h left"
+    )
+    assert say(desk, "time INC-1 10m") == "Logged 10 min on INC-1\nAgreement: unlimited"
+    with desk.rt.session() as session:
+        rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+        assert [(e.incident_id, e.plan, e.quantity, e.task_id) for e in rows] == [
+            (1, "agreement", 50, None),
+            (2, "prepaid_hours", 60, 1),
+            (1, "agreement", 10, None),
+        ]
+    assert "Hours: 9 h of 10 h left" in say(desk, "INC-1", command="/sla")
+
+
+def test_a_customer_with_only_prepaid_hours_needs_an_approved_estimate(desk: Desk) -> None:
+    say(desk, "sev3 the chocolate river overflows", channel=WONKA_CHANNEL, user=WONKA_WILLY)
+    before = dump(desk.rt)
+    said = say(desk, "time INC-1 30m")
+    assert said == (
+        ":warning: INC-1 is prepaid-hours work: post an estimate first "
+        "(`/incident estimate INC-1 6h`) and log time once a contact approves it"
+    )
+    assert dump(desk.rt) == before
+    say(desk, "estimate INC-1 2h")
+    assert "waiting for a designated contact's approval" in say(desk, "time INC-1 30m")
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=WONKA_WILLY,
+                            channel=WONKA_WILLY)  # fmt: skip
+    desk.settle()
+    assert say(desk, "time INC-1 30m") == "Logged 0.5 h on INC-1\nHours: 19.5 h of 20 h left"
 
 
 def test_a_declined_estimate_asks_for_a_new_one_and_a_closed_incidents_lapses(

@@ -90,7 +90,7 @@ def log_time(
             change.receipt(receipt)
         check_open(change.incident)
         customer = customer_of(change)
-        plan = time_plan(customer, change.rt.now())
+        plan = _time_plan(change, customer)
         done.lines += _log(change, customer, plan, minutes, note, appointment)
         done.lines.append(_balance_line(change, plan, customer))
 
@@ -160,6 +160,24 @@ def _second_charges(change: Change, customer: Customer, plan: Plan) -> list[str]
         use = Use("charge", 1, "supportbot", note="more than the span", dedupe=None)
         charge(change.session, change.rt, change.incident, customer, plan, use)
     return [f"{missing} more charge(s): work beyond {plan.span.human()}"] if missing > 0 else []
+
+
+def _time_plan(change: Change, customer: Customer) -> Plan | None:
+    """Prepaid hours are spent only by a task (an estimate on this incident) a contact
+    approved (seed 000: "each task estimated and approved by the client"). A customer who
+    also holds another plan (KMSI, Acme: an agreement) logs the time of an incident without
+    an estimate under it; an incident whose estimate waits for its approval or was declined
+    is a task, refused rather than slipped under the agreement, as is every log of a
+    customer whose only plan is prepaid hours (:func:`_approved_task` says why)."""
+    now = change.rt.now()
+    plan = time_plan(customer, now)
+    if plan is None or plan.kind is not PlanKind.PREPAID_HOURS:
+        return plan
+    other = time_plan(customer, now, task=False)
+    estimated = change.session.scalar(
+        select(func.count()).where(TaskEstimate.incident_id == change.incident.id)
+    )
+    return plan if other is None or estimated else other
 
 
 def _approved_task(change: Change) -> TaskEstimate:
@@ -244,7 +262,7 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
             with change.session.begin_nested():
                 check_open(change.incident)
                 customer = customer_of(change)
-                plan = time_plan(customer, change.rt.now())
+                plan = _time_plan(change, customer)
                 done.lines += _log(change, customer, plan, minutes, "timer", False)
                 done.lines.append(_balance_line(change, plan, customer))
         except IncidentError as exc:
