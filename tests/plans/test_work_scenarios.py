@@ -27,6 +27,8 @@ from tests.plans.conftest import (
     HOOLI_GAVIN,
     INITECH_CHANNEL,
     INITECH_PETER,
+    SOYLENT_CHANNEL,
+    SOYLENT_SOL,
     UMBRELLA_CHANNEL,
     UMBRELLA_JO,
     WONKA_CHANNEL,
@@ -274,6 +276,39 @@ def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) ->
     [waiver] = [e for e in timeline(desk.rt, 1) if e.kind == "waiver"]
     assert waiver.text == f"<@{STAFF}> waived 1 unit(s) of charges: product defect"
     assert waiver.visibility == "customer"
+
+
+def test_each_charge_is_waived_under_its_own_plans_reasons(desk: Desk) -> None:
+    """Soylent's incident is charged to its pack, its time per minute: a waiver used the
+    first plan's reasons for every charge (`dropped call` was refused outright)."""
+    say(desk, "sev3 the call dropped twice", channel=SOYLENT_CHANNEL, user=SOYLENT_SOL)
+    said = say(desk, "time INC-1 10m on the phone")
+    assert said.endswith("10 agent-minutes this month (20.00 EUR); deposit 500.00 EUR")
+    before = dump(desk.rt)
+    assert say(desk, "waive INC-1 we felt like it") == (
+        ":warning: `we felt like it` is not a waiver reason of the incident-pack plan; use "
+        "`product defect`; `we felt like it` is not a waiver reason of the per-minute plan; "
+        "use `dropped call`"
+    )
+    assert dump(desk.rt) == before
+
+    assert say(desk, "waive INC-1 Dropped Call") == (
+        "Waived 10 unit(s) on INC-1: dropped call\nNot waived: `Dropped Call` is not a "
+        "waiver reason of the incident-pack plan; use `product defect`"
+    )
+    assert say(desk, "waive INC-1 dropped call") == (
+        ":warning: `dropped call` is not a waiver reason; use `product defect`"
+    )
+    assert say(desk, "waive INC-1 product defect") == "Waived 1 unit(s) on INC-1: product defect"
+    with desk.rt.session() as session:
+        rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+        assert [(e.plan, e.kind, e.quantity, e.amount, e.reason) for e in rows] == [
+            ("incident_pack", "charge", 1, None, None),
+            ("per_minute", "time", 10, Decimal("20.00"), None),
+            ("per_minute", "waiver", -10, Decimal("-20.00"), "dropped call"),
+            ("incident_pack", "waiver", -1, None, "product defect"),
+        ]
+    assert say(desk, "waive INC-1 product defect") == ":warning: INC-1 has no charge to waive"
 
 
 def test_time_under_an_agreement_is_not_a_charge_to_waive(desk: Desk) -> None:
