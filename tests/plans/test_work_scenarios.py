@@ -4,6 +4,7 @@ ledger, the card and the Slack posts show what was used and what is left."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -131,6 +132,29 @@ def test_a_timer_per_person_logs_its_started_minutes(desk: Desk) -> None:
     with desk.rt.session() as session:
         assert session.scalars(select(WorkTimer)).all() == []
     assert say(desk, "timer stop INC-1") == ":warning: You have no timer running"
+
+
+def test_a_timer_left_running_over_12_hours_stops_and_logs_nothing(desk: Desk) -> None:
+    """A timer forgotten overnight logged all of it (up to any length) as work done."""
+    say(desk, "sev3 a question", channel=HOOLI_CHANNEL, user=HOOLI_GAVIN)
+    assert say(desk, "timer start INC-1") == "Timer started."
+    desk.rt.clock.advance(timedelta(hours=30))  # type: ignore[attr-defined]
+    said = say(desk, "timer stop INC-1")
+    assert re.fullmatch(
+        r"Timer stopped after 30 h( 1 min)?; nothing was logged: a timer left running more "
+        r"than 12 h was most likely forgotten\. Log the time you really worked with "
+        r"`/incident time INC-1 2h30m`\.",
+        said,
+    ), said
+    assert ledger_rows(desk) == []
+    with desk.rt.session() as session:
+        assert session.scalars(select(WorkTimer)).all() == []
+    assert any(e.kind == "timer" and "left running" in e.text for e in timeline(desk.rt, 1))
+    # Under 12 h it is the work done, logged as ever.
+    assert say(desk, "timer start INC-1") == "Timer started."
+    desk.rt.clock.advance(timedelta(hours=11, minutes=58))  # type: ignore[attr-defined]
+    assert re.fullmatch(r"Logged 11 h 5[89] min on INC-1: timer", say(desk, "timer stop INC-1"))
+    assert [row[3] for row in ledger_rows(desk)] in ([718], [719])
 
 
 def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: Desk) -> None:

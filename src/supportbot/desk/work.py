@@ -37,6 +37,9 @@ from supportbot.runtime import Runtime
 from supportbot.wording import inert
 
 IMPLICIT_AGREEMENT = Plan.model_validate({"kind": "agreement"})
+# A timer that ran longer than this was left running: its span is not the work done, so
+# stopping it logs nothing and asks for the real time (a log is at most 24 h anyway).
+MAX_TIMER_MINUTES = 12 * 60
 
 
 @dataclass
@@ -233,9 +236,18 @@ def start_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
     return Done(run(rt, key, actor, Action.LOG_TIME, apply), ["Timer started."])
 
 
+def _forgotten(incident: Incident, minutes: int) -> str:
+    return (
+        f"Timer stopped after {hours_text(minutes)}; nothing was logged: a timer left running "
+        f"more than {MAX_TIMER_MINUTES // 60} h was most likely forgotten. Log the time you "
+        f"really worked with `/incident time {incident.key} 2h30m`."
+    )
+
+
 def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
     """Stop this person's timer on the incident and log its started minutes, in one
-    transaction: the timer row is deleted first, so two stops log it once."""
+    transaction: the timer row is deleted first, so two stops log it once. A timer that ran
+    more than MAX_TIMER_MINUTES stops and logs nothing, asking for the real time."""
     done = Done()
 
     def apply(change: Change) -> None:
@@ -255,6 +267,10 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
         if not deleted.rowcount:  # type: ignore[attr-defined]
             raise IncidentError("Your timer was stopped already")
         minutes = seconds_to_minutes((change.rt.now() - started_at).total_seconds())
+        if minutes > MAX_TIMER_MINUTES:
+            done.lines = [_forgotten(change.incident, minutes)]
+            change.event("timer", f"{change.who} stopped a timer left running; nothing logged")
+            return
         # The timer stops even when its time cannot be logged (the incident closed, the
         # estimate not approved yet): a refusal that kept it running would leave this
         # person unable to stop it or to start another one, ever.
