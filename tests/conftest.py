@@ -113,7 +113,8 @@ def make_settings(
         # otherwise depend on the real day and hour the suite runs at.
         rota_dms=False,
         rota_usergroups=False,
-        # Monthly reports and weekly digests post on set days; only their own tests want them.
+        # Monthly reports, usage summaries and weekly digests post on set days; only their own
+        # tests want them.
         scheduled_reports=False,
     )
     values.update(overrides)

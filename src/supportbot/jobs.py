@@ -11,6 +11,7 @@ from supportbot.attention import ackwatch, deferred
 from supportbot.csat import survey as csat_survey
 from supportbot.delivery.kinds import ALL
 from supportbot.digests import monthly as monthly_reports
+from supportbot.digests import usage_posts
 from supportbot.followups import firing as followups
 from supportbot.oncall import dms, posts, usergroup_sync
 from supportbot.paging import engine, outbox
@@ -36,6 +37,7 @@ MODULES = (
     plan_posts,
     csat_survey,
     monthly_reports,
+    usage_posts,
 )
 
 

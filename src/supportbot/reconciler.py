@@ -25,6 +25,7 @@ from supportbot.attention import ackwatch, deferred
 from supportbot.csat import survey as csat_survey
 from supportbot.delivery.lease import lease
 from supportbot.digests import monthly as monthly_reports
+from supportbot.digests import usage_posts
 from supportbot.digests import weekly as weekly_digest
 from supportbot.followups import forecasting
 from supportbot.followups import timers as followup_timers
@@ -126,6 +127,7 @@ REDRIVERS = (
     Redriver("estimate_post", plan_posts.redrive),
     Redriver("csat_ask", csat_survey.redrive),
     Redriver("monthly_report", monthly_reports.redrive),
+    Redriver("usage_post", usage_posts.redrive),
     Redriver("weekly_digest", weekly_digest.redrive),
     Redriver("data_files", _data_files),
     Redriver("usergroups", usergroup_sync.redrive),
@@ -141,6 +143,7 @@ _NOT_REQUEUED = (
     "rota_changes",
     "forecast",
     "monthly_report",
+    "usage_post",
     "weekly_digest",
 )
 

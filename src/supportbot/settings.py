@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     # summaries and change notices by DM, and the Slack user groups (Slack's paid plans).
     rota_dms: bool = True
     rota_usergroups: bool = True
-    # The monthly report per customer (triage review) and the weekly digest (on-call channel).
+    # The monthly report per customer (triage review), the monthly usage summary to customers
+    # with plans and the weekly digest (on-call channel).
     scheduled_reports: bool = True
     # Sign in with Slack (OpenID Connect) for GET /dashboard; the authorize page is Slack's.
     slack_client_id: str | None = None

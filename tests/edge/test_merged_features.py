@@ -56,6 +56,9 @@ def test_a_timer_on_prepaid_work_without_an_approved_estimate_stops_and_logs_not
     desk: Desk, logs: LogWatch
 ) -> None:
     say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    # A task: its time goes against the prepaid hours once a contact approves the estimate
+    # (an incident without one logs under Acme's agreement).
+    say(desk, "estimate INC-1 6h upgrade")
     assert say(desk, "timer start INC-1") == "Timer started."
     desk.rt.clock.advance(timedelta(minutes=20))  # type: ignore[attr-defined]
 
@@ -63,7 +66,9 @@ def test_a_timer_on_prepaid_work_without_an_approved_estimate_stops_and_logs_not
 
     assert not said.startswith(":warning:"), said
     # The clock ticks on while the request travels: 20 min and a little are 21 started minutes.
-    assert re.match(r"Timer stopped after 2[01] min; nothing was logged: INC-1 is prepaid", said)
+    assert re.match(
+        r"Timer stopped after 2[01] min; nothing was logged: INC-1's estimate is waiting", said
+    )
     assert re.search(r"`/incident time INC-1 2[01]m` once it can be\.$", said)
     assert _timers(desk) == [] and _time_entries(desk) == 0
     # Before the fix the refusal rolled the stop back: the timer ran on and could neither be

@@ -3,7 +3,9 @@
 ``initech`` holds an incident pack of 10 a year (3 roll over) whose exhaustion policy a test
 may choose; ``globex`` pays per incident (a second charge every 30 started minutes);
 ``acme`` has an agreement and 10 prepaid hours; ``umbrella`` pays per agent-minute and has
-no deposit on file; ``hooli`` has no plans (an implicit agreement, as before plans existed).
+no deposit on file; ``hooli`` has no plans (an implicit agreement, as before plans existed);
+``wonka`` has prepaid hours and nothing else; ``soylent`` has a pack for its incidents and
+per-minute support for the time worked, each with its own waiver reasons.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ UMBRELLA_CHANNEL = "C0UMBRELLA"
 UMBRELLA_JO = "U0UMBRELLAJO"
 HOOLI_CHANNEL = "C0HOOLI"
 HOOLI_GAVIN = "U0HOOLIGAVIN"
+WONKA_CHANNEL = "C0WONKA"
+WONKA_WILLY = "U0WONKAWILLY"
+SOYLENT_CHANNEL = "C0SOYLENT"
+SOYLENT_SOL = "U0SOYLENTSOL"
 INITECH_CHANNEL = "C0INITECH"
 INITECH_PETER = "U0INITECHPETER"
 START = datetime(2026, 12, 30, 15, 0, tzinfo=UTC)  # 23:00 in Singapore, a day before term end
@@ -95,6 +101,37 @@ CONTRACT = """customers:
     business_hours: {}
     channels: [C0HOOLI]
     contacts: [U0HOOLIGAVIN]
+  - key: wonka
+    name: Wonka
+    tier: Basic
+    timezone: America/New_York
+    business_hours: {}
+    channels: [C0WONKA]
+    contacts: [U0WONKAWILLY]
+    plans:
+      - kind: prepaid_hours
+        currency: USD
+        round_to: 15m
+        terms:
+          - {start: 2026-01-01, end: 2027-12-31, hours: 20, price: 1700.00}
+  - key: soylent
+    name: Soylent
+    tier: Standard
+    timezone: Europe/Paris
+    business_hours: {}
+    channels: [C0SOYLENT]
+    contacts: [U0SOYLENTSOL]
+    plans:
+      - kind: incident_pack
+        currency: EUR
+        waiver_reasons: [product defect]
+        terms:
+          - {start: 2026-01-01, end: 2027-12-31, incidents: 10, price: 1000.00}
+      - kind: per_minute
+        currency: EUR
+        price: 2.00
+        deposit: 500.00
+        waiver_reasons: [dropped call]
 """
 
 

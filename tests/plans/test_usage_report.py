@@ -176,7 +176,7 @@ def test_bad_months_and_customers_are_one_line(
     )
     code, _, said = usage("--month", "2026-12", "--customer", "nope")
     assert code == 1 and said.count("\n") == 1
-    known = "acme, globex, initech, umbrella, hooli"
+    known = "acme, globex, initech, umbrella, hooli, wonka, soylent"
     assert f"unknown customer 'nope'; known customers: {known}" in said
 
 

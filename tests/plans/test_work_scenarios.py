@@ -4,6 +4,7 @@ ledger, the card and the Slack posts show what was used and what is left."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -27,8 +28,12 @@ from tests.plans.conftest import (
     HOOLI_GAVIN,
     INITECH_CHANNEL,
     INITECH_PETER,
+    SOYLENT_CHANNEL,
+    SOYLENT_SOL,
     UMBRELLA_CHANNEL,
     UMBRELLA_JO,
+    WONKA_CHANNEL,
+    WONKA_WILLY,
 )
 from tests.standins import block_text
 from tests.support.records import (
@@ -129,10 +134,31 @@ def test_a_timer_per_person_logs_its_started_minutes(desk: Desk) -> None:
     assert say(desk, "timer stop INC-1") == ":warning: You have no timer running"
 
 
+def test_a_timer_left_running_over_12_hours_stops_and_logs_nothing(desk: Desk) -> None:
+    """A timer forgotten overnight logged all of it (up to any length) as work done."""
+    say(desk, "sev3 a question", channel=HOOLI_CHANNEL, user=HOOLI_GAVIN)
+    assert say(desk, "timer start INC-1") == "Timer started."
+    desk.rt.clock.advance(timedelta(hours=30))  # type: ignore[attr-defined]
+    said = say(desk, "timer stop INC-1")
+    assert re.fullmatch(
+        r"Timer stopped after 30 h( 1 min)?; nothing was logged: a timer left running more "
+        r"than 12 h was most likely forgotten\. Log the time you really worked with "
+        r"`/incident time INC-1 2h30m`\.",
+        said,
+    ), said
+    assert ledger_rows(desk) == []
+    with desk.rt.session() as session:
+        assert session.scalars(select(WorkTimer)).all() == []
+    assert any(e.kind == "timer" and "left running" in e.text for e in timeline(desk.rt, 1))
+    # Under 12 h it is the work done, logged as ever.
+    assert say(desk, "timer start INC-1") == "Timer started."
+    desk.rt.clock.advance(timedelta(hours=11, minutes=58))  # type: ignore[attr-defined]
+    assert re.fullmatch(r"Logged 11 h 5[89] min on INC-1: timer", say(desk, "timer stop INC-1"))
+    assert [row[3] for row in ledger_rows(desk)] in ([718], [719])
+
+
 def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: Desk) -> None:
     say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
-    assert "post an estimate first" in say(desk, "time INC-1 1h")
-
     said = say(desk, "estimate INC-1 6h upgrade and reindex")
     assert said == "Estimate of 6 h sent for approval. Hours: 10 h of 10 h left"
     assert "waiting for a designated contact's approval" in say(desk, "time INC-1 1h")
@@ -168,7 +194,12 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
         [task] = session.scalars(select(TaskEstimate)).all()
         assert (task.state, task.decided_by, task.minutes) == ("approved", ACME_ALICE, 360)
         [entry] = session.scalars(select(LedgerEntry)).all()
-        assert (entry.task_id, entry.quantity, entry.minutes) == (task.id, 60, 50)
+        assert (entry.plan, entry.task_id, entry.quantity, entry.minutes) == (
+            "prepaid_hours",
+            task.id,
+            60,
+            50,
+        )
     kinds = [e.kind for e in timeline(desk.rt, 1)]
     assert kinds.count("estimate") == 1 and "estimate_approved" in kinds and "time" in kinds
     desk.drain()
@@ -176,6 +207,51 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     shown = block_text(card["blocks"])
     assert f"Estimate 6 h: approved by <@{ACME_ALICE}>; 1 h used" in shown
     assert "Hours: 9 h of 10 h left" in shown
+
+
+def test_time_on_an_incident_without_an_estimate_goes_under_the_agreement(desk: Desk) -> None:
+    """Acme holds an agreement and prepaid hours: only a task's approved estimate spends the
+    hours; every other incident's time is recorded under the agreement, no estimate asked
+    (it demanded one for every log, since time went against the hours first)."""
+    say(desk, "sev3 the login page is slow", channel=ACME_CHANNEL, user=ACME_ALICE)
+    say(desk, "sev4 upgrade the search cluster", channel=ACME_CHANNEL, user=ACME_ALICE)
+    assert say(desk, "time INC-1 50m read the logs") == (
+        "Logged 50 min on INC-1: read the logs\nAgreement: unlimited"
+    )
+    say(desk, "estimate INC-2 6h upgrade and reindex")
+    # A task waiting for its approval is not slipped under the agreement.
+    assert "waiting for a designated contact's approval" in say(desk, "time INC-2 1h")
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=ACME_BOB, channel=ACME_BOB)
+    desk.settle()
+    assert say(desk, "time INC-2 1h reindexed") == (
+        "Logged 1 h on INC-2: reindexed\nHours: 9 h of 10 h left"
+    )
+    assert say(desk, "time INC-1 10m") == "Logged 10 min on INC-1\nAgreement: unlimited"
+    with desk.rt.session() as session:
+        rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+        assert [(e.incident_id, e.plan, e.quantity, e.task_id) for e in rows] == [
+            (1, "agreement", 50, None),
+            (2, "prepaid_hours", 60, 1),
+            (1, "agreement", 10, None),
+        ]
+    assert "Hours: 9 h of 10 h left" in say(desk, "INC-1", command="/sla")
+
+
+def test_a_customer_with_only_prepaid_hours_needs_an_approved_estimate(desk: Desk) -> None:
+    say(desk, "sev3 the chocolate river overflows", channel=WONKA_CHANNEL, user=WONKA_WILLY)
+    before = dump(desk.rt)
+    said = say(desk, "time INC-1 30m")
+    assert said == (
+        ":warning: INC-1 is prepaid-hours work: post an estimate first "
+        "(`/incident estimate INC-1 6h`) and log time once a contact approves it"
+    )
+    assert dump(desk.rt) == before
+    say(desk, "estimate INC-1 2h")
+    assert "waiting for a designated contact's approval" in say(desk, "time INC-1 30m")
+    desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=WONKA_WILLY,
+                            channel=WONKA_WILLY)  # fmt: skip
+    desk.settle()
+    assert say(desk, "time INC-1 30m") == "Logged 0.5 h on INC-1\nHours: 19.5 h of 20 h left"
 
 
 def test_a_declined_estimate_asks_for_a_new_one_and_a_closed_incidents_lapses(
@@ -224,6 +300,39 @@ def test_a_waiver_is_a_correcting_entry_with_the_contracts_reason(desk: Desk) ->
     [waiver] = [e for e in timeline(desk.rt, 1) if e.kind == "waiver"]
     assert waiver.text == f"<@{STAFF}> waived 1 unit(s) of charges: product defect"
     assert waiver.visibility == "customer"
+
+
+def test_each_charge_is_waived_under_its_own_plans_reasons(desk: Desk) -> None:
+    """Soylent's incident is charged to its pack, its time per minute: a waiver used the
+    first plan's reasons for every charge (`dropped call` was refused outright)."""
+    say(desk, "sev3 the call dropped twice", channel=SOYLENT_CHANNEL, user=SOYLENT_SOL)
+    said = say(desk, "time INC-1 10m on the phone")
+    assert said.endswith("10 agent-minutes this month (20.00 EUR); deposit 500.00 EUR")
+    before = dump(desk.rt)
+    assert say(desk, "waive INC-1 we felt like it") == (
+        ":warning: `we felt like it` is not a waiver reason of the incident-pack plan; use "
+        "`product defect`; `we felt like it` is not a waiver reason of the per-minute plan; "
+        "use `dropped call`"
+    )
+    assert dump(desk.rt) == before
+
+    assert say(desk, "waive INC-1 Dropped Call") == (
+        "Waived 10 unit(s) on INC-1: dropped call\nNot waived: `Dropped Call` is not a "
+        "waiver reason of the incident-pack plan; use `product defect`"
+    )
+    assert say(desk, "waive INC-1 dropped call") == (
+        ":warning: `dropped call` is not a waiver reason; use `product defect`"
+    )
+    assert say(desk, "waive INC-1 product defect") == "Waived 1 unit(s) on INC-1: product defect"
+    with desk.rt.session() as session:
+        rows = session.scalars(select(LedgerEntry).order_by(LedgerEntry.id))
+        assert [(e.plan, e.kind, e.quantity, e.amount, e.reason) for e in rows] == [
+            ("incident_pack", "charge", 1, None, None),
+            ("per_minute", "time", 10, Decimal("20.00"), None),
+            ("per_minute", "waiver", -10, Decimal("-20.00"), "dropped call"),
+            ("incident_pack", "waiver", -1, None, "product defect"),
+        ]
+    assert say(desk, "waive INC-1 product defect") == ":warning: INC-1 has no charge to waive"
 
 
 def test_time_under_an_agreement_is_not_a_charge_to_waive(desk: Desk) -> None:

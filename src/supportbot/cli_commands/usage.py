@@ -2,8 +2,9 @@
 
 Per customer with plans: each incident and task of the month with the units used, the
 minutes worked, waivers and their reasons; per plan the totals, rollover, expiry and the
-balance at the month's end. ``--post`` sends the customer-safe summary to each customer's
-shared channel, once per customer and month (run it from cron on the 1st).
+balance at the month's end. The worker posts the customer-safe summary to each customer's
+shared channel once the month ended (:mod:`supportbot.digests.usage_posts`); ``--post``
+re-runs that post by hand, through the same row, so a month is never posted twice.
 """
 
 from __future__ import annotations
@@ -15,19 +16,17 @@ import json
 import sys
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import Contracts
 from supportbot.db.engine import make_engine
-from supportbot.db.models import KeyValue
-from supportbot.plans.charging import hours_text
-from supportbot.plans.usage import Summary, summarise, units_text
+from supportbot.digests import usage_posts
+from supportbot.plans.usage import Summary, summarise
 from supportbot.reports.records import Period
-from supportbot.runtime import Runtime, build_runtime
+from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
-from supportbot.wording import inert
 
 LINE_COLUMNS = (
     "customer", "plan", "incident", "title", "estimate_h", "unit", "used", "minutes_worked",
@@ -98,44 +97,6 @@ def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
                      for row in cells)  # fmt: skip
 
 
-def customer_text(summary: Summary) -> str:
-    """The post for the customer's shared channel: their own incidents, units and balance."""
-    name, month = summary.customer.name, summary.month.strftime("%B %Y")
-    out = [f"*Support usage for {name}, {month}*"]
-    for total in summary.totals:
-        bits = [f"used {units_text(total.unit, total.used)}"]
-        bits += [f"waived {units_text(total.unit, total.waived)}"] if total.waived else []
-        bits += [f"over {units_text(total.unit, total.over)}"] if total.over else []
-        bits += [f"rolled over {units_text(total.unit, total.rolled_over)}"] * bool(
-            total.rolled_over
-        )
-        bits += [f"expired {units_text(total.unit, total.expired)}"] if total.expired else []
-        bits += [f"{total.amount:.2f} {summary.currency}"] if total.amount else []
-        out.append(f"• {total.plan.replace('_', ' ')}: {', '.join(bits)}. {total.balance}")
-    for line in summary.lines:
-        waived = f" (waived: {', '.join(line.reasons)})" if line.reasons else ""
-        task = f", estimate {hours_text(line.task_minutes)}" if line.task_minutes else ""
-        out.append(
-            f"  – {line.incident} {inert(line.title)}: {units_text(line.unit, line.used)}"
-            f"{task}{waived}"
-        )
-    return "\n".join(out)
-
-
-def post(rt: Runtime, summary: Summary) -> str:
-    """Post once per customer and month (a marker row first); says what it did."""
-    key = f"usage-post:{summary.customer.key}:{summary.month:%Y-%m}"
-    channel = summary.customer.channels[0]
-    try:
-        with rt.session() as session:
-            session.add(KeyValue(key=key, value=channel, updated_at=rt.now()))
-            session.flush()
-            rt.slack.chat_postMessage(channel=channel, text=customer_text(summary))
-    except IntegrityError:
-        return f"{summary.customer.key}: already posted"
-    return f"{summary.customer.key}: posted to {channel}"
-
-
 def cmd_usage(
     settings: Settings, args: argparse.Namespace, contracts: Contracts, customers: list[str]
 ) -> int:
@@ -164,7 +125,7 @@ def cmd_usage(
         return 1
     try:
         for summary in summaries:
-            print(post(rt, summary), file=sys.stderr)
+            print(usage_posts.post_now(rt, summary.customer, month), file=sys.stderr)
     finally:
         rt.engine.dispose()
     return 0

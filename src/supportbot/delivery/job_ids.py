@@ -84,3 +84,7 @@ def csat_ask(survey_id: int) -> str:
 
 def report_post(row_id: int, stage: str) -> str:
     return _id("report-post", row_id, stage)
+
+
+def usage_post(key: str) -> str:
+    return _id("usage-post", key)

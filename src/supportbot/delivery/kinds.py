@@ -71,6 +71,7 @@ PLAN_TERM_END = JobKind("plan_term_end")
 ESTIMATE_POST = JobKind("estimate_post")
 CSAT_ASK = JobKind("csat_ask")  # the satisfaction question in a resolved incident's thread
 REPORT_POST = JobKind("report_post")  # a monthly report, for review or to the customer
+USAGE_POST = JobKind("usage_post")  # a month's plan usage, to the customer's shared channel
 
 ALL = (
     SLACK_SYNC,
@@ -90,4 +91,5 @@ ALL = (
     ESTIMATE_POST,
     CSAT_ASK,
     REPORT_POST,
+    USAGE_POST,
 )

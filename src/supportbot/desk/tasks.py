@@ -91,7 +91,10 @@ def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Don
 
 def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
     """Staff waive an incident's charges for one of the contract's reasons: a correcting
-    entry per charge (never an edit), on the timeline and in the monthly summary."""
+    entry per charge (never an edit), on the timeline and in the monthly summary. Each
+    charge is waived under its own plan's reasons: charged under two plans, the reason
+    waives the charges of each plan that lists it, names the reasons of one that does not,
+    and is refused (nothing stored) when no plan lists it."""
     done = Done()
 
     def apply(change: Change) -> None:
@@ -106,27 +109,50 @@ def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
                 and _charged_under(plans.get(e.plan), e.plan)]  # fmt: skip
         if not owed:
             raise IncidentError(f"{change.incident.key} has no charge to waive")
-        plan = plans.get(owed[0].plan)
-        if plan is None:
-            raise IncidentError(
-                f"{change.incident.key} was charged under the plan `{inert(owed[0].plan)}`, "
-                "which is no longer in the contract, so its waiver reasons are unknown"
-            )
-        chosen = plan.waiver_reason(reason)
-        if chosen is None:
-            listed = ", ".join(f"`{r}`" for r in plan.waiver_reasons) or "none in the contract"
-            raise IncidentError(f"`{inert(reason[:80])}` is not a waiver reason; use {listed}")
+        by_plan: dict[str, list[LedgerEntry]] = {}
         for entry in owed:
-            ledger.append(change.session, _waiver(entry, change, chosen))
-        units = sum(e.quantity for e in owed)
-        change.event(
-            "waiver", f"{change.who} waived {units} unit(s) of charges: {chosen}",
-            customer_visible=True,
-        )  # fmt: skip
-        done.lines.append(f"Waived {units} unit(s) on {change.incident.key}: {chosen}")
+            by_plan.setdefault(entry.plan, []).append(entry)
+        several = len(by_plan) > 1
+        chosen = {k: _reason(change.incident, plans.get(k), k, reason, several) for k in by_plan}
+        refused = [why for why in chosen.values() if isinstance(why, IncidentError)]
+        if len(refused) == len(chosen):
+            raise IncidentError("; ".join(str(why) for why in refused))
+        for plan_key, why in chosen.items():
+            if isinstance(why, str):
+                _waive_plan(change, by_plan[plan_key], why, done)
+        done.lines += [f"Not waived: {why}" for why in refused]
 
     done.incident = run(rt, key, actor, Action.WAIVE, apply)
     return done
+
+
+def _reason(
+    incident: Incident, plan: Plan | None, key: str, reason: str, several: bool
+) -> str | IncidentError:
+    """The plan's own spelling of ``reason``, or why it cannot be waived under that plan
+    (naming the plan when the incident was charged under ``several``)."""
+    if plan is None:
+        return IncidentError(
+            f"{incident.key} was charged under the plan `{inert(key)}`, which is no longer "
+            "in the contract, so its waiver reasons are unknown"
+        )
+    chosen = plan.waiver_reason(reason)
+    if chosen is not None:
+        return chosen
+    listed = ", ".join(f"`{r}`" for r in plan.waiver_reasons) or "none in the contract"
+    under = f" of the {inert(plan.key).replace('_', '-')} plan" if several else ""
+    return IncidentError(f"`{inert(reason[:80])}` is not a waiver reason{under}; use {listed}")
+
+
+def _waive_plan(change: Change, owed: list[LedgerEntry], reason: str, done: Done) -> None:
+    for entry in owed:
+        ledger.append(change.session, _waiver(entry, change, reason))
+    units = sum(e.quantity for e in owed)
+    change.event(
+        "waiver", f"{change.who} waived {units} unit(s) of charges: {reason}",
+        customer_visible=True,
+    )  # fmt: skip
+    done.lines.append(f"Waived {units} unit(s) on {change.incident.key}: {reason}")
 
 
 def _charged_under(plan: Plan | None, key: str) -> bool:

@@ -37,6 +37,9 @@ from supportbot.runtime import Runtime
 from supportbot.wording import inert
 
 IMPLICIT_AGREEMENT = Plan.model_validate({"kind": "agreement"})
+# A timer that ran longer than this was left running: its span is not the work done, so
+# stopping it logs nothing and asks for the real time (a log is at most 24 h anyway).
+MAX_TIMER_MINUTES = 12 * 60
 
 
 @dataclass
@@ -90,7 +93,7 @@ def log_time(
             change.receipt(receipt)
         check_open(change.incident)
         customer = customer_of(change)
-        plan = time_plan(customer, change.rt.now())
+        plan = _time_plan(change, customer)
         done.lines += _log(change, customer, plan, minutes, note, appointment)
         done.lines.append(_balance_line(change, plan, customer))
 
@@ -162,6 +165,24 @@ def _second_charges(change: Change, customer: Customer, plan: Plan) -> list[str]
     return [f"{missing} more charge(s): work beyond {plan.span.human()}"] if missing > 0 else []
 
 
+def _time_plan(change: Change, customer: Customer) -> Plan | None:
+    """Prepaid hours are spent only by a task (an estimate on this incident) a contact
+    approved (seed 000: "each task estimated and approved by the client"). A customer who
+    also holds another plan (KMSI, Acme: an agreement) logs the time of an incident without
+    an estimate under it; an incident whose estimate waits for its approval or was declined
+    is a task, refused rather than slipped under the agreement, as is every log of a
+    customer whose only plan is prepaid hours (:func:`_approved_task` says why)."""
+    now = change.rt.now()
+    plan = time_plan(customer, now)
+    if plan is None or plan.kind is not PlanKind.PREPAID_HOURS:
+        return plan
+    other = time_plan(customer, now, task=False)
+    estimated = change.session.scalar(
+        select(func.count()).where(TaskEstimate.incident_id == change.incident.id)
+    )
+    return plan if other is None or estimated else other
+
+
 def _approved_task(change: Change) -> TaskEstimate:
     """Prepaid hours: work is logged only against an estimate a contact approved."""
     incident = change.incident
@@ -215,9 +236,18 @@ def start_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
     return Done(run(rt, key, actor, Action.LOG_TIME, apply), ["Timer started."])
 
 
+def _forgotten(incident: Incident, minutes: int) -> str:
+    return (
+        f"Timer stopped after {hours_text(minutes)}; nothing was logged: a timer left running "
+        f"more than {MAX_TIMER_MINUTES // 60} h was most likely forgotten. Log the time you "
+        f"really worked with `/incident time {incident.key} 2h30m`."
+    )
+
+
 def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
     """Stop this person's timer on the incident and log its started minutes, in one
-    transaction: the timer row is deleted first, so two stops log it once."""
+    transaction: the timer row is deleted first, so two stops log it once. A timer that ran
+    more than MAX_TIMER_MINUTES stops and logs nothing, asking for the real time."""
     done = Done()
 
     def apply(change: Change) -> None:
@@ -237,6 +267,10 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
         if not deleted.rowcount:  # type: ignore[attr-defined]
             raise IncidentError("Your timer was stopped already")
         minutes = seconds_to_minutes((change.rt.now() - started_at).total_seconds())
+        if minutes > MAX_TIMER_MINUTES:
+            done.lines = [_forgotten(change.incident, minutes)]
+            change.event("timer", f"{change.who} stopped a timer left running; nothing logged")
+            return
         # The timer stops even when its time cannot be logged (the incident closed, the
         # estimate not approved yet): a refusal that kept it running would leave this
         # person unable to stop it or to start another one, ever.
@@ -244,7 +278,7 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
             with change.session.begin_nested():
                 check_open(change.incident)
                 customer = customer_of(change)
-                plan = time_plan(customer, change.rt.now())
+                plan = _time_plan(change, customer)
                 done.lines += _log(change, customer, plan, minutes, "timer", False)
                 done.lines.append(_balance_line(change, plan, customer))
         except IncidentError as exc:

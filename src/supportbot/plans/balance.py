@@ -2,8 +2,9 @@
 
 A customer may hold several plans at once (KMSI: an agreement for incidents plus prepaid
 hours for specialist tasks). The plan charged when a request is turned over is the first
-active per-incident or pack plan; time is logged against prepaid hours first, then
-per-minute, per-incident and pack plans, and is only recorded under an agreement.
+active per-incident or pack plan; time is logged against prepaid hours first (only the work of a
+task whose estimate was approved: any other time goes on down the order), then per-minute,
+per-incident and pack plans, and is only recorded under an agreement.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ def incident_plan(customer: Customer, at: datetime) -> Plan | None:
     return next((p for p in active_plans(customer, at) if p.kind in kinds), None)
 
 
-def time_plan(customer: Customer, at: datetime) -> Plan | None:
-    """The plan time is logged against (None: no plan, time is not recorded in a ledger)."""
+def time_plan(customer: Customer, at: datetime, *, task: bool = True) -> Plan | None:
+    """The plan time is logged against (None: no plan, time is not recorded in a ledger).
+    ``task=False``: the work is no task with an approved estimate, which prepaid hours
+    alone pay for, so it goes to the next plan in the order."""
     active = active_plans(customer, at)
-    for kind in _TIME_ORDER:
+    for kind in _TIME_ORDER if task else _TIME_ORDER[1:]:
         found = next((p for p in active if p.kind is kind), None)
         if found is not None:
             return found

@@ -24,6 +24,7 @@ from supportbot.db.models import Incident
 from supportbot.plans import ledger
 from supportbot.plans.balance import UNIT
 from supportbot.plans.charging import hours_text
+from supportbot.wording import inert
 
 _CORRECTIONS = (ledger.WAIVER, ledger.REFUND)
 _TERM_END = ("rollover_out", "expiry", ledger.ROLLED_IN)
@@ -165,3 +166,27 @@ def grouped(summary: Summary) -> dict[str, list[Line]]:
     for line in summary.lines:
         by_plan[line.plan].append(line)
     return by_plan
+
+
+def customer_text(summary: Summary) -> str:
+    """The post for the customer's shared channel: their own incidents, units and balance."""
+    name, month = summary.customer.name, summary.month.strftime("%B %Y")
+    out = [f"*Support usage for {name}, {month}*"]
+    for total in summary.totals:
+        bits = [f"used {units_text(total.unit, total.used)}"]
+        bits += [f"waived {units_text(total.unit, total.waived)}"] if total.waived else []
+        bits += [f"over {units_text(total.unit, total.over)}"] if total.over else []
+        bits += [f"rolled over {units_text(total.unit, total.rolled_over)}"] * bool(
+            total.rolled_over
+        )
+        bits += [f"expired {units_text(total.unit, total.expired)}"] if total.expired else []
+        bits += [f"{total.amount:.2f} {summary.currency}"] if total.amount else []
+        out.append(f"• {total.plan.replace('_', ' ')}: {', '.join(bits)}. {total.balance}")
+    for line in summary.lines:
+        waived = f" (waived: {', '.join(line.reasons)})" if line.reasons else ""
+        task = f", estimate {hours_text(line.task_minutes)}" if line.task_minutes else ""
+        out.append(
+            f"  – {line.incident} {inert(line.title)}: {units_text(line.unit, line.used)}"
+            f"{task}{waived}"
+        )
+    return "\n".join(out)
