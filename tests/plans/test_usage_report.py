@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from supportbot import cli
+from supportbot.clock import TravelClock, set_clock
 from supportbot.desk import tasks, work
 from supportbot.incidents.access import Actor, Role
 from supportbot.settings import Settings, get_settings
@@ -52,9 +53,12 @@ def usage(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    clock: TravelClock,
 ) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    """The same command in this process (the same parser and code, without the start-up)."""
+    """The same command in this process (the same parser and code, without the start-up),
+    on the test's clock."""
     monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    previous = set_clock(clock)
     for name, value in cli_env(settings, tmp_path).items():
         monkeypatch.setenv(name, value)
 
@@ -70,6 +74,7 @@ def usage(
 
     yield run
     get_settings.cache_clear()
+    set_clock(previous)
 
 
 def a_month_of_work(desk: Desk) -> None:
@@ -146,6 +151,12 @@ def test_the_customer_safe_post_goes_once(
     desk: Desk, slack_api: SlackStandin, usage: Callable[..., tuple[int, str, str]]
 ) -> None:
     a_month_of_work(desk)
+    # December has not ended: a post now would freeze half a month as the month's only post.
+    code, _, said = usage("--month", "2026-12", "--customer", "acme", "--post")
+    assert "acme: not posted: 2026-12 has not ended in" in said
+    assert not [m for m in slack_api.messages(channel=ACME_CHANNEL)
+                if m["text"].startswith("*Support usage")]  # fmt: skip
+    desk.rt.clock.set(datetime(2027, 1, 2, 9, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     code, _, said = usage("--month", "2026-12", "--customer", "acme", "--post")
     assert code == 0 and "acme: posted to C0ACMESHARED" in said
     _, _, again = usage("--month", "2026-12", "--customer", "acme", "--post")

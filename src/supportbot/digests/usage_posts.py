@@ -132,7 +132,15 @@ def _post(rt: Runtime, key: str) -> bool:
 
 
 def post_now(rt: Runtime, customer: Customer, month: Period) -> str:
-    """``report usage --post``: the same row and job, run here; says what it did."""
+    """``report usage --post``: the same row and job, run here; says what it did. A month
+    that has not ended in the customer's zone is refused: its frozen text would be the
+    month's only post, with the rest of the month's work missing from it."""
+    current = period_of(PeriodKind.MONTH, rt.now(), customer.timezone)
+    if month.first_day >= current.first_day:
+        return (
+            f"{customer.key}: not posted: {month.label} has not ended in {customer.timezone}"
+            " (its summary posts itself once it has)"
+        )
     with rt.session() as session:
         key = make(rt, session, customer, month)
     if key is None:
