@@ -9,9 +9,7 @@ new master, with the same runtime.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,22 +25,10 @@ from supportbot.runtime import build_runtime, set_runtime
 from tests.conftest import make_settings
 from tests.standins import SlackStandin
 from tests.support.live import drain
+from tests.support.processes import free_port, wait_until
 from tests.support.slack_requests import TRIAGE
 
 SERVICE = "supportbot-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(condition, what: str, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what}"
-        time.sleep(0.1)
 
 
 def answers(port: int) -> bool:

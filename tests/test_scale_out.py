@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from supportbot.clock import TravelClock
@@ -36,6 +35,7 @@ from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 from tests.conftest import SIGNING_SECRET, make_settings
 from tests.standins import TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, SlackStandin, TwilioStandin
+from tests.support.processes import free_port, process_env, wait_until, web_up
 from tests.support.slack_requests import TEAM_ID, TRIAGE, SlackInbound
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,34 +108,17 @@ def settings(
 
 
 def env_for(s: Settings, tmp_path: Path, name: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "SUPPORTBOT_", "TWILIO_", "REDIS_", "DATABASE_", "PORT"))
-    }
-    return env | {
-        "SLACK_BOT_TOKEN": s.slack_bot_token.get_secret_value() if s.slack_bot_token else "",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": s.slack_api_url,
+    return process_env(s, tmp_path, name) | {
         "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": FROM_NUMBER,
         "TWILIO_API_URL": s.twilio_api_url,
-        "REDIS_URL": str(s.redis_url),
-        "DATABASE_URL": s.sqlalchemy_url,
-        "SUPPORTBOT_TRIAGE_CHANNEL": str(s.triage_channel),
-        "SUPPORTBOT_CONTRACTS_FILE": str(s.contracts_file),
-        "SUPPORTBOT_TRIAGE_RULES_FILE": str(s.triage_rules_file),
-        "SUPPORTBOT_ROTATIONS_DIR": str(s.rotations_dir),
-        "SUPPORTBOT_DATA_DIR": str(tmp_path / f"{name}-var"),
         "SUPPORTBOT_RECONCILE_INTERVAL_SECONDS": "2",
         # One person holds every page here: no per-contact throttle (bundling still applies).
         "SUPPORTBOT_PAGE_MIN_GAP_SECONDS": "0",
         "SUPPORTBOT_PAGE_SMS_PER_15MIN": "10000",
         "SUPPORTBOT_PAGE_CALLS_PER_15MIN": "10000",
         "SUPPORTBOT_LOG_LEVEL": "INFO",
-        "SUPPORTBOT_BIND": "127.0.0.1",
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
     }
 
 
@@ -178,22 +161,6 @@ class Fleet:
         return "\n".join(p.read_text(errors="replace") for p in self.tmp_path.glob("*.log"))
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(condition, what, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    """``what`` says what never happened; a callable is asked only then."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"never happened: {what() if callable(what) else what}"
-        time.sleep(0.25)
-
-
 def plant_reminders(rt: Runtime, clock: TravelClock) -> dict[int, datetime]:
     """Acme Sev2s opened a little under an hour ago: their 50 % reminders fall due in the
     next seconds, one every half second. Returns each incident's opening."""
@@ -226,7 +193,7 @@ def test_two_webs_three_workers_one_killed_everything_once(  # long: one scripte
         for n in range(3):
             fleet.start(f"worker-{n}", "worker")
         for port in ports:
-            wait_until(lambda p=port: _up(p), lambda: f"a web up: {fleet.logs()[-3000:]}", 60)
+            wait_until(lambda p=port: web_up(p), lambda: f"a web up: {fleet.logs()[-3000:]}", 60)
         due = plant_reminders(rt, clock)
 
         def ask(n: int) -> tuple[int, float]:
@@ -260,13 +227,6 @@ def test_two_webs_three_workers_one_killed_everything_once(  # long: one scripte
 def carries(body: str, code: str) -> bool:
     """The SMS names the acknowledgement code as a word (16A is not in 116A)."""
     return re.search(rf"(?<![0-9A-Z]){re.escape(code)}(?![0-9A-Z])", body) is not None
-
-
-def _up(port: int) -> bool:
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 503)
-    except requests.RequestException:
-        return False
 
 
 def _settled(rt: Runtime, twilio: TwilioStandin, sev1: int, due: dict[int, datetime]) -> bool:

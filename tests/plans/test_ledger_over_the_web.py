@@ -23,11 +23,11 @@ from supportbot.clock import TravelClock
 from supportbot.db.ledger import LedgerEntry
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
-from tests.conftest import REPO, SIGNING_SECRET
+from tests.conftest import SIGNING_SECRET
 from tests.standins import SlackStandin
+from tests.support.processes import free_port, process_env, wait_until, web_up
 from tests.support.records import GLOBEX_CHANNEL, GLOBEX_HANS, answer
 from tests.support.slack_requests import TEAM_ID, SlackInbound
-from tests.test_scale_out import _up, free_port, wait_until
 
 COMMANDS = 50  # even: 10 min of time; odd: a 70 min appointment (3 incidents)
 STAFF = ("U0STAFF001", "U0STAFF002")
@@ -39,23 +39,7 @@ def clock() -> TravelClock:
 
 
 def web_env(s: Settings, tmp_path: Path, port: int) -> dict[str, str]:
-    keep = ("SLACK_", "SUPPORTBOT_", "TWILIO_", "REDIS_", "DATABASE_", "PORT")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(keep)}
-    return env | {
-        "SLACK_BOT_TOKEN": s.slack_bot_token.get_secret_value() if s.slack_bot_token else "",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": s.slack_api_url,
-        "REDIS_URL": str(s.redis_url),
-        "DATABASE_URL": s.sqlalchemy_url,
-        "SUPPORTBOT_TRIAGE_CHANNEL": str(s.triage_channel),
-        "SUPPORTBOT_CONTRACTS_FILE": str(s.contracts_file),
-        "SUPPORTBOT_TRIAGE_RULES_FILE": str(s.triage_rules_file),
-        "SUPPORTBOT_ROTATIONS_DIR": str(s.rotations_dir),
-        "SUPPORTBOT_DATA_DIR": str(tmp_path / f"web-{port}-var"),
-        "SUPPORTBOT_BIND": "127.0.0.1",
-        "PORT": str(port),
-        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
-    }
+    return process_env(s, tmp_path, f"web-{port}") | {"PORT": str(port)}
 
 
 @pytest.fixture
@@ -78,7 +62,7 @@ def webs(rt: Runtime, settings: Settings, tmp_path: Path) -> Iterator[list[int]]
                 )
         for port in ports:
             logs = tmp_path / f"web-{port}.log"
-            wait_until(lambda p=port: _up(p), lambda f=logs: f.read_text()[-3000:], 60)
+            wait_until(lambda p=port: web_up(p), lambda f=logs: f.read_text()[-3000:], 60)
         yield ports
     finally:
         for proc in procs:
