@@ -145,6 +145,25 @@ def test_progress_moves_the_expiry_and_a_reminder_is_answered_by_a_note(pager: P
     assert "expires Tue 24 Nov 11:25 GMT" in card_text(pager)
 
 
+def test_time_logged_is_progress_and_moves_the_expiry(pager: Pager) -> None:
+    # Globex pays per incident: time is logged without an estimate.
+    opened = pager.desk.slack.command("sev2 reports slow", channel="C0GLOBEX")
+    assert opened.status_code == 200
+    pager.desk.drain()
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")
+    pager.desk.drain()
+    pager.desk.travel(timedelta(hours=1, minutes=50))  # 11:50: an hour's work is logged
+    logged = pager.desk.slack.command("time INC-1 1h bisected the slow query", user="U0STAFF001")
+    assert logged.status_code == 200 and "Logged 1 h on INC-1" in logged.text, logged.text
+    pager.desk.drain()
+    assert "expires Tue 24 Nov 13:50 GMT" in card_text(pager)
+    pager.desk.travel(timedelta(minutes=10, seconds=10))  # 12:00:10: the old instant passed
+    assert dms(pager, "U0STAFF001") == []
+    pager.desk.travel(timedelta(hours=1, minutes=50))  # 13:50:10: two hours since the log
+    reminder = dms(pager, "U0STAFF001")
+    assert len(reminder) == 1 and "no progress for 120 min" in reminder[0], reminder
+
+
 def test_sev2_release_tells_the_level_on_call(pager: Pager) -> None:
     open_sev(pager, 2, "reports slow")
     pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")

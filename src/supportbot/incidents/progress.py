@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import TimelineEvent
 
-PROGRESS_KINDS = ("note", "staff_reply", "time_logged", "handover")
+PROGRESS_KINDS = ("note", "staff_reply", "time", "handover")  # "time": time logged (desk.work)
 
 
 def last_progress(session: Session, incident_id: int, since: datetime) -> datetime | None:
