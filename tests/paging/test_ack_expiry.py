@@ -20,6 +20,7 @@ from supportbot.delivery import job_ids
 from supportbot.oncall import parse_rotation
 from supportbot.oncall.ack_rules import AckRule, ack_due, ack_rule
 from supportbot.slack import cards
+from supportbot.slack.followup_blocks import CALLBACK_UPDATE
 from tests.paging.conftest import EMEA_L1, EMEA_L1_SLACK, TUESDAY_10_DUBLIN, Pager, emea_l1_on
 from tests.standins import block_text
 
@@ -143,6 +144,42 @@ def test_progress_moves_the_expiry_and_a_reminder_is_answered_by_a_note(pager: P
     with pager.desk.rt.session() as session:
         assert session.get_one(Incident, 1).status == "acknowledged"
     assert "expires Tue 24 Nov 11:25 GMT" in card_text(pager)
+
+
+def test_time_logged_is_progress_and_moves_the_expiry(pager: Pager) -> None:
+    # Globex pays per incident: time is logged without an estimate.
+    opened = pager.desk.slack.command("sev2 reports slow", channel="C0GLOBEX")
+    assert opened.status_code == 200
+    pager.desk.drain()
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")
+    pager.desk.drain()
+    pager.desk.travel(timedelta(hours=1, minutes=50))  # 11:50: an hour's work is logged
+    logged = pager.desk.slack.command("time INC-1 1h bisected the slow query", user="U0STAFF001")
+    assert logged.status_code == 200 and "Logged 1 h on INC-1" in logged.text, logged.text
+    pager.desk.drain()
+    assert "expires Tue 24 Nov 13:50 GMT" in card_text(pager)
+    pager.desk.travel(timedelta(minutes=10, seconds=10))  # 12:00:10: the old instant passed
+    assert dms(pager, "U0STAFF001") == []
+    pager.desk.travel(timedelta(hours=1, minutes=50))  # 13:50:10: two hours since the log
+    reminder = dms(pager, "U0STAFF001")
+    assert len(reminder) == 1 and "no progress for 120 min" in reminder[0], reminder
+
+
+def test_a_customer_update_is_progress_and_moves_the_expiry(pager: Pager) -> None:
+    open_sev(pager, 1)
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")
+    pager.desk.drain()
+    pager.desk.travel(timedelta(minutes=25))  # 10:25: the customer is told, as the cadence asks
+    posted = pager.desk.slack.view_submission(
+        CALLBACK_UPDATE, {"update": "Payments are failing over."}, private_metadata="1"
+    )
+    assert posted.status_code == 200 and posted.text == ""
+    pager.desk.drain()
+    assert "expires Tue 24 Nov 10:55 GMT" in card_text(pager)
+    pager.desk.travel(timedelta(minutes=15, seconds=10))  # 10:40:10: past the old release
+    assert dms(pager, "U0STAFF001") == []
+    with pager.desk.rt.session() as session:
+        assert session.get_one(Incident, 1).status == "acknowledged"
 
 
 def test_sev2_release_tells_the_level_on_call(pager: Pager) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from supportbot.db.models import Escalation, Incident, Page
+from supportbot.db.models import Escalation, Incident, Page, TimelineEvent
 from supportbot.slack import cards
 from tests.paging.conftest import EMEA_L1, TUESDAY_10_DUBLIN, Pager, emea_l1_on
 
@@ -190,3 +190,24 @@ def test_two_escalate_presses_on_one_card_escalate_once(pager: Pager) -> None:
     with pager.desk.rt.session() as session:
         paged = {p for (p,) in session.execute(select(Page.person).where(Page.step_index == -1))}
     assert paged and paged <= {"dieter", "elena"}
+
+
+def test_escalate_pressed_on_the_card_of_a_resolved_incident_is_refused(pager: Pager) -> None:
+    open_sev1(pager)
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1")
+    pager.desk.drain()
+    done = pager.desk.slack.view_submission(
+        cards.CALLBACK_RESOLVE, {"summary": "rolled back"}, private_metadata="1"
+    )
+    assert done.status_code == 200
+    pager.desk.drain()
+    # A stale card (or a replayed press) still carries the Escalate button of L1.
+    pressed = pager.desk.slack.block_action(cards.ACTION_ESCALATE, value="1:L1")
+    assert pressed.status_code == 200
+    pager.desk.drain()
+    refusals = [r.get("text", "") for r in pager.desk.api.responses()]
+    assert any("INC-1 is resolved; reopen it first" in t for t in refusals), refusals
+    with pager.desk.rt.session() as session:
+        assert session.get_one(Incident, 1).level == "L1"
+        kinds = session.scalars(select(TimelineEvent.kind)).all()
+    assert "escalated" not in kinds

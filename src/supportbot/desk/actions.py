@@ -113,6 +113,9 @@ def escalate(
 
     def apply(change: Change) -> None:
         incident = change.incident
+        if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
+            # A stale card still shows Escalate: a finished incident moves no level.
+            raise IncidentError(f"{incident.key} is {incident.status}; reopen it first")
         if seen_level is not None and seen_level != incident.level:
             # Two people pressed Escalate on the same card: the second press is refused.
             raise IncidentError(

@@ -1,8 +1,8 @@
 """What counts as progress on an incident, read from its timeline.
 
 An acknowledgement expires after a set time without progress (issue 13). Progress is what a
-person does to move the incident on: a status change, an internal note, a staff reply, time
-logged, a handover. Pages, SLA reminders and Slack bookkeeping are not progress.
+person does to move the incident on: a status change, an internal note, a staff reply or customer
+update, time logged, a handover. Pages, SLA reminders and Slack bookkeeping are not progress.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import TimelineEvent
 
-PROGRESS_KINDS = ("note", "staff_reply", "time_logged", "handover")
+# "time": time logged (desk.work); "customer_update": a reply posted through the update form,
+# which a Severity 1 owes every 30 minutes, as long as its acknowledgement lasts.
+PROGRESS_KINDS = ("note", "staff_reply", "customer_update", "time", "handover")
 
 
 def last_progress(session: Session, incident_id: int, since: datetime) -> datetime | None:
