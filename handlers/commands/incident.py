@@ -61,6 +61,13 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
             act = actions.note if parsed.kind == "note" else actions.reply
             incident = act(rt, parsed.key, who, parsed.summary)
             return {"text": f"Added to {incident.key}."}
+        if parsed.kind in ("reopen", "close"):
+            assert parsed.key is not None
+            if parsed.kind == "reopen":
+                incident = actions.reopen(rt, parsed.key, who, parsed.summary)
+                return {"text": f"Reopened {incident.key}: its clocks run again."}
+            incident = actions.close(rt, parsed.key, who)
+            return {"text": f"Closed {incident.key}."}
         if parsed.kind == "handover":
             assert parsed.key is not None and parsed.person is not None
             if not who.is_staff:

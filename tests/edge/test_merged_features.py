@@ -123,7 +123,16 @@ def test_a_credit_waiver_typed_with_a_tab_reaches_the_credit_rules(desk: Desk) -
 
 # -- the help text and the manifest name every subcommand ------------------------------------------
 INCIDENT_WORDS = sorted(
-    {*WORK, *(w for w in CREDIT_WORDS if w != "credit_waive"), "list", "note", "reply", "handover"}
+    {
+        *WORK,
+        *(w for w in CREDIT_WORDS if w != "credit_waive"),
+        "list",
+        "note",
+        "reply",
+        "handover",
+        "reopen",
+        "close",
+    }
     | {"help", "waive credit", "waive availability", "maintenance list", "maintenance cancel"}
 )
 

@@ -115,7 +115,10 @@ def escalate(
         incident = change.incident
         if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
             # A stale card still shows Escalate: a finished incident moves no level.
-            raise IncidentError(f"{incident.key} is {incident.status}; reopen it first")
+            raise IncidentError(
+                f"{incident.key} is {incident.status}; reopen it first "
+                f"(`/incident reopen {incident.key}`)"
+            )
         if seen_level is not None and seen_level != incident.level:
             # Two people pressed Escalate on the same card: the second press is refused.
             raise IncidentError(
@@ -174,11 +177,18 @@ def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident
     return run(rt, key, actor, Action.RESOLVE, apply)
 
 
-def reopen(rt: Runtime, key: int | str, actor: Actor) -> Incident:
+def reopen(rt: Runtime, key: int | str, actor: Actor, why: str = "") -> Incident:
     """A resolved incident that is not fixed after all: investigating again, clocks running."""
 
     def apply(change: Change) -> None:
-        change.status(Status.INVESTIGATING, f"{change.who} reopened {change.incident.key}")
+        if change.incident.status != Status.RESOLVED.value:
+            shown = change.incident.status.replace("_", " ")
+            raise IncidentError(
+                f"{change.incident.key} is {shown}: only a resolved incident can be reopened"
+                + (" (a closed one is final; open a new one)" if shown == "closed" else "")
+            )
+        because = f": {inert(why, keep_mentions=True)}" if why else ""
+        change.status(Status.INVESTIGATING, f"{change.who} reopened {change.incident.key}{because}")
 
     return run(rt, key, actor, Action.REOPEN, apply)
 

@@ -33,7 +33,10 @@ def escalate_to(
     def apply(change: Change) -> None:
         incident, now = change.incident, rt.now()
         if incident.status in ("resolved", "closed"):
-            raise IncidentError(f"{incident.key} is {incident.status}; reopen it first")
+            raise IncidentError(
+                f"{incident.key} is {incident.status}; reopen it first "
+                f"(`/incident reopen {incident.key}`)"
+            )
         if seen_level is not None and seen_level != incident.level:
             raise IncidentError(
                 f"{incident.key} has already moved on to {LEVEL_NAMES[incident.level]}; "

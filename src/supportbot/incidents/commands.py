@@ -18,6 +18,8 @@ USAGE = (
     "• `/incident note INC-42 <text>` adds an internal note\n"
     "• `/incident reply INC-42 <text>` replies to the customer\n"
     "• `/incident handover INC-42 @person [note]` hands it over (assigns; pages for Sev1)\n"
+    "• `/incident reopen INC-42 [why]` reopens a resolved incident; `/incident close INC-42` "
+    "closes a resolved one\n"
     "• `/incident time INC-42 45m [note]`, `/incident appointment INC-42 2h40m [note]`, "
     "`/incident timer start|stop INC-42` log work against the customer's plan\n"
     "• `/incident estimate INC-42 6h [note]` asks the customer's contacts to approve a task; "
@@ -44,7 +46,8 @@ class CommandError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedCommand:
-    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | "handover" | work | credit
+    kind: str  # "modal" | "open" | "list" | "help" | "note" | "reply" | "handover" | "reopen"
+    # | "close" | work | credit
     severity: int | None = None
     summary: str = ""
     customer: str | None = None
@@ -87,6 +90,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
         return ParsedCommand(word, key=key, summary=body.strip())
     if word == "handover":
         return _handover(rest)
+    if word in ("reopen", "close"):
+        return _reopen_or_close(word, rest)
     if word in WORK:
         return parse_work(word, rest)
     try:
@@ -119,6 +124,20 @@ def _handover(rest: str) -> ParsedCommand:
             "`/incident handover INC-42 @dana failover done, watching the replicas`"
         )
     return ParsedCommand("handover", key=key, person=person, summary=note.strip())
+
+
+def _reopen_or_close(word: str, rest: str) -> ParsedCommand:
+    """``reopen INC-42 [why]`` or ``close INC-42``: closing takes no text, and a second word
+    would only be ignored, so it is refused."""
+    key, *more = rest.split(None, 1) or [""]
+    why = more[0].strip() if more else ""
+    if not key or (word == "close" and why):
+        if word == "reopen":
+            needs, example = "an incident id and, if you like, why", "INC-42 the fix did not hold"
+        else:
+            needs, example = "an incident id only", "INC-42"
+        raise CommandError(f"`/incident {word}` needs {needs}, e.g. `/incident {word} {example}`")
+    return ParsedCommand(word, key=key, summary=why)
 
 
 def _credit_waiver(rest: str) -> ParsedCommand:
