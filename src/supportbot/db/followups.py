@@ -37,7 +37,9 @@ class RootCause(Base):
     """The root cause analysis owed for a resolved Sev1/Sev2 with a customer.
 
     ``template`` is what the team was given (internal, from the timeline); ``customer_text``
-    is what was approved and posted to the customer (set once, with who approved it)."""
+    is what was approved and posted to the customer (set once, with who approved it).
+    ``state``: due → approved; due → on_hold while the incident is reopened → due again at
+    its next resolution (``resolved_at``, ``due_at`` and ``template`` then count from it)."""
 
     __tablename__ = "root_causes"
 
@@ -45,7 +47,7 @@ class RootCause(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
     resolved_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(20), default="due")  # due | approved
+    state: Mapped[str] = mapped_column(String(20), default="due")  # due | on_hold | approved
     template: Mapped[str] = mapped_column(Text)
     customer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     approved_by: Mapped[str | None] = mapped_column(String(50), nullable=True)

@@ -26,6 +26,8 @@ from supportbot.incidents.lifecycle import (
     next_level,
     severity_label,
 )
+from supportbot.incidents.progress import ACK_RENEWED
+from supportbot.oncall.ack_state import WATCHED
 from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
@@ -60,17 +62,30 @@ def acknowledge(rt: Runtime, key: int | str, actor: Actor) -> Incident:
     return run(rt, key, actor, Action.ACKNOWLEDGE, apply)
 
 
-def page_acknowledged(rt: Runtime, key: int | str, actor: Actor, *, via: str) -> Incident:
-    """An acknowledgement by SMS or phone: idempotent, whatever the status already is."""
+def page_acknowledged(rt: Runtime, key: int | str, actor: Actor, *, via: str) -> str:
+    """An acknowledgement by SMS or phone: idempotent, whatever the status already is.
+
+    Returns ``acknowledged`` (taken now), ``renewed`` (already held: the code sent again, as
+    the acknowledgement's reminder asks, restarts its expiry: decided under the incident's
+    lock, so an expiry running at the same instant either released it first, and this takes
+    it back, or finds the renewal and does nothing) or ``unchanged`` (waiting, resolved).
+    """
+    said = "unchanged"
 
     def apply(change: Change) -> None:
+        nonlocal said
         if change.incident.status == Status.OPEN.value:
             change.status(Status.ACKNOWLEDGED, f"{change.who} acknowledged via {via}")
+            said = "acknowledged"
+        elif change.incident.status in WATCHED:
+            change.event(ACK_RENEWED, f"{change.who} acknowledged again via {via}: still on it")
+            said = "renewed"
         change.first_response()
         change.take_if_unassigned()
         _stop_paging(change, via)
 
-    return run(rt, key, actor, Action.PAGE_ACK, apply)
+    run(rt, key, actor, Action.PAGE_ACK, apply)
+    return said
 
 
 def assign(rt: Runtime, key: int | str, actor: Actor, assignee: str | None = None) -> Incident:

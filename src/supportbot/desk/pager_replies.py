@@ -119,25 +119,29 @@ def handle_sms(rt: Runtime, from_number: str, body: str) -> Answer:
 
 
 def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Person, via: str) -> str:
-    """Acknowledge for ``person``; returns the confirmation to say or text back."""
+    """Acknowledge for ``person``; returns the confirmation to say or text back. What this
+    reads first only words the answer: the acknowledgement itself is decided under the
+    incident's lock, so one racing the acknowledgement's expiry is never lost."""
     with rt.session() as session:
         escalation = session.get_one(Escalation, escalation_id)
         incident = session.get_one(Incident, incident_id)
         _reset_loop(session, person.phone)
+        already = ""
         if escalation.state == "acknowledged":
             by = f"<@{escalation.acked_by}>" if escalation.acked_by else "someone"
             who = "you" if escalation.acked_by == person.slack else by.strip("<@>")
-            return (
-                f"{incident.key} was already acknowledged by {who} via "
-                f"{escalation.acked_via}. Thank you."
-            )
+            already = f"{incident.key} was already acknowledged by {who} via {escalation.acked_via}"
         # An exhausted episode still has pages going out: acknowledging it stops them.
-        if escalation.state not in ("active", "exhausted"):
+        elif escalation.state not in ("active", "exhausted"):
             return f"{incident.key} is no longer paging ({escalation.state}). Thank you."
     try:
-        actions.page_acknowledged(rt, incident_id, from_roster(person.slack), via=via)
+        said = actions.page_acknowledged(rt, incident_id, from_roster(person.slack), via=via)
     except IncidentError as exc:
         return f"{incident.key}: {exc}"
+    if said == "renewed":
+        return f"{already or incident.key}; your acknowledgement is renewed. Thank you."
+    if already and said == "unchanged":
+        return f"{already}. Thank you."
     metrics.ACKS.labels(via).inc()
     return f"Acknowledged {incident.key}. Paging has stopped. Thank you."
 

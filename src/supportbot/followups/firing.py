@@ -34,10 +34,10 @@ _BY_KIND: dict[str, Fire] = {
 
 def on_change(session: Session, rt: Runtime, incident: Incident, *, new: bool = False) -> None:
     """Called in the transaction of every incident change (and of its opening, ``new``):
-    start or stop the update cadence, and owe the RCA of a resolution."""
+    start or stop the update cadence, and owe, hold or re-owe the RCA (:func:`rca.follow`)."""
     now = rt.now()
     cadence.track(session, rt, incident, now, new=new)
-    rca.open_if_owed(session, rt, incident, now)
+    rca.follow(session, rt, incident, now)
 
 
 @FOLLOWUP_TIMER.runs

@@ -38,7 +38,6 @@ def rca_form(rt: Runtime, key: str, actor: Actor) -> View:
         customer = rt.contracts.by_key(incident.customer) if incident.customer else None
         if found is None or customer is None:
             raise IncidentError(f"{incident.key} owes no root cause analysis")
-        if found.state != "due":
-            raise IncidentError(f"The RCA of {incident.key} is already approved")
+        rca.refuse_if_not_due(incident, found, customer)  # approved, or the incident reopened
         lines = customer_timeline(rca.entries(session, incident.id), ZoneInfo(customer.timezone))
         return rca_modal(incident, lines)

@@ -2,7 +2,8 @@
 
 An acknowledgement expires after a set time without progress (issue 13). Progress is what a
 person does to move the incident on: a status change, an internal note, a staff reply or customer
-update, time logged, a handover. Pages, SLA reminders and Slack bookkeeping are not progress.
+update, time logged, a handover, the acknowledge code sent again. Pages, SLA reminders and
+Slack bookkeeping are not progress.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from supportbot.db.models import TimelineEvent
 
 # "time": time logged (desk.work); "customer_update": a reply posted through the update form,
 # which a Severity 1 owes every 30 minutes, as long as its acknowledgement lasts.
-PROGRESS_KINDS = ("note", "staff_reply", "customer_update", "time", "handover")
+# "ack_renewed": the acknowledge code sent again while the incident is still held, which is
+# what the reminder's SMS invites; it restarts the acknowledgement like any progress.
+ACK_RENEWED = "ack_renewed"
+PROGRESS_KINDS = ("note", "staff_reply", "customer_update", "time", "handover", ACK_RENEWED)
 
 
 def last_progress(session: Session, incident_id: int, since: datetime) -> datetime | None:

@@ -84,6 +84,9 @@ def followup_blocks(session: Session, incident: Incident, moment: Moment) -> lis
     if rca is not None and rca.state == "due":
         lines.append(f":clipboard: *RCA* due {local_time(rca.due_at, moment.zone)}")
         buttons.append(kit.button("Approve RCA", action_id=ACTION_RCA, value=value))
+    elif rca is not None and rca.state == "on_hold":
+        lines.append(":clipboard: *RCA* on hold while the incident is reopened: due again after "
+                     "it is resolved again")  # fmt: skip
     elif rca is not None:
         lines.append(
             f":clipboard: *RCA* approved by {mention(rca.approved_by or '?')} "
