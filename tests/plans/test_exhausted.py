@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from supportbot.db.ledger import LedgerEntry
 from supportbot.db.models import Notification
+from supportbot.desk import actions
+from supportbot.incidents.access import Actor
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
-from tests.support.records import answer, incident, timeline
-from tests.support.slack_requests import TRIAGE
+from tests.support.records import answer, dump, incident, timeline
+from tests.support.slack_requests import STAFF, TRIAGE
 
 
 def say(desk: Desk, text: str, **kwargs: str) -> str:
@@ -104,3 +106,23 @@ def test_a_sev1_site_down_with_no_balance_is_worked_at_once_and_billed(desk: Des
     assert overage(desk) == [(2, 1, Decimal("200.00"))]
     kinds = [e.kind for e in timeline(desk.rt, 2)]
     assert "plan_hold" in kinds and "paging" in " ".join(kinds)
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_a_held_request_resolved_meanwhile_cannot_be_approved(desk: Desk) -> None:
+    """The customer's problem went away and staff resolved the held request; a contact's
+    late `/incident approve` reopened it (investigating) and billed the overage for it."""
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    say(desk, "sev3 toner low", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    actions.resolve(desk.rt, 2, Actor.staff_member(STAFF), "it cleared itself")
+    actions.resolve(desk.rt, 3, Actor.staff_member(STAFF), "not needed")
+    actions.close(desk.rt, 3, Actor.staff_member(STAFF))
+    before = dump(desk.rt)
+
+    said = say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said == ":warning: INC-2 is resolved: it no longer waits for an approval"
+    said = say(desk, "approve INC-3", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said == ":warning: INC-3 is closed: it no longer waits for an approval"
+    assert incident(desk.rt, 2).status == "resolved" and overage(desk) == []
+    assert dump(desk.rt) == before

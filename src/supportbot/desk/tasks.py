@@ -180,6 +180,11 @@ def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
         incident = change.incident
+        if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
+            # Resolved without the extra charge: approving now would reopen it and bill it.
+            raise IncidentError(
+                f"{incident.key} is {incident.status}: it no longer waits for an approval"
+            )
         if not held(change.session, incident.id):
             raise IncidentError(f"{incident.key} is not waiting for an approval")
         customer = customer_of(change)
