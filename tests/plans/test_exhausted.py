@@ -126,3 +126,26 @@ def test_a_held_request_resolved_meanwhile_cannot_be_approved(desk: Desk) -> Non
     assert said == ":warning: INC-3 is closed: it no longer waits for an approval"
     assert incident(desk.rt, 2).status == "resolved" and overage(desk) == []
     assert dump(desk.rt) == before
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_no_time_is_logged_on_a_held_request_before_its_approval(desk: Desk) -> None:
+    """Held for an exhausted pack, the request waits for a contact to approve the extra
+    charge; an appointment logged meanwhile billed 2 more incidents (400.00 SGD) that nobody
+    at the customer had approved."""
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    before = dump(desk.rt)
+    waits = (
+        ":warning: INC-2 waits for a designated contact's approval of an extra charge "
+        "(`/incident approve INC-2`): no time can be logged on it until then"
+    )
+    assert say(desk, "appointment INC-2 30m") == waits
+    assert say(desk, "time INC-2 30m") == waits
+    assert say(desk, "timer start INC-2") == waits
+    assert overage(desk) == [] and dump(desk.rt) == before
+
+    say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    said = say(desk, "appointment INC-2 30m")
+    assert "Beyond the incident pack balance: 2 incidents, billed 400.00 SGD" in said
+    assert overage(desk) == [(2, 1, Decimal("200.00")), (2, 2, Decimal("400.00"))]
