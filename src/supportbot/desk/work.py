@@ -56,9 +56,15 @@ class Done:
 
 def customer_of(change: Change) -> Customer:
     incident = change.incident
-    customer = change.rt.contracts.by_key(incident.customer) if incident.customer else None
-    if customer is None:
+    if not incident.customer:
         raise IncidentError(f"{incident.key} is internal: time is logged against a customer's plan")
+    customer = change.rt.contracts.by_key(incident.customer)
+    if customer is None:  # taken out of the contracts file while the incident was open
+        raise IncidentError(
+            f"{incident.key} belongs to customer `{inert(incident.customer)}`, which is no "
+            "longer in the contracts file: restore it in contracts/customers.yaml to log time "
+            "against its plan"
+        )
     return customer
 
 

@@ -1,0 +1,41 @@
+"""The contract file edited while the desk runs: a customer or a plan removed, a pack made
+smaller than what was already used. The desk keeps working and says what is wrong."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import Desk
+from tests.plans.conftest import CONTRACT
+from tests.support.records import GLOBEX_CHANNEL, GLOBEX_HANS, answer, dump
+
+
+def say(desk: Desk, text: str, **kwargs: str) -> str:
+    return answer(desk.slack.command(text, **kwargs))
+
+
+def edit_contract(desk: Desk, edit: str) -> None:
+    """Rewrite the contracts file on disk, as people do (it is reloaded when next read)."""
+    desk.rt.settings.contracts_file.write_text(edit)
+
+
+def test_a_customer_removed_from_the_contract_is_named_not_called_internal(desk: Desk) -> None:
+    """Time on an incident whose customer was taken out of the file said the incident was
+    internal, which it is not (and sent staff looking for the wrong problem)."""
+    say(desk, "sev3 slow reports", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
+    without = re.sub(r"  - key: globex\n(    .*\n)+", "", CONTRACT.replace("POLICY", "warn"))
+    edit_contract(desk, without)
+    before = dump(desk.rt)
+    gone = (
+        ":warning: INC-1 belongs to customer `globex`, which is no longer in the contracts "
+        "file: restore it in contracts/customers.yaml to log time against its plan"
+    )
+    assert say(desk, "time INC-1 45m") == gone
+    assert say(desk, "timer start INC-1") == gone
+    assert say(desk, "waive INC-1 product defect") == gone
+    assert dump(desk.rt) == before
+    # An internal incident is still called internal.
+    say(desk, "sev3 internal chore")
+    assert say(desk, "time INC-2 45m") == (
+        ":warning: INC-2 is internal: time is logged against a customer's plan"
+    )
