@@ -6,8 +6,17 @@ from __future__ import annotations
 import re
 
 from tests.conftest import Desk
-from tests.plans.conftest import CONTRACT
-from tests.support.records import GLOBEX_CHANNEL, GLOBEX_HANS, answer, dump
+from tests.plans.conftest import CONTRACT, INITECH_CHANNEL, INITECH_PETER
+from tests.standins import block_text
+from tests.support.records import (
+    GLOBEX_CHANNEL,
+    GLOBEX_HANS,
+    answer,
+    dump,
+    everything_sent_to,
+    posts,
+)
+from tests.support.slack_requests import TRIAGE
 
 
 def say(desk: Desk, text: str, **kwargs: str) -> str:
@@ -39,3 +48,24 @@ def test_a_customer_removed_from_the_contract_is_named_not_called_internal(desk:
     assert say(desk, "time INC-2 45m") == (
         ":warning: INC-2 is internal: time is logged against a customer's plan"
     )
+
+
+def test_a_pack_made_smaller_than_what_was_used_says_so(desk: Desk) -> None:
+    """Initech used 7 of its 10 incidents, then the file was edited to a pack of 4: the card,
+    the answers and the notices read `Pack: -3 of 4 left` (and `175 % used`)."""
+    say(desk, "sev3 printers offline", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert say(desk, "appointment INC-1 2h40m").endswith("Pack: 3 of 10 left")
+    smaller = CONTRACT.replace("POLICY", "warn").replace(
+        "incidents: 10, price: 2000.00}\n          - {start: 2027",
+        "incidents: 4, price: 2000.00}\n          - {start: 2027",
+    )
+    edit_contract(desk, smaller)
+    shown = "Pack: 0 of 4 left (7 used: 3 more than the term now holds)"
+    assert say(desk, "INC-1", command="/sla").count(f"• {shown}\n") == 1
+    # The desk keeps working: the next request is over the balance, flagged under `warn`.
+    said = say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said.endswith(f"{shown}, 1 over")
+    desk.drain()
+    card = block_text(desk.api.message(TRIAGE, posts(desk.api, TRIAGE)[0]["ts"])["blocks"])
+    assert shown in card and "-3" not in everything_sent_to(desk.api, TRIAGE)
+    assert "-3" not in everything_sent_to(desk.api, INITECH_PETER)
