@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 from tests.conftest import Desk
-from tests.plans.conftest import CONTRACT, INITECH_CHANNEL, INITECH_PETER
+from tests.plans.conftest import (
+    CONTRACT,
+    INITECH_CHANNEL,
+    INITECH_PETER,
+    UMBRELLA_CHANNEL,
+    UMBRELLA_JO,
+)
 from tests.standins import block_text
 from tests.support.records import (
     GLOBEX_CHANNEL,
@@ -69,3 +75,16 @@ def test_a_pack_made_smaller_than_what_was_used_says_so(desk: Desk) -> None:
     card = block_text(desk.api.message(TRIAGE, posts(desk.api, TRIAGE)[0]["ts"])["blocks"])
     assert shown in card and "-3" not in everything_sent_to(desk.api, TRIAGE)
     assert "-3" not in everything_sent_to(desk.api, INITECH_PETER)
+
+
+def test_a_deposit_set_to_zero_reads_as_no_deposit(desk: Desk) -> None:
+    """The file says `deposit: 0` means none on file, and a request is refused for it; the
+    balance on the answers and the card read `deposit 0.00 USD` all the same."""
+    edit_contract(desk, CONTRACT.replace("POLICY", "warn").replace(
+        "        deposit_required: true\n", "        deposit_required: true\n        deposit: 0\n"
+    ))  # fmt: skip
+    said = say(desk, "sev3 how do I export?", channel=UMBRELLA_CHANNEL, user=UMBRELLA_JO)
+    assert "No deposit is on file, so no request was opened" in said
+    say(desk, "sev3 export question customer:umbrella")
+    said = say(desk, "time INC-1 10m")
+    assert said.endswith("Per minute: 10 agent-minutes this month (25.00 USD); no deposit")

@@ -157,7 +157,11 @@ class Balance:
             return f"Hours: {left} of {total} left{self._beyond(hours_text)}{rolled}{over}"
         if kind is PlanKind.PER_MINUTE:
             deposit = self.plan.deposit
-            held = f"deposit {deposit.amount:.2f} {self.plan.currency}" if deposit else "no deposit"
+            held = (  # 0 in the file is none on file, as the intake reads it
+                f"deposit {deposit.amount:.2f} {self.plan.currency}"
+                if deposit and deposit.amount > 0
+                else "no deposit"
+            )
             return f"Per minute: {usage.used} agent-minutes this month{money}; {held}"
         if kind is PlanKind.PER_INCIDENT:
             return f"Per incident: {usage.used} charged this month{money}"
