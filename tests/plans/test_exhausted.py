@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from supportbot.db.ledger import LedgerEntry
 from supportbot.db.models import Notification
+from supportbot.desk import actions
+from supportbot.incidents.access import Actor
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
-from tests.support.records import answer, incident, timeline
-from tests.support.slack_requests import TRIAGE
+from tests.support.records import answer, dump, incident, timeline
+from tests.support.slack_requests import STAFF, TRIAGE
 
 
 def say(desk: Desk, text: str, **kwargs: str) -> str:
@@ -104,3 +106,46 @@ def test_a_sev1_site_down_with_no_balance_is_worked_at_once_and_billed(desk: Des
     assert overage(desk) == [(2, 1, Decimal("200.00"))]
     kinds = [e.kind for e in timeline(desk.rt, 2)]
     assert "plan_hold" in kinds and "paging" in " ".join(kinds)
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_a_held_request_resolved_meanwhile_cannot_be_approved(desk: Desk) -> None:
+    """The customer's problem went away and staff resolved the held request; a contact's
+    late `/incident approve` reopened it (investigating) and billed the overage for it."""
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    say(desk, "sev3 toner low", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    actions.resolve(desk.rt, 2, Actor.staff_member(STAFF), "it cleared itself")
+    actions.resolve(desk.rt, 3, Actor.staff_member(STAFF), "not needed")
+    actions.close(desk.rt, 3, Actor.staff_member(STAFF))
+    before = dump(desk.rt)
+
+    said = say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said == ":warning: INC-2 is resolved: it no longer waits for an approval"
+    said = say(desk, "approve INC-3", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert said == ":warning: INC-3 is closed: it no longer waits for an approval"
+    assert incident(desk.rt, 2).status == "resolved" and overage(desk) == []
+    assert dump(desk.rt) == before
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_no_time_is_logged_on_a_held_request_before_its_approval(desk: Desk) -> None:
+    """Held for an exhausted pack, the request waits for a contact to approve the extra
+    charge; an appointment logged meanwhile billed 2 more incidents (400.00 SGD) that nobody
+    at the customer had approved."""
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    before = dump(desk.rt)
+    waits = (
+        ":warning: INC-2 waits for a designated contact's approval of an extra charge "
+        "(`/incident approve INC-2`): no time can be logged on it until then"
+    )
+    assert say(desk, "appointment INC-2 30m") == waits
+    assert say(desk, "time INC-2 30m") == waits
+    assert say(desk, "timer start INC-2") == waits
+    assert overage(desk) == [] and dump(desk.rt) == before
+
+    say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    said = say(desk, "appointment INC-2 30m")
+    assert "Beyond the incident pack balance: 2 incidents, billed 400.00 SGD" in said
+    assert overage(desk) == [(2, 1, Decimal("200.00")), (2, 2, Decimal("400.00"))]

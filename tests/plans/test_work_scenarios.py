@@ -440,3 +440,18 @@ def test_an_estimate_lost_with_redis_still_reaches_the_contacts_once(desk: Desk)
     post_estimate(1)  # run again: posted already, nothing more
     desk.travel(timedelta(seconds=20))
     assert len(posts(desk.api, ACME_ALICE)) == len(posts(desk.api, ACME_BOB)) == 1
+
+
+def test_every_open_card_of_the_customer_shows_the_balance_now(desk: Desk) -> None:
+    """An appointment on INC-2 spent 6 incidents of Initech's pack; INC-1's cards (triage and
+    customer) still said `Pack: 8 of 10 left` while `/sla INC-1` said 2 of 10."""
+    say(desk, "sev3 printers offline", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    say(desk, "sev3 scanner offline", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    desk.drain()
+    assert say(desk, "appointment INC-2 2h40m").endswith("Pack: 2 of 10 left")
+    desk.drain()
+    assert "\n• Pack: 2 of 10 left\n" in say(desk, "INC-1", command="/sla")
+    for channel in (TRIAGE, INITECH_CHANNEL):
+        [first] = [p for p in posts(desk.api, channel) if "INC-1" in p["text"]][:1]
+        card = desk.api.message(channel, first["ts"])
+        assert ":receipt: Pack: 2 of 10 left" in block_text(card["blocks"]), channel

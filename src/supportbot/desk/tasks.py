@@ -10,7 +10,7 @@ from supportbot.db.claims import claim
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
-from supportbot.desk.usage import Use, charge, held
+from supportbot.desk.usage import Use, charge, held, resync_open_cards
 from supportbot.desk.work import IMPLICIT_AGREEMENT, Done, check_open, customer_of
 from supportbot.incidents.access import Action, Actor, may_approve
 from supportbot.incidents.find import IncidentError
@@ -148,6 +148,7 @@ def _waive_plan(change: Change, owed: list[LedgerEntry], reason: str, done: Done
     for entry in owed:
         ledger.append(change.session, _waiver(entry, change, reason))
     units = sum(e.quantity for e in owed)
+    resync_open_cards(change.session, owed[0].customer, besides=change.incident.id)
     change.event(
         "waiver", f"{change.who} waived {units} unit(s) of charges: {reason}",
         customer_visible=True,
@@ -180,6 +181,11 @@ def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
         incident = change.incident
+        if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
+            # Resolved without the extra charge: approving now would reopen it and bill it.
+            raise IncidentError(
+                f"{incident.key} is {incident.status}: it no longer waits for an approval"
+            )
         if not held(change.session, incident.id):
             raise IncidentError(f"{incident.key} is not waiting for an approval")
         customer = customer_of(change)

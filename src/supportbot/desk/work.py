@@ -20,7 +20,7 @@ from supportbot.contracts.plans import Plan, PlanKind
 from supportbot.db.ledger import LedgerEntry, TaskEstimate, WorkTimer
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
-from supportbot.desk.usage import Use, charge
+from supportbot.desk.usage import Use, charge, held
 from supportbot.incidents.access import Action, Actor
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import Status
@@ -56,15 +56,32 @@ class Done:
 
 def customer_of(change: Change) -> Customer:
     incident = change.incident
-    customer = change.rt.contracts.by_key(incident.customer) if incident.customer else None
-    if customer is None:
+    if not incident.customer:
         raise IncidentError(f"{incident.key} is internal: time is logged against a customer's plan")
+    customer = change.rt.contracts.by_key(incident.customer)
+    if customer is None:  # taken out of the contracts file while the incident was open
+        raise IncidentError(
+            f"{incident.key} belongs to customer `{inert(incident.customer)}`, which is no "
+            "longer in the contracts file: restore it in contracts/customers.yaml to log time "
+            "against its plan"
+        )
     return customer
 
 
 def check_open(incident: Incident) -> None:
     if incident.status == Status.CLOSED.value:
         raise IncidentError(f"{incident.key} is closed: no more time can be logged on it")
+
+
+def check_not_held(change: Change) -> None:
+    """A request held for an exhausted balance is not worked (nor billed) until a designated
+    contact approves its extra charge."""
+    incident = change.incident
+    if held(change.session, incident.id):
+        raise IncidentError(
+            f"{incident.key} waits for a designated contact's approval of an extra charge "
+            f"(`/incident approve {incident.key}`): no time can be logged on it until then"
+        )
 
 
 def _balance_line(change: Change, plan: Plan | None, customer: Customer) -> str:
@@ -92,6 +109,7 @@ def log_time(
         if receipt is not None:
             change.receipt(receipt)
         check_open(change.incident)
+        check_not_held(change)
         customer = customer_of(change)
         plan = _time_plan(change, customer)
         done.lines += _log(change, customer, plan, minutes, note, appointment)
@@ -213,6 +231,7 @@ def start_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
 
     def apply(change: Change) -> None:
         check_open(change.incident)
+        check_not_held(change)
         customer_of(change)
         running = change.session.get(WorkTimer, actor.user_id)
         if running is not None:
@@ -277,6 +296,7 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
         try:
             with change.session.begin_nested():
                 check_open(change.incident)
+                check_not_held(change)
                 customer = customer_of(change)
                 plan = _time_plan(change, customer)
                 done.lines += _log(change, customer, plan, minutes, "timer", False)

@@ -9,6 +9,7 @@ per-incident and pack plans, and is only recorded under an agreement.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -125,6 +126,14 @@ class Balance:
     def exhausted(self) -> bool:
         return self.limited and self.left <= 0
 
+    def _beyond(self, units: Callable[[int], str]) -> str:
+        """More used than the term holds: the contract was edited to a smaller pack (or
+        fewer hours) after they were used. Said, rather than a negative balance."""
+        if self.left >= 0:
+            return ""
+        used, more = units(self.usage.used), units(-self.left)
+        return f" ({used} used: {more} more than the term now holds)"
+
     def text(self) -> str:
         """One line for the card, ``/incident`` and ``/sla`` (customer-safe)."""
         kind, usage = self.plan.kind, self.usage
@@ -134,7 +143,9 @@ class Balance:
             rolled = (
                 f", {usage.rolled_in} rolled over from {self.previous}" if usage.rolled_in else ""
             )
-            return f"Pack: {self.left} of {self.total} left{rolled}{over}"
+            return (
+                f"Pack: {max(0, self.left)} of {self.total} left{self._beyond(str)}{rolled}{over}"
+            )
         if kind is PlanKind.PREPAID_HOURS:
             over = f", {hours_text(usage.over)} over" if usage.over else ""
             rolled = (
@@ -142,11 +153,15 @@ class Balance:
                 if usage.rolled_in
                 else ""
             )
-            left, total = hours_text(self.left), hours_text(self.total)
-            return f"Hours: {left} of {total} left{rolled}{over}"
+            left, total = hours_text(max(0, self.left)), hours_text(self.total)
+            return f"Hours: {left} of {total} left{self._beyond(hours_text)}{rolled}{over}"
         if kind is PlanKind.PER_MINUTE:
             deposit = self.plan.deposit
-            held = f"deposit {deposit.amount:.2f} {self.plan.currency}" if deposit else "no deposit"
+            held = (  # 0 in the file is none on file, as the intake reads it
+                f"deposit {deposit.amount:.2f} {self.plan.currency}"
+                if deposit and deposit.amount > 0
+                else "no deposit"
+            )
             return f"Per minute: {usage.used} agent-minutes this month{money}; {held}"
         if kind is PlanKind.PER_INCIDENT:
             return f"Per incident: {usage.used} charged this month{money}"
