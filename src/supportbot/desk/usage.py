@@ -60,11 +60,13 @@ def charge(
 ) -> list[str]:
     """Append ``use`` to the plan's ledger; the part beyond an exhausted pack or hours
     balance is overage under the contract's policy. Returns what to tell the person."""
-    now = rt.now()
     if plan.kind in (PlanKind.INCIDENT_PACK, PlanKind.PREPAID_HOURS):
-        ledger.lock_balance(
-            session, customer.key, plan.key, term_key(plan.term_at(now, customer.timezone))
-        )
+        ledger.lock_balance(session, customer.key, plan.key)
+    # The charge's instant, read under the plan's lock, decides its term: the term-end job
+    # closes a term under the same lock once its end has passed, so a charge timed before
+    # the end is in the books it closes, and one that waited for the close reads a later
+    # instant and lands in the next term.
+    now = rt.now()
     before = ledger.balance(session, customer, plan, now)
     within = min(use.quantity, max(0, before.left)) if before.limited else use.quantity
     over = use.quantity - within
@@ -176,8 +178,7 @@ def on_opening(
     plan = incident_plan(customer, incident.opened_at)
     if plan is None:
         return
-    term = term_key(plan.term_at(incident.opened_at, customer.timezone))
-    ledger.lock_balance(session, customer.key, plan.key, term)  # hold or not: a fresh balance
+    ledger.lock_balance(session, customer.key, plan.key)  # hold or not: a fresh balance
     before = ledger.balance(session, customer, plan, incident.opened_at)
     use = Use("charge", 1, incident.reporter, dedupe=f"turnover-{incident.id}")
     if not (before.exhausted and plan.on_exhausted is OnExhausted.HOLD):

@@ -64,6 +64,9 @@ def close_term(rt: Runtime, customer: Customer, plan: Plan, term: Term) -> int:
         return 0  # never early
     try:
         with rt.session() as session:
+            # The charges' lock: a charge timed before the end that is still in flight
+            # commits first and is counted; one after waits and reads a later instant.
+            ledger.lock_balance(session, customer.key, plan.key)
             session.add(KeyValue(key=marker(customer, plan, term), value="", updated_at=rt.now()))
             session.flush()  # first: a second runner stops here, before any entry
             left = max(0, ledger.balance(session, customer, plan, _inside(customer, term)).left)
