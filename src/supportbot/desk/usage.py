@@ -20,7 +20,7 @@ from supportbot.contracts.plans import OnExhausted, Plan, PlanKind
 from supportbot.db.models import Incident, KeyValue, TimelineEvent
 from supportbot.incidents.access import Actor
 from supportbot.incidents.find import IncidentError
-from supportbot.incidents.lifecycle import ACTIVE, Status
+from supportbot.incidents.lifecycle import Status
 from supportbot.incidents.timeline import add_event
 from supportbot.plans import ledger
 from supportbot.plans.balance import (
@@ -32,9 +32,10 @@ from supportbot.plans.balance import (
     needs_deposit,
     term_key,
 )
+from supportbot.plans.cards import resync_open_cards
 from supportbot.plans.charging import money
 from supportbot.runtime import Runtime
-from supportbot.slack.jobs import owe_sync, post_later
+from supportbot.slack.jobs import post_later
 from supportbot.slack.notify import notify
 from supportbot.wording import mention
 
@@ -85,18 +86,6 @@ def charge(
     after = ledger.balance(session, customer, plan, now)
     _notices(session, rt, incident, after)
     return said
-
-
-def resync_open_cards(session: Session, customer_key: str, *, besides: int) -> None:
-    """Every open card of the customer shows its plans' balances: one incident's charge or
-    waiver changes them all, so each is shown again (the changed one is synced anyway)."""
-    others = select(Incident.id).where(
-        Incident.customer == customer_key,
-        Incident.status.in_([s.value for s in ACTIVE]),
-        Incident.id != besides,
-    )
-    for incident_id in session.scalars(others):
-        owe_sync(session, incident_id)
 
 
 def _price(plan: Plan, quantity: int) -> Decimal | None:
