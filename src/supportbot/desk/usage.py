@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from supportbot.contracts.currency import amount_text
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import OnExhausted, Plan, PlanKind
 from supportbot.db.models import Incident, KeyValue, TimelineEvent
@@ -93,7 +94,7 @@ def _price(plan: Plan, quantity: int) -> Decimal | None:
     packs and hours were paid in advance."""
     if plan.price is None or plan.kind not in (PlanKind.PER_INCIDENT, PlanKind.PER_MINUTE):
         return None
-    return money(quantity, plan.price.amount) if quantity else None
+    return money(quantity, plan.price.amount, plan.currency) if quantity else None
 
 
 def _overage(
@@ -110,14 +111,18 @@ def _overage(
     hours = plan.kind is PlanKind.PREPAID_HOURS
     amount = None
     if rate is not None and plan.on_exhausted is not OnExhausted.WARN:
-        amount = money(Decimal(over) / 60 if hours else over, rate)
+        amount = money(Decimal(over) / 60 if hours else over, rate, plan.currency)
     entry = ledger.Entry(
         **{**base.__dict__, "kind": ledger.OVERAGE, "quantity": over, "amount": amount,
            "dedupe": f"{base.dedupe}-over" if base.dedupe else None}
     )  # fmt: skip
     ledger.append(session, entry)
     what = f"{over} min" if hours else f"{over} incident{'s' if over != 1 else ''}"
-    billed = f", billed {amount:.2f} {plan.currency}" if amount is not None else ""
+    billed = (
+        f", billed {amount_text(amount, plan.currency)} {plan.currency}"
+        if amount is not None
+        else ""
+    )
     text = f"Beyond the {plan.kind.value.replace('_', ' ')} balance: {what}{billed}"
     text += " (flagged for billing)" if amount is None else ""
     add_event(session, rt, incident, base.person, "overage", text)
