@@ -10,10 +10,14 @@ from sqlalchemy import select
 
 from supportbot.contracts.customers import load_contracts
 from supportbot.db.ledger import LedgerEntry
+from supportbot.db.models import Incident
+from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.plans import rollover
 from supportbot.plans.balance import Balance, Usage
+from supportbot.plans.cards import FINISHED
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
+from tests.standins import block_text
 from tests.support.records import answer, dump
 
 HOURS = """customers:
@@ -95,3 +99,37 @@ def test_hours_rolled_over_show_in_the_balance_as_a_packs_do(tmp_path: Path) -> 
     [hours] = kmsi.plans
     balance = Balance(kmsi, hours, hours.terms[1], Usage(used=90, rolled_in=20 * 60), "2026")
     assert balance.text() == "Hours: 278.5 h of 280 h left, 20 h rolled over from 2026"
+
+
+def _cards(desk: Desk, incident_id: int) -> list[str]:
+    """The incident's triage card and its card in the customer's channel, as they read now."""
+    with desk.rt.session() as session:
+        incident = session.get_one(Incident, incident_id)
+        places = [(incident.card_channel, incident.card_ts)]
+        places.append((incident.customer_channel, incident.customer_card_ts))
+    shown = []
+    for channel, ts in places:
+        assert channel and ts, places
+        message = desk.api.message(channel, ts)
+        assert message is not None
+        shown.append(block_text(message.get("blocks")))
+    return shown
+
+
+def test_the_open_cards_show_the_new_terms_balance_once_the_term_ends(desk: Desk) -> None:
+    """The cards of Initech's open incidents kept the closed term's `Pack: 8 of 10 left`
+    until their next change: the term's end changed every open card's balance."""
+    say(desk, "sev3 printers offline")
+    say(desk, "sev3 scanner offline")
+    desk.drain()
+    assert all("Pack: 8 of 10 left" in card for card in _cards(desk, 1) + _cards(desk, 2))
+
+    desk.travel(datetime(2026, 12, 31, 16, 0, 30, tzinfo=UTC) - desk.rt.now())  # midnight
+    assert term_entries(desk)[0] == ("rollover_out", "2026-01-01", 3)
+    for card in _cards(desk, 1) + _cards(desk, 2):
+        assert "Pack: 13 of 13 left, 3 rolled over from 2026" in card, card
+
+
+def test_the_finished_statuses_are_the_complement_of_the_active_ones() -> None:
+    """plans sits below incidents, so it names the finished statuses itself."""
+    assert set(FINISHED) == {s.value for s in Status} - {s.value for s in ACTIVE}

@@ -25,6 +25,7 @@ from supportbot.db.claims import claim
 from supportbot.db.models import Incident, Page
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import ACK_WATCH
+from supportbot.incidents.progress import no_progress_beyond, progress_count
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
 from supportbot.oncall.ack_state import WATCHED, due_of, rule_for, watch_of
@@ -85,6 +86,10 @@ def run(rt: Runtime, incident_id: int) -> str:
         watch = watch_of(session, incident_id)
         if incident is None or watch is None or watch.state != "watching":
             return "stale"
+        # Counted before deciding, and required unchanged by the claim below: on SQLite these
+        # reads take no lock, so a note another process commits after them must void the claim.
+        seen = progress_count(session, incident_id, watch.acked_at)
+        still = (no_progress_beyond(incident_id, watch.acked_at, seen),)
         due = due_of(rt, session, incident, watch)
         if due is None:
             return "stale"
@@ -96,14 +101,14 @@ def run(rt: Runtime, incident_id: int) -> str:
             return "early"
         if due.stage == "remind":
             if not claim(session, AckWatch, watch.id, watch.reminded_at, field="reminded_at",
-                         reminded_at=now, updated_at=now):  # fmt: skip
+                         unless_changed=still, reminded_at=now, updated_at=now):  # fmt: skip
                 return "stale"
             session.refresh(watch)
             _remind(session, rt, incident, watch, now)
             outcome = "reminded"
         else:
-            if not claim(session, AckWatch, watch.id, "watching", state="released",
-                         released_at=now, updated_at=now):  # fmt: skip
+            if not claim(session, AckWatch, watch.id, "watching", unless_changed=still,
+                         state="released", released_at=now, updated_at=now):  # fmt: skip
                 return "stale"
             session.refresh(watch)
             release(session, rt, incident, watch, now)

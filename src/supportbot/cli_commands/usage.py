@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot.cli_commands.output import emit
+from supportbot.contracts.currency import amount_text
 from supportbot.contracts.customers import Contracts
 from supportbot.db.engine import make_engine
 from supportbot.digests import usage_posts
@@ -52,7 +53,8 @@ def line_rows(summary: Summary) -> list[dict[str, Any]]:
              title=line.title, unit=line.unit, used=line.used,
              estimate_h=None if line.task_minutes is None else round(line.task_minutes / 60, 2),
              minutes_worked=line.minutes_worked, over=line.over, waived=line.waived,
-             waiver_reasons="; ".join(line.reasons), amount=str(line.amount),
+             waiver_reasons="; ".join(line.reasons),
+             amount=amount_text(line.amount, summary.currency),
              currency=summary.currency)
         for line in summary.lines
     ]  # fmt: skip
@@ -62,7 +64,8 @@ def total_rows(summary: Summary) -> list[dict[str, Any]]:
     return [
         dict(customer=summary.customer.key, plan=t.plan, unit=t.unit, used=t.used,
              waived=t.waived, over=t.over, rolled_over=t.rolled_over, expired=t.expired,
-             amount=str(t.amount), currency=summary.currency, balance_at_month_end=t.balance)
+             amount=amount_text(t.amount, summary.currency), currency=summary.currency,
+             balance_at_month_end=t.balance)
         for t in summary.totals
     ]  # fmt: skip
 

@@ -20,12 +20,14 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from supportbot import metrics
+from supportbot.contracts.currency import amount_text
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
 from supportbot.loopback import LOOPBACK, addressed_here, from_this_machine
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import Period, PeriodKind, parse_period, period_of
+from supportbot.reports.statement import Statement
 from supportbot.reports.summary import duration
 from supportbot.runtime import Runtime
 
@@ -205,7 +207,7 @@ class Pages:
             "mttr": duration(f.resolution.mean) if f else "–",
             "csat": f"{f.csat_mean:.2f}" if f and f.csat_mean is not None else "–",
             "availability": f"{avail.percent} %" if avail else "–",
-            "credits": f"{report.total:,.2f} {report.currency}" if report else "–",
+            "credits": _owed(report) if report else "–",
         }  # fmt: skip
 
     def customer(self, key: str) -> Any:
@@ -225,7 +227,7 @@ class Pages:
             customer.name, who, templates.CUSTOMER, tiles=_tiles(view.overall,
             view.open_by_severity), month=period.label,
             as_of=f"{view.as_of:%Y-%m-%d %H:%M} UTC", lines=data.credit_rows(report,
-            staff=who.is_staff), credit_total=f"{report.total:,.2f} {report.currency} owed",
+            staff=who.is_staff), credit_total=f"{_owed(report)} owed",
             availability=(f"{avail.percent} % (target {report.terms.availability_target} %)"
                           if avail else ""), notes=report.notes if who.is_staff else (),
             breaches=breaches, plans=plans, plans_when=plans_when,
@@ -313,3 +315,7 @@ def register(app: Flask, rt: Runtime) -> None:
         return response
 
     app.register_blueprint(bp)
+
+
+def _owed(report: Statement) -> str:
+    return f"{amount_text(report.total, report.currency, grouped=True)} {report.currency}"

@@ -8,9 +8,10 @@ owns the effect, and the other sees zero rows and does nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Base
@@ -23,13 +24,17 @@ def claim(
     expected: object,
     *,
     field: str = "state",
+    unless_changed: Sequence[ColumnElement[bool]] = (),
     **values: Any,
 ) -> bool:
-    """Set ``values`` on the row if its ``field`` still equals ``expected``; True if we won."""
+    """Set ``values`` on the row if its ``field`` still equals ``expected``; True if we won.
+
+    ``unless_changed``: more conditions checked by the same statement, for what the caller
+    read before deciding (another row, a count) and must still hold when it writes."""
     column = getattr(model, field)
     result = session.execute(
         update(model)
-        .where(model.id == row_id, column == expected)  # type: ignore[attr-defined]
+        .where(model.id == row_id, column == expected, *unless_changed)  # type: ignore[attr-defined]
         .values(**values)
         .execution_options(synchronize_session=False)
     )

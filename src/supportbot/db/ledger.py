@@ -41,7 +41,8 @@ class LedgerEntry(Base):
     # Work time behind the entry (an appointment's length, a call's agent-minutes), kept for
     # the monthly summary even when the units are incidents.
     minutes: Mapped[int] = mapped_column(Integer, default=0)
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    # Three decimals: the Kuwaiti dinar and a few others count thousandths (contracts/currency).
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 3), nullable=True)
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     corrects: Mapped[int | None] = mapped_column(Integer, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)

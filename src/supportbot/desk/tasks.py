@@ -10,13 +10,14 @@ from supportbot.db.claims import claim
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
-from supportbot.desk.usage import Use, charge, held, resync_open_cards
+from supportbot.desk.usage import Use, charge, held
 from supportbot.desk.work import IMPLICIT_AGREEMENT, Done, check_open, customer_of
 from supportbot.incidents.access import Action, Actor, may_approve
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import Status
 from supportbot.plans import ledger
 from supportbot.plans.balance import active_plans, incident_plan
+from supportbot.plans.cards import resync_open_cards
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime
 from supportbot.slack.plan_posts import owe_post

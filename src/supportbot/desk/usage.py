@@ -15,12 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from supportbot.contracts.currency import amount_text
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import OnExhausted, Plan, PlanKind
 from supportbot.db.models import Incident, KeyValue, TimelineEvent
 from supportbot.incidents.access import Actor
 from supportbot.incidents.find import IncidentError
-from supportbot.incidents.lifecycle import ACTIVE, Status
+from supportbot.incidents.lifecycle import Status
 from supportbot.incidents.timeline import add_event
 from supportbot.plans import ledger
 from supportbot.plans.balance import (
@@ -32,9 +33,10 @@ from supportbot.plans.balance import (
     needs_deposit,
     term_key,
 )
+from supportbot.plans.cards import resync_open_cards
 from supportbot.plans.charging import money
 from supportbot.runtime import Runtime
-from supportbot.slack.jobs import owe_sync, post_later
+from supportbot.slack.jobs import post_later
 from supportbot.slack.notify import notify
 from supportbot.wording import mention
 
@@ -60,11 +62,13 @@ def charge(
 ) -> list[str]:
     """Append ``use`` to the plan's ledger; the part beyond an exhausted pack or hours
     balance is overage under the contract's policy. Returns what to tell the person."""
-    now = rt.now()
     if plan.kind in (PlanKind.INCIDENT_PACK, PlanKind.PREPAID_HOURS):
-        ledger.lock_balance(
-            session, customer.key, plan.key, term_key(plan.term_at(now, customer.timezone))
-        )
+        ledger.lock_balance(session, customer.key, plan.key)
+    # The charge's instant, read under the plan's lock, decides its term: the term-end job
+    # closes a term under the same lock once its end has passed, so a charge timed before
+    # the end is in the books it closes, and one that waited for the close reads a later
+    # instant and lands in the next term.
+    now = rt.now()
     before = ledger.balance(session, customer, plan, now)
     within = min(use.quantity, max(0, before.left)) if before.limited else use.quantity
     over = use.quantity - within
@@ -85,24 +89,12 @@ def charge(
     return said
 
 
-def resync_open_cards(session: Session, customer_key: str, *, besides: int) -> None:
-    """Every open card of the customer shows its plans' balances: one incident's charge or
-    waiver changes them all, so each is shown again (the changed one is synced anyway)."""
-    others = select(Incident.id).where(
-        Incident.customer == customer_key,
-        Incident.status.in_([s.value for s in ACTIVE]),
-        Incident.id != besides,
-    )
-    for incident_id in session.scalars(others):
-        owe_sync(session, incident_id)
-
-
 def _price(plan: Plan, quantity: int) -> Decimal | None:
     """Money owed now for ``quantity``: per-incident and per-minute plans bill as they go;
     packs and hours were paid in advance."""
     if plan.price is None or plan.kind not in (PlanKind.PER_INCIDENT, PlanKind.PER_MINUTE):
         return None
-    return money(quantity, plan.price.amount) if quantity else None
+    return money(quantity, plan.price.amount, plan.currency) if quantity else None
 
 
 def _overage(
@@ -119,14 +111,18 @@ def _overage(
     hours = plan.kind is PlanKind.PREPAID_HOURS
     amount = None
     if rate is not None and plan.on_exhausted is not OnExhausted.WARN:
-        amount = money(Decimal(over) / 60 if hours else over, rate)
+        amount = money(Decimal(over) / 60 if hours else over, rate, plan.currency)
     entry = ledger.Entry(
         **{**base.__dict__, "kind": ledger.OVERAGE, "quantity": over, "amount": amount,
            "dedupe": f"{base.dedupe}-over" if base.dedupe else None}
     )  # fmt: skip
     ledger.append(session, entry)
     what = f"{over} min" if hours else f"{over} incident{'s' if over != 1 else ''}"
-    billed = f", billed {amount:.2f} {plan.currency}" if amount is not None else ""
+    billed = (
+        f", billed {amount_text(amount, plan.currency)} {plan.currency}"
+        if amount is not None
+        else ""
+    )
     text = f"Beyond the {plan.kind.value.replace('_', ' ')} balance: {what}{billed}"
     text += " (flagged for billing)" if amount is None else ""
     add_event(session, rt, incident, base.person, "overage", text)
@@ -176,8 +172,7 @@ def on_opening(
     plan = incident_plan(customer, incident.opened_at)
     if plan is None:
         return
-    term = term_key(plan.term_at(incident.opened_at, customer.timezone))
-    ledger.lock_balance(session, customer.key, plan.key, term)  # hold or not: a fresh balance
+    ledger.lock_balance(session, customer.key, plan.key)  # hold or not: a fresh balance
     before = ledger.balance(session, customer, plan, incident.opened_at)
     use = Use("charge", 1, incident.reporter, dedupe=f"turnover-{incident.id}")
     if not (before.exhausted and plan.on_exhausted is OnExhausted.HOLD):

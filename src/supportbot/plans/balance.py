@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from supportbot.contracts.currency import amount_text
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import Plan, PlanKind, Term
 from supportbot.plans.charging import hours_text
@@ -137,7 +138,8 @@ class Balance:
     def text(self) -> str:
         """One line for the card, ``/incident`` and ``/sla`` (customer-safe)."""
         kind, usage = self.plan.kind, self.usage
-        money = f" ({usage.amount:.2f} {self.plan.currency})" if usage.amount else ""
+        currency = self.plan.currency
+        money = f" ({amount_text(usage.amount, currency)} {currency})" if usage.amount else ""
         over = f", {usage.over} over" if usage.over else ""
         if kind is PlanKind.INCIDENT_PACK:
             rolled = (
@@ -158,7 +160,7 @@ class Balance:
         if kind is PlanKind.PER_MINUTE:
             deposit = self.plan.deposit
             held = (  # 0 in the file is none on file, as the intake reads it
-                f"deposit {deposit.amount:.2f} {self.plan.currency}"
+                f"deposit {amount_text(deposit.amount, self.plan.currency)} {self.plan.currency}"
                 if deposit and deposit.amount > 0
                 else "no deposit"
             )

@@ -12,12 +12,13 @@ Worked examples are in the README ("Plans and the ledger").
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from supportbot.contracts.currency import rounded
 
 MAX_LOG_MINUTES = 24 * 60  # one log of more than a day is a typo, not a day's work
 # A task's estimate may run for weeks (KMSI sells 260 h at a time); a working year is a typo.
 MAX_ESTIMATE_MINUTES = 2000 * 60
-CENT = Decimal("0.01")
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
 _DURATION = re.compile(r"(?:\s*\d+(?:\.\d+)?\s*[a-z]+)+\s*")
@@ -121,14 +122,15 @@ def billed_minutes(minutes: int, round_to: int) -> int:
     return started(minutes, round_to) * round_to
 
 
-def money(quantity: Decimal | int, rate: Decimal) -> Decimal:
-    """One line's amount, rounded to the cent, half up (lines are summed after rounding)."""
-    return (Decimal(quantity) * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+def money(quantity: Decimal | int, rate: Decimal, currency: str | None = None) -> Decimal:
+    """One line's amount, rounded to the currency's unit (the cent; the yen), half up
+    (lines are summed after rounding)."""
+    return rounded(Decimal(quantity) * rate, currency)
 
 
-def hourly_rate(price: Decimal, hours: Decimal) -> Decimal:
+def hourly_rate(price: Decimal, hours: Decimal, currency: str | None = None) -> Decimal:
     """The prepaid rate: 20,000.00 for 260 h is 76.92 an hour (to the cent, half up)."""
-    return (price / hours).quantize(CENT, rounding=ROUND_HALF_UP)
+    return rounded(price / hours, currency)
 
 
 def hours_text(minutes: int) -> str:

@@ -69,13 +69,15 @@ def append(session: Session, entry: Entry) -> LedgerEntry | None:
     return row
 
 
-def lock_balance(session: Session, customer: str, plan: str, term: str | None) -> None:
-    """Hold one plan term's balance until this transaction ends, so two charges on two
-    incidents cannot both spend the last unit: an advisory lock on PostgreSQL; on SQLite,
-    the database's single write lock, taken now (before the balance is read) by a write
-    statement that changes nothing."""
+def lock_balance(session: Session, customer: str, plan: str) -> None:
+    """Hold one plan's balance until this transaction ends, so two charges on two incidents
+    cannot both spend the last unit, and a term's end (:mod:`supportbot.plans.rollover`)
+    waits for a charge in flight and a charge for the close: an advisory lock on PostgreSQL;
+    on SQLite, the database's single write lock, taken now (before the balance is read) by a
+    write statement that changes nothing. One lock per plan, not per term: a charge read
+    just before a term's end and the job closing it must meet on the same lock."""
     if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"{customer}:{plan}:{term}".encode()) - 2**31
+        key = zlib.crc32(f"{customer}:{plan}".encode()) - 2**31
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     else:
         session.execute(text("UPDATE kv_state SET key = key WHERE 1 = 0"))

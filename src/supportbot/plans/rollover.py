@@ -26,6 +26,7 @@ from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import PLAN_TERM_END
 from supportbot.plans import ledger
 from supportbot.plans.balance import UNIT, term_key
+from supportbot.plans.cards import resync_open_cards
 from supportbot.plans.charging import hours_text
 from supportbot.runtime import Runtime, get_runtime
 
@@ -64,6 +65,9 @@ def close_term(rt: Runtime, customer: Customer, plan: Plan, term: Term) -> int:
         return 0  # never early
     try:
         with rt.session() as session:
+            # The charges' lock: a charge timed before the end that is still in flight
+            # commits first and is counted; one after waits and reads a later instant.
+            ledger.lock_balance(session, customer.key, plan.key)
             session.add(KeyValue(key=marker(customer, plan, term), value="", updated_at=rt.now()))
             session.flush()  # first: a second runner stops here, before any entry
             left = max(0, ledger.balance(session, customer, plan, _inside(customer, term)).left)
@@ -74,6 +78,8 @@ def close_term(rt: Runtime, customer: Customer, plan: Plan, term: Term) -> int:
             marker_row = session.get(KeyValue, marker(customer, plan, term))
             assert marker_row is not None
             marker_row.value = text
+            # The open cards still show the closed term's balance: show them again.
+            resync_open_cards(session, customer.key)
     except IntegrityError:
         return 0
     log.info("closed term: %s", text)

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms, ResponseCredit
+from supportbot.contracts.currency import rounded
 from supportbot.reports.records import IncidentRecord, Period, within
 
 CENT = Decimal("0.01")
@@ -63,17 +64,19 @@ class Credits:
         """The sum of the lines, before waivers and caps (statement.py), in one currency."""
         if len(self.currencies) > 1:
             raise ValueError("credit lines in several currencies have no single total")
-        return sum((line.amount for line in self.lines), Decimal("0.00")).quantize(CENT)
+        currency = self.currencies[0] if self.currencies else None
+        return money(sum((line.amount for line in self.lines), Decimal(0)), currency)
 
 
-def money(value: Decimal) -> Decimal:
-    """To the cent, half up: 123.455 → 123.46, 123.454 → 123.45."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def money(value: Decimal, currency: str | None = None) -> Decimal:
+    """To the currency's unit, half up: 123.455 → 123.46 (USD), 1234.5 → 1235 (JPY)."""
+    return rounded(value, currency)
 
 
-def percent_of(fee: Decimal, percent: Decimal) -> Decimal:
-    """``percent`` % of ``fee``, to the cent, half up (the rule for availability credits)."""
-    return money(fee * percent / Decimal(100))
+def percent_of(fee: Decimal, percent: Decimal, currency: str | None = None) -> Decimal:
+    """``percent`` % of ``fee``, to the currency's unit, half up (the rule for availability
+    credits)."""
+    return money(fee * percent / Decimal(100), currency)
 
 
 def credit_due(incident: IncidentRecord, rule: ResponseCredit) -> datetime:
@@ -95,7 +98,7 @@ def credit_line(
     name = f"Severity {rule.severity} response within {_hours(rule.within)}"
     return CreditLine(
         incident.key, incident.customer, incident.severity, name, incident.opened_at,
-        due, actual, end - due, money(rule.amount), terms.currency,
+        due, actual, end - due, money(rule.amount, terms.currency), terms.currency,
     )  # fmt: skip
 
 

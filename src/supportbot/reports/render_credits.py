@@ -136,5 +136,5 @@ def totals(reports: Sequence[Statement]) -> dict[str, str]:
     """Owed per currency, over the statements (never added across currencies)."""
     sums: dict[str, Decimal] = {}
     for report in reports:
-        sums[report.currency] = sums.get(report.currency, Decimal("0.00")) + report.total
+        sums[report.currency] = sums.get(report.currency, Decimal(0)) + report.total
     return {currency: str(amount) for currency, amount in sorted(sums.items())}

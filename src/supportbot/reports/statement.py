@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from supportbot.contracts.credit_terms import CreditTerms
 from supportbot.reports.availability import Availability, band_for, met_target
-from supportbot.reports.credits import CENT, CreditLine, percent_of
+from supportbot.reports.credits import CreditLine, money, percent_of
 from supportbot.reports.records import Period
 
 AVAILABILITY = "availability"
@@ -74,17 +74,17 @@ class Statement:
     @property
     def gross(self) -> Decimal:
         kept = (amount for line, amount in self.amounts() if line not in self.waivers)
-        return sum(kept, Decimal("0.00")).quantize(CENT)
+        return money(sum(kept, Decimal(0)), self.currency)
 
     @property
     def waived(self) -> Decimal:
         gone = (amount for line, amount in self.amounts() if line in self.waivers)
-        return sum(gone, Decimal("0.00")).quantize(CENT)
+        return money(sum(gone, Decimal(0)), self.currency)
 
     @property
     def cap(self) -> Decimal | None:
         fee = self.terms.monthly_fee
-        return None if fee is None else percent_of(fee, self.terms.cap_percent)
+        return None if fee is None else percent_of(fee, self.terms.cap_percent, self.currency)
 
     @property
     def total(self) -> Decimal:
@@ -118,7 +118,8 @@ def statement(
     elif result is not None:
         band = band_for(result.fraction, terms.availability)
         if band is not None:
-            line = AvailabilityLine(result, band.percent, percent_of(fee, band.percent))
+            owed = percent_of(fee, band.percent, terms.currency)
+            line = AvailabilityLine(result, band.percent, owed)
         if not result.final:
             notes.append(PROVISIONAL)
     mine = [r for r in responses if r.customer == customer]

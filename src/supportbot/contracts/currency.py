@@ -1,0 +1,42 @@
+"""How many decimals an amount has in its currency: ISO 4217's minor unit (its exponent).
+
+Most currencies count cents (2). A few have no minor unit in use (the yen: 1,500 JPY, never
+1,500.00) and a few count thousandths (the Kuwaiti dinar: 12.345 KWD). Amounts are rounded
+to their currency's unit, half up, and shown with exactly its number of decimals. Pure.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+# ISO 4217 currencies whose minor unit is not 2 (the active codes; funds and metals aside).
+ZERO_DECIMALS = frozenset(
+    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
+)
+THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+
+
+def decimals(currency: str | None) -> int:
+    """The currency's number of decimals: 0 for JPY, 3 for KWD, else 2 (also when unknown)."""
+    code = (currency or "").upper()
+    if code in ZERO_DECIMALS:
+        return 0
+    return 3 if code in THREE_DECIMALS else 2
+
+
+def unit(currency: str | None) -> Decimal:
+    """The smallest amount: 1 JPY, 0.01 USD, 0.001 KWD."""
+    return Decimal(1).scaleb(-decimals(currency))
+
+
+def rounded(value: Decimal, currency: str | None) -> Decimal:
+    """To the currency's unit, half up: 1,234.5 JPY → 1,235; 12.3455 KWD → 12.346."""
+    return value.quantize(unit(currency), rounding=ROUND_HALF_UP)
+
+
+def amount_text(value: Decimal, currency: str | None, *, grouped: bool = False) -> str:
+    """The amount with its currency's decimals (and thousands separators if ``grouped``),
+    without the code: ``1500`` JPY, ``76.92`` USD, ``12.346`` KWD."""
+    places = decimals(currency)
+    found = rounded(value, currency)
+    return f"{found:,.{places}f}" if grouped else f"{found:.{places}f}"
