@@ -18,7 +18,6 @@ Run it on SQLite (the default) and on PostgreSQL (DATABASE_URL), where the row l
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -32,6 +31,7 @@ from supportbot.db.attention import AckWatch
 from supportbot.db.models import Escalation, Incident, Page, TimelineEvent
 from supportbot.slack import cards
 from tests.paging.conftest import EMEA_L1, EMEA_L1_SLACK, TUESDAY_10_DUBLIN, Pager, emea_l1_on
+from tests.support.races import race
 from tests.support.slack_requests import STAFF, TRIAGE
 
 PRIMARY = emea_l1_on(TUESDAY_10_DUBLIN.date())[0]
@@ -80,27 +80,9 @@ def _act(pager: Pager, kind: str, incident_id: int, code: str) -> Callable[[], s
 
 def _race(job: Callable[[], str], person: Callable[[], str], jitter: random.Random) -> list[str]:
     """Both at once after a barrier; one side sometimes a moment late, so both orders occur."""
-    barrier = threading.Barrier(2)
-    results: list[str] = ["", ""]
-    errors: list[BaseException] = []
     delays = [0.0, 0.0]
     delays[jitter.randrange(2)] = jitter.choice((0.0, 0.005, 0.02, 0.05))
-
-    def side(index: int, call: Callable[[], str]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            threading.Event().wait(delays[index])
-            results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=side, args=(i, c)) for i, c in enumerate((job, person))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
+    return [str(result) for result in race([job, person], delays)]
 
 
 def _state(pager: Pager, incident_id: int) -> tuple[Incident, AckWatch, Escalation]:

@@ -37,6 +37,7 @@ from supportbot.slack import cards
 from tests.conftest import SIGNING_SECRET, Desk
 from tests.standins import SlackStandin
 from tests.support.processes import free_port, wait_until, web_up
+from tests.support.races import race
 from tests.support.slack_requests import STAFF, TEAM_ID, SlackInbound
 from tests.test_scale_out import Fleet
 
@@ -92,28 +93,6 @@ def _hold(settings: Settings, incident_id: int) -> Callable[[float], None]:
     return hold_row
 
 
-def _race(calls: list[Callable[[], object]], delays: list[float]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def side(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            threading.Event().wait(delays[index])
-            results[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=side, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 def _timeline(desk: Desk, incident_id: int) -> list[tuple[int, str, str]]:
     with desk.rt.session() as session:
         rows = session.execute(
@@ -152,7 +131,7 @@ def test_a_note_in_the_web_and_the_expiry_in_the_worker_never_both_win(
         ]
         delays = [0.0, 0.0, 0.0]
         delays[jitter.randrange(2)] = jitter.choice((0.0, 0.0, 0.01, 0.03))
-        outcome, status, _ = _race(calls, delays)
+        outcome, status, _ = race(calls, delays)
         assert status == 200
         wait_until(
             lambda i=incident_id: any(k == "note" for _, k, _ in _timeline(desk, i)),

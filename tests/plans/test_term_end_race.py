@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 from tests.conftest import make_settings
 from tests.standins import SlackStandin
+from tests.support.races import race
 
 CUSTOMERS = 12
 FIRST_END = date(2026, 12, 10)
@@ -83,28 +84,6 @@ def settings(
     )
 
 
-def _race(calls: list[Callable[[], object]], delays: list[float]) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def side(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            threading.Event().wait(delays[index])
-            results[index] = calls[index]()
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the test below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=side, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 def _at_the_end(
     rt: Runtime, customer: Customer, plan: Plan, term: Term, delay: float
 ) -> tuple[int, int]:
@@ -122,7 +101,7 @@ def _at_the_end(
             threading.Event().wait(0.001)
         return rollover.close_term(rt, customer, plan, term)
 
-    incident_id, closed = _race([charge, job], [delay, 0.0])
+    incident_id, closed = race([charge, job], [delay, 0.0])
     assert isinstance(incident_id, int) and isinstance(closed, int)
     return incident_id, closed
 
