@@ -131,6 +131,13 @@ def cmd_usage(
     emit(render(summaries, month.label, args.format))
     if not getattr(args, "post", False):
         return 0
+    if settings.redis_url is None:
+        # The post takes the worker's lock on the record; the embedded Redis of
+        # ``supportbot run`` listens on a port of its own that no other command knows.
+        print("supportbot: error: --post needs REDIS_URL, the Redis the web and worker share "
+              "(supportbot run's embedded one is private to it); nothing posted",
+              file=sys.stderr)  # fmt: skip
+        return 1
     try:
         rt = build_runtime(settings)
     except RuntimeError as exc:
