@@ -43,7 +43,8 @@ DEFINITIONS = (
     "used: units charged (incidents, minutes of prepaid hours, agent-minutes), before waivers",
     "waived: units given back by a waiver or refund, with the contract's reason",
     "over: units used beyond an exhausted pack or hours balance (warn, bill or hold)",
-    "amount: money billed in the month, each line rounded to the cent half up; waivers negative",
+    "amount: money billed in the month, each line rounded half up to the currency's unit "
+    "(the cent for most; none for JPY, a thousandth for KWD); waivers negative",
 )
 
 
