@@ -204,6 +204,11 @@ def test_a_reader_that_stops_reading_gets_no_traceback(
     pipes = [f"{command} sla --month 2026-03 --format csv | head -1",
              f"{command} trend --week 2026-W14 | true",
              f"{command} usage --month 2026-03 --format json | true"]  # fmt: skip
+    # The other read-only commands too: `oncall --json | head` ended in a traceback.
+    other = f"{shlex.quote(sys.executable)} -m supportbot"
+    pipes += [f"{other} oncall --json | true", f"{other} oncall | true",
+              f"{other} sla deadline --customer acme --severity 2 "
+              "--opened 2026-11-27T17:30:00+00:00 --json | true"]  # fmt: skip
     for line in pipes:
         done = subprocess.run(["sh", "-c", line], env=cli_env(database_url, tmp_path),
                               cwd=tmp_path, capture_output=True, text=True, timeout=60)  # fmt: skip

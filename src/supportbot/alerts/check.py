@@ -15,7 +15,9 @@ from supportbot.settings import Settings
 def check_integrations(settings: Settings, report: Report) -> None:
     path = settings.integrations_file
     if not path.exists():
-        report.notes.append(f"{path} not found: no monitoring integrations (README, 'Alerts')")
+        report.notes.append(
+            f"{path} not found: no monitoring integrations (README, 'Alerts from monitoring')"
+        )
         return
     try:
         contracts = load_contracts(settings.contracts_file)

@@ -16,6 +16,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from supportbot.cli_commands.output import emit
 from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
@@ -92,7 +93,7 @@ def cmd_oncall(settings: Settings, args: argparse.Namespace) -> int:
     board = build_board(found, at, overrides or [])
     if args.json:
         data = to_json(board, overrides_included=overrides is not None)
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        emit(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(to_text(board), end="")
+        emit(to_text(board).removesuffix("\n"))
     return 0

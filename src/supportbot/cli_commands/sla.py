@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from supportbot.cli_commands.output import emit
 from supportbot.contracts.customers import load_contracts
 from supportbot.datafiles import DataFileError
 from supportbot.settings import Settings
@@ -42,9 +43,9 @@ def cmd_deadline(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(deadline_json(customer, deadlines), indent=2, ensure_ascii=False))
+        emit(json.dumps(deadline_json(customer, deadlines), indent=2, ensure_ascii=False))
     else:
-        print(deadline_report(customer, deadlines))
+        emit(deadline_report(customer, deadlines))
     return 0
 
 

@@ -43,7 +43,8 @@ DEFINITIONS = (
     "used: units charged (incidents, minutes of prepaid hours, agent-minutes), before waivers",
     "waived: units given back by a waiver or refund, with the contract's reason",
     "over: units used beyond an exhausted pack or hours balance (warn, bill or hold)",
-    "amount: money billed in the month, each line rounded to the cent half up; waivers negative",
+    "amount: money billed in the month, each line rounded half up to the currency's unit "
+    "(the cent for most; none for JPY, a thousandth for KWD); waivers negative",
 )
 
 
@@ -131,6 +132,13 @@ def cmd_usage(
     emit(render(summaries, month.label, args.format))
     if not getattr(args, "post", False):
         return 0
+    if settings.redis_url is None:
+        # The post takes the worker's lock on the record; the embedded Redis of
+        # ``supportbot run`` listens on a port of its own that no other command knows.
+        print("supportbot: error: --post needs REDIS_URL, the Redis the web and worker share "
+              "(supportbot run's embedded one is private to it); nothing posted",
+              file=sys.stderr)  # fmt: skip
+        return 1
     try:
         rt = build_runtime(settings)
     except RuntimeError as exc:

@@ -38,11 +38,12 @@ DEFINITIONS: dict[str, str] = {
     "resolved at L1, never escalated, with at most one staff reply to the customer",
     "credit": "a Sev1 response later than 1 h costs 5,000.00, a Sev2 response later than 4 h "
     "2,500.00 (USD), measured on the clock of the contract's response target; amounts to the "
-    "cent, ROUND_HALF_UP per line, then summed; the contract may set other amounts and limits",
+    "currency's unit (the cent for most), ROUND_HALF_UP per line, then summed; the contract "
+    "may set other amounts and limits",
     "availability": "(month length − downtime) / month length, the month in the customer's "
     "zone; downtime = union of the open intervals of the customer's Sev1 incidents marked as "
     "an outage, clipped to the month, minus declared maintenance windows; below a band's "
-    "threshold (strictly) costs its percentage of the monthly fee, to the cent, half up",
+    "threshold (strictly) costs its percentage of the monthly fee, to the currency's unit, half up",
     "csat": "ratings (1–5, one per resolved customer incident, given by the customer's side) "
     "of incidents opened in the period: csat_mean is their mean, csat_4_5_share the share of "
     "4s and 5s; incidents not rated are left out of both (csat_ratings counts those rated)",
