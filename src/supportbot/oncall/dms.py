@@ -60,6 +60,24 @@ def add_dm(
     return row
 
 
+def revive_dropped(
+    session: Session, *, key: str, due_at: datetime, now: datetime, detail: dict[str, Any]
+) -> RotaDm | None:
+    """Owe again a reminder dropped because its shift moved, now that the shift starts at its
+    instant again (moved away and back): the key alone would keep it unsent for good."""
+    row = session.scalar(
+        select(RotaDm).where(
+            RotaDm.key == key, RotaDm.sent_at.is_(None), RotaDm.dropped_at.is_not(None)
+        )
+    )
+    if row is None:
+        return None
+    row.dropped_at, row.dropped_reason = None, None
+    row.due_at, row.detail = due_at, json.dumps(detail)
+    _owe(session, row, now)
+    return row
+
+
 def _owe(session: Session, row: RotaDm, now: datetime) -> None:
     if row.due_at > now:
         effects.owe_at(session, row.due_at, ROTA_DM, row.id, job_id=job_ids.rota_dm(row.id))
