@@ -156,3 +156,41 @@ def test_weekly_summary_on_sunday_at_five_in_each_persons_zone_across_the_us_dst
     # Management, with no shift, is not sent an empty summary.
     assert dms(api, "U0MGMT0001") == []
     assert len(dms(api, FIONN)) == 1
+
+
+def test_weekly_summaries_cover_sunday_to_sunday_at_five_local_across_the_eu_dst_change(
+    desk: Desk,
+) -> None:
+    api = desk.api
+    # Sunday 18 Oct 2026, 17:00 in Dublin (IST, 16:00 UTC): Dieter holds the weekend's L1.
+    step(desk, datetime(2026, 10, 18, 16, 0, 11, tzinfo=UTC))
+    [first] = dms(api, DIETER)
+    # Ireland falls back on Sunday 25 Oct: the week runs to 17:00 Dublin time that Sunday,
+    # which is 17:00 UTC, 7 days and an hour after it began.
+    assert "• L1 · Global weekend: Sat 24 Oct 02:00–Sun 25 Oct 17:00" in first.splitlines()
+    step(desk, datetime(2026, 10, 25, 17, 0, 11, tzinfo=UTC))
+    [_, second] = dms(api, DIETER)
+    assert second.splitlines()[:2] == [
+        ":calendar: Your on-call shifts in the week from Sun 25 Oct (times Europe/Dublin):",
+        "• L1 · Global weekend: Sun 25 Oct 17:00–Mon 26 Oct 00:00",
+    ]  # the two summaries meet: no hour of the weekend is left out of both
+
+
+def test_a_shift_moved_away_and_back_after_its_reminder_was_dropped_is_reminded_once(
+    desk: Desk,
+) -> None:
+    api = desk.api
+    step(desk, MONDAY + timedelta(hours=6))  # Bram's 08:00 reminder is planned for 07:00
+    desk.rt.clock.set(MONDAY + timedelta(hours=6, minutes=30))  # type: ignore[attr-defined]
+    desk.slack.command(f"override {mention(AOIFE)} 3h", command="/oncall")
+    step(desk, MONDAY + timedelta(hours=7, seconds=11))
+    assert dms(api, BRAM) == []  # his shift moved to 09:30: the 08:00 reminder is dropped
+    # Aoife's override is ended at 07:10: Bram takes L1 at 08:00 after all.
+    desk.rt.clock.set(MONDAY + timedelta(hours=7, minutes=10))  # type: ignore[attr-defined]
+    desk.slack.command(f"end-override {mention(AOIFE)}", command="/oncall")
+    step(desk, MONDAY + timedelta(hours=7, minutes=10, seconds=5))
+    [bram] = dms(api, BRAM)
+    assert bram == ":alarm_clock: You take L1 for EMEA at 08:00 Dublin, in 50 min; open: none"
+    step(desk, MONDAY + timedelta(hours=7, minutes=30))
+    step(desk, MONDAY + timedelta(hours=8, minutes=30))
+    assert len(dms(api, BRAM)) == 1

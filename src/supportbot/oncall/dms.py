@@ -26,6 +26,7 @@ from supportbot.delivery.overdue import redrive_overdue
 from supportbot.oncall import shift_notes
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.lookup import active_overrides, resolver
+from supportbot.oncall.wallclock import local_reading, wall_to_utc
 from supportbot.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,24 @@ def add_dm(
     )  # fmt: skip
     session.add(row)
     session.flush()
+    _owe(session, row, now)
+    return row
+
+
+def revive_dropped(
+    session: Session, *, key: str, due_at: datetime, now: datetime, detail: dict[str, Any]
+) -> RotaDm | None:
+    """Owe again a reminder dropped because its shift moved, now that the shift starts at its
+    instant again (moved away and back): the key alone would keep it unsent for good."""
+    row = session.scalar(
+        select(RotaDm).where(
+            RotaDm.key == key, RotaDm.sent_at.is_(None), RotaDm.dropped_at.is_not(None)
+        )
+    )
+    if row is None:
+        return None
+    row.dropped_at, row.dropped_reason = None, None
+    row.due_at, row.detail = due_at, json.dumps(detail)
     _owe(session, row, now)
     return row
 
@@ -94,10 +113,13 @@ def compose(rt: Runtime, session: Session, row: RotaDm, now: datetime) -> tuple[
     detail = json.loads(row.detail)
     if row.kind == "weekly":
         start = datetime.fromisoformat(detail["start"])
-        shifts = person_shifts(found, row.person, start, start + WEEK, overrides=overrides)
+        tz = shift_notes.person_zone(found.rotation, row.person)
+        # To next Sunday 17:00 on the person's clock, where the next summary begins: seven
+        # days of real time would end an hour early or late across a DST change.
+        end = wall_to_utc(local_reading(start, tz) + WEEK, tz)
+        shifts = person_shifts(found, row.person, start, end, overrides=overrides)
         if not shifts:
             return "", "no shifts in the coming week"
-        tz = shift_notes.person_zone(found.rotation, row.person)
         return shift_notes.weekly(shifts, tz, start), None
     shift = _shift(detail, row.person)
     if now >= shift.start:

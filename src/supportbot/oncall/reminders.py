@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from supportbot.clock import require_aware
-from supportbot.oncall.dms import add_dm
+from supportbot.oncall.dms import add_dm, revive_dropped
 from supportbot.oncall.lookup import active_overrides, resolver
 from supportbot.oncall.model import LEVELS, Level
 from supportbot.oncall.resolver import OnCall, Override, Resolver
@@ -127,6 +127,8 @@ def _plan(rt: Runtime, found: Resolver) -> int:
                 session, key=shift.key, kind="reminder", person=shift.person,
                 recipient=people[shift.person].slack, due_at=max(shift.due, now), now=now,
                 detail=detail,
+            ) or revive_dropped(
+                session, key=shift.key, due_at=max(shift.due, now), now=now, detail=detail
             )  # fmt: skip
             written += row is not None
         for key, person in people.items():
