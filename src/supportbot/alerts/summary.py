@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from supportbot.alerts import registry, rules
 from supportbot.db.models import Alert, AlertGroup, Incident
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import ALERT_SUMMARY
 from supportbot.incidents.timeline import add_event
 from supportbot.paging.repage import repage_now
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack.jobs import owe_sync
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from supportbot.db.attention import AckWatch
 from supportbot.db.claims import claim
 from supportbot.db.models import Incident, Page
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import ACK_WATCH
 from supportbot.incidents.progress import no_progress_beyond, progress_count
 from supportbot.incidents.timeline import add_event
@@ -31,7 +32,6 @@ from supportbot.oncall import lookup
 from supportbot.oncall.ack_state import WATCHED, due_of, rule_for, watch_of
 from supportbot.paging.owed import owe_send
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import notify
 from supportbot.wording import local_time
 

@@ -20,6 +20,7 @@ from supportbot.db.attention import DeferredPage
 from supportbot.db.claims import claim
 from supportbot.db.models import Incident
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import DEFERRED_PAGE
 from supportbot.delivery.overdue import redrive_overdue
 from supportbot.hours.calendar import BusinessCalendar
@@ -30,7 +31,6 @@ from supportbot.paging import episodes
 from supportbot.paging.engine import create_pages
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.sla.deadlines import compute_deadlines
-from supportbot.slack.jobs import owe_sync
 from supportbot.wording import local_time
 
 GRACE = timedelta(seconds=5)

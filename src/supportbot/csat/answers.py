@@ -18,12 +18,12 @@ from supportbot.db.models import Incident
 from supportbot.db.reporting import CsatSurvey
 from supportbot.db.types import row_id
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import SLACK_CALL
 from supportbot.incidents.access import Actor
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
-from supportbot.slack.jobs import owe_sync
 from supportbot.wording import inert, mention
 
 CUSTOMER_ONLY = "Only the customer can rate this request; thank you."

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from supportbot.delivery.kinds import JobKind
+from supportbot.delivery import job_ids
+from supportbot.delivery.kinds import SLACK_SYNC, JobKind
 
 _EFFECTS = "supportbot.effects"
 
@@ -58,3 +59,9 @@ def cancel(session: Session, kind: JobKind, job_id: str) -> None:
 def take(session: Session) -> list[Effect]:
     """The effects recorded so far, removed from the session."""
     return list(session.info.pop(_EFFECTS, {}).values())
+
+
+def owe_sync(session: Session, incident_id: int) -> None:
+    """Show the incident again in Slack once this transaction commits: its card's sync job,
+    named by kind, so a service below ``slack`` (plans) owes it the same way."""
+    owe(session, SLACK_SYNC, incident_id, job_id=job_ids.slack_sync(incident_id))

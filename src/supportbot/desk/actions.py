@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from supportbot.csat import survey as csat
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
 from supportbot.desk.change import Change, run
 from supportbot.incidents.access import Action, Actor
@@ -31,7 +32,6 @@ from supportbot.oncall.ack_state import WATCHED
 from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
-from supportbot.slack.jobs import owe_sync
 from supportbot.wording import inert
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.attention import ackwatch
 from supportbot.db.models import InboundReceipt, Incident
+from supportbot.delivery.effects import owe_sync
 from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
@@ -21,7 +22,6 @@ from supportbot.incidents.lifecycle import Status, TransitionError, check_transi
 from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
-from supportbot.slack.jobs import owe_sync
 from supportbot.wording import mention
 
 

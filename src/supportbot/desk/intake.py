@@ -18,6 +18,7 @@ from supportbot import metrics
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.triage import Suggestion, suggest
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
+from supportbot.delivery.effects import owe_sync
 from supportbot.desk import usage
 from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.find import IncidentError
@@ -25,7 +26,6 @@ from supportbot.incidents.lifecycle import DESCRIPTION_MAX, TITLE_MAX, Status, s
 from supportbot.paging import episodes
 from supportbot.runtime import Runtime
 from supportbot.sla import tracking as sla
-from supportbot.slack.jobs import owe_sync
 from supportbot.wording import inert, mention
 
 log = logging.getLogger(__name__)

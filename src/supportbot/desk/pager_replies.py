@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
+from supportbot.delivery.effects import owe_sync
 from supportbot.desk import actions
 from supportbot.incidents.access import from_roster
 from supportbot.incidents.find import IncidentError
@@ -24,7 +25,6 @@ from supportbot.oncall import Person, lookup
 from supportbot.paging.codes import parse_reply
 from supportbot.paging.engine import escalate_now
 from supportbot.runtime import Runtime
-from supportbot.slack.jobs import owe_sync
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from supportbot.db.claims import claim
 from supportbot.db.followups import FollowupTimer
 from supportbot.db.models import Incident
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import FOLLOWUP_TIMER
 from supportbot.followups import cadence, rca, timers
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack.jobs import owe_sync
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from supportbot.contracts.followups import FollowupPolicy
 from supportbot.db.models import Incident, SlaClock, SlaTimer, TimelineEvent
 from supportbot.delivery import effects, job_ids
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
 from supportbot.followups import timers
 from supportbot.followups.forecast import Forecast, Situation, forecast, reached, samples
@@ -27,7 +28,6 @@ from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
 from supportbot.slack.followup_blocks import FORECAST
-from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import notify_reached
 from supportbot.wording import inert, local_time
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from supportbot import metrics
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION, PAGE_STEP
 from supportbot.incidents.lifecycle import LEVEL_NAMES
 from supportbot.incidents.timeline import add_event
@@ -24,7 +25,6 @@ from supportbot.oncall.quiet import contact_plan
 from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.targets import reach
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)

@@ -22,12 +22,12 @@ from supportbot import metrics
 from supportbot.clients.pager import Callbacks, PermanentSendError, TransientSendError
 from supportbot.db.claims import claim
 from supportbot.db.models import Escalation, Incident, Page
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_SEND
 from supportbot.paging.bundles import bundle, release, riders, stopped
 from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.throttle import Limits, next_allowed
 from supportbot.runtime import Runtime, get_runtime
-from supportbot.slack.jobs import owe_sync
 from supportbot.slack.notify import warn_triage
 
 log = logging.getLogger(__name__)

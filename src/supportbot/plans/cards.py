@@ -1,8 +1,9 @@
 """Every open card of a customer shows its plans' balances, so whatever changes a balance (a
 charge, a waiver, a term's end) owes each of them a sync.
 
-Owed through the delivery layer by the job kind alone: ``plans`` sits below ``slack`` (and
-below ``incidents``, which imports it), so it names the sync job, not the code that runs it.
+Owed through the delivery layer (``delivery.effects.owe_sync``): ``plans`` sits below
+``slack`` (and below ``incidents``, which imports it), so it names the sync job, not the
+code that runs it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident
-from supportbot.delivery import effects, job_ids
-from supportbot.delivery.kinds import SLACK_SYNC
+from supportbot.delivery.effects import owe_sync
 
 # The complement of ``incidents.lifecycle.ACTIVE`` (tests/plans/test_rollover.py checks it).
 FINISHED = ("resolved", "closed")
@@ -28,6 +28,6 @@ def resync_open_cards(session: Session, customer_key: str, *, besides: int | Non
         query = query.where(Incident.id != besides)
     count = 0
     for incident_id in session.scalars(query):
-        effects.owe(session, SLACK_SYNC, incident_id, job_id=job_ids.slack_sync(incident_id))
+        owe_sync(session, incident_id)
         count += 1
     return count

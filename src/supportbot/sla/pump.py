@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.queues import withdraw
 from supportbot.runtime import Runtime
 from supportbot.sla import outcomes, tracking
-from supportbot.slack.jobs import owe_sync
 from supportbot.slack.sync import post_threads
 
 log = logging.getLogger(__name__)

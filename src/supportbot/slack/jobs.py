@@ -1,7 +1,8 @@
 """Slack's jobs: bring an incident's card and threads in line, and one-off Slack calls.
 
-``owe_sync`` is how any change asks for its incident to be shown again; the sync itself is
-idempotent (:mod:`supportbot.slack.sync`), so owing it twice posts nothing twice.
+``delivery.effects.owe_sync`` is how any change asks for its incident to be shown again;
+the sync itself is idempotent (:mod:`supportbot.slack.sync`), so owing it twice posts
+nothing twice.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
-from supportbot.delivery import effects, job_ids
-from supportbot.delivery.effects import Effect
+from supportbot.delivery import job_ids
+from supportbot.delivery.effects import Effect, owe_sync
 from supportbot.delivery.kinds import SLACK_CALL, SLACK_SYNC
 from supportbot.incidents.lifecycle import IMPORTED_SOURCE
 from supportbot.runtime import Runtime, get_runtime
@@ -38,11 +38,6 @@ def slack_call(method: str, kwargs: dict[str, object]) -> None:
     """A one-off Slack post (an offer, an ephemeral note); retried by RQ on failure."""
     response = get_runtime().slack.api_call(method, json=kwargs)
     metrics.SLACK_CALLS.labels(method, "ok" if response.get("ok") else "error").inc()
-
-
-def owe_sync(session: Session, incident_id: int) -> None:
-    """Show the incident again in Slack once this transaction commits."""
-    effects.owe(session, SLACK_SYNC, incident_id, job_id=job_ids.slack_sync(incident_id))
 
 
 def post_later(rt: Runtime, method: str, key: str, **kwargs: Any) -> None:
