@@ -13,6 +13,7 @@ from redis import Redis
 
 from supportbot.desk import work
 from supportbot.digests import usage_posts
+from supportbot.digests.schedule import month_ended
 from supportbot.incidents.access import Actor
 from supportbot.settings import Settings
 from tests.conftest import Desk, make_settings
@@ -80,7 +81,7 @@ def test_each_customer_hears_once_after_its_own_month_end(
     for customer in channels:
         assert len(summaries(slack_api, customer.channels[0])) == 1, customer.key
     assert summaries(slack_api, "C0HOOLI") == []  # no plans: nothing to summarise
-    december = usage_posts.due(channels[0], datetime(2027, 1, 5, tzinfo=UTC))[0]
+    december = month_ended(channels[0], datetime(2027, 1, 5, tzinfo=UTC))[0]
     assert usage_posts.post_now(desk.rt, channels[0], december) == "acme: already posted"
     desk.drain()
     assert len(summaries(slack_api, channels[0].channels[0])) == 1

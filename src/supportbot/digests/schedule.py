@@ -21,11 +21,19 @@ MONTHLY_LATEST = timedelta(days=7)
 WEEKLY_LATEST = timedelta(days=1)
 
 
-def monthly_due(customer: Customer, now: datetime) -> tuple[Period, datetime]:
-    """(the month to report, the instant it is due) as of ``now``."""
+def month_ended(customer: Customer, now: datetime) -> tuple[Period, datetime]:
+    """(the customer's last ended month as of ``now``, the instant it ended: local midnight
+    on the 1st in their zone)."""
     month = period_of(PeriodKind.MONTH, now, customer.timezone)
     midnight = datetime.combine(month.first_day, time(0), ZoneInfo(customer.timezone))
-    return month.previous(), customer.calendar().next_opening(midnight)
+    return month.previous(), midnight
+
+
+def monthly_due(customer: Customer, now: datetime) -> tuple[Period, datetime]:
+    """(the month to report, the instant it is due: the first business opening after it
+    ended) as of ``now``."""
+    month, ended = month_ended(customer, now)
+    return month, customer.calendar().next_opening(ended)
 
 
 def weekly_due(now: datetime) -> tuple[Period, datetime]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,9 +24,9 @@ from supportbot.db.models import KeyValue
 from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import USAGE_POST
 from supportbot.delivery.locks import job_lock
-from supportbot.digests.schedule import MONTHLY_LATEST, in_window
+from supportbot.digests.schedule import MONTHLY_LATEST, in_window, month_ended
 from supportbot.plans.usage import customer_text, summarise
-from supportbot.reports.records import Period, PeriodKind, period_of
+from supportbot.reports.records import Period
 from supportbot.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -37,14 +35,6 @@ PREFIX = "usage-post:"
 
 def row_key(customer: str, month: Period) -> str:
     return f"{PREFIX}{customer}:{month.label}"
-
-
-def due(customer: Customer, now: datetime) -> tuple[Period, datetime]:
-    """(the month to post, the instant it is due): local midnight after it, in the customer's
-    zone, the instant the ledger's month ends."""
-    month = period_of(PeriodKind.MONTH, now, customer.timezone)
-    midnight = datetime.combine(month.first_day, time(0), ZoneInfo(customer.timezone))
-    return month.previous(), midnight
 
 
 def make(rt: Runtime, session: Session, customer: Customer, month: Period) -> str | None:
@@ -79,7 +69,7 @@ def make_due(rt: Runtime, session: Session) -> int:
     for customer in rt.contracts.customers:
         if not customer.plans:
             continue
-        month, at = due(customer, rt.now())
+        month, at = month_ended(customer, rt.now())  # due when the ledger's month ends
         if not in_window(rt.now(), at, MONTHLY_LATEST):
             continue
         if session.get(KeyValue, row_key(customer.key, month)) is None:
@@ -135,8 +125,8 @@ def post_now(rt: Runtime, customer: Customer, month: Period) -> str:
     """``report usage --post``: the same row and job, run here; says what it did. A month
     that has not ended in the customer's zone is refused: its frozen text would be the
     month's only post, with the rest of the month's work missing from it."""
-    current = period_of(PeriodKind.MONTH, rt.now(), customer.timezone)
-    if month.first_day >= current.first_day:
+    last, _ = month_ended(customer, rt.now())
+    if month.first_day > last.first_day:
         return (
             f"{customer.key}: not posted: {month.label} has not ended in {customer.timezone}"
             " (its summary posts itself once it has)"
