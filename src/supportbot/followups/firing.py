@@ -37,7 +37,8 @@ def on_change(session: Session, rt: Runtime, incident: Incident, *, new: bool = 
     start or stop the update cadence, and owe, hold or re-owe the RCA (:func:`rca.follow`)."""
     now = rt.now()
     cadence.track(session, rt, incident, now, new=new)
-    rca.follow(session, rt, incident, now)
+    if not new:  # an opening owes no RCA and has none to hold: no query on /incident's path
+        rca.follow(session, rt, incident, now)
 
 
 @FOLLOWUP_TIMER.runs

@@ -68,6 +68,8 @@ def _facts(incident: Incident, customer: Customer, rca: RootCause) -> Facts:
 def follow(session: Session, rt: Runtime, incident: Incident, now: datetime) -> None:
     """After every change: owe the RCA at the first resolution, hold a due one while the
     incident is reopened, and make it due again when it is resolved again."""
+    if incident.customer is None:
+        return  # an RCA is owed to a customer only: no query on an internal incident's change
     rca = session.scalar(select(RootCause).where(RootCause.incident_id == incident.id))
     if rca is None:
         open_if_owed(session, rt, incident, now)
