@@ -40,3 +40,8 @@ def amount_text(value: Decimal, currency: str | None, *, grouped: bool = False) 
     places = decimals(currency)
     found = rounded(value, currency)
     return f"{found:,.{places}f}" if grouped else f"{found:.{places}f}"
+
+
+def money_text(value: Decimal, currency: str | None, *, grouped: bool = False) -> str:
+    """The amount and its code, as the customer reads it: ``1,500 JPY``, ``76.92 USD``."""
+    return f"{amount_text(value, currency, grouped=grouped)} {currency}"

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from supportbot import metrics
-from supportbot.contracts.currency import amount_text
+from supportbot.contracts.currency import money_text
 from supportbot.contracts.customers import Customer
 from supportbot.dashboard import assets, auth, cache, data, templates, trend
 from supportbot.incidents.access import Actor
@@ -318,4 +318,4 @@ def register(app: Flask, rt: Runtime) -> None:
 
 
 def _owed(report: Statement) -> str:
-    return f"{amount_text(report.total, report.currency, grouped=True)} {report.currency}"
+    return money_text(report.total, report.currency, grouped=True)

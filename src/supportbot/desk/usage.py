@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from supportbot.contracts.currency import amount_text
+from supportbot.contracts.currency import money_text
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import OnExhausted, Plan, PlanKind
 from supportbot.db.models import Incident, KeyValue, TimelineEvent
@@ -118,11 +118,7 @@ def _overage(
     )  # fmt: skip
     ledger.append(session, entry)
     what = f"{over} min" if hours else f"{over} incident{'s' if over != 1 else ''}"
-    billed = (
-        f", billed {amount_text(amount, plan.currency)} {plan.currency}"
-        if amount is not None
-        else ""
-    )
+    billed = f", billed {money_text(amount, plan.currency)}" if amount is not None else ""
     text = f"Beyond the {plan.kind.value.replace('_', ' ')} balance: {what}{billed}"
     text += " (flagged for billing)" if amount is None else ""
     add_event(session, rt, incident, base.person, "overage", text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from supportbot.contracts.currency import amount_text
+from supportbot.contracts.currency import money_text
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import Plan, PlanKind, Term
 from supportbot.plans.charging import hours_text
@@ -139,7 +139,7 @@ class Balance:
         """One line for the card, ``/incident`` and ``/sla`` (customer-safe)."""
         kind, usage = self.plan.kind, self.usage
         currency = self.plan.currency
-        money = f" ({amount_text(usage.amount, currency)} {currency})" if usage.amount else ""
+        money = f" ({money_text(usage.amount, currency)})" if usage.amount else ""
         over = f", {usage.over} over" if usage.over else ""
         if kind is PlanKind.INCIDENT_PACK:
             rolled = (
@@ -160,7 +160,7 @@ class Balance:
         if kind is PlanKind.PER_MINUTE:
             deposit = self.plan.deposit
             held = (  # 0 in the file is none on file, as the intake reads it
-                f"deposit {amount_text(deposit.amount, self.plan.currency)} {self.plan.currency}"
+                f"deposit {money_text(deposit.amount, self.plan.currency)}"
                 if deposit and deposit.amount > 0
                 else "no deposit"
             )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot.contracts.currency import amount_text
+from supportbot.contracts.currency import money_text
 from supportbot.contracts.customers import Customer
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
@@ -181,11 +181,7 @@ def customer_text(summary: Summary) -> str:
             total.rolled_over
         )
         bits += [f"expired {units_text(total.unit, total.expired)}"] if total.expired else []
-        bits += (
-            [f"{amount_text(total.amount, summary.currency)} {summary.currency}"]
-            if total.amount
-            else []
-        )
+        bits += [money_text(total.amount, summary.currency)] if total.amount else []
         out.append(f"• {total.plan.replace('_', ' ')}: {', '.join(bits)}. {total.balance}")
     for line in summary.lines:
         waived = f" (waived: {', '.join(line.reasons)})" if line.reasons else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from supportbot.contracts.currency import amount_text
+from supportbot.contracts.currency import money_text
 from supportbot.contracts.customers import Customer
 from supportbot.reports.figures import Compliance, Figures
 from supportbot.reports.records import Period
@@ -74,8 +74,7 @@ def customer_month(
             f"{verdict})"
         )
     owed = [key for key, _ in report.amounts() if key not in report.waivers]
-    total = amount_text(report.total, report.currency, grouped=True)
-    credits = f"• Service credits: {total} {report.currency}"
+    credits = f"• Service credits: {money_text(report.total, report.currency, grouped=True)}"
     out.append(credits + (f" ({', '.join(owed)})" if owed else ""))
     breaches = [*f.response_sla.breaches, *f.resolution_sla.breaches]
     if breaches:
