@@ -19,7 +19,7 @@ from slack_bolt.listener import thread_runner
 from slack_sdk.signature import SignatureVerifier
 
 from supportbot.clients.slack import LoggingWebClient
-from supportbot.prompt_ack import PromptListenerRunner, answer_on_ack
+from supportbot.prompt_ack import PromptListenerRunner, acks_last, answer_on_ack
 from tests.conftest import Desk
 
 SECRET = "prompt-ack-secret"
@@ -153,6 +153,46 @@ def test_requests_in_parallel_each_get_their_own_answer(sleeps: list[float]) -> 
     assert {text: (r.status, r.body) for text, r in answers.items()} == {
         f"r{i}": (200, f"answer to r{i}") for i in range(4)
     }
+    assert sleeps == []
+
+
+def test_a_listener_that_acks_last_runs_on_the_request_thread(sleeps: list[float]) -> None:
+    """No work follows its ack, so no other thread is woken for it: the thread that
+    dispatched the request runs it, and its answer is the ack's, unpolled."""
+    ran_on: list[int] = []
+
+    @acks_last
+    def listener(ack: Ack, command: dict[str, str]) -> None:
+        ran_on.append(threading.get_ident())
+        ack(f"opened for {command['text']}")
+
+    app = bolt_app(listener, prompt=True)
+    response = app.dispatch(signed_command("inline"))
+    assert (response.status, response.body) == (200, "opened for inline")
+    assert ran_on == [threading.get_ident()]
+    assert sleeps == []
+
+
+def test_an_unmarked_listener_still_runs_on_bolts_executor(sleeps: list[float]) -> None:
+    ran_on: list[int] = []
+
+    def listener(ack: Ack) -> None:
+        ran_on.append(threading.get_ident())
+        ack("done")
+
+    assert bolt_app(listener, prompt=True).dispatch(signed_command("pooled")).status == 200
+    assert ran_on and ran_on != [threading.get_ident()]
+
+
+def test_a_listener_that_acks_last_and_fails_answers_500(sleeps: list[float]) -> None:
+    """Bolt's own error handling, on the request thread: a 500, never a hang or a 200."""
+
+    @acks_last
+    def listener(ack: Ack) -> None:
+        raise RuntimeError("the database is gone")
+
+    response = bolt_app(listener, prompt=True).dispatch(signed_command("inline fails"))
+    assert response.status == 500
     assert sleeps == []
 
 

@@ -25,11 +25,13 @@ from supportbot.incidents.commands import (
 )
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import severity_label
+from supportbot.prompt_ack import acks_last
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import new_incident_modal
 from supportbot.wording import inert
 
 
+@acks_last
 def incident_command(ack: Ack, client: WebClient, context: BoltContext) -> None:
     ack(**answer(runtime(context), actor(context), payload(context, Command), client))
 

@@ -20,6 +20,7 @@ from supportbot.oncall.feed_tokens import feed_url
 from supportbot.oncall.overrides import OverrideError
 from supportbot.oncall.swap_rules import SwapError
 from supportbot.oncall.swaps import propose
+from supportbot.prompt_ack import acks_last
 from supportbot.runtime import Runtime
 
 USAGE = (
@@ -33,6 +34,7 @@ USAGE = (
 )
 
 
+@acks_last
 def oncall_command(ack: Ack, context: BoltContext) -> None:
     command = payload(context, Command)
     ack(response_type="ephemeral", **answer(runtime(context), actor(context), command))

@@ -8,9 +8,11 @@ from slack_bolt import Ack, BoltContext
 from handlers._common import actor, payload, runtime
 from handlers.payloads import Command
 from supportbot.digests.slash import report_answer
+from supportbot.prompt_ack import acks_last
 from supportbot.sla.explain import sla_answer
 
 
+@acks_last
 def sla_command(ack: Ack, context: BoltContext) -> None:
     # One read-only transaction: quick enough to answer inside the ack (ephemeral).
     rt, who, text = runtime(context), actor(context), payload(context, Command).text

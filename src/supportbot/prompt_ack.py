@@ -11,6 +11,11 @@ then finds the response already set and never sleeps.
 Everything else is Bolt's: the same runner (error handling, lazy listeners, the ack
 timeout), the same executor for the listener's work after the ack, and "commit before ack"
 is untouched (the answer still waits for the listener's ``ack()``).
+
+A listener marked :func:`acks_last` (its ``ack()`` is its last step, as ``/incident``'s is)
+has no work after the ack to hand to another thread, so the request thread runs it itself
+(Bolt's same wrapper, with its error handling): one hand-over between threads less a
+request, which under load is a good part of the web's CPU (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -18,12 +23,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.ack import Ack
 from slack_bolt.listener import Listener
 from slack_bolt.listener.thread_runner import ThreadListenerRunner
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ACKS_LAST = "__supportbot_acks_last__"
+
+
+def acks_last(listener: F) -> F:
+    """Mark a listener whose ``ack()`` is its last step: it runs on the request thread."""
+    setattr(listener, _ACKS_LAST, True)
+    return listener
 
 
 class SignallingAck(Ack):
@@ -62,11 +76,13 @@ class AckWaitingExecutor(Executor):
         self._inner = inner
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        waiting: tuple[SignallingAck, float] | None = getattr(_submitting, "ack", None)
+        waiting: tuple[SignallingAck, float, bool] | None = getattr(_submitting, "ack", None)
         _submitting.ack = None  # only the listener itself: lazy functions follow it
         if waiting is None:
             return self._inner.submit(fn, *args, **kwargs)
-        ack, timeout = waiting
+        ack, timeout, inline = waiting
+        if inline:
+            return _run_here(fn, *args, **kwargs)
 
         def run() -> Any:
             try:
@@ -80,6 +96,17 @@ class AckWaitingExecutor(Executor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _run_here(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    """Run ``fn`` on this thread, as a finished future. Bolt's wrapper it is given catches
+    the listener's exceptions itself (into a 500 answer and the error handler)."""
+    future: Future[Any] = Future()
+    try:
+        future.set_result(fn(*args, **kwargs))
+    except BaseException as exc:  # noqa: BLE001 - kept in the future, as an executor would
+        future.set_exception(exc)
+    return future
 
 
 class PromptListenerRunner(ThreadListenerRunner):
@@ -118,7 +145,8 @@ class PromptListenerRunner(ThreadListenerRunner):
         if prompt and request.context.ack.response is None:
             ack = SignallingAck()
             request.context["ack"] = ack
-            _submitting.ack = (ack, float(listener.ack_timeout))
+            inline = getattr(getattr(listener, "ack_function", None), _ACKS_LAST, False)
+            _submitting.ack = (ack, float(listener.ack_timeout), bool(inline))
         try:
             return super().run(request, response, listener_name, listener, starting_time)
         finally:
