@@ -7,8 +7,8 @@ clocks and, for a Severity 1, the start of paging; the jobs it owes reach RQ aft
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import cast
+from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from supportbot.contracts.customers import Customer
 from supportbot.contracts.triage import Suggestion, suggest
 from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.delivery.effects import owe_sync
+from supportbot.delivery.group import GroupCommit
 from supportbot.desk import usage
 from supportbot.followups.firing import on_change as followups_on_change
 from supportbot.incidents.find import IncidentError
@@ -29,6 +30,8 @@ from supportbot.sla import tracking as sla
 from supportbot.wording import inert, mention
 
 log = logging.getLogger(__name__)
+
+_GROUP = "supportbot.desk.intake.openings"
 
 
 class DuplicateDelivery(Exception):
@@ -62,7 +65,8 @@ def validate_text(title: str, description: str) -> tuple[str, str]:
 # Statements built once, so SQLAlchemy's compiled cache serves every /incident request.
 # Plain Core on the tables: the ORM-enabled insert costs about a millisecond more a request.
 _INCIDENTS = cast(Table, Incident.__table__)
-_INSERT_INCIDENT = insert(_INCIDENTS).returning(_INCIDENTS.c.id)
+_COLUMNS = [c for c in _INCIDENTS.columns if c.key != "id"]
+_INSERT_INCIDENTS = insert(_INCIDENTS).returning(_INCIDENTS.c.id, sort_by_parameter_order=True)
 _INSERT_RECEIPT = insert(cast(Table, InboundReceipt.__table__))
 _INSERT_EVENT = insert(cast(Table, TimelineEvent.__table__))
 
@@ -90,14 +94,14 @@ def open_incident(
         source_channel=source_channel,
         source_ts=source_ts,
     )
+    opening = Opening(incident, customer, via, suggested, receipt)
     try:
-        with rt.session() as session:
-            record_opening(session, rt, incident, customer, via=via, suggested=suggested,
-                           receipt=receipt)  # fmt: skip
+        _openings(rt).run(opening)
     except IntegrityError as exc:
         if receipt is None:
             raise
         raise DuplicateDelivery(_receipt_incident(rt, receipt)) from exc
+    _announce(incident)
     return incident
 
 
@@ -142,6 +146,18 @@ def new_incident(
     return incident, suggested
 
 
+@dataclass(frozen=True)
+class Opening:
+    """An incident to store (its row not yet inserted) and how it came."""
+
+    incident: Incident
+    customer: Customer | None
+    via: str
+    suggested: Suggestion | None = None
+    receipt: str | None = None
+    page: bool = True
+
+
 def record_opening(
     session: Session,
     rt: Runtime,
@@ -155,23 +171,53 @@ def record_opening(
 ) -> None:
     """Store a new incident in the caller's transaction: its row, the opening events, the
     SLA clocks, paging for a Severity 1 (unless ``page`` is False) and the card's sync."""
-    _insert_incident(session, incident, receipt, incident.opened_at)
-    _insert_events(session, incident, _opening_events(incident, customer, via, suggested))
-    usage.on_opening(session, rt, incident, customer)  # the turnover charge (plans)
-    sla.refresh(session, incident, customer, incident.opened_at, new=True)
-    if page:
-        episodes.begin(session, rt, incident, incident.opened_at)
-    followups_on_change(session, rt, incident, new=True)  # a Sev1 with a customer owes updates
-    owe_sync(session, incident.id)
+    store_openings(session, rt, [Opening(incident, customer, via, suggested, receipt, page)])
+    _announce(incident)
+
+
+def store_openings(session: Session, rt: Runtime, openings: list[Opening]) -> list[None]:
+    """Store new incidents in one transaction, each as :func:`record_opening` would: the
+    rows of all of them with one statement per table (a burst of ``/incident`` requests is
+    committed together, :mod:`supportbot.delivery.group`), then each one's clocks, paging,
+    follow-ups and card."""
+    _insert_incidents(session, openings)
+    _insert_events(session, [e for o in openings for e in _opening_events(o)])
+    # In one order in every transaction (a plan's balance is locked while it is charged),
+    # so that two batches charging the same customers never wait for each other in a cycle.
+    for o in sorted(openings, key=lambda o: o.customer.key if o.customer else ""):
+        incident, at = o.incident, o.incident.opened_at
+        usage.on_opening(session, rt, incident, o.customer)  # the turnover charge (plans)
+        sla.refresh(session, incident, o.customer, at, new=True)
+        if o.page:
+            episodes.begin(session, rt, incident, at)
+        followups_on_change(session, rt, incident, new=True)  # a Sev1 with a customer owes updates
+        owe_sync(session, incident.id)
+    return [None] * len(openings)
+
+
+def _openings(rt: Runtime) -> GroupCommit[Opening, None]:
+    """This runtime's group commit of openings (one thread, started at the first use)."""
+    found = rt.extras.get(_GROUP)
+    if found is None:
+        found = rt.extras.setdefault(
+            _GROUP,
+            GroupCommit("openings", rt.session, lambda session, o: store_openings(session, rt, o)),
+        )
+    return cast("GroupCommit[Opening, None]", found)
+
+
+def _announce(incident: Incident) -> None:
+    """Counted and logged once stored (a batch that rolls back stores its openings again)."""
     metrics.INCIDENTS_OPENED.labels(str(incident.severity)).inc()
     log.info("opened %s sev%s customer=%s", incident.key, incident.severity, incident.customer)
 
 
-def _opening_events(
-    incident: Incident, customer: Customer | None, via: str, suggested: Suggestion | None
-) -> list[dict[str, str]]:
+def _opening_events(opening: Opening) -> list[dict[str, Any]]:
     """The first timeline events (the incident has its id): who opened it, and the triage
     rules' opinion when it differs from the severity given."""
+    incident, customer, via, suggested = (
+        opening.incident, opening.customer, opening.via, opening.suggested
+    )  # fmt: skip
     whose = f" for {customer.name}" if customer else ""
     events = [
         dict(
@@ -191,28 +237,34 @@ def _opening_events(
                 text=f"Triage suggests {severity_label(suggested.severity)}: {suggested.because}",
             )
         )
-    return events
+    return [dict(event, incident_id=incident.id, at=incident.opened_at) for event in events]
 
 
-def _insert_incident(
-    session: Session, incident: Incident, receipt: str | None, now: datetime
-) -> None:
-    """Insert the incident, setting its id, and the receipt of the delivery that opened it.
+def _insert_incidents(session: Session, openings: list[Opening]) -> None:
+    """Insert the incidents, setting their ids, and the receipts of the deliveries that
+    opened them: one statement each, whatever the number (SQLAlchemy's "insertmanyvalues",
+    ids returned in the order given).
 
     Core inserts, not the ORM unit of work: opening is the hot path of every /incident
-    request and this keeps it to three statements with the events (bench/). A receipt seen
-    before raises IntegrityError.
+    request (bench/). A receipt seen before raises IntegrityError.
     """
-    columns = {c.key: getattr(incident, c.key) for c in Incident.__table__.columns if c.key != "id"}
     conn = session.connection()
-    incident.id = conn.execute(_INSERT_INCIDENT, columns).scalar_one()
-    if receipt is not None:
-        conn.execute(_INSERT_RECEIPT, dict(key=receipt, at=now, incident_id=incident.id))
+    rows = [
+        {c.key: getattr(o.incident, c.key) for c in _COLUMNS} for o in openings
+    ]  # fmt: skip
+    ids = conn.execute(_INSERT_INCIDENTS, rows).scalars().all()
+    for opening, incident_id in zip(openings, ids, strict=True):
+        opening.incident.id = incident_id
+    receipts = [
+        dict(key=o.receipt, at=o.incident.opened_at, incident_id=o.incident.id)
+        for o in openings
+        if o.receipt is not None
+    ]
+    if receipts:
+        conn.execute(_INSERT_RECEIPT, receipts)
 
 
-def _insert_events(session: Session, incident: Incident, events: list[dict[str, str]]) -> None:
-    at = incident.opened_at
-    rows = [dict(event, incident_id=incident.id, at=at) for event in events]
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     session.connection().execute(_INSERT_EVENT, rows)
 
 
