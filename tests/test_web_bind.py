@@ -100,6 +100,7 @@ def test_web_binds_what_it_says(tmp_path: Path, redis_url: str) -> None:
                 time.sleep(0.1)
             assert _listening(port) == {expected}, log.read_text()
             assert f"web listening on http://{expected}:{port}" in log.read_text()
+            assert "start-up heap frozen" in log.read_text()  # supportbot.heap, before serving
     finally:
         for process, _, _ in started:
             process.send_signal(signal.SIGTERM)

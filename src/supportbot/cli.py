@@ -22,6 +22,7 @@ from supportbot.db.engine import make_engine
 from supportbot.db.migrate import upgrade
 from supportbot.devtools.demo import run_demo
 from supportbot.devtools.local_mode import bind_address
+from supportbot.heap import freeze_startup_heap
 from supportbot.logs import configure_logging
 from supportbot.oncall.check import check_rotations
 from supportbot.runtime import build_runtime
@@ -50,6 +51,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     bolt = build_bolt_app(rt, signing_secret(settings))
     start_socket_mode(bolt, settings)
     flask = build_flask_app(rt, bolt)
+    freeze_startup_heap()
     log.info("web listening on http://%s:%s", host, settings.port)
     serve(flask, host=host, port=settings.port, threads=args.threads, ident="supportbot",
           **WAITRESS_OPTIONS)  # fmt: skip

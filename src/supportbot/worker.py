@@ -33,6 +33,7 @@ from rq.scripts import acquire_or_refresh_lock, release_lock
 from rq.utils import utcparse
 
 from supportbot import health, jobs
+from supportbot.heap import freeze_startup_heap
 from supportbot.oncall import lookup
 from supportbot.reconciler import ReconcilerThread
 from supportbot.runtime import Runtime, set_runtime
@@ -186,6 +187,7 @@ def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     # The rotations are read at their first lookup; read them now, not in the first job (a
     # burst's first pump would wait for the file).
     lookup.resolver(rt)
+    freeze_startup_heap()  # no full collection walks the start-up heap in a job (heap.py)
     reconciler = ReconcilerThread(rt, rt.settings.reconcile_interval_seconds)
     scheduler = SchedulerThread(rt.redis, [q.name for q in rt.queues])
     if not burst:
