@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,8 +51,10 @@ class FileProblem:
 def fingerprint(path: Path) -> Fingerprint:
     """What changes when a file, or a directory's YAML files, is edited, added or removed."""
     try:
-        if not path.is_dir():
-            st = path.stat()
+        # One system call for a file (``is_dir`` and ``stat`` were two): it runs at every
+        # lookup, several times a request, and under load each one waits for the GIL again.
+        st = os.stat(path)
+        if not stat.S_ISDIR(st.st_mode):
             return (str(path), st.st_mtime_ns, st.st_size, st.st_ino)
         with os.scandir(path) as entries:
             files = sorted(
@@ -59,7 +62,7 @@ def fingerprint(path: Path) -> Fingerprint:
                 for entry in entries
                 if entry.name.endswith(_SUFFIXES)
             )
-        return (str(path), path.stat().st_mtime_ns, *files)
+        return (str(path), st.st_mtime_ns, *files)
     except OSError:  # missing or unreadable: the loader says which, with the file's name
         return (str(path), None)
 
