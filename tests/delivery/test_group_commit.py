@@ -76,7 +76,7 @@ def commits(rt: Runtime) -> list[int]:
 
 def test_a_burst_of_openings_is_committed_together_each_once(rt: Runtime) -> None:
     gated = Gated(rt)
-    group = GroupCommit("test-openings", rt.session, gated)
+    group = GroupCommit(rt.session, gated)
     items = [opening(rt, f"burst {i}") for i in range(12)]
     counted = commits(rt)
 
@@ -103,7 +103,7 @@ def test_a_bad_opening_fails_alone_and_the_rest_are_stored_once(rt: Runtime) -> 
     """A receipt seen before raises inside the shared transaction: it is rolled back, and
     each opening is stored again on its own, so only the repeated delivery fails."""
     gated = Gated(rt)
-    group = GroupCommit("test-openings", rt.session, gated)
+    group = GroupCommit(rt.session, gated)
     items = [
         opening(rt, "first", receipt="delivery-1"),
         opening(rt, "second", receipt="delivery-2"),
@@ -141,16 +141,22 @@ def test_a_bad_opening_fails_alone_and_the_rest_are_stored_once(rt: Runtime) -> 
     assert synced == {job_ids.slack_sync(i) for i in stored}  # the rolled-back batch owed nothing
 
 
-def test_the_committer_goes_on_after_a_failure(rt: Runtime) -> None:
+def test_a_lone_caller_stores_its_own_item_and_a_failure_stops_nothing(rt: Runtime) -> None:
+    """Nobody else waiting: the caller's own thread runs the transaction (no hand-over);
+    an item that fails raises to its caller, and the next one is stored as usual."""
+    ran_on: list[int] = []
+
     def apply(session: Session, items: list[str]) -> list[str]:
+        ran_on.append(threading.get_ident())
         if "boom" in items:
             raise RuntimeError("cannot store boom")
         return [item.upper() for item in items]
 
-    group: GroupCommit[str, str] = GroupCommit("test-strings", rt.session, apply)
+    group: GroupCommit[str, str] = GroupCommit(rt.session, apply)
     with pytest.raises(RuntimeError, match="cannot store boom"):
         group.run("boom")
     assert group.run("fine") == "FINE"
+    assert ran_on == [threading.get_ident()] * 2
 
 
 def test_concurrent_incident_commands_each_open_one_incident(desk: Desk) -> None:

@@ -2,11 +2,13 @@
 
 Twenty ``/incident`` requests at once used to run twenty transactions on twenty threads,
 each statement waiting for the database's (on SQLite, this process's) writer lock and for
-the interpreter's lock in turn. Here one thread takes every item waiting, stores them all
-with one ``apply(session, items)`` (which can insert them with one statement per table)
-and commits once; each caller waits until that commit and gets its own result, so "commit
-before ack" still holds. A lone request waits for no one: a batch is whatever arrived
-while the previous one was being stored.
+the interpreter's lock in turn. Here the requests take turns as the leader, as databases
+do their own group commits: a request that finds no leader stores everything waiting
+(itself included) with one ``apply(session, items)``, which can insert them with one
+statement per table, and commits once; the others wait, and each wakes once, either with
+its result or to lead the next batch, which is whatever arrived meanwhile. Each caller
+returns after the commit that stored its item, so "commit before ack" still holds, and a
+lone request stores its own item on its own thread, waiting for no one.
 
 If a batch raises, its transaction is rolled back and each item is stored again alone, in
 a transaction of its own, so a bad item fails alone (its caller gets the exception) and
@@ -39,13 +41,19 @@ MAX_BATCH = 32
 @dataclass
 class _Waiting(Generic[I, R]):
     item: I
-    done: threading.Event = field(default_factory=threading.Event)
+    woken: threading.Event = field(default_factory=threading.Event)
+    stored: bool = False  # its batch ran (``error`` says whether it failed)
     result: R | None = None
     error: BaseException | None = None
 
+    def outcome(self) -> R:
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
+
 
 class GroupCommit(Generic[I, R]):
-    """Stores items in shared transactions, on one background thread per process.
+    """Stores items in shared transactions, led by one of the waiting callers at a time.
 
     ``transaction`` opens one unit of work (``Runtime.session``: commit, then its jobs);
     ``apply`` stores a list of items in it and returns their results in the same order.
@@ -53,43 +61,46 @@ class GroupCommit(Generic[I, R]):
 
     def __init__(
         self,
-        name: str,
         transaction: Callable[[], AbstractContextManager[Session]],
         apply: Callable[[Session, list[I]], list[R]],
     ) -> None:
-        self.name = name
         self.transaction = transaction
         self.apply = apply
         self._queue: list[_Waiting[I, R]] = []
-        self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._leading = False  # a caller is storing a batch; new arrivals wait for it
 
     def run(self, item: I) -> R:
         """Store ``item``; returns its result once its transaction has committed, or raises
         what storing it alone raised (nothing of it stored)."""
-        waiting: _Waiting[I, R] = _Waiting(item)
-        with self._cond:
-            self._queue.append(waiting)
-            if self._thread is None or not self._thread.is_alive():
-                # Started here, not at build: a forked process has no thread of its parent's.
-                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
-                self._thread.start()
-            self._cond.notify()
-        waiting.done.wait()
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.result  # type: ignore[return-value]
+        me: _Waiting[I, R] = _Waiting(item)
+        with self._lock:
+            self._queue.append(me)
+            follow, self._leading = self._leading, True
+        if follow:
+            me.woken.wait()  # stored by a leader, or made the next leader
+            if me.stored:
+                return me.outcome()
+        self._lead()
+        return me.outcome()
 
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: bool(self._queue))
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            try:
-                self._store(batch)
-            finally:
-                for waiting in batch:
-                    waiting.done.set()  # never leave a caller waiting, whatever happened
+    def _lead(self) -> None:
+        """Store the first batch waiting (the leader's item is its first: a leader is made
+        only when the queue was empty, or is the queue's head when the lead is handed on)."""
+        with self._lock:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+        try:
+            self._store(batch)
+        finally:
+            for waiting in batch:
+                waiting.stored = True
+            with self._lock:
+                heir = self._queue[0] if self._queue else None
+                self._leading = heir is not None
+            for waiting in batch:
+                waiting.woken.set()  # never leave a caller waiting, whatever happened
+            if heir is not None:
+                heir.woken.set()  # not stored: it leads the next batch
 
     def _store(self, batch: list[_Waiting[I, R]]) -> None:
         if len(batch) > 1:

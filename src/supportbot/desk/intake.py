@@ -196,12 +196,12 @@ def store_openings(session: Session, rt: Runtime, openings: list[Opening]) -> li
 
 
 def _openings(rt: Runtime) -> GroupCommit[Opening, None]:
-    """This runtime's group commit of openings (one thread, started at the first use)."""
+    """This runtime's group commit of openings."""
     found = rt.extras.get(_GROUP)
     if found is None:
         found = rt.extras.setdefault(
             _GROUP,
-            GroupCommit("openings", rt.session, lambda session, o: store_openings(session, rt, o)),
+            GroupCommit(rt.session, lambda session, o: store_openings(session, rt, o)),
         )
     return cast("GroupCommit[Opening, None]", found)
 
