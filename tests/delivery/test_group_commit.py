@@ -180,3 +180,26 @@ def test_concurrent_incident_commands_each_open_one_incident(desk: Desk) -> None
     ]
     assert None not in cards and len(set(cards)) == 20
     assert sorted(m["ts"] for m in cards_posted) == sorted(cards)  # each card posted once
+
+
+def test_callers_behind_an_interrupted_leader_are_told_nothing_was_stored(rt: Runtime) -> None:
+    """A leader stopped mid-batch by something no batch catches (KeyboardInterrupt) must not
+    let the others of its batch return as if stored: they get an error, and nothing of the
+    batch is in the database."""
+    gated = Gated(rt)
+
+    def apply(session: Session, items: list[Opening]) -> list[None]:
+        if len(items) > 1:
+            intake.store_openings(session, rt, items)
+            raise KeyboardInterrupt  # after writing: the rollback must take it all back
+        return gated(session, items)
+
+    group = GroupCommit(rt.session, apply)
+    items = [opening(rt, "first"), opening(rt, "second"), opening(rt, "third")]
+    outcomes = run_all(gated, group, items)
+
+    assert outcomes[0] is None
+    assert isinstance(outcomes[1], KeyboardInterrupt)  # the leader of the second batch
+    assert isinstance(outcomes[2], RuntimeError) and "not stored" in str(outcomes[2])
+    with rt.session() as session:
+        assert session.scalars(select(Incident.title)).all() == ["first"]

@@ -42,7 +42,7 @@ MAX_BATCH = 32
 class _Waiting(Generic[I, R]):
     item: I
     woken: threading.Event = field(default_factory=threading.Event)
-    stored: bool = False  # its batch ran (``error`` says whether it failed)
+    stored: bool = False  # its outcome is known: ``result``, or ``error`` if it failed
     result: R | None = None
     error: BaseException | None = None
 
@@ -93,7 +93,9 @@ class GroupCommit(Generic[I, R]):
             self._store(batch)
         finally:
             for waiting in batch:
-                waiting.stored = True
+                if not waiting.stored:  # the leader was stopped mid-batch (its own raise)
+                    waiting.error = RuntimeError("not stored: the group commit was interrupted")
+                    waiting.stored = True
             with self._lock:
                 heir = self._queue[0] if self._queue else None
                 self._leading = heir is not None
@@ -113,10 +115,12 @@ class GroupCommit(Generic[I, R]):
             try:
                 self._commit([waiting])
             except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
-                waiting.error = exc
+                waiting.error, waiting.stored = exc, True
 
     def _commit(self, batch: list[_Waiting[I, R]]) -> None:
         with self.transaction() as session:
             results = self.apply(session, [waiting.item for waiting in batch])
+            if len(results) != len(batch):  # checked before the commit, which it stops
+                raise ValueError(f"{len(results)} results for {len(batch)} items")
         for waiting, result in zip(batch, results, strict=True):
-            waiting.result = result
+            waiting.result, waiting.stored = result, True

@@ -6,14 +6,18 @@ dispatcher only after the commit succeeded; a rollback drops them with the chang
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from supportbot import metrics
 from supportbot.db.engine import transaction
 from supportbot.delivery import effects
 from supportbot.delivery.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -24,4 +28,12 @@ def unit_of_work(factory: sessionmaker[Session], dispatcher: Dispatcher) -> Iter
         except BaseException:
             effects.take(session)  # rolled back: nothing is owed
             raise
-    dispatcher.submit_all(effects.take(session))
+    owed = effects.take(session)
+    try:
+        dispatcher.submit_all(owed)
+    except Exception:
+        # Committed: the caller must not take the change for undone and make it again. The
+        # rows say what is owed, and the reconciler queues it (as for a refused enqueue).
+        for effect in owed:
+            metrics.ENQUEUE_FAILURES.labels(effect.kind.name).inc()
+        log.exception("committed, but %d job(s) not handed over: left to the reconciler", len(owed))
