@@ -60,7 +60,9 @@ def test_terms_are_read_as_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "message"),
     [
-        ('monthly_fee: "12,000.50"', "monthly_fee: 12000.505", 9, "fractions of a cent"),
+        ('monthly_fee: "12,000.50"', "monthly_fee: 12000.505", 9, "12000.505 CHF is not an"),
+        ('monthly_fee: "12,000.50"', "monthly_fee: 12000.5051", 9, "finer than any currency"),
+        ("amount: 1000}", "amount: 1000.001}", 16, "at most 2 decimals"),
         ('monthly_fee: "12,000.50"', "monthly_fee: -5", 9, "cannot be negative"),
         ('monthly_fee: "12,000.50"', "monthly_fee: lots", 9, "is not a number"),
         ("currency: CHF", "currency: dollars", 10, "not an ISO 4217 code"),
@@ -84,6 +86,35 @@ def test_a_bad_term_names_file_and_line_and_keeps_nothing_half_read(
         load_contracts(path)
     text = str(raised.value)
     assert f"{path}:{line}: customers[0].credits" in text and message in text, text
+
+
+@pytest.mark.parametrize(
+    ("currency", "fee", "amount", "accepted"),
+    [
+        ("KWD", "12000.505", "250.125", True),  # the dinar counts thousandths
+        ("JPY", "1500000", "5000.00", True),  # trailing zeros are no fraction of a yen
+        ("JPY", "1500000.50", "5000", False),
+        ("USD", "12000.50", "1000.001", False),
+        ("BHD", "1.5", "0.125", True),
+    ],
+)
+def test_amounts_are_in_whole_units_of_their_currency(
+    tmp_path: Path, currency: str, fee: str, amount: str, accepted: bool
+) -> None:
+    path = tmp_path / "customers.yaml"
+    path.write_text(
+        GOOD.replace("currency: CHF", f"currency: {currency}")
+        .replace('monthly_fee: "12,000.50"', f'monthly_fee: "{fee}"')
+        .replace("amount: 1000}", f'amount: "{amount}"}}')
+    )
+    if accepted:
+        (acme,) = load_contracts(path).customers
+        assert acme.credits.monthly_fee == Decimal(fee)
+        assert acme.credits.response[0].amount == Decimal(amount)
+    else:
+        with pytest.raises(DataFileError) as raised:
+            load_contracts(path)
+        assert f"is not an amount of {currency}" in str(raised.value)
 
 
 def test_a_second_line_for_one_severity_is_refused_at_its_line(tmp_path: Path) -> None:

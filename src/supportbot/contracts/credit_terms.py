@@ -19,6 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from supportbot.contracts.currency import decimals, rounded
 from supportbot.contracts.tiers import Span
 from supportbot.datafiles import LocatedError
 
@@ -43,8 +44,10 @@ def _money(value: object) -> Decimal:
     amount = _decimal(value)
     if amount < 0:
         raise ValueError(f"an amount cannot be negative, got {value!r}")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(f"{value!r} has fractions of a cent; write at most two decimals")
+    # The currency's own unit (cents, whole yen, thousandths of a dinar) is checked with the
+    # currency (CreditTerms._in_units); no currency has a unit finer than a thousandth.
+    if amount != amount.quantize(Decimal("0.001")):
+        raise ValueError(f"{value!r} is finer than any currency's unit; write at most 3 decimals")
     return amount
 
 
@@ -141,6 +144,21 @@ class CreditTerms(BaseModel):
                     f"severity {line.severity} has two response credit lines",
                 )
             seen.add(line.severity)
+        return self
+
+    @model_validator(mode="after")
+    def _in_units(self) -> CreditTerms:
+        """Every amount in whole units of the currency: 12.345 is a KWD amount and not a USD
+        one, 1500.50 is no JPY amount; 5000.00 JPY is 5000 (trailing zeros are no fraction)."""
+        places = decimals(self.currency)
+        amounts = [(("monthly_fee",), self.monthly_fee)] + [
+            (("response", index, "amount"), line.amount) for index, line in enumerate(self.response)
+        ]
+        for where, amount in amounts:
+            if amount is not None and amount != rounded(amount, self.currency):
+                unit = "a whole number" if places == 0 else f"at most {places} decimals"
+                raise LocatedError(where, f"{amount} {self.currency} is not an amount of "
+                                   f"{self.currency}: write {unit}")  # fmt: skip
         return self
 
     def response_rule(self, severity: int) -> ResponseCredit | None:
