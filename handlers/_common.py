@@ -167,6 +167,10 @@ def open_form(client: WebClient, trigger_id: str, view: View) -> str | None:
         log.warning("Slack would not open a form: %s", reason)
         metrics.SLACK_CALLS.labels("views.open", "error").inc()
         return f":warning: The form could not open (Slack said `{reason}`); please try again."
+    except OSError:  # Slack out of reach (refused, unresolvable, timed out): not a 500
+        log.exception("could not reach Slack to open a form")
+        metrics.SLACK_CALLS.labels("views.open", "error").inc()
+        return ":warning: The form could not open (Slack could not be reached); please try again."
     metrics.SLACK_CALLS.labels("views.open", "ok").inc()
     return None
 

@@ -114,6 +114,17 @@ def test_no_text_opens_the_form_with_severity_help(desk: Desk) -> None:
     assert incidents(desk.rt) == []
 
 
+def test_slack_out_of_reach_when_the_form_opens_is_said_not_a_500(desk: Desk) -> None:
+    """The connection to Slack is cut at every try of views.open: the person is told the
+    form could not open, instead of Slack showing a failed command."""
+    desk.api.set_down(True, "views.open", kind="reset")
+    response = desk.slack.command("")
+    assert response.status_code == 200, response.text
+    assert "could not be reached" in response.text
+    assert desk.api.calls("views.open")  # it was tried
+    assert incidents(desk.rt) == []
+
+
 def test_no_text_in_a_shared_channel_presets_that_customer(desk: Desk) -> None:
     desk.slack.command("", channel=GLOBEX_CHANNEL)
 
