@@ -1,7 +1,8 @@
 """Opening incidents and recording inbound deliveries: the hot path of every ``/incident``.
 
 Opening is one short transaction of Core inserts (incident, timeline, receipt) plus the SLA
-clocks and, for a Severity 1, the start of paging; the jobs it owes reach RQ after commit.
+clocks and, for a Severity 1, the start of paging, shared by the openings that arrive
+together (:mod:`supportbot.delivery.group`); the jobs it owes reach RQ after commit.
 """
 
 from __future__ import annotations
