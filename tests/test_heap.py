@@ -9,11 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from supportbot.settings import Settings
+from tests.support.processes import process_env
+
 REPO = Path(__file__).resolve().parent.parent
 
 _BUILD_THE_WEB = """
 import gc, json, sys
 from pathlib import Path
+
+from supportbot.settings import Settings
+from tests.support.processes import process_env
 from supportbot.clients.slack import LoggingWebClient
 from supportbot.db.migrate import upgrade
 from supportbot.heap import freeze_startup_heap
@@ -50,19 +56,13 @@ def test_the_web_heap_is_frozen_and_out_of_the_oldest_generation(
     assert found["after"] < found["frozen"] // 100
 
 
-def test_the_worker_freezes_its_heap_before_its_first_job(tmp_path: Path, redis_url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPPORTBOT_", "SLACK_"))}
-    env |= {
-        "REDIS_URL": redis_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
-        "SUPPORTBOT_DATA_DIR": str(tmp_path / "var"),
-        "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
-        "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
-        "SUPPORTBOT_TRIAGE_RULES_FILE": str(REPO / "contracts" / "triage.yaml"),
-    }
+def test_the_worker_freezes_its_heap_before_its_first_job(
+    settings: Settings, tmp_path: Path
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "supportbot", "worker", "--burst"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path, env=process_env(settings, tmp_path, "worker"), capture_output=True,
+        text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "start-up heap frozen" in done.stdout + done.stderr
