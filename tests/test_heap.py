@@ -10,15 +10,15 @@ import sys
 from pathlib import Path
 
 from supportbot.settings import Settings
+from tests.conftest import REPO
 from tests.support.processes import process_env
-
-REPO = Path(__file__).resolve().parent.parent
 
 _BUILD_THE_WEB = """
 import gc, json, sys
 from pathlib import Path
 
 from supportbot.settings import Settings
+from tests.conftest import REPO
 from tests.support.processes import process_env
 from supportbot.clients.slack import LoggingWebClient
 from supportbot.db.migrate import upgrade
