@@ -52,7 +52,8 @@ def test_the_web_heap_is_frozen_and_out_of_the_oldest_generation(
     # A built web holds tens of thousands of long-lived objects in the oldest generation;
     # frozen, that generation starts again nearly empty.
     assert found["before"] > 20_000
-    assert found["frozen"] >= found["before"]
+    # The collection before the freeze frees start-up's garbage; the rest is what is frozen.
+    assert found["frozen"] > found["before"] // 2
     assert found["after"] < found["frozen"] // 100
 
 
