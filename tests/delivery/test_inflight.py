@@ -6,6 +6,9 @@ message in Slack (it got there) or not (the connection dropped first).
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from supportbot.delivery import inflight
@@ -89,3 +92,69 @@ def test_a_failed_post_raises_and_leaves_its_mark_for_the_retry(
     assert rt.redis.exists(MARK)
     ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})  # the retry
     assert [m["ts"] for m in posts(slack_api)] == [ts]
+
+
+def others(rt: Runtime, count: int) -> None:
+    """Posts by everyone else in the triage channel (a burst's other cards)."""
+    for n in range(count):
+        rt.slack.chat_postMessage(channel=TRIAGE, text=f"another card {n}")
+
+
+def history_pages(api: SlackStandin) -> int:
+    return len(api.calls("conversations.history"))
+
+
+def test_a_post_found_hundreds_of_messages_back_is_not_repeated(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    """A retry that runs after a backlog: the interrupted card is 450 cards back."""
+    rt.redis.set(MARK, f"{time.time():.6f}")
+    before = str(
+        rt.slack.chat_postMessage(
+            channel=TRIAGE, text="the report", metadata=inflight.metadata(KEY)
+        )["ts"]
+    )
+    others(rt, 450)
+    count = len(posts(slack_api))
+
+    again = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+
+    assert again == before and len(posts(slack_api)) == count
+    assert history_pages(slack_api) == 3  # 200 + 200 + the page that holds it
+
+
+def test_the_look_up_stops_at_messages_older_than_the_attempt(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    """An attempt that never reached Slack, in a channel with a long past: one page read."""
+    long_ago = datetime.now(UTC) - timedelta(seconds=inflight.CLOCK_MARGIN_SECONDS + 60)
+    slack_api.set_clock(lambda: long_ago)
+    others(rt, 450)
+    slack_api.set_clock(lambda: datetime.now(UTC))
+    rt.redis.set(MARK, f"{time.time():.6f}")
+
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+
+    assert posts(slack_api)[-1]["ts"] == ts and len(posts(slack_api)) == 451
+    assert history_pages(slack_api) == 1
+
+
+def test_a_mark_that_does_not_say_when_is_looked_for_pages_back(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    """A mark set before marks held their start: found all the same, within MAX_PAGES."""
+    before = interrupted(rt, reached=True, channel=TRIAGE)
+    others(rt, 250)
+    again = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    assert again == before and history_pages(slack_api) == 2
+
+
+def test_a_post_not_found_within_the_bounded_walk_is_made_and_said(
+    rt: Runtime, slack_api: SlackStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    rt.redis.set(MARK, "1")  # no start: the walk is bounded by MAX_PAGES
+    others(rt, inflight.MAX_PAGES * 200 + 1)
+    ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
+    assert posts(slack_api)[-1]["ts"] == ts
+    assert history_pages(slack_api) == inflight.MAX_PAGES
+    assert f"{KEY}: not found in the last {inflight.MAX_PAGES * 200} messages" in caplog.text

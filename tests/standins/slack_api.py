@@ -8,6 +8,7 @@ bot posted.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -484,8 +485,15 @@ class SlackStandin(StandinServer):
         if str(params.get("include_all_metadata", "")).lower() not in ("1", "true"):
             found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         limit = int(params.get("limit") or 100)
-        more = len(found) > limit  # no cursors here: a test thread fits in one page
-        return {"messages": found[:limit], "has_more": more, "response_metadata": {}}
+        cursor = str(params.get("cursor") or "")
+        try:
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        except ValueError as exc:
+            raise SlackError("invalid_cursor") from exc
+        page, more = found[start : start + limit], len(found) > start + limit
+        # Slack's shape: an opaque cursor for the next page, "" on the last.
+        following = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {"messages": page, "has_more": more, "response_metadata": {"next_cursor": following}}
 
     def _conversations_replies(self, params: Payload) -> Payload:
         channel = self._channel_id(params)

@@ -297,3 +297,30 @@ def test_usergroups_list_create_and_update_with_slacks_errors(slack: SlackStandi
     with pytest.raises(SlackApiError):
         api.usergroups_list()
     assert slack.usergroup_members("oncall-l1") == ["U3"]
+
+
+def test_history_and_replies_come_in_pages_with_slacks_cursors(slack: SlackStandin) -> None:
+    web = client(slack)
+    parent = web.chat_postMessage(channel="C0TRIAGE", text="card")["ts"]
+    for n in range(5):
+        web.chat_postMessage(channel="C0TRIAGE", text=f"top {n}")
+        web.chat_postMessage(channel="C0TRIAGE", text=f"reply {n}", thread_ts=parent)
+
+    def walk(method: str, **where: object) -> list[list[str]]:
+        pages, cursor = [], None
+        while True:
+            page = web.api_call(method, params=where | {"limit": 2, "cursor": cursor})
+            pages.append([m["text"] for m in page["messages"]])
+            cursor = page["response_metadata"]["next_cursor"]
+            assert page["has_more"] == bool(cursor)
+            if not cursor:
+                return pages
+
+    newest_first = ["top 4", "top 3", "top 2", "top 1", "top 0", "card"]
+    assert walk("conversations.history", channel="C0TRIAGE") == [
+        newest_first[i : i + 2] for i in range(0, 6, 2)
+    ]
+    replies = walk("conversations.replies", channel="C0TRIAGE", ts=parent)
+    assert sum(replies, []) == ["card"] + [f"reply {n}" for n in range(5)]
+    with pytest.raises(SlackApiError, match="invalid_cursor"):
+        web.conversations_history(channel="C0TRIAGE", cursor="not a cursor")

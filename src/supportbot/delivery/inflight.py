@@ -6,6 +6,11 @@ post the row's post is marked in flight in Redis, and the message carries its ke
 message metadata. A later attempt that finds the mark still there looks for that key in the
 thread (or the DM) before posting again; the mark is cleared once the row says posted.
 
+The mark holds when the attempt began. The look-up walks the channel's history back to that
+instant (less a margin for the clocks of this host and Slack), however many messages came
+after it: a retry that runs after a backlog (a worker killed during a Monday-morning burst)
+still finds the card it made hundreds of cards ago.
+
 Redis only holds the mark: if it is flushed as well, the post is repeated at worst (at least
 once), never lost.
 """
@@ -13,6 +18,7 @@ once), never lost.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Protocol
 
 from redis import Redis
@@ -37,6 +43,12 @@ log = logging.getLogger(__name__)
 METADATA_TYPE = "supportbot_post"
 MARK_SECONDS = 24 * 3600  # longer than any outage the reconciler would re-drive after
 _PAGE = 200
+# How far before the attempt's start the look-up still reads: the clocks of this host and of
+# Slack may disagree by this much.
+CLOCK_MARGIN_SECONDS = 600
+# Pages of history read at most for one look-up (a mark that does not say when it began, or
+# a channel far busier than any backlog): a bound on the calls, at Slack's tier-3 limit.
+MAX_PAGES = 25
 
 
 def _mark(post_key: str) -> str:
@@ -55,11 +67,12 @@ def begin(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> bo
 def earlier(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> str | None:
     """The ``ts`` of the message an interrupted earlier attempt already posted, or None when
     the post should be made now (the mark is then set: a later attempt looks first)."""
-    if rt.redis.set(_mark(post_key), 1, nx=True, ex=MARK_SECONDS):
+    mark = _mark(post_key)
+    if rt.redis.set(mark, f"{time.time():.6f}", nx=True, ex=MARK_SECONDS):
         return None
     # An earlier attempt started and never finished: it may have reached Slack.
     try:
-        found = _in_slack(rt, post_key, channel, thread_ts)
+        found = _in_slack(rt, post_key, channel, thread_ts, _began(rt.redis.get(mark)))
     except SlackApiError as exc:
         # Cannot look (a missing history scope, a channel gone): posting twice beats never.
         log.warning("cannot check Slack for %s (%s); posting it again", post_key,
@@ -102,7 +115,18 @@ def _carries(message: dict[str, Any], post_key: str) -> bool:
     return meta.get("event_type") == METADATA_TYPE and payload.get("post") == post_key
 
 
-def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> str | None:
+def _began(value: bytes | None) -> float | None:
+    """When the interrupted attempt began (epoch seconds), or None for a mark that does not
+    say (one set before marks held it)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _in_slack(
+    rt: Runtime, post_key: str, channel: str, thread_ts: str | None, began: float | None
+) -> str | None:
     if thread_ts:
         cursor = None
         while True:  # a thread is read oldest first: walk it to the end
@@ -117,9 +141,23 @@ def _in_slack(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -
     if channel[:1] in ("U", "W"):  # a user id: the post went to the app's DM with them
         opened = rt.slack.conversations_open(users=channel)
         channel = (opened.get("channel") or {}).get("id") or channel
-    # History is newest first, and the interrupted post is recent: one page is enough.
-    page = rt.slack.conversations_history(channel=channel, include_all_metadata=True, limit=_PAGE)
-    return _carrying(page.get("messages") or [], post_key)
+    # History is newest first: walk back until the messages are older than the attempt.
+    since = None if began is None else began - CLOCK_MARGIN_SECONDS
+    cursor = None
+    for _ in range(MAX_PAGES):
+        page = rt.slack.conversations_history(
+            channel=channel, include_all_metadata=True, limit=_PAGE, cursor=cursor
+        )
+        messages = page.get("messages") or []
+        found = _carrying(messages, post_key)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if found is not None or not cursor or not messages:
+            return found
+        if since is not None and float(messages[-1]["ts"]) < since:
+            return None  # past the attempt's start: it did not get there
+    log.warning("%s: not found in the last %d messages of %s", post_key, MAX_PAGES * _PAGE,
+                channel)  # fmt: skip
+    return None
 
 
 def _carrying(messages: list[dict[str, Any]], post_key: str) -> str | None:
