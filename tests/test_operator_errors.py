@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.standins import SlackStandin
+from tests.standins import SLACK_TOKEN, SlackStandin
 
 REPO = Path(__file__).resolve().parent.parent
 _OURS = ("SLACK_", "SUPPORTBOT_", "TWILIO_", "REDIS_URL", "DATABASE_URL", "PORT")
@@ -273,3 +273,25 @@ def test_a_missing_rotations_directory_is_named(
     supportbot("web", SUPPORTBOT_ROTATIONS_DIR=str(missing), REDIS_URL=redis_url).assert_refused(
         f"SUPPORTBOT_ROTATIONS_DIR='{missing}' is not a directory: set it to the folder"
     )
+
+
+def test_no_triage_channel_is_said_at_start(
+    supportbot: Supportbot, slack: SlackStandin, redis_url: str
+) -> None:
+    """Not fatal, but not silent: without it no card reaches Slack."""
+    env = {
+        "SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "SLACK_SIGNING_SECRET": "s3cret-s3cret",
+        "SLACK_API_URL": slack.api_url,
+        "REDIS_URL": redis_url,
+    }
+    without, with_channel = supportbot.all(
+        [
+            (("worker", "--burst"), env),
+            (("worker", "--burst"), env | {"SUPPORTBOT_TRIAGE_CHANNEL": "C0TRIAGE"}),
+        ]
+    )
+    assert without.code == 0, without.err
+    assert "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards" in without.err
+    assert with_channel.code == 0, with_channel.err
+    assert "SUPPORTBOT_TRIAGE_CHANNEL is not set" not in with_channel.err

@@ -165,6 +165,14 @@ def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     for verdict in verdicts:
         if verdict.problem:
             log.warning("%s", verdict.problem)
+    if not settings.triage_channel:
+        # Not fatal (a desk may start before its channel exists), but never silent: without
+        # it an incident is stored and timed while nobody in Slack sees its card.
+        log.warning(
+            "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards, their threads and paging "
+            "warnings are not posted (each incident's timeline keeps them); set it to the "
+            "triage channel's id (C…) and invite the bot there"
+        )
 
 
 def require_port(host: str, port: int) -> None:
