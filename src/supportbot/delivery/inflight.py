@@ -115,7 +115,7 @@ def _carries(message: dict[str, Any], post_key: str) -> bool:
     return meta.get("event_type") == METADATA_TYPE and payload.get("post") == post_key
 
 
-def _began(value: bytes | None) -> float | None:
+def _began(value: bytes | str | None) -> float | None:
     """When the interrupted attempt began (epoch seconds), or None for a mark that does not
     say (one set before marks held it)."""
     try:
