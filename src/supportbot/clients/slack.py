@@ -62,10 +62,13 @@ LOCAL_TEAM_ID = "T0LOCAL"
 class LoggingWebClient(WebClient):
     """Local mode: log each outbound call instead of sending it, and answer plausibly."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, record: bool = False) -> None:
+        """``record``: keep every call in :attr:`sent` (the demo shows them). Off for a
+        service in local mode, which would otherwise hold every card it ever drew."""
         super().__init__(token=LOCAL_TOKEN)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
+        self._record = record
         self.sent: list[tuple[str, dict[str, Any]]] = []
 
     def api_call(  # type: ignore[override]
@@ -74,9 +77,11 @@ class LoggingWebClient(WebClient):
         params = {**(kwargs.get("params") or {}), **(kwargs.get("json") or {})}
         params.update(kwargs.get("data") or {})
         with self._lock:
-            self.sent.append((api_method, params))
+            if self._record:
+                self.sent.append((api_method, params))
             ts = f"{int(time.time())}.{next(self._ts):06d}"
-        log.info("local mode, not sent: %s %s", api_method, json.dumps(params, default=str))
+        if log.isEnabledFor(logging.INFO):  # a card's blocks are kilobytes of JSON
+            log.info("local mode, not sent: %s %s", api_method, json.dumps(params, default=str))
         data: dict[str, Any] = {"ok": True, "ts": ts, "channel": params.get("channel", "D0LOCAL")}
         if api_method == "auth.test":
             data.update(user_id="U0LOCALBOT", bot_id="B0LOCAL", team_id=LOCAL_TEAM_ID, team="local")

@@ -185,7 +185,7 @@ def run_demo(out: Callable[[str], None] = print, repo: Path | None = None) -> in
                 twilio_auth_token=DEMO_TWILIO_TOKEN,
                 rota_usergroups=False,  # a user group sync is a page of calls with no text
             )
-            slack, pager = LoggingWebClient(), DryRunSender()
+            slack, pager = LoggingWebClient(record=True), DryRunSender(record=True)
             rt = build_runtime(
                 settings, clock=TravelClock(DEMO_START, ticking=True), slack=slack, pager=pager
             )
