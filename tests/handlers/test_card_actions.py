@@ -254,3 +254,65 @@ def test_the_card_is_posted_once_however_often_it_syncs(desk: Desk) -> None:
     assert len([p for p in posts(desk.api, TRIAGE) if not p.get("thread_ts")]) == 1
     assert len([p for p in posts(desk.api, ACME_CHANNEL) if not p.get("thread_ts")]) == 1
     assert json.dumps(thread(desk.api, TRIAGE, incident(desk.rt, 1).card_ts)).count("opened") == 1
+
+
+def _clocks(desk: Desk) -> list[tuple[str, int, object, str]]:
+    from sqlalchemy import select
+
+    from supportbot.db.models import SlaClock
+
+    with desk.rt.session() as session:
+        rows = session.scalars(select(SlaClock).where(SlaClock.incident_id == 1))
+        return sorted((c.kind, c.target_seconds, c.due_at, c.state) for c in rows)
+
+
+def _resolve(desk: Desk, summary: str = "rebuilt the export index") -> None:
+    done = desk.slack.view_submission(
+        "incident_resolve", {"summary": summary}, private_metadata="1"
+    )
+    assert done.status_code == 200 and done.text == ""
+    desk.drain()
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["resolved", "closed"])
+def test_a_stale_card_cannot_re_rate_a_finished_incident(desk: Desk, closed: bool) -> None:
+    """The Severity select and the triage suggestion on a card drawn before the resolution:
+    the SLA clocks judged at resolution stay as judged (and so do the customer's credits)."""
+    _open_for_acme(desk, "sev3 our site is down since noon")  # triage suggests Sev1
+    assert incident(desk.rt, 1).suggested_severity == 1
+    _press(desk, cards.ACTION_ACK, value="1")
+    _resolve(desk)
+    if closed:
+        desk.slack.command("close INC-1")
+        desk.drain()
+    finished = incident(desk.rt, 1)
+    clocks, events = _clocks(desk), len(timeline(desk.rt, 1))
+    customer_said = thread(desk.api, ACME_CHANNEL, finished.customer_thread_ts)
+
+    _press(desk, cards.ACTION_SEVERITY, block_id="incident-1", selected="1")
+    _press(desk, cards.ACTION_CONFIRM_SUGGESTION, value="1:1")
+
+    expected = (
+        ":no_entry: INC-1 is resolved; reopen it first (`/incident reopen INC-1`)"
+        if finished.status == "resolved"
+        else ":no_entry: INC-1 is closed: a closed incident is final"
+    )
+    assert _refusals(desk)[-2:] == [expected, expected]
+    after = incident(desk.rt, 1)
+    assert (after.severity, after.status) == (3, finished.status)
+    assert _clocks(desk) == clocks and len(timeline(desk.rt, 1)) == events
+    assert thread(desk.api, ACME_CHANNEL, after.customer_thread_ts) == customer_said
+
+
+def test_a_reopened_incident_can_be_re_rated(desk: Desk) -> None:
+    _open_for_acme(desk)
+    _resolve(desk)
+    desk.slack.command("reopen INC-1 it is back")
+    desk.drain()
+
+    _press(desk, cards.ACTION_SEVERITY, block_id="incident-1", selected="2")
+
+    assert incident(desk.rt, 1).severity == 2
+    assert thread(desk.api, TRIAGE, incident(desk.rt, 1).card_ts)[-1] == (
+        f"<@{STAFF}> changed severity Sev3 Medium → Sev2 High"
+    )

@@ -17,7 +17,7 @@ from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
-from supportbot.desk.change import Change, run
+from supportbot.desk.change import Change, refuse_if_finished, run
 from supportbot.incidents.access import Action, Actor
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import (
@@ -107,6 +107,7 @@ def set_severity(rt: Runtime, key: int | str, actor: Actor, severity: int) -> In
 
     def apply(change: Change) -> None:
         incident = change.incident
+        refuse_if_finished(incident)
         if severity == incident.severity:
             raise IncidentError(f"{incident.key} is already {severity_label(severity)}")
         before = incident.severity
@@ -128,12 +129,7 @@ def escalate(
 
     def apply(change: Change) -> None:
         incident = change.incident
-        if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
-            # A stale card still shows Escalate: a finished incident moves no level.
-            raise IncidentError(
-                f"{incident.key} is {incident.status}; reopen it first "
-                f"(`/incident reopen {incident.key}`)"
-            )
+        refuse_if_finished(incident)
         if seen_level is not None and seen_level != incident.level:
             # Two people pressed Escalate on the same card: the second press is refused.
             raise IncidentError(

@@ -77,6 +77,19 @@ class Change:
 Apply = Callable[[Change], None]
 
 
+def refuse_if_finished(incident: Incident) -> None:
+    """A stale card (or a second window) still shows the buttons of an active incident. A
+    finished one changes only by being reopened, in the open: its SLA clocks were judged at
+    resolution, and a severity changed afterwards would judge them again against other
+    targets, changing what the customer is credited without anyone seeing why."""
+    if incident.status == Status.RESOLVED.value:
+        raise IncidentError(
+            f"{incident.key} is resolved; reopen it first (`/incident reopen {incident.key}`)"
+        )
+    if incident.status == Status.CLOSED.value:
+        raise IncidentError(f"{incident.key} is closed: a closed incident is final")
+
+
 def run(rt: Runtime, key: int | str, actor: Actor, action: Action, apply: Apply) -> Incident:
     """Apply one action in one transaction; refuses with :class:`IncidentError`."""
     with rt.session() as session:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from supportbot.attention.deferred import page_or_hold
 from supportbot.db.models import Incident
-from supportbot.desk.change import Change, run
+from supportbot.desk.change import Change, refuse_if_finished, run
 from supportbot.incidents.access import Action, Actor
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import LEVEL_NAMES
@@ -32,11 +32,7 @@ def escalate_to(
 
     def apply(change: Change) -> None:
         incident, now = change.incident, rt.now()
-        if incident.status in ("resolved", "closed"):
-            raise IncidentError(
-                f"{incident.key} is {incident.status}; reopen it first "
-                f"(`/incident reopen {incident.key}`)"
-            )
+        refuse_if_finished(incident)
         if seen_level is not None and seen_level != incident.level:
             raise IncidentError(
                 f"{incident.key} has already moved on to {LEVEL_NAMES[incident.level]}; "
