@@ -22,6 +22,7 @@ def register(app: App) -> None:
     app.action(cards.ACTION_ESCALATE)(card.escalate)
     app.action(cards.ACTION_ESCALATE_TO)(card.escalate_to)
     app.action(cards.ACTION_RESOLVE)(card.resolve)
+    app.action(cards.ACTION_REOPEN)(card.reopen)
     app.action(cards.ACTION_OPEN_REQUEST)(offer.open_request)
     app.action(swaps.ACTION_ACCEPT)(swap.accept)
     app.action(swaps.ACTION_DECLINE)(swap.decline)

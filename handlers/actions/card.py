@@ -88,6 +88,13 @@ def confirm_suggestion(ack: Ack, respond: Respond, context: BoltContext) -> None
     _act(respond, context, lambda: actions.set_severity(rt, incident_id, who, _severity(severity)))
 
 
+def reopen(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    """Reopen on a resolved card: as `/incident reopen` without a reason."""
+    ack()
+    rt, who = runtime(context), actor(context)
+    _act(respond, context, lambda: actions.reopen(rt, _value(context), who))
+
+
 def escalate(ack: Ack, respond: Respond, context: BoltContext) -> None:
     ack()
     rt, who = runtime(context), actor(context)

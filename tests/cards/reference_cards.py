@@ -45,6 +45,7 @@ from supportbot.slack.cards import (
     ACTION_CONFIRM_SUGGESTION,
     ACTION_ESCALATE,
     ACTION_ESCALATE_TO,
+    ACTION_REOPEN,
     ACTION_RESOLVE,
     ACTION_SEVERITY,
     ACTION_WAITING,
@@ -153,6 +154,20 @@ def internal_card(
                 ]
             )
         )
+        if incident.status == Status.RESOLVED.value:  # the Reopen button (added later)
+            reopen = ButtonElement(
+                text="Reopen",
+                action_id=ACTION_REOPEN,
+                value=str(incident.id),
+                confirm=ConfirmObject(
+                    title="Reopen?",
+                    text=f"Reopen {incident.key}? Its resolution clock runs again from where "
+                    "it stopped.",
+                    confirm="Reopen",
+                    deny="Cancel",
+                ),
+            )
+            blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=[reopen]))
     return text, blocks
 
 

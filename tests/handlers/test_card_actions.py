@@ -14,7 +14,9 @@ from supportbot.slack import cards
 from tests.conftest import Desk
 from tests.standins import block_text
 from tests.support.records import (
+    ACME_ALICE,
     ACME_CHANNEL,
+    ACME_TEAM,
     everything_sent_to,
     incident,
     posts,
@@ -185,7 +187,7 @@ def test_waiting_on_customer_then_resolve_through_the_modal(desk: Desk) -> None:
     )
     assert resolved.resolved_at is not None
     card = desk.api.message(TRIAGE, resolved.card_ts)
-    assert _buttons(card["blocks"]) == []
+    assert _buttons(card["blocks"]) == [cards.ACTION_REOPEN]  # the way back, only
     assert "rebuilt the export index" in block_text(card["blocks"])
     assert thread(desk.api, ACME_CHANNEL, resolved.customer_thread_ts) == [
         f"<@{STAFF}> is waiting on the customer",
@@ -316,3 +318,58 @@ def test_a_reopened_incident_can_be_re_rated(desk: Desk) -> None:
     assert thread(desk.api, TRIAGE, incident(desk.rt, 1).card_ts)[-1] == (
         f"<@{STAFF}> changed severity Sev3 Medium → Sev2 High"
     )
+
+
+def test_a_resolved_card_offers_reopen_and_it_reopens(desk: Desk) -> None:
+    _open_for_acme(desk)
+    _resolve(desk)
+    card_ts = incident(desk.rt, 1).card_ts
+    resolved_card = desk.api.message(TRIAGE, card_ts)
+    assert _buttons(resolved_card["blocks"]) == [cards.ACTION_REOPEN]
+    [reopen] = [b for b in resolved_card["blocks"] if b["type"] == "actions"][0]["elements"]
+    assert reopen["confirm"]["title"]["text"] == "Reopen?"  # asked first: clocks run again
+
+    _press(desk, cards.ACTION_REOPEN, value="1")
+
+    reopened = incident(desk.rt, 1)
+    assert (reopened.status, reopened.resolved_at) == ("investigating", None)
+    assert thread(desk.api, TRIAGE, card_ts)[-1] == f"<@{STAFF}> reopened INC-1"
+    current = desk.api.message(TRIAGE, card_ts)
+    assert cards.ACTION_RESOLVE in _buttons(current["blocks"])
+    assert cards.ACTION_REOPEN not in _buttons(current["blocks"])
+    # The same button pressed again, on a copy of the card drawn before: refused, unchanged.
+    _press(desk, cards.ACTION_REOPEN, value="1")
+    assert _refusals(desk)[-1] == (
+        ":no_entry: INC-1 is investigating: only a resolved incident can be reopened"
+    )
+    assert incident(desk.rt, 1).status == "investigating"
+
+
+def test_a_closed_card_offers_nothing_and_a_stale_reopen_is_refused(desk: Desk) -> None:
+    _open_for_acme(desk)
+    _resolve(desk)
+    desk.slack.command("close INC-1")
+    desk.drain()
+    closed = incident(desk.rt, 1)
+    assert _buttons(desk.api.message(TRIAGE, closed.card_ts)["blocks"]) == []
+
+    _press(desk, cards.ACTION_REOPEN, value="1")
+
+    assert _refusals(desk)[-1] == (
+        ":no_entry: INC-1 is closed: only a resolved incident can be reopened "
+        "(a closed one is final; open a new one)"
+    )
+    assert incident(desk.rt, 1).status == "closed"
+
+
+def test_only_staff_reopen_from_a_card(desk: Desk) -> None:
+    """A customer cannot press a triage card's button, but a forged press is refused too."""
+    _open_for_acme(desk)
+    _resolve(desk)
+    events = len(timeline(desk.rt, 1))
+
+    _press(desk, cards.ACTION_REOPEN, value="1", user=ACME_ALICE, user_team=ACME_TEAM,
+           channel=ACME_CHANNEL)  # fmt: skip
+
+    assert _refusals(desk)[-1].startswith(":no_entry: Only the support team can reopen an")
+    assert incident(desk.rt, 1).status == "resolved" and len(timeline(desk.rt, 1)) == events

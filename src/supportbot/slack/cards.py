@@ -47,6 +47,7 @@ ACTION_ESCALATE = "inc_escalate"
 ACTION_ESCALATE_TO = "inc_escalate_to"  # a chosen level or person on call (issue 13)
 ACTION_WAITING = "inc_waiting"
 ACTION_RESOLVE = "inc_resolve"
+ACTION_REOPEN = "inc_reopen"  # on a resolved card: the way back, as `/incident reopen`
 ACTION_OPEN_REQUEST = "inc_open_request"
 CALLBACK_NEW = "incident_new"
 CALLBACK_RESOLVE = "incident_resolve"
@@ -122,7 +123,23 @@ def internal_card(
         blocks.append(
             kit.context([f":white_check_mark: {_status_line(incident)}. {summary}"[:2000]])
         )
+        if incident.status == Status.RESOLVED.value:  # a closed incident is final
+            blocks.append(kit.actions([_reopen(incident)], block_id=f"incident-{incident.id}"))
     return text, blocks
+
+
+def _reopen(incident: Incident) -> kit.Block:
+    return kit.button(
+        "Reopen",
+        action_id=ACTION_REOPEN,
+        value=str(incident.id),
+        confirm=kit.confirm(
+            title="Reopen?",
+            text=f"Reopen {incident.key}? Its resolution clock runs again from where it stopped.",
+            confirm="Reopen",
+            deny="Cancel",
+        ),
+    )
 
 
 def _buttons(incident: Incident) -> list[kit.Block]:
