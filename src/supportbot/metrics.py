@@ -44,4 +44,12 @@ PAGE_UNREACHABLE = Counter(
     "supportbot_page_unreachable_total", "Escalation targets with nobody to page", ["target"]
 )
 PAGES = Counter("supportbot_pages_total", "Pages by channel and outcome", ["channel", "outcome"])
+# A Slack post an interrupted attempt may have made, looked for before posting again:
+# found (kept), absent (posted now), unchecked (Slack refused the look-up: posted again),
+# gave_up (not within the pages read: posted again).
+SLACK_POST_LOOKUPS = Counter(
+    "supportbot_slack_post_lookups_total",
+    "Interrupted Slack posts looked for before posting again, by outcome",
+    ["outcome"],
+)
 ACKS = Counter("supportbot_page_acks_total", "Page acknowledgements by channel", ["via"])

@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import REGISTRY
 
 from supportbot.delivery import inflight
 from supportbot.runtime import Runtime
@@ -18,6 +19,12 @@ from tests.support.slack_requests import TRIAGE
 
 KEY = "report-7-customer"
 MARK = f"supportbot:slack-post:{KEY}"
+
+
+def lookups(outcome: str) -> float:
+    """Interrupted posts looked for, by outcome, so far in this process."""
+    found = REGISTRY.get_sample_value("supportbot_slack_post_lookups_total", {"outcome": outcome})
+    return found or 0.0
 
 
 def posts(api: SlackStandin) -> list[dict[str, object]]:
@@ -79,8 +86,10 @@ def test_when_slack_refuses_the_look_up_it_posts_rather_than_drops(
 ) -> None:
     interrupted(rt, reached=False)
     slack_api.inject("conversations.history", "missing_scope")
+    unchecked = lookups("unchecked")
     ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
     assert [m["ts"] for m in posts(slack_api)] == [ts]
+    assert lookups("unchecked") == unchecked + 1
 
 
 def test_a_failed_post_raises_and_leaves_its_mark_for_the_retry(
@@ -115,12 +124,13 @@ def test_a_post_found_hundreds_of_messages_back_is_not_repeated(
         )["ts"]
     )
     others(rt, 450)
-    count = len(posts(slack_api))
+    count, found = len(posts(slack_api)), lookups("found")
 
     again = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
 
     assert again == before and len(posts(slack_api)) == count
     assert history_pages(slack_api) == 3  # 200 + 200 + the page that holds it
+    assert lookups("found") == found + 1
 
 
 def test_the_look_up_stops_at_messages_older_than_the_attempt(
@@ -132,11 +142,13 @@ def test_the_look_up_stops_at_messages_older_than_the_attempt(
     others(rt, 450)
     slack_api.set_clock(lambda: datetime.now(UTC))
     rt.redis.set(MARK, f"{time.time():.6f}")
+    absent = lookups("absent")
 
     ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
 
     assert posts(slack_api)[-1]["ts"] == ts and len(posts(slack_api)) == 451
     assert history_pages(slack_api) == 1
+    assert lookups("absent") == absent + 1
 
 
 def test_a_mark_that_does_not_say_when_is_looked_for_pages_back(
@@ -154,7 +166,9 @@ def test_a_post_not_found_within_the_bounded_walk_is_made_and_said(
 ) -> None:
     rt.redis.set(MARK, "1")  # no start: the walk is bounded by MAX_PAGES
     others(rt, inflight.MAX_PAGES * 200 + 1)
+    gave_up, absent = lookups("gave_up"), lookups("absent")
     ts = inflight.post(rt, KEY, {"channel": TRIAGE, "text": "the report"})
     assert posts(slack_api)[-1]["ts"] == ts
     assert history_pages(slack_api) == inflight.MAX_PAGES
     assert f"{KEY}: not found in the last {inflight.MAX_PAGES * 200} messages" in caplog.text
+    assert (lookups("gave_up"), lookups("absent")) == (gave_up + 1, absent)

@@ -72,12 +72,13 @@ def earlier(rt: Runtime, post_key: str, channel: str, thread_ts: str | None) -> 
         return None
     # An earlier attempt started and never finished: it may have reached Slack.
     try:
-        found = _in_slack(rt, post_key, channel, thread_ts, _began(rt.redis.get(mark)))
+        found, outcome = _in_slack(rt, post_key, channel, thread_ts, _began(rt.redis.get(mark)))
     except SlackApiError as exc:
         # Cannot look (a missing history scope, a channel gone): posting twice beats never.
         log.warning("cannot check Slack for %s (%s); posting it again", post_key,
                     exc.response.get("error"))  # fmt: skip
-        return None
+        found, outcome = None, "unchecked"
+    metrics.SLACK_POST_LOOKUPS.labels(outcome).inc()
     if found is not None:
         log.warning(
             "%s was already in Slack from an interrupted attempt; not posted again", post_key
@@ -126,7 +127,9 @@ def _began(value: bytes | str | None) -> float | None:
 
 def _in_slack(
     rt: Runtime, post_key: str, channel: str, thread_ts: str | None, began: float | None
-) -> str | None:
+) -> tuple[str | None, str]:
+    """The ``ts`` of the message carrying ``post_key`` if there is one, and the look-up's
+    outcome: ``found``, ``absent`` or ``gave_up`` (not within MAX_PAGES of history)."""
     if thread_ts:
         cursor = None
         while True:  # a thread is read oldest first: walk it to the end
@@ -137,7 +140,7 @@ def _in_slack(
             found = _carrying(page.get("messages") or [], post_key)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if found is not None or not cursor:
-                return found
+                return found, _outcome(found)
     if channel[:1] in ("U", "W"):  # a user id: the post went to the app's DM with them
         opened = rt.slack.conversations_open(users=channel)
         channel = (opened.get("channel") or {}).get("id") or channel
@@ -152,12 +155,16 @@ def _in_slack(
         found = _carrying(messages, post_key)
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if found is not None or not cursor or not messages:
-            return found
+            return found, _outcome(found)
         if since is not None and float(messages[-1]["ts"]) < since:
-            return None  # past the attempt's start: it did not get there
+            return None, "absent"  # past the attempt's start: it did not get there
     log.warning("%s: not found in the last %d messages of %s", post_key, MAX_PAGES * _PAGE,
                 channel)  # fmt: skip
-    return None
+    return None, "gave_up"
+
+
+def _outcome(found: str | None) -> str:
+    return "absent" if found is None else "found"
 
 
 def _carrying(messages: list[dict[str, Any]], post_key: str) -> str | None:
