@@ -275,23 +275,29 @@ def test_a_missing_rotations_directory_is_named(
     )
 
 
-def test_no_triage_channel_is_said_at_start(
+def test_no_triage_channel_is_said_by_the_worker(
     supportbot: Supportbot, slack: SlackStandin, redis_url: str
 ) -> None:
-    """Not fatal, but not silent: without it no card reaches Slack."""
+    """Not fatal, but not silent: without it no card reaches Slack (nor, in local mode, the
+    log). Said by the worker, which posts cards: once under `supportbot run`."""
     env = {
         "SLACK_BOT_TOKEN": SLACK_TOKEN,
         "SLACK_SIGNING_SECRET": "s3cret-s3cret",
         "SLACK_API_URL": slack.api_url,
         "REDIS_URL": redis_url,
     }
-    without, with_channel = supportbot.all(
+    local = {"REDIS_URL": redis_url}
+    without, in_local_mode, with_channel = supportbot.all(
         [
             (("worker", "--burst"), env),
+            (("worker", "--burst"), local),
             (("worker", "--burst"), env | {"SUPPORTBOT_TRIAGE_CHANNEL": "C0TRIAGE"}),
         ]
     )
+    said = "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards"
     assert without.code == 0, without.err
-    assert "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards" in without.err
+    assert f"{said}" in without.err and "set it to the triage channel's id" in without.err
+    assert in_local_mode.code == 0, in_local_mode.err
+    assert said in in_local_mode.err and "(C0LOCAL) writes them to the log" in in_local_mode.err
     assert with_channel.code == 0, with_channel.err
     assert "SUPPORTBOT_TRIAGE_CHANNEL is not set" not in with_channel.err

@@ -61,6 +61,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     _ready(settings, redis_reachable=True)
+    preflight.warn_without_triage_channel(settings)
     rt = build_runtime(settings)
     upgrade(rt.engine)
     run_worker(rt, burst=args.burst)

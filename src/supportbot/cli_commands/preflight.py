@@ -165,14 +165,24 @@ def require_slack(settings: Settings, *, socket_mode: bool) -> None:
     for verdict in verdicts:
         if verdict.problem:
             log.warning("%s", verdict.problem)
-    if not settings.triage_channel:
-        # Not fatal (a desk may start before its channel exists), but never silent: without
-        # it an incident is stored and timed while nobody in Slack sees its card.
-        log.warning(
-            "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards, their threads and paging "
-            "warnings are not posted (each incident's timeline keeps them); set it to the "
-            "triage channel's id (C…) and invite the bot there"
-        )
+
+
+def warn_without_triage_channel(settings: Settings) -> None:
+    """Said by the worker, which posts the cards (once under ``supportbot run``). Not fatal
+    (a desk may start before its channel exists), but never silent: without the channel an
+    incident is stored and timed while nobody in Slack sees its card."""
+    if settings.triage_channel:
+        return
+    where = (
+        "any id (C0LOCAL) writes them to the log in local mode"
+        if not settings.slack_enabled
+        else "set it to the triage channel's id (C…) and invite the bot there"
+    )
+    log.warning(
+        "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards, their threads and paging "
+        "warnings are not posted (each incident's timeline keeps them); %s",
+        where,
+    )
 
 
 def require_port(host: str, port: int) -> None:
