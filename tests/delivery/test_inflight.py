@@ -172,3 +172,20 @@ def test_a_post_not_found_within_the_bounded_walk_is_made_and_said(
     assert history_pages(slack_api) == inflight.MAX_PAGES
     assert f"{KEY}: not found in the last {inflight.MAX_PAGES * 200} messages" in caplog.text
     assert (lookups("gave_up"), lookups("absent")) == (gave_up + 1, absent)
+
+
+def test_a_post_found_pages_down_a_long_thread_is_not_repeated(
+    rt: Runtime, slack_api: SlackStandin
+) -> None:
+    """A Sev1's thread of hundreds of updates: read oldest first, to the page that holds it."""
+    card = str(rt.slack.chat_postMessage(channel=TRIAGE, text="the card")["ts"])
+    for n in range(450):
+        rt.slack.chat_postMessage(channel=TRIAGE, thread_ts=card, text=f"update {n}")
+    before = interrupted(rt, reached=True, channel=TRIAGE, thread_ts=card)
+    count, found = len(posts(slack_api)), lookups("found")
+
+    again = inflight.post(rt, KEY, {"channel": TRIAGE, "thread_ts": card, "text": "the report"})
+
+    assert again == before and len(posts(slack_api)) == count
+    assert len(slack_api.calls("conversations.replies")) == 3  # 452 messages, 200 a page
+    assert lookups("found") == found + 1

@@ -129,42 +129,37 @@ def _in_slack(
     rt: Runtime, post_key: str, channel: str, thread_ts: str | None, began: float | None
 ) -> tuple[str | None, str]:
     """The ``ts`` of the message carrying ``post_key`` if there is one, and the look-up's
-    outcome: ``found``, ``absent`` or ``gave_up`` (not within MAX_PAGES of history)."""
-    if thread_ts:
-        cursor = None
-        while True:  # a thread is read oldest first: walk it to the end
-            page = rt.slack.conversations_replies(
-                channel=channel, ts=thread_ts, include_all_metadata=True, limit=_PAGE,
-                cursor=cursor,
-            )  # fmt: skip
+    outcome: ``found``, ``absent`` or ``gave_up`` (not within MAX_PAGES of history). Each
+    response is iterated page by page: slack_sdk follows Slack's cursors."""
+    if thread_ts:  # a thread is read oldest first: walk it to the end
+        replies = rt.slack.conversations_replies(
+            channel=channel, ts=thread_ts, include_all_metadata=True, limit=_PAGE
+        )
+        for page in replies:
             found = _carrying(page.get("messages") or [], post_key)
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if found is not None or not cursor:
-                return found, _outcome(found)
+            if found is not None:
+                return found, "found"
+        return None, "absent"
     if channel[:1] in ("U", "W"):  # a user id: the post went to the app's DM with them
         opened = rt.slack.conversations_open(users=channel)
         channel = (opened.get("channel") or {}).get("id") or channel
     # History is newest first: walk back until the messages are older than the attempt.
     since = None if began is None else began - CLOCK_MARGIN_SECONDS
-    cursor = None
-    for _ in range(MAX_PAGES):
-        page = rt.slack.conversations_history(
-            channel=channel, include_all_metadata=True, limit=_PAGE, cursor=cursor
-        )
+    history = rt.slack.conversations_history(
+        channel=channel, include_all_metadata=True, limit=_PAGE
+    )
+    for read, page in enumerate(history, start=1):
         messages = page.get("messages") or []
         found = _carrying(messages, post_key)
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if found is not None or not cursor or not messages:
-            return found, _outcome(found)
-        if since is not None and float(messages[-1]["ts"]) < since:
-            return None, "absent"  # past the attempt's start: it did not get there
-    log.warning("%s: not found in the last %d messages of %s", post_key, MAX_PAGES * _PAGE,
-                channel)  # fmt: skip
-    return None, "gave_up"
-
-
-def _outcome(found: str | None) -> str:
-    return "absent" if found is None else "found"
+        if found is not None:
+            return found, "found"
+        if since is not None and messages and float(messages[-1]["ts"]) < since:
+            break  # past the attempt's start: it did not get there
+        if read == MAX_PAGES and (page.get("response_metadata") or {}).get("next_cursor"):
+            log.warning("%s: not found in the last %d messages of %s", post_key,
+                        MAX_PAGES * _PAGE, channel)  # fmt: skip
+            return None, "gave_up"
+    return None, "absent"
 
 
 def _carrying(messages: list[dict[str, Any]], post_key: str) -> str | None:
