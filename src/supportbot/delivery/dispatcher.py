@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from rq import Queue
@@ -107,13 +108,19 @@ class Dispatcher:
                 pipe.execute()
         except Exception:
             # Not swallowed: logged, counted, and the rows stay unfinished for the reconciler.
-            for pending in batch:
-                metrics.ENQUEUE_FAILURES.labels(pending.kind.name).inc()
+            count_unqueued(batch)
             log.exception(
                 "could not queue %d job(s) (%s); the reconciler will queue them again",
                 len(batch),
                 ", ".join(p.job_id for p in batch[:5]),
             )
+
+
+def count_unqueued(effects: Iterable[Effect]) -> None:
+    """Jobs that did not reach RQ, counted by kind: their rows still say what is owed, and
+    the reconciler queues them again."""
+    for effect in effects:
+        metrics.ENQUEUE_FAILURES.labels(effect.kind.name).inc()
 
 
 def _stored_instant(effect: Effect) -> datetime:

@@ -12,10 +12,9 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from supportbot import metrics
 from supportbot.db.engine import transaction
 from supportbot.delivery import effects
-from supportbot.delivery.dispatcher import Dispatcher
+from supportbot.delivery.dispatcher import Dispatcher, count_unqueued
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,5 @@ def unit_of_work(factory: sessionmaker[Session], dispatcher: Dispatcher) -> Iter
     except Exception:
         # Committed: the caller must not take the change for undone and make it again. The
         # rows say what is owed, and the reconciler queues it (as for a refused enqueue).
-        for effect in owed:
-            metrics.ENQUEUE_FAILURES.labels(effect.kind.name).inc()
+        count_unqueued(owed)
         log.exception("committed, but %d job(s) not handed over: left to the reconciler", len(owed))
