@@ -8,9 +8,12 @@ With ``--worker`` the full app is the product as `make run` starts it (bench/_fl
 `supportbot web` process and a `supportbot worker` beside it, which posts each card, on the
 same database and Redis, so the worker's CPU is in the figures too.
 
-Two baselines: the bare Bolt app as Bolt ships (its answer found by Bolt's 10 ms poll), and
+Three baselines: the bare Bolt app as Bolt ships (its answer found by Bolt's 10 ms poll);
 the same bare app answering at the ack as the product does (``supportbot.prompt_ack``), so
-the second ratio is what the product's own work costs on the same framework settings.
+the second ratio is what the product's own work costs on the same framework settings; and
+the floor of "commit before ack": that prompt bare app with a listener that does the least
+any app keeping the promise must (one row inserted and committed in SQLite with the
+product's settings, one id pushed on a Redis list for a worker) and nothing else.
 
     python bench/bench_incident_command.py [--requests 2000] [--worker] [--severity sev3]
 """
@@ -18,10 +21,14 @@ the second ratio is what the product's own work costs on the same framework sett
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import redis
 from _common import free_port, load, row, settled_cpu, start_server, summary
 from _fleet import fleet_env, start_fleet, stop
 from flask import Flask, request
@@ -33,7 +40,7 @@ from supportbot.clients.slack import LOCAL_TEAM_ID, LoggingWebClient
 from supportbot.db.migrate import upgrade
 from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.devtools.slack_simulator import SlackInbound
-from supportbot.prompt_ack import answer_on_ack
+from supportbot.prompt_ack import acks_last, answer_on_ack
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
 from supportbot.web import build_bolt_app, build_flask_app
@@ -42,7 +49,7 @@ SECRET = "bench-signing-secret"
 REPO = Path(__file__).resolve().parent.parent
 
 
-def serve_bare(port: int, prompt: bool = False) -> None:
+def serve_bare(port: int, prompt: bool = False, floor: tuple[str, str] | None = None) -> None:
     # Same server and Bolt settings as the real app: only the listener differs. The "prompt"
     # bare app also answers at the ack (supportbot.prompt_ack) as the real app does: the
     # like-for-like baseline, showing what the product's own work costs.
@@ -52,6 +59,9 @@ def serve_bare(port: int, prompt: bool = False) -> None:
     def only_ack(ack: Ack) -> None:
         ack()
 
+    if floor is not None:
+        app = App(signing_secret=SECRET, client=LoggingWebClient(), process_before_response=False)
+        app.command("/incident")(floor_listener(*floor))
     if prompt:
         answer_on_ack(app)
 
@@ -59,6 +69,31 @@ def serve_bare(port: int, prompt: bool = False) -> None:
     handler = SlackRequestHandler(app)
     flask.add_url_rule("/slack/events", "events", lambda: handler.handle(request), methods=["POST"])
     serve(flask, host="127.0.0.1", port=port, threads=16, _quiet=True)
+
+
+def floor_listener(redis_url: str, data_dir: str) -> Callable[..., None]:
+    """The least a listener keeping "commit before ack" does: stdlib sqlite3 (WAL,
+    synchronous=NORMAL, as the product's engine) and redis-py, no ORM, no queue library."""
+    local = threading.local()
+    queue = redis.Redis.from_url(redis_url)
+    path = f"{data_dir}/floor.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS opened (id INTEGER PRIMARY KEY, text TEXT)")
+
+    @acks_last  # as the product's /incident: its ack is its last step
+    def listener(ack: Ack, command: dict[str, str]) -> None:
+        if not hasattr(local, "db"):
+            local.db = sqlite3.connect(path, timeout=30)
+            local.db.execute("PRAGMA synchronous=NORMAL")
+        with local.db:
+            row_id = local.db.execute(
+                "INSERT INTO opened (text) VALUES (?)", (command["text"],)
+            ).lastrowid
+        queue.rpush("floor:cards", row_id or 0)
+        ack(f"opened {row_id}")
+
+    return listener
 
 
 def serve_full(port: int, redis_url: str, data_dir: str, database_url: str = "") -> None:
@@ -115,6 +150,8 @@ def main() -> int:
         kind, port, *rest = args.serve
         if kind == "full":
             serve_full(int(port), *rest)
+        elif kind == "floor":
+            serve_bare(int(port), prompt=True, floor=(rest[0], rest[1]))
         else:
             serve_bare(int(port), prompt=kind == "bare-prompt")
         return 0
@@ -123,12 +160,13 @@ def main() -> int:
         redis_url = redis.start()
         results = {}
         try:
-            for kind in ("bare", "bare-prompt", "full"):
+            for kind in ("bare", "bare-prompt", "floor", "full"):
                 port = free_port()
                 if kind == "full" and args.worker:
                     servers = start_fleet([port], fleet_env(tmp, redis_url, args.database_url))
                 else:
-                    extra = [redis_url, tmp, args.database_url] if kind == "full" else []
+                    served = {"full": [redis_url, tmp, args.database_url]}
+                    extra = served.get(kind, [redis_url, tmp] if kind == "floor" else [])
                     servers = [
                         start_server([__file__, "--serve", kind, str(port), *extra], port, {})
                     ]
@@ -155,7 +193,7 @@ def main() -> int:
                     stop(servers)
         finally:
             redis.stop()
-    for baseline in ("bare", "bare-prompt"):
+    for baseline in ("bare", "bare-prompt", "floor"):
         for concurrency in (1, 20):
             bare, full = results[(baseline, concurrency)], results[("full", concurrency)]
             print(

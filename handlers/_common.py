@@ -100,7 +100,7 @@ def _respond(url: str, text: str) -> None:
         log.warning("could not answer a refused Slack request through its response URL: %s", exc)
 
 
-def _replayed(rt: Runtime, payload: Payload) -> bool:
+def replayed(rt: Runtime, payload: Payload) -> bool:
     """Slack never sends one ``trigger_id`` twice: a second arrival is a replayed request.
 
     Remembered in Redis for twice the signature's 5-minute window. If Redis cannot answer,
@@ -118,6 +118,20 @@ def _replayed(rt: Runtime, payload: Payload) -> bool:
         metrics.REQUEST_REFUSED.labels("replay_unchecked").inc()
         return False
     return not first
+
+
+def refuse_replay(trigger_id: object) -> str:
+    """Counted and logged as every refused replay is; the words to answer it with."""
+    metrics.REQUEST_REFUSED.labels("slack_replay").inc()
+    log.warning("refused a replayed Slack request (trigger %s)", trigger_id)
+    return f":no_entry: {REPLAYED}"
+
+
+# Commands whose listener makes the replay check itself: ``/incident`` opens incidents, and
+# an opening is recognised by the receipt stored with it in its own transaction (durable,
+# whatever Redis says, and no Redis round trip on the busiest request: docs/benchmarks.md);
+# its other uses call :func:`replayed` first.
+CHECKED_BY_LISTENER = frozenset({"/incident"})
 
 
 class _Attach(Middleware):
@@ -143,10 +157,9 @@ class _Attach(Middleware):
             # listeners' matchers over a payload nobody validated.
             log.warning("ignored a Slack request of a kind no listener handles")
             return BoltResponse(status=404, body={"error": "unhandled request"})
-        if _replayed(rt, payload):
-            metrics.REQUEST_REFUSED.labels("slack_replay").inc()
-            log.warning("refused a replayed Slack request (trigger %s)", body.get("trigger_id"))
-            return _answer(body, f":no_entry: {REPLAYED}")
+        deferred = isinstance(payload, Command) and payload.command in CHECKED_BY_LISTENER
+        if not deferred and replayed(rt, payload):
+            return _answer(body, refuse_replay(body.get("trigger_id")))
         user, team, channel = sender(payload)
         context[RUNTIME], context[PAYLOAD] = rt, payload
         context[ACTOR] = identify(rt.contracts, rt.staff, user, user_team=team, channel_id=channel)
@@ -197,4 +210,15 @@ def tell(respond: Respond, press: BlockActions, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-__all__ = ["actor", "attach", "open_form", "payload", "post_later", "runtime", "sender", "tell"]
+__all__ = [
+    "actor",
+    "attach",
+    "open_form",
+    "payload",
+    "post_later",
+    "refuse_replay",
+    "replayed",
+    "runtime",
+    "sender",
+    "tell",
+]

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from handlers._common import actor, open_form, payload, runtime
+from handlers._common import actor, open_form, payload, refuse_replay, replayed, runtime
 from handlers.commands.work import WORK_KINDS, charged_line, deposit_refusal, work_answer
 from handlers.payloads import Command
 from supportbot.credits import service as credits
@@ -42,7 +42,8 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
         parsed = parse_incident_command(command.text)
     except CommandError as exc:
         return {"text": f":warning: {exc}"}
-    channel = command.channel_id
+    if parsed.kind != "open" and replayed(rt, command):  # an opening: by its receipt
+        return {"response_type": "ephemeral", "text": refuse_replay(command.trigger_id)}
     if parsed.kind == "help":
         return {"text": USAGE}
     if parsed.kind == "modal":
@@ -76,7 +77,7 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
                 return {"text": ":no_entry: Handovers are for the support team."}
             incident = handover(rt, parsed.key, who, parsed.person, parsed.summary)
             return {"text": f"Handed {incident.key} over to <@{incident.assignee}>."}
-        return _open(rt, who, channel, parsed)
+        return _open(rt, who, command, parsed)
     except IncidentError as exc:
         return {"text": f":warning: {exc}"}
 
@@ -111,7 +112,8 @@ def _listing(rt: Runtime, who: Actor) -> str:
     )
 
 
-def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[str, Any]:
+def _open(rt: Runtime, who: Actor, command: Command, parsed: ParsedCommand) -> dict[str, Any]:
+    channel = command.channel_id
     owner = rt.contracts.by_channel(channel)
     customer = owner
     try:
@@ -127,15 +129,22 @@ def _open(rt: Runtime, who: Actor, channel: str, parsed: ParsedCommand) -> dict[
     if refused is not None:
         return refused
     severity = parsed.severity or 3
-    incident = intake.open_incident(
-        rt,
-        title=parsed.summary,
-        severity=severity,
-        reporter=who.user_id,
-        customer=customer,
-        source_channel=channel,
-        via="/incident",
-    )
+    trigger = command.trigger_id
+    try:
+        incident = intake.open_incident(
+            rt,
+            title=parsed.summary,
+            severity=severity,
+            reporter=who.user_id,
+            customer=customer,
+            source_channel=channel,
+            via="/incident",
+            # Slack never sends one trigger twice: stored with the incident, in its
+            # transaction, a second arrival of these bytes opens nothing.
+            receipt=f"trigger:{trigger}" if trigger else None,
+        )
+    except intake.DuplicateDelivery:
+        return {"response_type": "ephemeral", "text": refuse_replay(trigger)}
     whose = f" for {customer.name}" if customer else ""
     text = f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {inert(parsed.summary)}"
     return {"response_type": "ephemeral", "text": text + charged_line(rt, incident)}

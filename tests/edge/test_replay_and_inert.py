@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -107,6 +110,75 @@ def test_a_replay_changes_nothing_even_after_the_first_was_worked(
     desk.drain()
 
     assert dump(desk.rt) == before
+    logs.assert_no_traceback()
+
+
+def test_a_replayed_opening_is_refused_by_its_receipt_when_redis_has_forgotten(
+    desk: Desk, logs: LogWatch
+) -> None:
+    """An opening's trigger is stored with the incident, in its transaction: a replay is
+    refused even after Redis lost every key (a restart, an eviction, a flush)."""
+    body = _command_bytes(desk, "sev2 checkout is slow")
+    headers = signed_slack_headers(SIGNING_SECRET, body, FORM)
+    session = requests.Session()
+    assert answer(session.post(desk.slack.url, data=body, headers=headers, timeout=10))
+    desk.drain()
+    before = dump(desk.rt)
+    replays = refused("slack_replay")
+
+    desk.rt.redis.flushdb()
+    again = session.post(desk.slack.url, data=body, headers=headers, timeout=10)
+    desk.drain()
+
+    assert answer(again) == REPLAYED
+    assert [i.title for i in incidents(desk.rt)] == ["checkout is slow"]
+    assert refused("slack_replay") == replays + 1
+    logs.assert_no_traceback()
+
+
+def test_the_same_opening_sent_at_once_from_many_connections_opens_one(
+    desk: Desk, logs: LogWatch
+) -> None:
+    """Eight copies of one signed opening arrive together (they share a group commit or
+    race for it): one is opened, seven are refused as replays, nothing is lost."""
+    body = _command_bytes(desk, "sev3 exports are slow")
+    headers = signed_slack_headers(SIGNING_SECRET, body, FORM)
+    replays = refused("slack_replay")
+    start = threading.Barrier(8)
+
+    def send(_: int) -> str:
+        start.wait()
+        return answer(requests.post(desk.slack.url, data=body, headers=headers, timeout=10))
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(send, range(8)))
+    desk.drain()
+
+    assert Counter(a.split(" as ")[0] for a in answers) == {"Opened *INC-1*": 1, REPLAYED: 7}
+    assert [i.title for i in incidents(desk.rt)] == ["exports are slow"]
+    assert len([p for p in posts(desk.api, TRIAGE) if not p.get("thread_ts")]) == 1
+    assert refused("slack_replay") == replays + 7
+    logs.assert_no_traceback()
+
+
+def test_the_commands_other_uses_are_still_refused_when_replayed(
+    desk: Desk, logs: LogWatch
+) -> None:
+    """A note is checked by its trigger in Redis, before anything is written."""
+    desk.slack.command("sev3 exports are slow")
+    desk.drain()
+    body = _command_bytes(desk, "note INC-1 the export job is stuck")
+    headers = signed_slack_headers(SIGNING_SECRET, body, FORM)
+    session = requests.Session()
+
+    first = session.post(desk.slack.url, data=body, headers=headers, timeout=10)
+    second = session.post(desk.slack.url, data=body, headers=headers, timeout=10)
+    desk.drain()
+
+    assert answer(first) == "Added to INC-1."
+    assert answer(second) == REPLAYED
+    notes = [e for e in timeline(desk.rt, 1) if "the export job is stuck" in e.text]
+    assert len(notes) == 1
     logs.assert_no_traceback()
 
 
