@@ -43,16 +43,17 @@ class Dispatcher:
         self._thread: threading.Thread | None = None
 
     def submit_all(self, items: list[Effect]) -> None:
-        for item in items:
-            self._put(item)
-
-    def _put(self, pending: Effect) -> None:
+        if not items:
+            return
         with self._cond:
             # Later wins for one job id: a reschedule replaces, a cancel after it cancels.
-            self._pending[pending.job_id] = pending
+            for item in items:
+                self._pending[item.job_id] = item
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="dispatch", daemon=True)
                 self._thread.start()
+            # Once for all of them: each notify wakes the dispatch thread, which then takes
+            # the interpreter lock from the request threads (docs/benchmarks.md).
             self._cond.notify_all()
 
     def flush(self, timeout: float = 10.0) -> None:
