@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from prometheus_client import REGISTRY
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy import update
 
 from supportbot.clock import TravelClock
+from supportbot.db.models import Incident
 from supportbot.reconciler import reconcile_once
 from supportbot.slack import cards
-from supportbot.slack.jobs import GRACE
+from supportbot.slack.jobs import GRACE, slack_sync_batch
 from tests.conftest import Desk
+from tests.delivery.test_dispatcher import queued_syncs
 from tests.support.records import ACME_CHANNEL, incident, posts, thread
 from tests.support.slack_requests import STAFF, TRIAGE
 
@@ -206,3 +210,39 @@ def test_the_sync_lock_is_renewed_from_its_own_thread(desk: Desk) -> None:
     finally:
         held.stop()
         lock.release()
+
+
+def test_a_batch_of_cards_that_fails_part_way_leaves_the_rest_to_jobs_of_their_own(
+    desk: Desk,
+) -> None:
+    """Cards owed together run as one job; at the first that Slack refuses, it and the ones
+    not yet tried are owed again one by one, and nothing already posted is posted twice."""
+    for n in range(1, 5):
+        desk.slack.command(f"sev3 batch card {n}")
+    desk.rt.dispatcher.flush()
+    desk.rt.queue.empty()  # what the requests queued; the batch below owes the same cards
+    desk.api.add_channel("C0ARCHIVED", is_archived=True)
+    with desk.rt.session() as session:
+        session.execute(update(Incident).where(Incident.id == 2).values(card_channel="C0ARCHIVED"))
+    splits = _splits()
+
+    slack_sync_batch([(1,), (2,), (3,), (4,)])
+    desk.rt.dispatcher.flush()
+
+    assert [incident(desk.rt, i).card_ts is not None for i in range(1, 5)] == [
+        True, False, False, False  # INC-2 refused; INC-3 and INC-4 not tried
+    ]  # fmt: skip
+    assert sorted(queued_syncs(desk.rt)) == [2, 3, 4]
+    assert _splits() == splits + 1
+
+    with desk.rt.session() as session:
+        session.execute(update(Incident).where(Incident.id == 2).values(card_channel=None))
+    desk.drain()
+
+    assert [incident(desk.rt, i).card_ts is not None for i in range(1, 5)] == [True] * 4
+    assert len(_cards(desk)) == 4  # INC-1's card not posted again
+
+
+def _splits() -> float:
+    found = REGISTRY.get_sample_value("supportbot_batch_splits_total", {"job": "slack_sync_batch"})
+    return found or 0.0

@@ -31,6 +31,11 @@ REQUEST_REFUSED = Counter(
     "supportbot_requests_refused_total", "Inbound requests refused at the edge", ["reason"]
 )
 JOB_SECONDS = Histogram("supportbot_job_seconds", "Job run time", ["job"])
+BATCH_SPLITS = Counter(
+    "supportbot_batch_splits_total",
+    "Batch jobs that failed part-way and queued what was left as jobs of their own",
+    ["job"],
+)
 SLA_TIMERS_FIRED = Counter(
     "supportbot_sla_timers_fired_total", "SLA timers fired, by effect", ["effect"]
 )

@@ -5,9 +5,50 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from supportbot.delivery import effects
+from supportbot.delivery.dispatcher import BATCH_JOBS, batched
 from supportbot.delivery.effects import Effect
-from supportbot.delivery.kinds import PAGE_STEP, SLA_TIMER
+from supportbot.delivery.kinds import PAGE_STEP, SLA_TIMER, SLACK_CALL, SLACK_SYNC, SLACK_SYNC_BATCH
 from supportbot.runtime import Runtime
+
+
+def queued_syncs(rt: Runtime) -> list[int]:
+    """The incidents whose card sync waits in the queue, one entry per time it is owed: from
+    ``slack_sync`` jobs and from the batches that carry several."""
+    owed: list[int] = []
+    for job in rt.queue.get_jobs():
+        if job.func_name.endswith(".slack_sync"):
+            owed.append(job.args[0])
+        elif job.func_name.endswith(".slack_sync_batch"):
+            owed += [incident_id for (incident_id,) in job.args[0]]
+    return owed
+
+
+def sync(incident_id: int) -> Effect:
+    return effects.Effect(SLACK_SYNC, (incident_id,), f"slack-sync-INC-{incident_id}")
+
+
+def test_cards_owed_together_run_as_batches_and_alone_as_themselves() -> None:
+    other = Effect(SLACK_CALL, ("chat.postMessage", {}), "slack-call-x")
+    alone = batched([sync(1), other])
+    assert sorted(alone, key=lambda e: e.job_id) == [other, sync(1)]  # its own job, as before
+
+    burst = [sync(i) for i in range(1, 2 * BATCH_JOBS + 4)] + [other]
+    found = batched(burst)
+
+    assert found[0] == other  # what is not batched keeps its place
+    batches = found[1:]
+    assert {b.kind for b in batches} == {SLACK_SYNC_BATCH}
+    assert [len(b.args[0]) for b in batches] == [BATCH_JOBS, BATCH_JOBS, 3]
+    assert [i for b in batches for (i,) in b.args[0]] == list(range(1, 2 * BATCH_JOBS + 4))
+    assert len({b.job_id for b in batches}) == 3  # each batch its own job
+
+
+def test_a_burst_of_cards_is_queued_as_batch_jobs_each_card_once(rt: Runtime) -> None:
+    rt.dispatcher.submit_all([sync(i) for i in range(1, 21)])
+    rt.dispatcher.flush()
+
+    assert sorted(queued_syncs(rt)) == list(range(1, 21))
+    assert len(rt.queue.get_job_ids()) == 3  # 8 + 8 + 4
 
 
 def test_a_scheduled_job_is_never_stored_before_its_instant(rt: Runtime) -> None:

@@ -8,6 +8,7 @@ letters, digits, ``_`` and ``-``.
 from __future__ import annotations
 
 import re
+import uuid
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -18,6 +19,11 @@ def _id(*parts: object) -> str:
 
 def slack_sync(incident_id: int) -> str:
     return _id("slack-sync", f"INC-{incident_id}")
+
+
+def batch(kind: str) -> str:
+    """A batch of jobs handed over together: unique, as no two batches are the same work."""
+    return _id(kind.replace("_", "-"), uuid.uuid4().hex)
 
 
 def slack_call(key: str) -> str:

@@ -19,10 +19,20 @@ R = TypeVar("R")
 
 
 class JobKind:
-    def __init__(self, name: str, *, urgent: bool = False, waits: bool = False) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        urgent: bool = False,
+        waits: bool = False,
+        batched_by: JobKind | None = None,
+    ) -> None:
         # ``waits``: the job itself waits (up to two seconds) for an instant it was started
         # before, so it is scheduled a second ahead rather than the second after.
+        # ``batched_by``: jobs of this kind handed to RQ together may run as one job of that
+        # kind, whose function takes the list of their arguments (RQ's own cost paid once).
         self.name, self.urgent, self.waits = name, urgent, waits
+        self.batched_by = batched_by
         self._func: Callable[..., Any] | None = None
 
     def __repr__(self) -> str:
@@ -48,7 +58,9 @@ class JobKind:
         return self._func
 
 
-SLACK_SYNC = JobKind("slack_sync")
+# Cards owed together (a burst of openings) are synced by one job, each in turn.
+SLACK_SYNC_BATCH = JobKind("slack_sync_batch")
+SLACK_SYNC = JobKind("slack_sync", batched_by=SLACK_SYNC_BATCH)
 SLACK_CALL = JobKind("slack_call")
 SLA_TIMER = JobKind("sla_timer", waits=True)
 ONCALL_POST = JobKind("oncall_post")
@@ -75,6 +87,7 @@ USAGE_POST = JobKind("usage_post")  # a month's plan usage, to the customer's sh
 
 ALL = (
     SLACK_SYNC,
+    SLACK_SYNC_BATCH,
     SLACK_CALL,
     SLA_TIMER,
     ONCALL_POST,

@@ -17,7 +17,7 @@ from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.delivery import job_ids
 from supportbot.delivery.effects import Effect, owe_sync
-from supportbot.delivery.kinds import SLACK_CALL, SLACK_SYNC
+from supportbot.delivery.kinds import SLACK_CALL, SLACK_SYNC, SLACK_SYNC_BATCH
 from supportbot.incidents.lifecycle import IMPORTED_SOURCE
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.sync import sync_incident
@@ -31,6 +31,33 @@ GRACE = timedelta(seconds=10)
 @SLACK_SYNC.runs
 def slack_sync(incident_id: int) -> None:
     sync_incident(get_runtime(), incident_id)
+
+
+@SLACK_SYNC_BATCH.runs
+def slack_sync_batch(owed: list[tuple[int]]) -> None:
+    """Cards owed together (a burst of openings), synced in turn by one job.
+
+    At the first that fails, it and every one not yet tried are owed again as jobs of their
+    own, each with its retries: one card whose Slack call fails never holds up the others,
+    nor makes them post twice, and a Slack outage costs this job one failure, not one per
+    card. The failure is logged with its traceback and counted."""
+    rt = get_runtime()
+    ids = [incident_id for (incident_id,) in owed]
+    for done, incident_id in enumerate(ids):
+        try:
+            sync_incident(rt, incident_id)
+        except Exception:
+            left = ids[done:]
+            metrics.BATCH_SPLITS.labels(SLACK_SYNC_BATCH.name).inc()
+            log.exception(
+                "slack_sync of INC-%s failed in a batch; %d card(s) queued again on their own",
+                incident_id,
+                len(left),
+            )
+            with rt.session() as session:
+                for again in left:
+                    owe_sync(session, again)
+            return
 
 
 @SLACK_CALL.runs
