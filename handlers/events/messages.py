@@ -30,10 +30,18 @@ UNLINKED = (
 )
 
 
+# Subtypes a person's own new message arrives with: a reply also sent to the channel ("Also
+# send to #channel"), and a message with a file or screenshot attached. Every other subtype
+# (edits, deletions, joins, bots' messages...) is not someone writing to support.
+WRITTEN = frozenset({"thread_broadcast", "file_share"})
+
+
 def on_message(context: BoltContext) -> None:
     # Bolt has already acked; nothing here may be slow, and posts are queued.
     message = payload(context, EventCallback).message()
-    if message is None or message.subtype or message.bot_id or not message.user:
+    if message is None or message.bot_id or not message.user:
+        return
+    if message.subtype is not None and message.subtype not in WRITTEN:
         return
     handle_message(runtime(context), actor(context), message)
 

@@ -229,3 +229,91 @@ def test_a_reply_in_an_unrelated_thread_opens_and_posts_nothing(desk: Desk) -> N
 
     assert dump(desk.rt) == before
     assert effects(desk.api) == []
+
+
+def _said_with(desk: Desk, text: str, subtype: str, *, ts: str, thread_ts: str | None) -> None:
+    """A message as Slack sends it with a subtype: a reply also sent to the channel, or a
+    message with a file attached (its ``files`` are what Slack adds; none is read)."""
+    event = desk.slack.message_event(
+        text, user=ACME_BOB, channel=ACME_CHANNEL, ts=ts, thread_ts=thread_ts, user_team=ACME_TEAM
+    )
+    event["subtype"] = subtype
+    if subtype == "file_share":
+        event["files"] = [{"id": "F0SCREEN1", "name": "screenshot.png", "mimetype": "image/png"}]
+    assert desk.slack.event(event).status_code == 200
+    desk.drain()
+
+
+def test_a_reply_also_sent_to_the_channel_is_a_reply_and_resumes_the_incident(
+    desk: Desk,
+) -> None:
+    """ "Also send to #channel" arrives as subtype thread_broadcast: still the customer's
+    answer, which stops the wait and restarts the resolution clock."""
+    _say(desk, "Our site is down", ts="1700000000.000200")
+    desk.slack.block_action(cards.ACTION_WAITING, value="1")
+    desk.drain()
+
+    _said_with(
+        desk, "Logs attached above", "thread_broadcast",
+        ts="1700000000.000400", thread_ts="1700000000.000200",
+    )  # fmt: skip
+
+    assert incident(desk.rt, 1).status == "investigating"
+    assert [e.kind for e in timeline(desk.rt, 1)][-2:] == ["customer_reply", "status:investigating"]
+    assert thread(desk.api, TRIAGE, incident(desk.rt, 1).card_ts)[-2:] == [
+        f"<@{ACME_BOB}>: Logs attached above",
+        "The customer replied; back to investigating",
+    ]
+
+
+def test_a_reply_with_a_screenshot_is_a_reply(desk: Desk) -> None:
+    _say(desk, "Our site is down", ts="1700000000.000200")
+
+    _said_with(
+        desk, "this is what we see", "file_share",
+        ts="1700000000.000500", thread_ts="1700000000.000200",
+    )  # fmt: skip
+
+    [reply] = [e for e in timeline(desk.rt, 1) if e.kind == "customer_reply"]
+    assert (reply.actor, reply.text) == (ACME_BOB, f"<@{ACME_BOB}>: this is what we see")
+
+
+def test_a_new_message_with_a_screenshot_is_offered_as_a_request(desk: Desk) -> None:
+    _said_with(desk, "exports fail, see screenshot", "file_share", ts="1700000000.000600",
+               thread_ts=None)  # fmt: skip
+    assert _offer_button(desk, "1700000000.000600")["value"]
+
+
+def test_edits_deletions_and_joins_are_still_not_messages_to_support(desk: Desk) -> None:
+    _say(desk, "Our site is down", ts="1700000000.000200")
+    before = dump(desk.rt)
+    for subtype in ("message_changed", "message_deleted", "channel_join", "bot_message"):
+        _said_with(desk, "our site is down", subtype, ts="1700000000.000700",
+                   thread_ts="1700000000.000200")  # fmt: skip
+    assert dump(desk.rt) == before
+
+
+def test_a_reply_before_the_customer_card_is_posted_is_kept(desk: Desk) -> None:
+    """A Sev1 from a message opens at once; its card reaches the channel when the worker
+    runs. A reply in the message's thread before then is the customer's too."""
+    opened = desk.slack.message(
+        "Our site is down", user=ACME_ALICE, channel=ACME_CHANNEL, ts="1700000000.000200",
+        user_team=ACME_TEAM,
+    )  # fmt: skip
+    assert opened.status_code == 200
+    desk.settle()  # the listener ran; the worker has not
+    assert incident(desk.rt, 1).customer_thread_ts is None
+
+    _say(desk, "payments fail too", ts="1700000000.000300", thread_ts="1700000000.000200")
+
+    [reply] = [e for e in timeline(desk.rt, 1) if e.kind == "customer_reply"]
+    assert (reply.actor, reply.text) == (ACME_ALICE, f"<@{ACME_ALICE}>: payments fail too")
+    assert incident(desk.rt, 1).customer_thread_ts == "1700000000.000200"
+    assert (
+        thread(desk.api, TRIAGE, incident(desk.rt, 1).card_ts).count(
+            f"<@{ACME_ALICE}>: payments fail too"
+        )
+        == 1
+    )
+    # Already in the customer's thread (they wrote it): not echoed there.
+    assert "payments fail too" not in " ".join(thread(desk.api, ACME_CHANNEL, "1700000000.000200"))

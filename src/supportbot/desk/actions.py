@@ -9,7 +9,7 @@ afterwards by a job, so a slow or rate-limited Slack never holds up an ack.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from supportbot.csat import survey as csat
@@ -245,9 +245,18 @@ def thread_reply(
     """
     try:
         with rt.session() as session:
+            # The customer's thread is the message that opened the incident, known from the
+            # opening on; its card is posted there later (and only then is the thread's ts
+            # stored), so a reply before the card is found by the opening message too.
             incident = session.scalar(
                 select(Incident).where(
-                    Incident.customer_channel == channel, Incident.customer_thread_ts == thread_ts
+                    Incident.customer_channel == channel,
+                    or_(
+                        Incident.customer_thread_ts == thread_ts,
+                        Incident.customer_thread_ts.is_(None)
+                        & (Incident.source_channel == channel)
+                        & (Incident.source_ts == thread_ts),
+                    ),
                 )
             )
             if incident is None:
