@@ -17,9 +17,10 @@ from sqlalchemy import select, update
 
 from supportbot.clients.pager import TwilioSender
 from supportbot.clock import TravelClock
-from supportbot.db.models import Escalation, Page
+from supportbot.db.models import Escalation, Incident, Page
 from supportbot.paging import outbox
 from supportbot.runtime import Runtime
+from supportbot.slack import cards
 from tests.paging.conftest import EMEA_L1, TUESDAY_10_DUBLIN, Pager, emea_l1_on
 from tests.support.slack_requests import TRIAGE
 
@@ -261,3 +262,50 @@ def test_an_exhausted_episode_is_stopped_only_by_an_acknowledgement(pager: Pager
     assert set(page_states(rt).values()) == {"cancelled"}
     with rt.session() as session:
         assert session.get_one(Escalation, escalation.id).state == "acknowledged"
+
+
+def test_a_bundled_call_whose_own_incident_was_acknowledged_reads_out_the_other(
+    pager: Pager,
+) -> None:
+    """Two Sev1s to one person go out as one call, placed by INC-1's page. INC-1 is
+    acknowledged on its card before the call is answered: the call must still wake the
+    engineer for INC-2 (it said "incident 1 has already been acknowledged. Goodbye." and
+    INC-2's page, bundled into the call, was never placed on its own)."""
+    primary, _ = emea_l1_on(T0.date())
+    number = EMEA_L1[primary]
+    pager.twilio.set_down(True)
+    open_sev1(pager, "checkout down for everyone")
+    open_sev1(pager, "login fails for everyone")
+    pager.desk.travel(timedelta(seconds=10))
+    pager.twilio.set_down(False)
+    for _ in range(4):
+        pager.desk.travel(timedelta(seconds=10))
+    [call] = pager.twilio.voice_calls(to=number)
+    assert "incident 1" in pager.twilio.answer_call(call["sid"])[0].text  # carries both
+
+    pager.desk.slack.block_action(cards.ACTION_ACK, value="1")
+    pager.desk.drain()
+    [prompt] = pager.twilio.answer_call(call["sid"])
+
+    assert "incident 2: login fails for everyone" in prompt.text
+    assert "incident 1" not in prompt.text and "Press 1 to acknowledge" in prompt.text
+    pressed = pager.twilio.answer_call(call["sid"], "1")
+    assert "Acknowledged INC-2" in pressed[-1].text, pressed[-1].text
+    with pager.desk.rt.session() as session:
+        states = dict(session.execute(select(Escalation.incident_id, Escalation.state)).all())
+    assert states == {1: "acknowledged", 2: "acknowledged"}
+
+
+def test_a_call_for_a_resolved_incident_says_so_and_offers_nothing(pager: Pager) -> None:
+    primary, _ = emea_l1_on(T0.date())
+    open_sev1(pager, "checkout down for everyone")
+    for _ in range(4):
+        pager.desk.travel(timedelta(seconds=10))
+    [call] = pager.twilio.voice_calls(to=EMEA_L1[primary])
+    with pager.desk.rt.session() as session:
+        session.execute(update(Incident).where(Incident.id == 1).values(status="resolved"))
+
+    [prompt] = pager.twilio.answer_call(call["sid"])
+
+    assert "incident 1 has already been resolved. Goodbye." in prompt.text
+    assert "Gather" not in prompt.text

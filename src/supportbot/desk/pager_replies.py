@@ -24,6 +24,7 @@ from supportbot.incidents.find import IncidentError
 from supportbot.oncall import Person, lookup
 from supportbot.paging.codes import parse_reply
 from supportbot.paging.engine import escalate_now
+from supportbot.paging.voice import open_carried
 from supportbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -147,32 +148,37 @@ def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Perso
 
 
 def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
-    """(what to say, outcome) for a key pressed on a page call."""
+    """(what to say, outcome) for a key pressed on a page call. The call read out the pages
+    it carries that were still owed (``voice.page_prompt``); the key acts on those."""
     with rt.session() as session:
         page = session.get(Page, page_id)
         if page is None or page.escalation_id is None:
             return "This page is no longer open. Goodbye.", "unknown_page"
         person = person_by_phone(rt, page.to_number)
-        escalation_id, incident_id, step = page.escalation_id, page.incident_id, page.step_index
-        # A call that carried bundled pages read them all out; 1 acknowledges all of them.
-        carried = [(escalation_id, incident_id)] + [
-            (rider.escalation_id, rider.incident_id)
-            for rider in session.scalars(select(Page).where(Page.bundled_into == page.id))
-            if rider.escalation_id is not None
+        carried = [
+            (p.escalation_id, p.incident_id, p.step_index)
+            for p in open_carried(session, page)
+            if p.escalation_id is not None
         ]
     if person is None:
         return "This number is no longer on the roster. Goodbye.", "unknown_sender"
+    if not carried:
+        return "Paging has already stopped for this incident.", "not paging any more"
     if digits == "1":
         said = [
-            acknowledge(rt, esc, inc, person, via="phone") for esc, inc in dict.fromkeys(carried)
+            acknowledge(rt, esc, inc, person, via="phone")
+            for esc, inc in dict.fromkeys((esc, inc) for esc, inc, _ in carried)
         ]
         return " ".join(said), "ack"
 
     if digits == "2":
+        results = []
         with rt.session() as session:
-            incident = session.get_one(Incident, incident_id)
-            result = escalate_now(rt, incident, session, seen_step=step, by=person.slack)
-            owe_sync(session, incident_id)
+            for incident_id, step in dict.fromkeys((inc, step) for _, inc, step in carried):
+                incident = session.get_one(Incident, incident_id)
+                results.append(escalate_now(rt, incident, session, seen_step=step, by=person.slack))
+                owe_sync(session, incident_id)
+        result = "escalating" if "escalating" in results else results[0]
         answers = {
             "escalating": "Escalating now to the next step. Thank you.",
             "already moved on": "It has already been escalated further. Thank you.",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from supportbot.db.models import Escalation, Incident, Page
+from supportbot.db.models import Incident, Page
+from supportbot.paging.bundles import riders, stopped
 from supportbot.runtime import Runtime
 
 
@@ -14,24 +15,31 @@ def spoken_key(key: str) -> str:
 
 
 def page_prompt(rt: Runtime, page_id: int) -> tuple[str, bool]:
-    """(words, whether the page is still open). A call may carry bundled pages."""
+    """(words, whether a page it carries is still open). A call may carry bundled pages: it
+    reads out those still owed, whichever of them was acknowledged or resolved meanwhile (the
+    page that placed the call among them), so a call never says "acknowledged" and hangs up
+    while another incident it carries is still paging this person."""
     with rt.session() as session:
         page = session.get(Page, page_id)
         if page is None:
             return "This page does not exist. Goodbye.", False
-        ids = [
-            page.incident_id,
-            *session.scalars(select(Page.incident_id).where(Page.bundled_into == page.id)),
-        ]
-        incidents = [session.get_one(Incident, i) for i in dict.fromkeys(ids)]
-        escalation = session.get(Escalation, page.escalation_id) if page.escalation_id else None
-        if escalation is not None and escalation.state == "acknowledged":
-            return (
-                f"{spoken_key(incidents[0].key)} has already been acknowledged. Goodbye.",
-                False,
-            )
-        about = ". ".join(f"Severity 1, {spoken_key(i.key)}: {i.title}" for i in incidents)
+        live = open_carried(session, page)
+        if not live:
+            incident = session.get_one(Incident, page.incident_id)
+            why = stopped(session, page) or "acknowledged"
+            return f"{spoken_key(incident.key)} has already been {why}. Goodbye.", False
+        ids = dict.fromkeys(p.incident_id for p in live)
+        incidents = [session.get_one(Incident, i) for i in ids]
+        # Its own severity: a Sev2 paged by hand ("Escalate to...") is not called a Sev1.
+        about = ". ".join(
+            f"Severity {i.severity}, {spoken_key(i.key)}: {i.title}" for i in incidents
+        )
         return (
             f"This is supportbot. {about}. Press 1 to acknowledge. Press 2 to escalate now.",
-            escalation is not None,
+            any(p.escalation_id is not None for p in live),
         )
+
+
+def open_carried(session: Session, page: Page) -> list[Page]:
+    """The pages a call or SMS carries (its own and its riders') that are still owed."""
+    return [p for p in (page, *riders(session, page)) if stopped(session, p) is None]
