@@ -29,18 +29,17 @@ def sync(incident_id: int) -> Effect:
 
 def test_cards_owed_together_run_as_batches_and_alone_as_themselves() -> None:
     other = Effect(SLACK_CALL, ("chat.postMessage", {}), "slack-call-x")
-    alone = batched([sync(1), other])
-    assert sorted(alone, key=lambda e: e.job_id) == [other, sync(1)]  # its own job, as before
+    assert batched([sync(1), other]) == [sync(1), other]  # one card: its own job, in place
+    assert batched([other, sync(1)]) == [other, sync(1)]
 
-    burst = [sync(i) for i in range(1, 2 * BATCH_JOBS + 4)] + [other]
+    burst = [sync(1), other] + [sync(i) for i in range(2, 2 * BATCH_JOBS + 4)]
     found = batched(burst)
 
-    assert found[0] == other  # what is not batched keeps its place
-    batches = found[1:]
-    assert {b.kind for b in batches} == {SLACK_SYNC_BATCH}
-    assert [len(b.args[0]) for b in batches] == [BATCH_JOBS, BATCH_JOBS, 3]
-    assert [i for b in batches for (i,) in b.args[0]] == list(range(1, 2 * BATCH_JOBS + 4))
-    assert len({b.job_id for b in batches}) == 3  # each batch its own job
+    # The batches take the first card's place: the card is still queued before the DM.
+    assert [e.kind for e in found] == [SLACK_SYNC_BATCH] * 3 + [SLACK_CALL]
+    assert [len(b.args[0]) for b in found[:3]] == [BATCH_JOBS, BATCH_JOBS, 3]
+    assert [i for b in found[:3] for (i,) in b.args[0]] == list(range(1, 2 * BATCH_JOBS + 4))
+    assert len({b.job_id for b in found[:3]}) == 3  # each batch its own job
 
 
 def test_a_burst_of_cards_is_queued_as_batch_jobs_each_card_once(rt: Runtime) -> None:

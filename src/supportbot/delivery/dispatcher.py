@@ -125,25 +125,26 @@ class Dispatcher:
 
 
 def batched(effects: list[Effect]) -> list[Effect]:
-    """``effects`` with those of a kind that is ``batched_by`` another, when several are handed
-    over together, run as jobs of that kind, up to :data:`BATCH_JOBS` each (so that a burst
-    is still shared by every worker). The order of the rest is kept."""
-    kept: list[Effect] = []
+    """``effects``, with those of a kind that is ``batched_by`` another, when several are
+    handed over together, run as jobs of that kind of up to :data:`BATCH_JOBS` each (so that
+    a burst is still shared by every worker). The order is kept, a batch taking its first
+    member's place: RQ runs a queue's jobs in that order (a card before the DM about it)."""
     together: dict[JobKind, list[Effect]] = {}
     for effect in effects:
-        if effect.kind.batched_by is None:
-            kept.append(effect)
-        else:
+        if effect.kind.batched_by is not None:
             together.setdefault(effect.kind, []).append(effect)
-    for kind, group in together.items():
+    found: list[Effect] = []
+    for effect in effects:
+        group = together.get(effect.kind, [effect])
         if len(group) == 1:
-            kept += group
-            continue
-        assert kind.batched_by is not None
-        for start in range(0, len(group), BATCH_JOBS):
-            part = [effect.args for effect in group[start : start + BATCH_JOBS]]
-            kept.append(Effect(kind.batched_by, (part,), job_ids.batch(kind.batched_by.name)))
-    return kept
+            found.append(effect)
+        elif effect is group[0]:
+            batch_kind = effect.kind.batched_by
+            assert batch_kind is not None
+            for start in range(0, len(group), BATCH_JOBS):
+                part = [member.args for member in group[start : start + BATCH_JOBS]]
+                found.append(Effect(batch_kind, (part,), job_ids.batch(batch_kind.name)))
+    return found
 
 
 def count_unqueued(effects: Iterable[Effect]) -> None:
