@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from supportbot.clock import TravelClock
-from supportbot.db.models import Escalation
+from supportbot.db.models import Escalation, Page
 from supportbot.reconciler import reconcile_once
 from tests.paging.conftest import EMEA_L1, Pager, emea_l1_on
+from tests.support.records import timeline
 
 # Americas L1 rotates daily at 08:00 Chicago from 2025-01-06 through ana, ben, carla.
 AMERICAS_L1 = {"ana": "+15125550101", "ben": "+15125550102", "carla": "+15125550103"}
@@ -51,3 +52,52 @@ def test_unacknowledged_sev1_is_handed_to_the_incoming_region(pager: Pager) -> N
         code = session.scalar(select(Escalation.ack_code))
     status, body = pager.reply(AMERICAS_L1[americas], code)
     assert "Acknowledged INC-1" in body
+
+
+def _people_paged(pager: Pager, after: datetime | None = None) -> set[str]:
+    with pager.desk.rt.session() as session:
+        pages = session.scalars(select(Page)).all()
+    return {p.person for p in pages if after is None or p.created_at > after}
+
+
+def test_a_customer_served_by_its_language_region_is_not_handed_on_at_the_general_handoff(
+    pager: Pager,
+) -> None:
+    """Globex speaks German: EMEA serves it while EMEA is on shift, whoever holds the
+    general pager. At 14:00 the general pager goes to the Americas; Globex's Sev1 stays
+    with EMEA (its policy's steps page there) and nobody in the Americas is woken for it."""
+    reconcile_once(pager.desk.rt)
+    pager.desk.slack.command("sev1 ERP sync down", channel="C0GLOBEX")
+    pager.desk.drain()
+
+    pager.desk.travel(timedelta(minutes=10, seconds=30))  # 14:00:30
+
+    assert not _people_paged(pager) & set(AMERICAS_L1)
+    with pager.desk.rt.session() as session:
+        assert session.scalar(select(Escalation.region)) == "EMEA"
+
+
+@pytest.mark.parametrize("clock", [TravelClock(datetime(2026, 11, 24, 19, 57, tzinfo=UTC))])
+def test_a_customer_served_by_its_language_region_is_handed_on_when_that_region_leaves(
+    pager: Pager,
+) -> None:
+    """At 20:00 EMEA goes off shift; the general pager has been in the Americas since
+    14:00, so there is no general handoff then. Globex's unacknowledged Sev1 is handed to
+    the Americas at once all the same, not at its policy's next step."""
+    reconcile_once(pager.desk.rt)
+    pager.desk.slack.command("sev1 ERP sync down", channel="C0GLOBEX")
+    pager.desk.drain()
+    eight = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+    assert not _people_paged(pager) & set(AMERICAS_L1)
+
+    pager.desk.travel(timedelta(minutes=3, seconds=30))  # 20:00:30
+
+    americas = americas_l1_on(eight.date())
+    assert americas in _people_paged(pager, after=eight)
+    with pager.desk.rt.session() as session:
+        assert session.scalar(select(Escalation.region)) == "Americas"
+    handed = [
+        e.text for e in timeline(pager.desk.rt, 1) if "went off shift" in e.text
+    ]  # fmt: skip
+    assert len(handed) == 1 and "EMEA went off shift with INC-1 unacknowledged" in handed[0]
+    assert "handed to Americas" in handed[0]

@@ -155,15 +155,15 @@ def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
         if page is None or page.escalation_id is None:
             return "This page is no longer open. Goodbye.", "unknown_page"
         person = person_by_phone(rt, page.to_number)
+        # Nothing it carries still owed: the key answers for the call's own page (a polite
+        # "already acknowledged by you via SMS", or "paging has already stopped").
         carried = [
             (p.escalation_id, p.incident_id, p.step_index)
-            for p in open_carried(session, page)
+            for p in open_carried(session, page) or [page]
             if p.escalation_id is not None
         ]
     if person is None:
         return "This number is no longer on the roster. Goodbye.", "unknown_sender"
-    if not carried:
-        return "Paging has already stopped for this incident.", "not paging any more"
     if digits == "1":
         said = [
             acknowledge(rt, esc, inc, person, via="phone")

@@ -155,7 +155,8 @@ def _step(
         seen.update(p.key for p in people)
         if reached.people:
             reached_anyone = True
-            escalation.region = reached.region or escalation.region
+            if target.level == "L1":  # the region paging it (paging/repage.py follows it)
+                escalation.region = reached.region or escalation.region
         if people:
             names = ", ".join(p.label for p in people)
             add_event(

@@ -14,57 +14,67 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import Escalation, Incident
 from supportbot.incidents.timeline import add_event
-from supportbot.oncall import EscalationPolicy, Handoff, step_at, total_steps
+from supportbot.oncall import EscalationPolicy, Handoff, Target, step_at, total_steps
 from supportbot.paging import episodes
 from supportbot.paging.engine import create_pages
 from supportbot.paging.targets import reach
 from supportbot.runtime import Runtime
 from supportbot.slack.notify import warn_triage
 
+# Whom an episode's region is judged by: the L1 primary for its incident (the customer's
+# language and skills preferred), as the first step of every policy pages.
+_L1 = Target(level="L1", slot="primary")
+
 
 def repage_on_handoff(rt: Runtime, session: Session, handoffs: Sequence[Handoff]) -> int:
-    """Page the incoming region for each unacknowledged episode; returns the pages owed."""
+    """Hand each unacknowledged episode whose region went off shift to the region holding
+    L1 for its incident now, and page that region's primary; returns the pages owed.
+
+    Judged per incident, on every pass, not from the general handoffs (``handoffs`` is not
+    read): a German-speaking customer is served by the German-speaking region while it is
+    on shift, whoever holds the general pager (before, its Sev1 was paged again in the
+    general incoming region at the general handoff, a wrong person woken), and is handed on
+    when that region's own shift ends, which is no general handoff at all (before, nobody
+    was paged until the policy's next step). The episode's region records each hand-over,
+    so a pass that finds nothing changed pages nobody, however often it runs."""
     paged = 0
     now = rt.now()
-    for handoff in handoffs:
-        if handoff.level != "L1" or not handoff.region_changed:
+    active = session.scalars(select(Escalation).where(Escalation.state == "active"))
+    for escalation in active:
+        incident = session.get_one(Incident, escalation.incident_id)
+        reached = reach(rt, session, incident, _L1, now)
+        if escalation.region is None or reached.region in (None, escalation.region):
+            # Still served where it is paged; or no L1 step has paged it (a policy that
+            # starts elsewhere, nobody on call then), and its own steps go on.
             continue
-        episodes = session.scalars(
-            select(Escalation).where(
-                Escalation.state == "active", Escalation.region == handoff.from_region
+        outgoing, escalation.region = escalation.region, reached.region
+        off = f"{outgoing} went off shift"
+        if not reached.people:
+            text = (
+                f":warning: {incident.key}: {off} and nobody holds L1 in {reached.region} "
+                f"({reached.reason}); the escalation policy goes on."
             )
+            warn_triage(session, rt, incident, "paging", text)
+            continue
+        names = ", ".join(p.label for p in reached.people)
+        add_event(
+            session,
+            rt,
+            incident,
+            "supportbot",
+            "paged",
+            f":globe_with_meridians: {off} with {incident.key} unacknowledged: handed to "
+            f"{reached.region}, paging {names}.",
         )
-        for escalation in episodes:
-            incident = session.get_one(Incident, escalation.incident_id)
-            incoming = handoff.after.primary
-            escalation.region = handoff.to_region
-            if incoming is None:
-                text = (
-                    f":warning: {incident.key}: {handoff.from_region} went off shift and "
-                    f"nobody holds L1 in {handoff.to_region or 'any region'} "
-                    f"({handoff.after.reason}); the escalation policy goes on."
-                )
-                warn_triage(session, rt, incident, "paging", text)
-                continue
-            add_event(
-                session,
-                rt,
-                incident,
-                "supportbot",
-                "paged",
-                f":globe_with_meridians: {handoff.from_region} went off shift with "
-                f"{incident.key} unacknowledged: handed to {handoff.to_region}, paging "
-                f"{incoming.label}.",
-            )
-            paged += create_pages(
-                session,
-                rt,
-                incident,
-                (incoming,),
-                escalation=escalation,
-                step=max(escalation.step_index - 1, 0),
-                now=now,
-            )
+        paged += create_pages(
+            session,
+            rt,
+            incident,
+            reached.people,
+            escalation=escalation,
+            step=max(escalation.step_index - 1, 0),
+            now=now,
+        )
     return paged
 
 
