@@ -154,6 +154,8 @@ def test_customers_cannot_see_or_change_the_rota(desk: Desk) -> None:
         (f"override {mention(BRAM)}", "say for how long"),
         ("override", "say who and for how long"),
         (f"override {mention(BRAM)} 1h 2h", "unexpected `2h`"),
+        (f"override {mention(BRAM)} 1h L1 L2", "two levels (`L1` and `L2`): say one"),
+        (f"override {mention(BRAM)} 1h primary secondary", "both `primary` and `secondary`"),
         ("end-override", "say whose override to end"),
         ("frobnicate", "Unknown `/oncall frobnicate`"),
     ],
@@ -192,3 +194,25 @@ def test_calendar_answers_with_the_callers_own_feed_url(desk: Desk) -> None:
 def test_help_lists_the_subcommands(desk: Desk) -> None:
     text = answer(oncall_cmd(desk, "help"))
     assert "/oncall override @person 2h" in text and "/oncall calendar" in text
+
+
+def test_an_override_that_leaves_a_level_one_person_says_so(desk: Desk) -> None:
+    """The L1 secondary made L1 primary too: the level now pages one person, not two, and
+    whoever sets it is told, with how to give the secondary to someone else."""
+    with desk.rt.session() as session:
+        now = lookup.on_call(desk.rt, session, "L1", desk.rt.now())
+    assert now is not None and now.secondary is not None
+    secondary = now.secondary
+
+    text = answer(oncall_cmd(desk, f"override @{secondary.key} 1h"))
+
+    assert "holds L1 primary" in text
+    assert "was already the L1 secondary, so L1 pages one person, not two" in text
+    assert "`/oncall override @someone <duration> L1 secondary`" in text
+    with desk.rt.session() as session:
+        l3 = lookup.on_call(desk.rt, session, "L3", desk.rt.now())
+    assert l3 is not None
+    other = next(
+        k for k in ("fionn", "greta", "dieter") if l3.secondary is None or l3.secondary.key != k
+    )
+    assert ":warning:" not in answer(oncall_cmd(desk, f"override @{other} 1h L3"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from supportbot.oncall import OnCall, Resolver
+from supportbot.oncall import OnCall, Person, Resolver
 from supportbot.oncall.board import slack_name, with_utc
 from supportbot.oncall.lookup import level_zone, view_overrides
 from supportbot.oncall.overrides import create_override, end_overrides, parse_end, parse_override
@@ -23,6 +23,19 @@ def _holder(answer: OnCall, slot: str) -> str:
     if person is None:
         return "nobody"
     return f"{slack_name(person)} · {answer.covered_by or 'no team'} {answer.source}"
+
+
+def _one_person(before: OnCall, person: Person, level: str, slot: str) -> str:
+    """A warning when the override leaves the level one person: they held the other slot."""
+    other = "secondary" if slot == "primary" else "primary"
+    held = before.secondary if other == "secondary" else before.primary
+    if held is None or held.key != person.key:
+        return ""
+    return (
+        f"\n:warning: {slack_name(person)} was already the {level} {other}, so {level} pages one "
+        f"person, not two, until the override ends; give the {other} to someone else with "
+        f"`/oncall override @someone <duration> {level} {other}`."
+    )
 
 
 def _where(rt: Runtime, posted: bool) -> str:
@@ -44,7 +57,7 @@ def override_by_command(rt: Runtime, found: Resolver, args: Sequence[str], *, ac
             f":bust_in_silhouette: <@{actor}> set an override: {slack_name(request.person)} "
             f"holds {request.level} {request.slot} from {with_utc(override.start, zone)} until "
             f"{with_utc(override.end, zone)}, instead of {_holder(before, request.slot)}."
-        )
+        ) + _one_person(before, request.person, request.level, request.slot)
         post = add_post(
             session, key=f"override-{row.id}-start", channel=rt.settings.oncall_channel,
             text=text, now=now,

@@ -85,8 +85,12 @@ def _classify(args: Sequence[str]) -> tuple[list[str], list[str], Level | None, 
     slot: Slot | None = None
     for arg in (word.strip() for word in args):
         if arg.upper() in LEVELS:
+            if level is not None and level != arg.upper():
+                raise OverrideError(f"two levels (`{level}` and `{arg}`): say one")
             level = arg.upper()  # type: ignore[assignment]
         elif arg.lower() in ("primary", "secondary"):
+            if slot is not None and slot != arg.lower():
+                raise OverrideError(f"both `{slot}` and `{arg}`: say one")
             slot = arg.lower()  # type: ignore[assignment]
         elif arg[:1].isdigit() or arg[:1] in "+-.":
             durations.append(arg)
