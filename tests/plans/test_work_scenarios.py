@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from supportbot.db.ledger import LedgerEntry, TaskEstimate, WorkTimer
@@ -455,3 +456,26 @@ def test_every_open_card_of_the_customer_shows_the_balance_now(desk: Desk) -> No
         [first] = [p for p in posts(desk.api, channel) if "INC-1" in p["text"]][:1]
         card = desk.api.message(channel, first["ts"])
         assert ":receipt: Pack: 2 of 10 left" in block_text(card["blocks"]), channel
+
+
+@pytest.mark.parametrize("policy", ["bill"])
+def test_a_waived_overage_does_not_refill_an_exhausted_pack(desk: Desk) -> None:
+    """Initech's pack of 10 is used up; INC-2 goes over it (billed) and its overage is
+    waived. The pack is still used up: INC-3 is beyond it too, and billed, where the
+    waiver used to give a unit back to the pack and INC-3 was taken from it unbilled."""
+    say(desk, "sev3 printers offline", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    say(desk, "appointment INC-1 2h40m")
+    assert say(desk, "appointment INC-1 70m").endswith("Pack: 0 of 10 left")
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert say(desk, "waive INC-2 product defect") == "Waived 1 unit(s) on INC-2: product defect"
+
+    said = say(desk, "sev3 the fax is back", channel=INITECH_CHANNEL, user=INITECH_PETER)
+
+    with desk.rt.session() as session:
+        third = [
+            (e.kind, e.quantity, e.amount)
+            for e in session.scalars(select(LedgerEntry).where(LedgerEntry.incident_id == 3))
+        ]
+    # The charge row is the opening's own (none of the pack left), the overage is billed.
+    assert third == [("charge", 0, None), ("overage", 1, Decimal("200.00"))], said
+    assert "0 of 10 left" in said

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import Plan, PlanKind
@@ -90,10 +90,22 @@ def entries_for_incident(session: Session, incident_id: int) -> list[LedgerEntry
 
 def usage(session: Session, customer: str, plan: str, **where: Any) -> Usage:
     """Sums over the plan's entries: of one term (``term=``) or a period (``since``,
-    ``until``); with ``written_by``, only the entries written by then."""
-    query = select(
-        LedgerEntry.kind, func.sum(LedgerEntry.quantity), func.sum(LedgerEntry.amount)
-    ).where(LedgerEntry.customer == customer, LedgerEntry.plan == plan)
+    ``until``); with ``written_by``, only the entries written by then.
+
+    A waiver or refund gives back what the entry it corrects took: units of the plan for a
+    charge, units over it for an overage (counted as a unit of the plan, a waived overage
+    refilled an exhausted pack, and the next incident was taken from it unbilled)."""
+    corrected = aliased(LedgerEntry)
+    query = (
+        select(
+            LedgerEntry.kind,
+            corrected.kind,
+            func.sum(LedgerEntry.quantity),
+            func.sum(LedgerEntry.amount),
+        )
+        .outerjoin(corrected, corrected.id == LedgerEntry.corrects)
+        .where(LedgerEntry.customer == customer, LedgerEntry.plan == plan)
+    )
     if "term" in where:
         query = query.where(LedgerEntry.term == where["term"])
     if "since" in where:
@@ -102,16 +114,22 @@ def usage(session: Session, customer: str, plan: str, **where: Any) -> Usage:
         query = query.where(LedgerEntry.at <= where["written_by"])
     used = rolled = over = waived = 0
     amount = Decimal(0)
-    for kind, quantity, money in session.execute(query.group_by(LedgerEntry.kind)):
+    grouped = query.group_by(LedgerEntry.kind, corrected.kind)
+    for kind, corrects, quantity, money in session.execute(grouped):
         quantity = int(quantity or 0)
         amount += Decimal(money or 0)
-        if kind == ROLLED_IN:
+        if kind in (WAIVER, REFUND):
+            waived -= quantity
+            if corrects == OVERAGE:
+                over += quantity
+            else:
+                used += quantity
+        elif kind == ROLLED_IN:
             rolled -= quantity
         elif kind == OVERAGE:
             over += quantity
         else:
             used += quantity
-            waived -= quantity if kind in (WAIVER, REFUND) else 0
     return Usage(used, rolled, over, amount, waived)
 
 
