@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from supportbot.db.ledger import LedgerEntry
-from supportbot.db.models import Notification
+from supportbot.db.models import Notification, SlaClock
 from supportbot.desk import actions
 from supportbot.incidents.access import Actor
+from supportbot.reports.monthly import statements
+from supportbot.reports.records import parse_month
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
 from tests.support.records import answer, dump, incident, timeline
@@ -149,3 +152,47 @@ def test_no_time_is_logged_on_a_held_request_before_its_approval(desk: Desk) -> 
     said = say(desk, "appointment INC-2 30m")
     assert "Beyond the incident pack balance: 2 incidents, billed 400.00 SGD" in said
     assert overage(desk) == [(2, 1, Decimal("200.00")), (2, 2, Decimal("400.00"))]
+
+
+def _clocks(desk: Desk, incident_id: int) -> dict[str, str]:
+    with desk.rt.session() as session:
+        rows = session.scalars(select(SlaClock).where(SlaClock.incident_id == incident_id))
+        return {c.kind: c.state for c in rows}
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_a_held_request_has_its_clocks_paused_until_approved(desk: Desk) -> None:
+    """Held for the customer's approval, the request is waiting on the customer: both
+    clocks stop from its opening (the README's promise). Before, they ran: fifteen days
+    of waiting breached both targets and escalated it to L3 while nobody could work it."""
+    use_up_the_pack(desk)
+    say(desk, "sev3 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    desk.drain()
+    assert _clocks(desk, 2) == {"response": "paused", "resolution": "paused"}
+
+    desk.travel(timedelta(days=15))
+
+    kinds = [e.kind for e in timeline(desk.rt, 2)]
+    assert not [k for k in kinds if k.startswith(("breach", "sla_", "escalat"))], kinds
+    assert incident(desk.rt, 2).level == "L1"
+    say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert _clocks(desk, 2) == {"response": "running", "resolution": "running"}
+
+
+@pytest.mark.parametrize("policy", ["hold"])
+def test_a_late_approval_owes_no_response_credit(desk: Desk) -> None:
+    """A Sev2 approved six days after it was held, answered at once: the wait was the
+    customer's own, so December's statement owes nothing for its response."""
+    use_up_the_pack(desk)
+    say(desk, "sev2 scanner jams", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    desk.drain()
+    desk.travel(timedelta(days=6))
+    say(desk, "approve INC-2", channel=INITECH_CHANNEL, user=INITECH_PETER)
+    assert say(desk, "reply INC-2 on it") == "Added to INC-2."
+
+    with desk.rt.session() as session:
+        (report,) = statements(
+            session, desk.rt.contracts, parse_month("2026-12"), desk.rt.now(), "initech"
+        )
+    assert report.responses == ()
+    assert _clocks(desk, 2)["response"] == "met"

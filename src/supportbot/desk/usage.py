@@ -197,6 +197,10 @@ def _hold(
         f"extra charge: `/incident approve {incident.key}`"
     )
     add_event(session, rt, incident, SYSTEM, "plan_hold", text, customer_visible=True)
+    # The status change on the timeline, as any other: the SLA clocks read their pauses
+    # from it (sla/tracking.waiting_intervals), and approval's "investigating" ends it.
+    waiting = "Waiting on the customer: a designated contact's approval of an extra charge"
+    add_event(session, rt, incident, SYSTEM, f"status:{Status.WAITING.value}", waiting)
     _tell(session, rt, incident, customer, text)
 
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms, ResponseCredit
 from supportbot.contracts.currency import rounded
 from supportbot.reports.records import IncidentRecord, Period, within
+from supportbot.sla.deadlines import due_with_pauses
 
 CENT = Decimal("0.01")
 CURRENCY = "USD"
@@ -79,8 +80,12 @@ def percent_of(fee: Decimal, percent: Decimal, currency: str | None = None) -> D
     return money(fee * percent / Decimal(100), currency)
 
 
-def credit_due(incident: IncidentRecord, rule: ResponseCredit) -> datetime:
-    return incident.response_basis.add(incident.opened_at, rule.within)
+def credit_due(incident: IncidentRecord, rule: ResponseCredit) -> datetime | None:
+    """When the response was due for the credit; None while the request is still held
+    waiting on the customer (its wait does not count)."""
+    if not incident.held:
+        return incident.response_basis.add(incident.opened_at, rule.within)
+    return due_with_pauses(incident.response_basis, incident.opened_at, rule.within, incident.held)
 
 
 def credit_line(
@@ -93,7 +98,7 @@ def credit_line(
     due = credit_due(incident, rule)
     actual = incident.first_response_at
     end = actual if actual is not None else as_of
-    if end <= due:
+    if due is None or end <= due:
         return None if actual is not None else incident.key
     name = f"Severity {rule.severity} response within {_hours(rule.within)}"
     return CreditLine(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -16,7 +17,8 @@ from supportbot.db.reporting import CsatSurvey
 from supportbot.db.types import UTCDateTime
 from supportbot.hours.calendar import TimeBasis
 from supportbot.reports.records import UTC_ZONE, ClockRecord, IncidentRecord, Period
-from supportbot.sla.deadlines import WALL_CLOCK, basis_for
+from supportbot.sla.deadlines import WALL_CLOCK, Pause, basis_for
+from supportbot.sla.tracking import pauses_of
 
 ACKNOWLEDGED = "status:acknowledged"
 ESCALATED = "escalated"
@@ -48,6 +50,7 @@ def load_records(
     events = _events(session, window)
     clocks = _clocks(session, window)
     scores = _scores(session, window)
+    held = _held(session, window)
     bases: dict[tuple[str | None, int], TimeBasis] = {}
     owners: dict[str | None, Customer | None] = {}  # by_key searches a list: once per key
     out = []
@@ -58,9 +61,30 @@ def load_records(
         basis = bases.get((row.customer, row.severity))
         if basis is None:
             basis = bases[(row.customer, row.severity)] = _basis(owner, row.severity)
-        out.append(_record(row, owner, events.get(row.id, NO_EVENTS), clocks.get(row.id, ()),
-                           scores.get(row.id), basis))  # fmt: skip
+        record = _record(row, owner, events.get(row.id, NO_EVENTS), clocks.get(row.id, ()),
+                         scores.get(row.id), basis)  # fmt: skip
+        out.append(replace(record, held=held[row.id]) if row.id in held else record)
     return out
+
+
+def _held(session: Session, window: list[Any]) -> dict[int, tuple[Pause, ...]]:
+    """Pauses before the first response, per incident that has one: only a request opened
+    waiting on the customer (held for an exhausted balance) has status events before it, so
+    the rows are few whatever the period."""
+    before_response = or_(
+        Incident.first_response_at.is_(None), TimelineEvent.at < Incident.first_response_at
+    )
+    rows = session.connection().execute(
+        select(TimelineEvent.incident_id, TimelineEvent.kind, TimelineEvent.at)
+        .join(Incident, Incident.id == TimelineEvent.incident_id)
+        .where(*window, TimelineEvent.kind.like("status:%"), before_response)
+        .order_by(TimelineEvent.incident_id, TimelineEvent.id)
+    )
+    statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for incident_id, kind, at in rows:
+        statuses[incident_id].append((kind, at))
+    found = {i: tuple(pauses_of(s)) for i, s in statuses.items()}
+    return {i: pauses for i, pauses in found.items() if pauses}
 
 
 def _scores(session: Session, window: list[Any]) -> dict[int, int]:

@@ -50,6 +50,9 @@ class IncidentRecord:
     # The basis the contract's response target runs on (wall clock or business calendar).
     response_basis: TimeBasis = WallClock()
     csat: int | None = None  # the customer's 1–5 rating, if they gave one
+    # Waiting on the customer before the first response (a request held for their approval
+    # of an extra charge): not counted against the response (the last may still be open).
+    held: tuple[tuple[datetime, datetime | None], ...] = ()
 
     def clock(self, kind: str) -> ClockRecord | None:
         return next((c for c in self.clocks if c.kind == kind), None)

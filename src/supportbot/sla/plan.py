@@ -70,7 +70,10 @@ def plan(facts: Facts, contract: Contract | None, now: datetime) -> Plan:
             contract.overrides,
         )
         fractions = [*deadlines.thresholds, 1.0]
-        response = _clock(deadlines.response, facts.first_response_at, (), fractions, now)
+        # Pauses count for the response too, though only those before the first response
+        # can matter: a request opened waiting on the customer (held for an exhausted
+        # balance) is not late for an answer the customer's own approval holds up.
+        response = _clock(deadlines.response, facts.first_response_at, facts.pauses, fractions, now)
         resolution = _clock(deadlines.resolution, facts.resolved_at, facts.pauses, fractions, now)
         for clock in (response, resolution):
             clocks.append(clock)

@@ -39,9 +39,15 @@ def waiting_intervals(session: Session, incident_id: int) -> list[Pause]:
         .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind.like("status:%"))
         .order_by(TimelineEvent.id)
     ).all()
+    return pauses_of([(kind, at) for kind, at in rows])
+
+
+def pauses_of(statuses: Iterable[tuple[str, datetime]]) -> list[Pause]:
+    """The pauses an incident's status events make, in the order they were written: from
+    waiting on the customer (or resolved) to the next status of another kind."""
     pauses: list[Pause] = []
     started: datetime | None = None
-    for kind, at in rows:
+    for kind, at in statuses:
         if kind in PAUSING_EVENTS and started is None:
             started = at
         elif kind not in PAUSING_EVENTS and started is not None:
@@ -52,6 +58,14 @@ def waiting_intervals(session: Session, incident_id: int) -> list[Pause]:
     return pauses
 
 
+def _opening_pause(incident: Incident) -> list[Pause]:
+    """A new incident's pauses, without reading its timeline: one opened waiting on the
+    customer (held for an exhausted balance) is paused from its opening."""
+    if incident.status == Status.WAITING.value:
+        return [(incident.opened_at, None)]
+    return []
+
+
 def facts_of(session: Session, incident: Incident, *, new: bool = False) -> Facts:
     return Facts(
         opened_at=incident.opened_at,
@@ -60,7 +74,7 @@ def facts_of(session: Session, incident: Incident, *, new: bool = False) -> Fact
         active=Status(incident.status) in ACTIVE,
         first_response_at=incident.first_response_at,
         resolved_at=incident.resolved_at,
-        pauses=[] if new else waiting_intervals(session, incident.id),
+        pauses=_opening_pause(incident) if new else waiting_intervals(session, incident.id),
     )
 
 
