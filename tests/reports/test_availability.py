@@ -194,3 +194,24 @@ def test_a_month_not_over_is_provisional_and_an_open_outage_counts_until_now() -
     assert got.outages[0].still_open
     report = statement("acme", april, TERMS, [], got, [])
     assert any("not over" in note for note in report.notes)
+
+
+@pytest.mark.parametrize("reopened_until", [None, timedelta(hours=1)])
+def test_the_time_an_outage_sat_resolved_is_not_downtime(
+    reopened_until: timedelta | None,
+) -> None:
+    """Down 2 h, resolved for 5 days, reopened: down again until resolved (1 h) or, still
+    open, until now (3 h later)."""
+    april = Period(PeriodKind.MONTH, date(2026, 4, 1))
+    opened = datetime(2026, 4, 3, 8, 0, tzinfo=UTC)
+    resolved, reopened = opened + timedelta(hours=2), opened + timedelta(days=5)
+    final = reopened + reopened_until if reopened_until is not None else None
+    outage = OutageRecord("INC-1", "acme", opened, final, ((resolved, reopened),))
+    now = reopened + timedelta(hours=3)
+
+    got = availability("acme", "UTC", april, [outage], [], now)
+
+    assert got.down == timedelta(hours=2) + (reopened_until or timedelta(hours=3))
+    assert [(s.start, s.end) for s in got.outages] == [
+        (opened, resolved), (reopened, final or now),
+    ]  # fmt: skip

@@ -182,3 +182,30 @@ def test_the_customer_side_is_refused_and_nothing_changes(desk: Desk, text: str)
     assert said.startswith(":no_entry: Maintenance windows, outages and credit waivers")
     assert dump(desk.rt, receipts=False) == before
     assert len(posts(desk.api, ACME_CHANNEL)) == sent
+
+
+def test_a_reopened_outage_does_not_count_the_time_it_sat_resolved(desk: Desk) -> None:
+    """Down 30 minutes on 10 March, resolved; back down for 30 minutes on the 20th,
+    reopened and resolved again: an hour of downtime, not the ten days in between."""
+    acme = desk.rt.contracts.by_key("acme")
+    opened = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    desk.rt.clock.set(opened)  # type: ignore[attr-defined]
+    down = intake.open_incident(
+        desk.rt, title="site down", severity=1, reporter=STAFF, customer=acme
+    ).id
+    assert say(desk, f"outage INC-{down}") == f"INC-{down} is now an outage."
+    actions.acknowledge(desk.rt, down, STAFF_ACTOR)
+    desk.rt.clock.set(opened + timedelta(minutes=30))  # type: ignore[attr-defined]
+    actions.resolve(desk.rt, down, STAFF_ACTOR, "fixed")
+    again = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    desk.rt.clock.set(again)  # type: ignore[attr-defined]
+    actions.reopen(desk.rt, down, STAFF_ACTOR, "back again")
+    desk.rt.clock.set(again + timedelta(minutes=30))  # type: ignore[attr-defined]
+    actions.resolve(desk.rt, down, STAFF_ACTOR, "fixed again")
+    desk.rt.clock.set(datetime(2026, 4, 2, tzinfo=UTC))  # type: ignore[attr-defined]
+
+    report = march(desk)
+
+    # 1 h down of March's 744 h: 99.866 %, below 99.9: 10 % of the 12,000.00 fee.
+    assert report.availability.down == timedelta(hours=1)  # type: ignore[attr-defined]
+    assert report.total == Decimal("1200.00")  # type: ignore[attr-defined]

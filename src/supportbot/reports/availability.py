@@ -36,6 +36,8 @@ class OutageRecord:
     customer: str
     opened_at: datetime
     resolved_at: datetime | None  # None: still open
+    # Resolved, then reopened: the site was up in between, so those spans are not downtime.
+    resolved_gaps: tuple[Interval, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def availability(
         if outage.customer != customer:
             continue
         stop = outage.resolved_at if outage.resolved_at is not None else as_of
-        for s, e in clip([(outage.opened_at, stop)], start, end):
+        down = subtract([(outage.opened_at, stop)], union(outage.resolved_gaps))
+        for s, e in clip(down, start, end):
             spans.append(OutageSpan(outage.key, s, e, outage.resolved_at is None))
     mine = [w for w in windows if w.customer == customer]
     overlapping = tuple(

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms
 from supportbot.contracts.customers import Contracts
-from supportbot.db.models import Incident
+from supportbot.db.models import Incident, TimelineEvent
 from supportbot.db.reporting import CreditWaiver, MaintenanceWindow
-from supportbot.reports.availability import OutageRecord, WindowRecord, availability
+from supportbot.reports.availability import Interval, OutageRecord, WindowRecord, availability
 from supportbot.reports.credits import TermsOf, credits
 from supportbot.reports.load import load_records
 from supportbot.reports.records import IncidentRecord, Period
@@ -34,10 +34,36 @@ def outages(session: Session, period: Period, customer: str | None) -> list[Outa
     )
     if customer is not None:
         query = query.where(Incident.customer == customer)
+    rows = session.execute(query.order_by(Incident.id)).all()
+    gaps = _resolved_gaps(session, [row.id for row in rows])
     return [
-        OutageRecord(f"INC-{row.id}", row.customer, row.opened_at, row.resolved_at)
-        for row in session.execute(query.order_by(Incident.id))
+        OutageRecord(
+            f"INC-{row.id}", row.customer, row.opened_at, row.resolved_at, gaps.get(row.id, ())
+        )
+        for row in rows
     ]
+
+
+def _resolved_gaps(session: Session, ids: list[int]) -> dict[int, tuple[Interval, ...]]:
+    """Per outage, when it sat resolved before it was reopened: from each resolution to the
+    status that reopened it (a resolution never reopened ends the outage: its resolved_at)."""
+    found: dict[int, list[Interval]] = {}
+    started: dict[int, datetime] = {}
+    rows = session.execute(
+        select(TimelineEvent.incident_id, TimelineEvent.kind, TimelineEvent.at)
+        .where(TimelineEvent.incident_id.in_(ids), TimelineEvent.kind.like("status:%"))
+        .order_by(TimelineEvent.incident_id, TimelineEvent.id)
+    )
+    for incident_id, kind, at in rows:
+        if kind in FINISHED:
+            started.setdefault(incident_id, at)
+        elif incident_id in started:
+            found.setdefault(incident_id, []).append((started.pop(incident_id), at))
+    return {incident_id: tuple(gaps) for incident_id, gaps in found.items()}
+
+
+# A resolution (and a close after it) ends downtime; any other status after them reopens.
+FINISHED = ("status:resolved", "status:closed")
 
 
 def windows(session: Session, period: Period, customer: str | None) -> list[WindowRecord]:
