@@ -167,3 +167,42 @@ def test_labels_and_annotations_are_inert_on_the_card_and_in_the_thread(monitor:
     assert "<!channel>" not in shown and "<!here>" not in shown and "<@U0EMEA0001>" not in shown
     assert "&lt;!channel&gt;" in shown
     assert "javascript:" not in monitor.card() and "|runbook>" not in monitor.card()
+
+
+def test_a_late_copy_of_an_old_firing_does_not_reopen_a_resolved_incident(
+    monitor: Monitor,
+) -> None:
+    """Each Alertmanager of an HA pair sends its own copy, and a retry can arrive late. The
+    first firing, posted again after the alert resolved, started before that resolution:
+    it is stale. Before, it reopened the incident and paged, and no later notification
+    would have closed it."""
+    first = am_payload([am_alert("a1")])
+    monitor.fire("prometheus", first)
+    ended = TUESDAY_10_DUBLIN + timedelta(minutes=1)
+    monitor.fire("prometheus", am_payload([am_alert("a1", status="resolved", ends=ended)]))
+    monitor.pager.desk.travel(timedelta(minutes=2))
+    sent = len(monitor.sms())
+
+    assert monitor.fire("prometheus", first)["action"] == "unchanged"
+
+    assert monitor.incident().status == "resolved" and monitor.escalations() == 1
+    monitor.pager.desk.travel(timedelta(minutes=10))
+    assert len(monitor.sms()) == sent
+
+
+def test_a_late_copy_of_an_old_resolution_does_not_resolve_a_refiring_alert(
+    monitor: Monitor,
+) -> None:
+    monitor.fire("prometheus", am_payload([am_alert("a1")]))
+    ended = TUESDAY_10_DUBLIN + timedelta(minutes=1)
+    old_resolution = am_payload([am_alert("a1", status="resolved", ends=ended)])
+    monitor.fire("prometheus", old_resolution)
+    monitor.pager.desk.travel(timedelta(minutes=3))
+    again = am_alert("a1", starts=monitor.rt.now() - timedelta(seconds=20))
+    assert monitor.fire("prometheus", am_payload([again]))["action"] == "reopened"
+
+    assert monitor.fire("prometheus", old_resolution)["action"] == "unchanged"
+
+    assert monitor.incident().status == "open"
+    with monitor.rt.session() as session:
+        assert session.scalars(select(Alert.status)).one() == "firing"

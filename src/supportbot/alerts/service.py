@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,8 @@ from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
 from supportbot.wording import inert
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500  # fingerprints per IN (...) query
 
@@ -114,6 +117,9 @@ def _store(
             fresh.append(row)
             if alert.firing:
                 delta.rising.append(row)
+        elif _stale(alert, row):
+            log.info("ignored a late copy of alert %s: it %s before its last change", fingerprint,
+                     "started" if alert.firing else "ended")  # fmt: skip
         elif alert.firing and row.status == "resolved":
             row.status, row.changed_at, row.ends_at = "firing", now, None
             row.starts_at, row.fired_count = alert.starts_at, row.fired_count + 1
@@ -125,6 +131,18 @@ def _store(
     session.add_all(fresh)
     session.flush()
     return delta
+
+
+def _stale(alert: AlertIn, row: Alert) -> bool:
+    """A notification older than what is recorded: a firing that started before the alert's
+    recorded resolution, or a resolution that ended before its recorded (re)start. Each
+    Alertmanager of an HA pair sends its own copy, and a retry can arrive late; acting on
+    one reopened a resolved incident (and paged) that no later notification would close."""
+    if alert.firing and row.status == "resolved" and row.ends_at is not None:
+        return alert.starts_at < row.ends_at
+    if not alert.firing and row.status == "firing" and alert.ends_at is not None:
+        return alert.ends_at < row.starts_at
+    return False
 
 
 def _new_row(integration: Integration, group: AlertGroup, alert: AlertIn, now: datetime) -> Alert:
