@@ -9,11 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from supportbot.alerts.integrations import load_integrations
 from supportbot.contracts.customers import Contracts
 from supportbot.datafiles import DataFileError
-from supportbot.db.models import AlertGroup, Incident, Page, TimelineEvent
+from supportbot.db.models import Alert, AlertGroup, Incident, Page, TimelineEvent
 from tests.alerts.conftest import (
     OLD_PROM_TOKEN,
     TOKENS,
@@ -232,3 +233,28 @@ def test_the_integrations_file_names_file_and_line_for_each_problem(tmp_path: Pa
     )
     with pytest.raises(DataFileError, match=r":5: integrations\[0\].customer: unknown customer"):
         load_integrations(path, Contracts())
+
+
+def test_a_nul_in_a_label_is_stored_as_a_replacement_character(monitor: Monitor) -> None:
+    """PostgreSQL cannot store a NUL: the alert was refused with a 503, which Alertmanager
+    retries for ever, and its incident never opened."""
+    alert = am_alert("a1")
+    alert["labels"]["instance"] = "web-\x00-1"
+    alert["annotations"]["summary"] = "5xx above 5%\x00 on web-1"
+
+    assert monitor.fire("prometheus", am_payload([alert]))["action"] == "opened"
+
+    with monitor.rt.session() as session:
+        stored = session.scalars(select(Alert)).one()
+    assert '"web-\\ufffd-1"' in stored.labels and "\x00" not in stored.summary
+
+
+def test_a_thousand_alerts_with_long_summaries_fit_in_one_request(monitor: Monitor) -> None:
+    """Alertmanager's `max_alerts: 1000`, as the README configures it, with an 800-character
+    summary each: about 1.1 MB, over the old 1 MiB limit (a 413 loses the group)."""
+    alerts = [am_alert(f"s{n}", summary="y" * 800) for n in range(1000)]
+    body = am_payload(alerts)
+    assert len(json.dumps(body)) > 1024 * 1024
+
+    assert monitor.fire("prometheus", body)["action"] == "opened"
+    assert monitor.alerts() == 1000

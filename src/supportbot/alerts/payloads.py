@@ -146,10 +146,26 @@ def _generic(event: GenericEvent, now: datetime) -> Batch:
     return Batch(event.dedup_key, (alert,), {}, {}, event.summary)
 
 
+def _without_nul(value: Any, depth: int = 0) -> Any:
+    """NUL characters replaced by U+FFFD, everywhere: PostgreSQL cannot store one, and a
+    label carrying one was refused with a 503 that Alertmanager retried forever (a 400
+    would have dropped the alert). Deeper than any payload nests, left to the models."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if depth > 32:
+        return value
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v, depth + 1) for v in value]
+    return value
+
+
 def parse(fmt: str, data: object, now: datetime) -> Batch:
     """Validate ``data`` as ``fmt``; :class:`PayloadError` says what is wrong and where."""
     if not isinstance(data, dict):
         raise PayloadError("body: expected a JSON object")
+    data = _without_nul(data)
     try:
         if fmt == "generic":
             batch = _generic(GenericEvent.model_validate(data), now)
