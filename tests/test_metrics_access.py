@@ -38,6 +38,7 @@ def test_without_a_token_this_host_reads_the_metrics(desk: Desk) -> None:
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["content-type"].count("charset") == 1  # once, as prometheus says
     assert "# TYPE supportbot_incidents_opened_total counter" in response.text
     assert 'supportbot_incidents_opened_total{severity="2"}' in response.text
 

@@ -186,7 +186,11 @@ def run_pass(rt: Runtime, interval: float) -> dict[str, int] | None:
             return None
         try:
             found = reconcile_once(rt)
-            log.info("reconciler pass (pid %d): %s", os.getpid(), found)
+            # What it re-drove is news; a pass that found nothing (most of them) is not, and
+            # at INFO every 15 s it buried everything else in `supportbot run`'s output.
+            done = {name: count for name, count in found.items() if count}
+            level = logging.INFO if done else logging.DEBUG
+            log.log(level, "reconciler pass (pid %d): %s", os.getpid(), done or "nothing owed")
             return found
         finally:
             # Marked even after a failure, so a failing pass is not repeated by every worker;

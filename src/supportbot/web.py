@@ -103,7 +103,9 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
             log.warning("refused /metrics from %s: %s", request.remote_addr, text)
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
             return Response(text + "\n", status=status, mimetype="text/plain", headers=headers)
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+        # The content type as prometheus_client states it (its charset included): as a
+        # mimetype, Flask added a second charset.
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     return flask
 
