@@ -42,6 +42,25 @@ def inert(text: str, *, keep_mentions: bool = False) -> str:
     return escaped
 
 
+def inert_within(text: str, limit: int, *, keep_mentions: bool = False) -> str:
+    """``inert(text)`` in at most ``limit`` characters, cut with "…" when longer. Escaped
+    first, then cut: each ``<`` escaped is four characters, so text cut to the limit first
+    and escaped after went over Slack's block limit (a pasted XML fault kept an incident's
+    card from ever being posted), and the cut never splits an ``&lt;``."""
+    escaped = inert(text, keep_mentions=keep_mentions)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: limit - 1]
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]  # an entity the cut would split: left out whole
+    if keep_mentions:
+        opened = cut.rfind("<")
+        if opened != -1 and ">" not in cut[opened:]:
+            cut = cut[:opened]  # likewise a kept mention
+    return cut + "…"
+
+
 def mention(actor: str) -> str:
     """How an actor reads in a post: a Slack user is mentioned; anyone else (an integration,
     ``alerts:prometheus``) is named as inert code text."""

@@ -50,7 +50,7 @@ from supportbot.slack.cards import (
     ACTION_SEVERITY,
     ACTION_WAITING,
 )
-from supportbot.wording import inert, mention
+from supportbot.wording import inert, inert_within, mention
 from tests.cards import reference_sections as sections
 
 _EMOJI = {
@@ -123,7 +123,7 @@ def internal_card(
         SectionBlock(fields=fields),
     ]
     if incident.description:
-        description = inert(incident.description[:2900])
+        description = inert_within(incident.description, 2900)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=description)))
     blocks.extend(extra)
     active = incident.status not in (Status.RESOLVED.value, Status.CLOSED.value)
@@ -144,7 +144,7 @@ def internal_card(
         elements = [*_buttons(incident), *_escalate_to(incident, escalate_to)]
         blocks.append(ActionsBlock(block_id=f"incident-{incident.id}", elements=elements))
     else:
-        summary = inert(incident.resolution_summary or "", keep_mentions=True)
+        summary = inert_within(incident.resolution_summary or "", 1900, keep_mentions=True)
         blocks.append(
             ContextBlock(
                 elements=[

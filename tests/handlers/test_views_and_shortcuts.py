@@ -197,3 +197,26 @@ def test_a_missing_severity_or_title_is_a_field_error(desk: Desk) -> None:
     blank_title = desk.slack.view_submission(cards.CALLBACK_NEW, _form("   "))
     assert set(blank_title.json()["errors"]) == {"title"}
     assert incidents(desk.rt) == []
+
+
+def test_a_description_with_a_pasted_xml_fault_still_gets_its_cards_posted(desk: Desk) -> None:
+    """Slack sends a form's text unescaped; each < becomes &lt; on the card. Cut to 2,900
+    characters before escaping, a 2,333-character SOAP fault went over Slack's 3,000 for a
+    section: every sync failed on `invalid_blocks` and neither card was ever posted."""
+    soap = (
+        '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">'
+        "<soap:Body><soap:Fault><soap:Code><soap:Value>soap:Receiver</soap:Value></soap:Code>"
+        "<soap:Reason><soap:Text>Invoice export failed</soap:Text></soap:Reason></soap:Fault>"
+        "</soap:Body></soap:Envelope>\n"
+    )
+    description = "Every export since 09:00 returns this fault:\n" + soap * 8
+
+    desk.slack.view_submission(
+        cards.CALLBACK_NEW, _form("Invoice export fails", "acme", "2", description)
+    )
+    desk.drain()
+
+    opened = incident(desk.rt, 1)
+    assert opened.card_ts is not None and opened.customer_card_ts is not None
+    card = block_text(desk.api.message(TRIAGE, opened.card_ts)["blocks"])
+    assert "&lt;soap:Fault&gt;" in card and "<soap:" not in card

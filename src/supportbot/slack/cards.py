@@ -37,7 +37,7 @@ from supportbot.incidents.lifecycle import (
 )
 from supportbot.oncall.choices import Choice
 from supportbot.slack import kit
-from supportbot.wording import inert, mention
+from supportbot.wording import inert, inert_within, mention
 
 ACTION_ACK = "inc_ack"
 ACTION_ASSIGN_ME = "inc_assign_me"
@@ -107,7 +107,7 @@ def internal_card(
         kit.section(fields=fields),
     ]
     if incident.description:
-        blocks.append(kit.section(inert(incident.description[:2900])))
+        blocks.append(kit.section(inert_within(incident.description, 2900)))
     blocks.extend(extra)
     active = incident.status not in (Status.RESOLVED.value, Status.CLOSED.value)
     if incident.suggested_severity and active:
@@ -119,7 +119,7 @@ def internal_card(
         elements = [*_buttons(incident), *_escalate_to(incident, escalate_to)]
         blocks.append(kit.actions(elements, block_id=f"incident-{incident.id}"))
     else:
-        summary = inert(incident.resolution_summary or "", keep_mentions=True)
+        summary = inert_within(incident.resolution_summary or "", 1900, keep_mentions=True)
         blocks.append(
             kit.context([f":white_check_mark: {_status_line(incident)}. {summary}"[:2000]])
         )

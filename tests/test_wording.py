@@ -1,0 +1,39 @@
+"""Text someone wrote, escaped and shortened for Slack: never over the limit, never a
+broken ``&lt;`` at the cut."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from supportbot.wording import inert, inert_within
+
+PIECES = st.lists(
+    st.sampled_from(["<", ">", "&", "a", " ", "<@U0STAFF001>", "<!channel>", "&lt;", "é"]),
+    max_size=400,
+).map("".join)
+
+
+@given(text=PIECES, limit=st.integers(min_value=2, max_value=300), keep=st.booleans())
+def test_escaped_then_cut_within_the_limit(text: str, limit: int, keep: bool) -> None:
+    shown = inert_within(text, limit, keep_mentions=keep)
+    escaped = inert(text, keep_mentions=keep)
+
+    assert len(shown) <= limit
+    if len(escaped) <= limit:
+        assert shown == escaped
+    else:
+        assert shown.endswith("…") and escaped.startswith(shown[:-1])
+        assert not re.search(r"&[a-z]{0,3}$", shown[:-1])  # no entity cut in two
+        assert "<!" not in shown and not re.search(r"<[^>]*$", shown[:-1])
+
+
+def test_a_pasted_xml_fault_fits_a_slack_section() -> None:
+    fault = "<soap:Fault><soap:Text>Invoice export failed</soap:Text></soap:Fault>\n" * 40
+    assert len(fault) < 2900 < len(inert(fault))  # fits cut first, not once escaped
+
+    shown = inert_within(fault, 2900)
+
+    assert len(shown) <= 2900 and shown.startswith("&lt;soap:Fault&gt;")
