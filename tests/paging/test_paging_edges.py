@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from supportbot.clients.pager import DryRunSender
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page, TimelineEvent
 from supportbot.reconciler import reconcile_once
+from supportbot.slack import cards
 from tests.paging.conftest import (
     EMEA_L1,
     EMEA_L1_SLACK,
@@ -458,3 +459,30 @@ def test_pressing_one_on_a_bundled_call_acknowledges_every_incident_it_read(
 def _codes(pager: Pager) -> list[str]:
     with pager.desk.rt.session() as session:
         return list(session.scalars(select(Escalation.ack_code).order_by(Escalation.id)))
+
+
+def _pages(pager: Pager) -> int:
+    with pager.desk.rt.session() as session:
+        return len(session.scalars(select(Page)).all())
+
+
+def test_a_downgraded_sev1_is_no_longer_paged_by_the_sev1_policy(pager: Pager) -> None:
+    """Downgraded to Sev4 before anyone acknowledged, the Sev1 policy went on climbing: L2,
+    L3, then management, 14 more pages in 20 minutes for a Sev4. It stops at the downgrade,
+    and starts again if the incident is raised to Sev1 again."""
+    open_sev1(pager)
+    before = _pages(pager)
+    pager.desk.slack.block_action(cards.ACTION_SEVERITY, block_id="incident-1", selected="4")
+    pager.desk.drain()
+    with pager.desk.rt.session() as session:
+        assert session.get_one(Incident, 1).severity == 4
+        assert session.scalars(select(Escalation.state)).one() == "acknowledged"
+
+    for _ in range(4):
+        pager.desk.travel(timedelta(minutes=5, seconds=5))
+
+    assert _pages(pager) == before
+    assert any("Paging stopped" in t and "downgrade" in t for t in timeline(pager))
+    pager.desk.slack.block_action(cards.ACTION_SEVERITY, block_id="incident-1", selected="1")
+    pager.desk.drain()
+    assert _pages(pager) > before  # a Sev1 again: paging starts again

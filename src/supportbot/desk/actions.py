@@ -117,6 +117,10 @@ def set_severity(rt: Runtime, key: int | str, actor: Actor, severity: int) -> In
             f"{change.who} changed severity {severity_label(before)} → {severity_label(severity)}",
             customer_visible=True,
         )
+        if before == 1:
+            # The Sev1 policy pages up to management: a downgraded incident is not paged on
+            # by it (it climbed to the VP for a Sev4). Raised to Sev1 again, paging restarts.
+            _stop_paging(change, "downgrade")
         episodes.begin(change.session, change.rt, incident, change.rt.now())
 
     return run(rt, key, actor, Action.SEVERITY, apply)
