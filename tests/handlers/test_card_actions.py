@@ -278,8 +278,9 @@ def _resolve(desk: Desk, summary: str = "rebuilt the export index") -> None:
 
 @pytest.mark.parametrize("closed", [False, True], ids=["resolved", "closed"])
 def test_a_stale_card_cannot_re_rate_a_finished_incident(desk: Desk, closed: bool) -> None:
-    """The Severity select and the triage suggestion on a card drawn before the resolution:
-    the SLA clocks judged at resolution stay as judged (and so do the customer's credits)."""
+    """The Severity select, the triage suggestion and Assign to me on a card drawn before the
+    resolution: the SLA clocks judged at resolution stay as judged (and so do the customer's
+    credits), and a finished incident's owner stays who it was."""
     _open_for_acme(desk, "sev3 our site is down since noon")  # triage suggests Sev1
     assert incident(desk.rt, 1).suggested_severity == 1
     _press(desk, cards.ACTION_ACK, value="1")
@@ -293,15 +294,17 @@ def test_a_stale_card_cannot_re_rate_a_finished_incident(desk: Desk, closed: boo
 
     _press(desk, cards.ACTION_SEVERITY, block_id="incident-1", selected="1")
     _press(desk, cards.ACTION_CONFIRM_SUGGESTION, value="1:1")
+    _press(desk, cards.ACTION_ASSIGN_ME, value="1", user="U0STAFF002")
 
     expected = (
         ":no_entry: INC-1 is resolved; reopen it first (`/incident reopen INC-1`)"
         if finished.status == "resolved"
         else ":no_entry: INC-1 is closed: a closed incident is final"
     )
-    assert _refusals(desk)[-2:] == [expected, expected]
+    assert _refusals(desk)[-3:] == [expected, expected, expected]
     after = incident(desk.rt, 1)
     assert (after.severity, after.status) == (3, finished.status)
+    assert after.assignee == finished.assignee
     assert _clocks(desk) == clocks and len(timeline(desk.rt, 1)) == events
     assert thread(desk.api, ACME_CHANNEL, after.customer_thread_ts) == customer_said
 

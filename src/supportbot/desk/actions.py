@@ -93,6 +93,7 @@ def assign(rt: Runtime, key: int | str, actor: Actor, assignee: str | None = Non
     who = assignee or actor.user_id
 
     def apply(change: Change) -> None:
+        refuse_if_finished(change.incident)  # a stale card's button, as the other actions
         if change.incident.assignee == who:
             raise IncidentError(f"{change.incident.key} is already assigned to <@{who}>")
         change.incident.assignee = who
