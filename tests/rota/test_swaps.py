@@ -225,3 +225,21 @@ def test_the_handoff_post_at_a_swapped_shift_names_who_holds_it(desk: Desk) -> N
     # The swap was announced when accepted, days before: its start is announced as it happens.
     wei = "<@U0APAC0001> (Tan Wei Ling) · Asia-Pacific"
     assert f"• L1: {wei} → <@{ANA}> (Ana Alvarez) · EMEA · override" in post.splitlines()
+
+
+def test_the_shift_taken_is_whole_when_the_14_days_end_inside_it(desk: Desk) -> None:
+    """Fourteen days from now fall at 15:00 UTC on Wednesday, inside Ana's 13:00-00:00 UTC
+    shift. The swap trades all of it: before, it traded 13:00-15:00 only, and Ana kept the
+    rest of her shift and took Aoife's whole morning as well."""
+    desk.rt.clock.set(WEDNESDAY - timedelta(days=14) + timedelta(hours=15))  # type: ignore[attr-defined]
+    swap(desk, f"{mention(ANA)} 2026-03-11")
+    [row] = swaps(desk)
+    assert (row.take_start, row.take_end) == (
+        WEDNESDAY + timedelta(hours=13), WEDNESDAY + timedelta(hours=24),
+    )  # fmt: skip
+    invitation(desk, ANA)
+
+    press(desk, "accept", row.id, ANA)
+
+    held = [holders(desk, WEDNESDAY + timedelta(hours=h)) for h in (9, 14, 16, 23)]
+    assert held == [ANA, AOIFE, AOIFE, AOIFE]

@@ -33,6 +33,7 @@ from supportbot.oncall.resolver import Override, Resolver, find_overlap
 from supportbot.oncall.wallclock import local_reading, wall_to_utc
 from supportbot.wording import inert
 
+WHOLE_SHIFT = timedelta(days=8)  # longer than any shift a rotation hands out (weekly ones)
 HORIZON = timedelta(days=14)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -169,12 +170,18 @@ def plan_swap(
         )
     if give.start > now + HORIZON:
         raise SwapError("swaps reach 14 days ahead; that shift is later (ask again nearer it)")
+    # Whole shifts that begin within the horizon: looked up beyond it, since a shift the
+    # horizon's end falls in came back cut there, and the swap traded only its first part
+    # (the invitee kept the rest of hers and took the proposer's too). One still cut at the
+    # look-up's end (longer than a week) is not offered.
+    until = now + HORIZON + WHOLE_SHIFT
     theirs = person_shifts(
-        found, invitee.key, now, now + HORIZON, levels=(give.level,), overrides=overrides
+        found, invitee.key, now, until, levels=(give.level,), overrides=overrides
     )
     offers = [
         s for s in theirs
-        if s.slot == give.slot and s.start > now and (s.end <= give.start or s.start >= give.end)
+        if s.slot == give.slot and now < s.start < now + HORIZON and s.end < until
+        and (s.end <= give.start or s.start >= give.end)
     ]  # fmt: skip
     if not offers:
         raise SwapError(
