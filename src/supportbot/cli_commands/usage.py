@@ -26,6 +26,7 @@ from supportbot.db.engine import make_engine
 from supportbot.digests import usage_posts
 from supportbot.plans.usage import Summary, summarise
 from supportbot.reports.records import Period
+from supportbot.reports.render import as_text
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings
 
@@ -84,21 +85,12 @@ def render(summaries: list[Summary], month: str, fmt: str) -> str:
         columns = ["section", *LINE_COLUMNS, *(c for c in TOTAL_COLUMNS if c not in LINE_COLUMNS)]
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({"section": "line", **row, "title": _as_text(row["title"])}
+        writer.writerows({"section": "line", **row, "title": as_text(row["title"])}
                          for row in lines)  # fmt: skip
         writer.writerows({"section": "total", **row} for row in totals)
         return out.getvalue()
     return "\n".join([f"supportbot usage {month}", "", _table(totals, TOTAL_COLUMNS), "",
                       _table(lines, LINE_COLUMNS)])  # fmt: skip
-
-
-# A cell starting with one of these is run as a formula by a spreadsheet; a title is the
-# customer's own words, so it is quoted as text (OWASP's advice for CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _as_text(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,6 +115,20 @@ def _header(title: str, keys: tuple[str, ...], notes: tuple[str, ...] = ()) -> s
     return "\n".join(lines) + "\n"
 
 
+# A cell starting with one of these is run as a formula by a spreadsheet; text someone wrote
+# (a title, a waiver's reason) is quoted as text, OWASP's advice for CSV injection.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def as_text(cell: object) -> object:
+    """``cell`` as a spreadsheet must show it: text that would start a formula gets a
+    leading ``'``; numbers, negative ones included, and everything else are kept."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(cell):
+        return f"'{cell}"
+    return cell
+
+
 def to_csv(
     title: str, rows: list[dict[str, Any]], columns: tuple[str, ...], keys: tuple[str, ...],
     notes: tuple[str, ...] = (),
@@ -123,7 +138,7 @@ def to_csv(
     writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+        writer.writerow({k: "" if v is None else as_text(v) for k, v in row.items()})
     return out.getvalue()
 
 
