@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -165,3 +165,29 @@ def test_strangers_and_unsigned_requests_are_refused(
     cookies = session_cookie(browser)
     assert requests.get(f"{desk.url}/dashboard/csv/acme?table=sla", cookies=cookies,
                         timeout=10).status_code == 403  # fmt: skip
+
+
+def test_signing_out_ends_the_session_and_it_lasts_8_hours_from_sign_in(
+    filled: Desk, browser: webdriver.Chrome
+) -> None:
+    """A copy of the session cookie (a proxy's log, a shared disk) stops working when its
+    owner signs out; and a session ends 8 hours after signing in however often it is used
+    (the page polls every 30 s, and each answer used to extend it by 8 hours)."""
+    desk = filled
+    csv = f"{desk.url}/dashboard/csv/acme?table=credits&month={MONTH}"
+    desk.api.sign_in_as(ACME_ALICE, ACME_TEAM, "Alice at Acme")
+    browser.get(f"{desk.url}/dashboard?month={MONTH}")
+    copied = session_cookie(browser)
+    used = requests.get(csv, cookies=copied, timeout=10)
+    assert used.status_code == 200 and "Set-Cookie" not in used.headers  # not re-issued
+
+    browser.find_element(By.CSS_SELECTOR, "header button").click()  # sign out (CSRF form)
+    WebDriverWait(browser, 20).until(lambda b: "You are signed out" in b.page_source)
+
+    assert requests.get(csv, cookies=copied, timeout=10).status_code == 401
+
+    browser.get(f"{desk.url}/dashboard?month={MONTH}")  # signed in again: a new session
+    fresh = session_cookie(browser)
+    assert requests.get(csv, cookies=fresh, timeout=10).status_code == 200
+    desk.rt.clock.advance(timedelta(hours=8, minutes=1))  # type: ignore[attr-defined]
+    assert requests.get(csv, cookies=fresh, timeout=10).status_code == 401

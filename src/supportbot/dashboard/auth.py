@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, request, session, url_for
+from redis.exceptions import RedisError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth import OpenIDConnectAuthorizeUrlGenerator
@@ -68,6 +69,9 @@ def configure(app: Flask, rt: Runtime) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        # 8 hours from signing in, not from the last request: re-issued with each answer
+        # (the page polls every 30 s), an open tab's session never ended.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
 
 
@@ -123,7 +127,40 @@ def callback(rt: Runtime) -> Any:
     session["team"] = str(info.get("https://slack.com/team_id") or "")
     session["name"] = str(info.get("name") or session["user"])[:80]
     session["csrf"] = secrets.token_urlsafe(24)
+    session["sid"] = secrets.token_urlsafe(16)  # what signing out revokes
+    session["since"] = rt.now().timestamp()
     return redirect(url_for("dashboard.overview"))
+
+
+def _signed_out_key(sid: str) -> str:
+    return f"supportbot:dashboard:signed-out:{sid}"
+
+
+def sign_out(rt: Runtime) -> None:
+    """End the session for good: the cookie is cleared in this browser, and the session is
+    remembered as signed out for as long as it could last, so a copy of the cookie (a proxy's
+    log, a shared disk) no longer signs anyone in. The session itself is a signed cookie,
+    nothing kept on the server but this."""
+    sid = session.get("sid")
+    session.clear()
+    if sid:
+        rt.redis.set(_signed_out_key(str(sid)), 1, ex=SESSION_HOURS * 3600)
+
+
+def _current(rt: Runtime) -> bool:
+    """The session is within its 8 hours from sign-in and was not signed out. If Redis
+    cannot say, the session is not taken as current (said in the log): the dashboard
+    waits for Redis rather than let a revoked cookie in."""
+    since, sid = session.get("since"), session.get("sid")
+    if not isinstance(since, int | float) or not isinstance(sid, str):
+        return False  # a cookie from before sessions ended: sign in again
+    if rt.now().timestamp() - since > SESSION_HOURS * 3600:
+        return False
+    try:
+        return not rt.redis.exists(_signed_out_key(sid))
+    except RedisError:
+        log.error("cannot check a dashboard session (Redis unavailable); asking to sign in")
+        return False
 
 
 def open_locally(rt: Runtime) -> bool:
@@ -134,7 +171,7 @@ def open_locally(rt: Runtime) -> bool:
 def viewer(rt: Runtime) -> Actor | None:
     """Who is looking, classified now; None when nobody is signed in."""
     user, team = session.get("user"), session.get("team")
-    if not user:
+    if not user or not _current(rt):
         return None
     return identify(rt.contracts, rt.staff, user, user_team=team or None)
 

@@ -265,7 +265,7 @@ class Pages:
 
     def logout(self) -> Any:
         auth.check_csrf()
-        cookie.clear()
+        auth.sign_out(self.rt)
         return _refused(200, "You are signed out.")
 
 
