@@ -431,6 +431,12 @@ def _line_of(text: str, needle: str) -> int:
             "channel C0GLOBEX belongs to both 'globex' and 'initech'",
         ),
         ("key: initech", "key: globex", "key: globex", "customer key 'globex' is declared twice"),
+        (
+            "    timezone: Europe/Berlin",
+            "    timezone: Europe/Berlin\n    timezone: Asia/Tokyo",
+            "timezone: Asia/Tokyo",
+            "duplicate key 'timezone' (first on line",
+        ),
         ("    language: de", "    language: [de", "language: [de", "invalid YAML"),
         (
             "    language: de",
@@ -463,6 +469,20 @@ def test_a_contracts_file_with_an_error_names_file_and_line(
     # A YAML syntax error is found where the parser gives up, at most a line or two later.
     assert blame_line <= (problem.line or 0) <= blame_line + (2 if "YAML" in message else 0)
     assert f"{path}:{problem.line}: " in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["", "\n# everything deleted\n"])
+def test_an_empty_contracts_file_is_refused_not_read_as_no_customers(
+    tmp_path: Path, text: str
+) -> None:
+    """An editor's truncated save: read as "no customers", a running service dropped every
+    customer without a word; refused, the last good copy stays in use."""
+    path = tmp_path / "customers.yaml"
+    path.write_text(text)
+    with pytest.raises(DataFileError, match="the file is empty; write `customers: \\[\\]`"):
+        load_contracts(path)
+    path.write_text("customers: []\n")
+    assert load_contracts(path).customers == ()
 
 
 def test_a_bad_contracts_file_on_reload_keeps_the_good_copy(rt, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -111,6 +111,23 @@ def test_a_setting_that_does_not_parse_names_the_setting(supportbot: Supportbot)
         done.assert_refused("PORT='abc' is not valid (Input should be a valid integer")
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        # A negative interval made the worker spin at full CPU; no SMS (or call) in 15
+        # minutes would hold every page back.
+        ("SUPPORTBOT_RECONCILE_INTERVAL_SECONDS", "-1", "Input should be greater than 0"),
+        ("SUPPORTBOT_PAGE_SMS_PER_15MIN", "0", "Input should be greater than or equal to 1"),
+        ("SUPPORTBOT_PAGE_MIN_GAP_SECONDS", "-60", "Input should be greater than or equal"),
+    ],
+)
+def test_a_setting_out_of_range_is_refused_at_start(
+    supportbot: Supportbot, name: str, value: str, says: str
+) -> None:
+    for done in supportbot.all([((command,), {name: value}) for command in ("worker", "check")]):
+        done.assert_refused(f"{name}='{value}' is not valid ({says}")
+
+
 def test_an_unusable_database_url_is_named_without_its_password(
     supportbot: Supportbot, redis_url: str
 ) -> None:

@@ -117,10 +117,35 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
         line, value = _bad_scalar(node)
         where = f"{value!r}: " if value else ""
         raise DataFileError([Problem(name, line, "", f"invalid value {where}{exc}")]) from exc
+    doubled = duplicate_keys(name, node)
+    if doubled:
+        raise DataFileError(doubled)
     lines: dict[Location, int] = {}
     if node is not None:
         _line_index(node, (), lines)
     return data, lines
+
+
+def duplicate_keys(name: str, node: yaml.Node | None) -> list[Problem]:
+    """YAML silently keeps the last of two equal keys; a second ``timezone:`` under one
+    customer (or ``may_page:`` under one integration) is a mistake, never an override."""
+    found: list[Problem] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in current.value:
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    first = seen[key.value]
+                    message = f"duplicate key {key.value!r} (first on line {first})"
+                    found.append(Problem(name, line, str(key.value), message))
+                seen.setdefault(key.value, line)
+                stack.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return sorted(found, key=lambda p: p.line or 0)
 
 
 def problems_from_validation(
@@ -136,16 +161,22 @@ def problems_from_validation(
     return found
 
 
-def load_model(path: Path, model: type[M], *, text: str | None = None) -> M:
-    """Read ``path`` (or ``text``) as YAML and validate it as ``model``."""
-    return load_model_with_lines(path, model, text=text)[0]
+def load_model(
+    path: Path, model: type[M], *, text: str | None = None, empty: str | None = None
+) -> M:
+    """Read ``path`` (or ``text``) as YAML and validate it as ``model``. With ``empty``, a
+    file with nothing in it is refused with those words (a truncated save must not stand
+    for "no customers"); without, it is read as an empty mapping."""
+    return load_model_with_lines(path, model, text=text, empty=empty)[0]
 
 
 def load_model_with_lines(
-    path: Path, model: type[M], *, text: str | None = None
+    path: Path, model: type[M], *, text: str | None = None, empty: str | None = None
 ) -> tuple[M, dict[Location, int]]:
     """Like :func:`load_model`, also returning the line map for cross-reference checks."""
     data, lines = parse_yaml(path, text)
+    if data is None and empty is not None:
+        raise DataFileError([Problem(str(path), None, "", empty)])
     if data is None:
         data = {}
     try:

@@ -72,11 +72,13 @@ class Settings(BaseSettings):
     calendar_secret: SecretStr | None = None
     log_level: str = "INFO"
     queue_name: str = "supportbot"
-    reconcile_interval_seconds: int = 15
+    # Refused out of range at start: a negative interval made the worker spin at full CPU,
+    # and no SMS (or call) allowed per 15 minutes would hold every page back.
+    reconcile_interval_seconds: int = Field(15, gt=0)
     # Page throttles per contact method (a phone number's SMS, or its calls).
-    page_min_gap_seconds: int = 60
-    page_sms_per_15min: int = 5
-    page_calls_per_15min: int = 3
+    page_min_gap_seconds: int = Field(60, ge=0)
+    page_sms_per_15min: int = Field(5, ge=1)
+    page_calls_per_15min: int = Field(3, ge=1)
     # The address `supportbot web` listens on; unset, 127.0.0.1 in local mode (no Slack
     # credentials, no public URL), else 0.0.0.0 (devtools.local_mode.bind_address).
     bind: str | None = None

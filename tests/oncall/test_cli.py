@@ -140,6 +140,8 @@ def test_overrides_in_the_database_are_shown(
         ("2026-03-10T10:00", "has no UTC offset"),
         ("tomorrow", "is not an ISO 8601 time"),
         ("2026-13-01T10:00Z", "is not an ISO 8601 time"),
+        ("9999-12-31T23:59:59Z", "the year must be from 1970 to 9998"),
+        ("0001-01-01T00:00:00Z", "the year must be from 1970 to 9998"),
     ],
 )
 def test_naive_or_malformed_at_exits_2(

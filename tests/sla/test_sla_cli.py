@@ -128,6 +128,18 @@ def test_json_output_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
             ["--customer", "acme", "--severity", "2", "--opened", "2025-02-30T10:00Z"],
             "error: --opened '2025-02-30T10:00Z' is not an ISO 8601 time",
         ),
+        (  # a "sev-1" is a Sev1; a bare -1 is no severity (it was read as 1)
+            ["--customer", "acme", "--severity", "-1", "--opened", "2025-03-07T17:30Z"],
+            "error: --severity: unknown severity '-1': use 1-4",
+        ),
+        (  # a traceback (OverflowError) at the calendar's ends
+            ["--customer", "acme", "--severity", "2", "--opened", "9999-12-31T23:59:59Z"],
+            "error: --opened '9999-12-31T23:59:59Z': the year must be from 1970 to 9998",
+        ),
+        (
+            ["--customer", "acme", "--severity", "2", "--opened", "0001-01-01T00:00:00Z"],
+            "error: --opened '0001-01-01T00:00:00Z': the year must be from 1970 to 9998",
+        ),
     ],
 )
 def test_bad_input_is_named_with_a_non_zero_exit(

@@ -40,6 +40,8 @@ def instant(value: str) -> datetime:
             f"{value!r} has no UTC offset, so it could be any region's time; add one, e.g. "
             f"{value}Z or {value}+01:00"
         )
+    if not 1970 <= parsed.year <= 9998:  # the rotations' range (a traceback beyond it)
+        raise argparse.ArgumentTypeError(f"{value!r}: the year must be from 1970 to 9998")
     return parsed
 
 

@@ -179,4 +179,9 @@ class Contracts(BaseModel):
 
 
 def load_contracts(path: Path) -> Contracts:
-    return load_model(path, Contracts)
+    # A running service keeps its last good copy of a refused file: an editor's truncated
+    # save no longer drops every customer (and their SLAs) without a word.
+    return load_model(path, Contracts, empty=EMPTY_CONTRACTS)
+
+
+EMPTY_CONTRACTS = "the file is empty; write `customers: []` for a desk with no customers yet"

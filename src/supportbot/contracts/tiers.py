@@ -53,10 +53,12 @@ class Severity(IntEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> Severity:
-        text = str(value).strip().lower().replace(" ", "").replace("-", "")
+        text = str(value).strip().lower().replace(" ", "")
         for prefix in ("severity", "sev", "s", "p"):
-            if text.startswith(prefix) and text[len(prefix) :].isdigit():
-                text = text[len(prefix) :]
+            # "sev-2" and "sev 2" as "sev2"; a bare "-1" stays what it is, not a Sev1.
+            rest = text[len(prefix) :].removeprefix("-")
+            if text.startswith(prefix) and rest.isdigit():
+                text = rest
                 break
         for member in cls:
             if text in (str(member.value), member.name.lower()):

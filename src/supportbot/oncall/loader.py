@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from supportbot.datafiles import (
     DataFileError,
     Location,
@@ -79,7 +77,6 @@ def _load(sources: Sequence[tuple[Path, str | None]]) -> Rotation:
         except DataFileError as exc:
             problems.extend(_polish(problem) for problem in exc.problems)
             continue
-        problems.extend(_duplicate_keys(path, text))
         files.append(_File(path, model, lines))
     if problems:
         raise DataFileError(problems)
@@ -101,34 +98,6 @@ def _polish(problem: Problem) -> Problem:
         message = f"unknown severity {where.rsplit('.', 1)[-1]!r}: use sev1, sev2, sev3 or sev4"
         return replace(problem, where=where, message=message)
     return problem
-
-
-def _duplicate_keys(path: Path, text: str | None) -> list[Problem]:
-    """YAML silently keeps the last of two equal keys; a second ``alice:`` is a mistake."""
-    source = path.read_text(encoding="utf-8") if text is None else text
-    node = yaml.compose(source, Loader=yaml.SafeLoader)
-    found: list[Problem] = []
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in current.value:
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    found.append(
-                        Problem(
-                            str(path),
-                            line,
-                            str(key.value),
-                            f"duplicate key {key.value!r} (first on line {seen[key.value]})",
-                        )
-                    )
-                seen.setdefault(key.value, line)
-                stack.append(value)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-    return sorted(found, key=lambda p: p.line or 0)
 
 
 @dataclass

@@ -166,6 +166,8 @@ def parse_opened(text: str) -> datetime:
         raise DeadlineQueryError(
             f"--opened {raw!r} has no UTC offset; add one like +00:00 or Z ({example})"
         )
+    if not 1970 <= value.year <= 9998:  # the calendars' range (a traceback beyond it)
+        raise DeadlineQueryError(f"--opened {raw!r}: the year must be from 1970 to 9998")
     return aware_utc(value, "--opened")
 
 
