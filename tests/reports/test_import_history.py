@@ -200,3 +200,14 @@ def test_imported_incidents_are_never_carded_by_the_reconciler(
     assert slack_jobs.unposted(rt) == 0
     with rt.session() as session:
         assert session.scalar(select(func.count()).select_from(Incident)) == 3
+
+
+def test_a_file_that_is_not_utf8_is_named_with_where(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("external_id,title\nX-1,Caf\u00e9 down\n".encode("latin-1"))
+    done = supportbot(database_url, tmp_path, "import", "incidents", str(path))
+    assert done.returncode == 1
+    assert f"{path}: not UTF-8 (byte 0xe9 at offset 25); save it as UTF-8" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -60,7 +60,14 @@ def raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
     """(line, raw row) pairs: CSV with a header, a JSON array, or JSON Lines."""
     if not path.is_file():
         raise HistoryFileError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # Which file, and where: the codec's own words named neither.
+        raise HistoryFileError(
+            f"{path}: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
     if path.suffix.lower() == ".csv":
         return _csv_rows(path, text)
     if path.suffix.lower() in (".json", ".jsonl"):
