@@ -17,6 +17,7 @@ from supportbot.desk.handover import handover
 from supportbot.desk.listing import incidents_for
 from supportbot.incidents.access import Actor, form_customers, may_open_for, named_customer
 from supportbot.incidents.commands import (
+    CONTACT_USAGE,
     CREDIT_WORDS,
     USAGE,
     CommandError,
@@ -45,7 +46,7 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
     if parsed.kind != "open" and replayed(rt, command):  # an opening: by its receipt
         return {"response_type": "ephemeral", "text": refuse_replay(command.trigger_id)}
     if parsed.kind == "help":
-        return {"text": USAGE}
+        return {"text": USAGE if who.is_staff else CONTACT_USAGE}
     if parsed.kind == "modal":
         return _form(rt, who, command, client)
     if parsed.kind in WORK_KINDS:

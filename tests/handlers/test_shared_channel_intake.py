@@ -10,6 +10,7 @@ from tests.support.records import (
     ACME_BOB,
     ACME_CHANNEL,
     ACME_TEAM,
+    answer,
     dump,
     effects,
     incident,
@@ -317,3 +318,22 @@ def test_a_reply_before_the_customer_card_is_posted_is_kept(desk: Desk) -> None:
     )
     # Already in the customer's thread (they wrote it): not echoed there.
     assert "payments fail too" not in " ".join(thread(desk.api, ACME_CHANNEL, "1700000000.000200"))
+
+
+def test_a_contacts_help_names_what_a_contact_may_do_and_each_of_it_works(desk: Desk) -> None:
+    """Before, a contact was shown the support team's commands (notes, handovers, waivers,
+    maintenance) and refused when trying them."""
+
+    def say(text: str) -> str:
+        return answer(
+            desk.slack.command(text, user=ACME_ALICE, channel=ACME_CHANNEL, user_team=ACME_TEAM)
+        )
+
+    shown = say("help")
+    assert "`/incident reply INC-42" in shown and "`/incident list`" in shown
+    for staff_only in ("note", "handover", "waive", "maintenance", "outage", "time INC"):
+        assert f"`/incident {staff_only}" not in shown, staff_only
+    assert say("sev3 exports are slow").startswith("Opened *INC-1* for Acme Corp")
+    assert "INC-1" in say("list")
+    assert say("reply INC-1 it happens on every export") == "Added to INC-1."
+    assert "`/incident note INC-42" in answer(desk.slack.command("help"))  # staff: all of it

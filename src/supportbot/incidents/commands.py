@@ -33,6 +33,18 @@ USAGE = (
     "• `/incident help`"
 )
 
+# What a customer's designated contact may do with `/incident` (everything else is the
+# support team's: they were shown it, and refused when they tried).
+CONTACT_USAGE = (
+    "Usage:\n"
+    "• `/incident` opens a form\n"
+    "• `/incident sev1 <summary>` (sev1–sev4) opens a request at once\n"
+    "• `/incident list` shows your organisation's open requests\n"
+    "• `/incident reply INC-42 <text>` adds to a request (or reply in its thread)\n"
+    "• `/incident approve INC-42` approves an estimate or a request held for an extra charge\n"
+    "• `/incident help`"
+)
+
 MAX_COMMAND_TEXT = 4000
 # Parsed by supportbot.credits.commands; `waive credit …` and `waive availability …` are
 # credit waivers too (kind "credit_waive"), plain `waive INC-n` waives a plan charge.
