@@ -142,3 +142,59 @@ def test_escalation_step_run_early_waits_and_an_ack_before_due_stops_it(desk: De
 def _pages(rt: Runtime) -> list[tuple[int, str, str]]:
     with rt.session() as session:
         return [tuple(r) for r in session.execute(select(Page.id, Page.person, Page.channel))]  # type: ignore[misc]
+
+
+def _level(rt: Runtime) -> str:
+    with rt.session() as session:
+        return session.get_one(Incident, 1).level
+
+
+def _clock_row(rt: Runtime, kind: str) -> SlaClock:
+    with rt.session() as session:
+        found = session.scalar(select(SlaClock).where(SlaClock.kind == kind))
+        assert found is not None
+        return found
+
+
+def test_an_answer_after_the_target_but_before_the_breach_job_still_breaches(
+    desk: Desk,
+) -> None:
+    """The worker is busy when the response target passes; the engineer acknowledges a
+    second later, before the breach job runs. The breach is still posted and escalates to
+    L2 (before, acknowledging cancelled the breach job: the clock read "breached", but no
+    breach was ever posted and the incident stayed at L1)."""
+    rt, clock = desk.rt, desk.rt.clock
+    assert isinstance(clock, TravelClock)
+    assert desk.slack.command("sev2 payments API slow", channel=ACME).status_code == 200
+    desk.drain()
+    due = OPENED + timedelta(hours=2)
+    clock.set(due + timedelta(seconds=1))  # the breach job has not run
+
+    desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()
+    desk.travel(timedelta(minutes=1))
+
+    row = _clock_row(rt, "response")
+    assert (row.state, row.breached_at is not None) == ("breached", True)
+    assert [t for t in texts(rt) if "breached its response target" in t]
+    assert _level(rt) == "L2"
+
+
+def test_waiting_on_the_customer_before_any_answer_does_not_stop_the_response_clock(
+    desk: Desk,
+) -> None:
+    """Only the first response stops the response clock; "waiting on the customer" pressed
+    before anyone answered pauses the resolution, not the response."""
+    rt, clock = desk.rt, desk.rt.clock
+    assert isinstance(clock, TravelClock)
+    assert desk.slack.command("sev2 payments API slow", channel=ACME).status_code == 200
+    desk.drain()
+    clock.advance(timedelta(minutes=10))
+    desk.slack.block_action(cards.ACTION_WAITING, value="1")
+    desk.drain()
+
+    desk.travel(timedelta(hours=2))
+
+    assert _clock_row(rt, "response").state == "breached"
+    assert _clock_row(rt, "resolution").state == "paused"
+    assert _level(rt) == "L2"

@@ -200,7 +200,8 @@ def _hold(
     # The status change on the timeline, as any other: the SLA clocks read their pauses
     # from it (sla/tracking.waiting_intervals), and approval's "investigating" ends it.
     waiting = "Waiting on the customer: a designated contact's approval of an extra charge"
-    add_event(session, rt, incident, SYSTEM, f"status:{Status.WAITING.value}", waiting)
+    status = add_event(session, rt, incident, SYSTEM, f"status:{Status.WAITING.value}", waiting)
+    status.at = incident.opened_at  # opened waiting: the response clock is paused from then
     _tell(session, rt, incident, customer, text)
 
 

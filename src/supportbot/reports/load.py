@@ -63,7 +63,10 @@ def load_records(
             basis = bases[(row.customer, row.severity)] = _basis(owner, row.severity)
         record = _record(row, owner, events.get(row.id, NO_EVENTS), clocks.get(row.id, ()),
                          scores.get(row.id), basis)  # fmt: skip
-        out.append(replace(record, held=held[row.id]) if row.id in held else record)
+        # Paused from its opening: a request held for the customer's approval (a "waiting"
+        # pressed later, before anyone answered, does not stop the response clock).
+        waited = tuple(p for p in held.get(row.id, ()) if p[0] <= row.opened_at)
+        out.append(replace(record, held=waited) if waited else record)
     return out
 
 

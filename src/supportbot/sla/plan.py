@@ -70,10 +70,11 @@ def plan(facts: Facts, contract: Contract | None, now: datetime) -> Plan:
             contract.overrides,
         )
         fractions = [*deadlines.thresholds, 1.0]
-        # Pauses count for the response too, though only those before the first response
-        # can matter: a request opened waiting on the customer (held for an exhausted
-        # balance) is not late for an answer the customer's own approval holds up.
-        response = _clock(deadlines.response, facts.first_response_at, facts.pauses, fractions, now)
+        # The response clock stops only at the first response, whatever the status: only a
+        # request opened waiting on the customer (held for an exhausted balance) is paused
+        # from its opening, not late for an answer the customer's own approval holds up.
+        held = [p for p in facts.pauses if p[0] <= facts.opened_at]
+        response = _clock(deadlines.response, facts.first_response_at, held, fractions, now)
         resolution = _clock(deadlines.resolution, facts.resolved_at, facts.pauses, fractions, now)
         for clock in (response, resolution):
             clocks.append(clock)

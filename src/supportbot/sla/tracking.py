@@ -19,7 +19,7 @@ from supportbot.delivery.kinds import SLA_TIMER
 from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.runtime import Runtime
 from supportbot.sla.deadlines import Pause
-from supportbot.sla.plan import Contract, Facts, Plan, collapse_overdue, plan
+from supportbot.sla.plan import BREACH, Contract, Facts, Plan, collapse_overdue, plan
 
 # Statuses during which the resolution clock stands still: waiting on the customer, and
 # resolved (which matters only if the incident is reopened).
@@ -93,7 +93,8 @@ def refresh(
     """
     wanted = plan(facts_of(session, incident, new=new), contract_of(customer), now)
     _store_clocks(session, incident.id, wanted, new=new)
-    _reconcile_timers(session, incident.id, wanted.timers, now, new=new)
+    late = {c.kind for c in wanted.clocks if c.state == "breached" and c.stopped_at is not None}
+    _reconcile_timers(session, incident.id, wanted.timers, now, new=new, late=late)
 
 
 def _store_clocks(session: Session, incident_id: int, wanted: Plan, *, new: bool) -> None:
@@ -125,8 +126,9 @@ def _reconcile_timers(
     now: datetime,
     *,
     new: bool,
+    late: set[str] | None = None,
 ) -> None:
-    """Make the timer rows match the plan.
+    """Make the timer rows match the plan. ``late``: clocks stopped after their target.
 
     Only the next pending timer of each clock is put on RQ; firing it schedules the one after
     (:func:`owe_next`), and the reconciler catches any that a lost job left behind. That keeps
@@ -167,6 +169,14 @@ def _reconcile_timers(
             changed.add(key)
     for key, timer in existing.items():
         if key not in wanted and timer.state == "pending":
+            if late and key[0] in late and key[1] >= BREACH:
+                # Answered (or resolved) after the target, before the breach job ran (a busy
+                # worker), or a raised severity re-judged it late: the breach is still owed,
+                # posted and escalated, now; cancelled with the clock, it never was.
+                if timer.due_at > now:
+                    timer.due_at = now
+                    changed.add(key)
+                continue
             timer.state = "cancelled"
             _cancel(session, timer)
     if changed:
