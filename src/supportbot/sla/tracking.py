@@ -167,23 +167,38 @@ def _reconcile_timers(
             _cancel(session, timer)
         else:
             changed.add(key)
-    for key, timer in existing.items():
-        if key not in wanted and timer.state == "pending":
-            if late and key[0] in late and key[1] >= BREACH:
-                # Answered (or resolved) after the target, before the breach job ran (a busy
-                # worker), or a raised severity re-judged it late: the breach is still owed,
-                # posted and escalated, now; cancelled with the clock, it never was.
-                if timer.due_at > now:
-                    timer.due_at = now
-                    changed.add(key)
-                continue
-            timer.state = "cancelled"
-            _cancel(session, timer)
+    changed |= _drop_unwanted(session, existing, wanted, now, late or set())
     if changed:
         session.flush()  # one flush gives every new timer its id
     for timer in _next_per_clock(existing.values()):
         if (timer.clock, timer.threshold) in changed:
             owe_timer(session, timer)
+
+
+def _drop_unwanted(
+    session: Session,
+    existing: dict[tuple[str, int], SlaTimer],
+    wanted: dict[tuple[str, int], datetime],
+    now: datetime,
+    late: set[str],
+) -> set[tuple[str, int]]:
+    """Cancel the pending timers the plan no longer wants, except the breach of a clock that
+    stopped after its target (``late``): answered or resolved after it, before the breach
+    job ran (a busy worker), or re-judged late by a raised severity, the breach is still
+    owed, posted and escalated, now; cancelled with the clock, it never was. Returns the
+    timers moved to now."""
+    moved: set[tuple[str, int]] = set()
+    for key, timer in existing.items():
+        if key in wanted or timer.state != "pending":
+            continue
+        if key[0] in late and key[1] >= BREACH:
+            if timer.due_at > now:
+                timer.due_at = now
+                moved.add(key)
+            continue
+        timer.state = "cancelled"
+        _cancel(session, timer)
+    return moved
 
 
 def _next_per_clock(timers: Iterable[SlaTimer]) -> list[SlaTimer]:
