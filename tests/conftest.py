@@ -116,6 +116,8 @@ def make_settings(
         # Monthly reports, usage summaries and weekly digests post on set days; only their own
         # tests want them.
         scheduled_reports=False,
+        # Tests edit data files and use them at once; a running service looks once a second.
+        data_files_recheck_seconds=0,
     )
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

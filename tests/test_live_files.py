@@ -15,6 +15,7 @@ import requests
 from redis import Redis
 
 from supportbot import health
+from supportbot.alerts import registry
 from supportbot.contracts.triage import suggest
 from supportbot.livefiles import LiveFile
 from supportbot.oncall import lookup
@@ -324,3 +325,46 @@ def test_threads_reading_during_the_first_load_wait_for_it(tmp_path: Path) -> No
         others = [pool.submit(live.get) for _ in range(16)]
         seen = [first.result()] + [f.result() for f in others]
     assert seen == ["loaded"] * 17
+
+
+def test_a_file_is_looked_at_again_only_once_its_last_look_is_recheck_seconds_old(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "words.txt"
+    path.write_text("first")
+    clock = [100.0]
+    stats: list[str] = []
+
+    def load(p: Path) -> str:
+        stats.append("load")
+        return p.read_text()
+
+    live = LiveFile(
+        "words", lambda: path, load, "", recheck_seconds=1.0, monotonic=lambda: clock[0]
+    )
+    assert live.get() == "first"
+    path.write_text("second, longer")  # a new size: a new fingerprint whatever the mtime
+    clock[0] += 0.999
+    assert live.get() == "first"  # looked at 0.999 s ago: not again yet
+    clock[0] += 0.001
+    assert live.get() == "second, longer"
+    assert stats == ["load", "load"]
+
+    path.write_text("third, longer still")
+    assert live.get() == "second, longer"
+    assert live.reload() == "third, longer still"  # an explicit reload never waits
+    assert live.get() == "third, longer still"
+
+
+def test_every_data_file_of_a_runtime_uses_the_recheck_setting(
+    tmp_path: Path, redis_url: str, database_url: str, slack_api: SlackStandin
+) -> None:
+    settings = make_settings(
+        tmp_path, redis_url, database_url, slack_api.api_url, data_files_recheck_seconds=2.5
+    )
+    rt = build_runtime(settings)
+    sources = [rt.contracts_source, rt.triage_source, lookup.rotations(rt), registry.source(rt)]
+    assert [source.recheck_seconds for source in sources] == [2.5] * 4
+    assert Settings(_env_file=None).data_files_recheck_seconds == 1.0  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="data_files_recheck_seconds"):
+        Settings(_env_file=None, data_files_recheck_seconds=-1)  # type: ignore[call-arg]

@@ -29,7 +29,7 @@ from supportbot.runtime import build_runtime
 from supportbot.settings import Settings, signing_secret
 from supportbot.socket_mode import start_socket_mode
 from supportbot.web import WAITRESS_OPTIONS, build_bolt_app, build_flask_app
-from supportbot.worker import run_worker
+from supportbot.worker import lower_priority, run_worker
 
 log = logging.getLogger("supportbot")
 
@@ -60,6 +60,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    lower_priority(settings.worker_nice)  # first: the threads started later inherit it
     _ready(settings, redis_reachable=True)
     preflight.warn_without_triage_channel(settings)
     rt = build_runtime(settings)

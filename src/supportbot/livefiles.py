@@ -6,8 +6,11 @@ the copy in use. The failure is logged at ERROR with every problem's file and li
 as the file's :attr:`LiveFile.problem`, which ``/healthz`` shows and the worker's reconciler
 posts once to the triage channel (:mod:`supportbot.reconciler`).
 
-Noticing a change costs one ``stat`` per file (a directory listing for rotations) at each use,
-so an edit is picked up at the next lookup without a watcher thread.
+Noticing a change costs one ``stat`` per file (a directory listing for rotations), made at a
+use when the last look is older than ``recheck_seconds`` (``SUPPORTBOT_DATA_FILES_RECHECK_SECONDS``,
+1 s), so an edit is picked up within that time without a watcher thread. Not at every use: a
+``/incident`` looked at three files, and at twenty requests at once each ``stat`` gave up the
+interpreter lock and waited to win it back (bench/, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +76,8 @@ class LiveFile(Generic[T]):
 
     ``empty`` is the value before anything loaded. With ``missing_ok`` a file that does not
     exist at the first load means ``empty`` (a warning, not a problem); once a copy is in use,
-    a file that vanishes is a problem like any other and the copy stays.
+    a file that vanishes is a problem like any other and the copy stays. The file is looked at
+    again at a use at least ``recheck_seconds`` after the last look (0: at every use).
     """
 
     def __init__(
@@ -83,8 +88,12 @@ class LiveFile(Generic[T]):
         empty: T,
         *,
         missing_ok: bool = False,
+        recheck_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name, self._path, self._load, self.missing_ok = name, path, load, missing_ok
+        self.recheck_seconds, self._monotonic = recheck_seconds, monotonic
+        self._fresh_until = float("-inf")  # no look before this instant (monotonic seconds)
         self._value: T = empty
         self._loaded = False  # a good copy (or a missing_ok absence) is in use
         self._seen: Fingerprint | None = None  # what was last tried, good or bad
@@ -96,12 +105,18 @@ class LiveFile(Generic[T]):
         return self._path()
 
     def get(self) -> T:
-        """The copy in use, after loading the file again if it changed since it was last tried."""
+        """The copy in use, after loading the file again if it changed since it was last tried
+        (looked at when the last look is ``recheck_seconds`` old)."""
+        now = self._monotonic()
+        if now < self._fresh_until:
+            return self._value
         if fingerprint(self.path) != self._seen:
             with self._lock:
                 seen = fingerprint(self.path)
                 if seen != self._seen:
                     self._try(seen)  # a failure is logged and kept as ``problem``
+        # Set once the outcome is in place: a reader during the first load waits for it above.
+        self._fresh_until = now + self.recheck_seconds
         return self._value
 
     def reload(self) -> T:

@@ -62,12 +62,15 @@ class Runtime:
             (lambda: self.settings.contracts_file),
             (lambda: self.settings.triage_rules_file),
         )
+        recheck = self.settings.data_files_recheck_seconds
         self.contracts_source = LiveFile(
-            "contracts", contracts, load_contracts, Contracts(), missing_ok=True
-        )
+            "contracts", contracts, load_contracts, Contracts(), missing_ok=True,
+            recheck_seconds=recheck,
+        )  # fmt: skip
         self.triage_source = LiveFile(
-            "triage rules", triage, load_triage_rules, TriageRules(), missing_ok=True
-        )
+            "triage rules", triage, load_triage_rules, TriageRules(), missing_ok=True,
+            recheck_seconds=recheck,
+        )  # fmt: skip
 
     @property
     def contracts(self) -> Contracts:

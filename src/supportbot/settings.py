@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     # Refused out of range at start: a negative interval made the worker spin at full CPU,
     # and no SMS (or call) allowed per 15 minutes would hold every page back.
     reconcile_interval_seconds: int = Field(15, gt=0)
+    # The worker's niceness (Linux CPU priority, 0-19): its cards and reminders yield the CPU
+    # to the web's answers, which Slack waits for, when both want it (docs/deploy.md).
+    worker_nice: int = Field(10, ge=0, le=19)
+    # How old the last look at a data file may be before a use looks again (livefiles).
+    data_files_recheck_seconds: float = Field(1.0, ge=0, le=3600)
     # Page throttles per contact method (a phone number's SMS, or its calls).
     page_min_gap_seconds: int = Field(60, ge=0)
     page_sms_per_15min: int = Field(5, ge=1)

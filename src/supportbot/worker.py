@@ -180,6 +180,27 @@ def make_worker(rt: Runtime) -> SimpleWorker:
     return Worker(rt.queues, connection=rt.redis)
 
 
+def lower_priority(nice: int) -> None:
+    """Make this thread, and the threads it starts, at least ``nice`` (Linux's niceness).
+
+    The worker's cards, reminders and pages are owed within seconds; the web's answers within
+    Slack's 3 s, and a burst of them on a machine the worker shares is slowed by every slice
+    the worker takes (bench/bench_incident_command.py). An idle CPU still runs the worker at
+    full speed. Never lowered (only a privileged process could), and a failure is logged.
+    """
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, 0)
+        if nice > current:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+        log.info(
+            "worker niceness %d (SUPPORTBOT_WORKER_NICE=%d)",
+            os.getpriority(os.PRIO_PROCESS, 0),
+            nice,
+        )
+    except OSError as exc:
+        log.warning("could not set the worker's niceness to %d: %s", nice, exc)
+
+
 def run_worker(rt: Runtime, *, burst: bool = False) -> None:
     set_runtime(rt)
     jobs.check_registered()

@@ -22,7 +22,7 @@ def source(rt: Runtime) -> LiveFile[Integrations]:
 
         fresh = LiveFile(
             "integrations", lambda: rt.settings.integrations_file, load, Integrations(),
-            missing_ok=True,
+            missing_ok=True, recheck_seconds=rt.settings.data_files_recheck_seconds,
         )  # fmt: skip
         found = rt.extras.setdefault(_KEY, fresh)  # one per runtime, whichever thread is first
     return cast("LiveFile[Integrations]", found)

@@ -56,7 +56,10 @@ def rotations(rt: Runtime) -> LiveFile[Resolver | None]:
     """The process's rotation files, loaded at the first use."""
     found = rt.extras.get(_KEY)
     if not isinstance(found, LiveFile):
-        fresh = LiveFile("rotations", lambda: rt.settings.rotations_dir, _load, None)
+        fresh = LiveFile(
+            "rotations", lambda: rt.settings.rotations_dir, _load, None,
+            recheck_seconds=rt.settings.data_files_recheck_seconds,
+        )  # fmt: skip
         found = rt.extras.setdefault(_KEY, fresh)  # one per runtime, whichever thread is first
     return cast("LiveFile[Resolver | None]", found)
 
