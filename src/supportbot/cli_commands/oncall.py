@@ -20,6 +20,7 @@ from supportbot.cli_commands.output import emit
 from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
+from supportbot.instants import InstantError, parse_instant
 from supportbot.oncall import Override, Resolver, load_rotation
 from supportbot.oncall.board import build_board, to_json, to_text
 from supportbot.oncall.lookup import view_overrides
@@ -29,20 +30,23 @@ from supportbot.settings import Settings
 def instant(value: str) -> datetime:
     """An ISO 8601 instant with an offset; a naive time is ambiguous across the regions."""
     try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
+        return parse_instant(value)
+    except InstantError as exc:
+        raise argparse.ArgumentTypeError(_refusal(value, exc)) from None
+
+
+def _refusal(value: str, exc: InstantError) -> str:
+    if exc.reason == "malformed":
+        return (
             f"{value!r} is not an ISO 8601 time; write e.g. 2026-03-10T10:00+00:00 or "
             "2026-03-10T10:00Z"
-        ) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise argparse.ArgumentTypeError(
+        )
+    if exc.reason == "naive":
+        return (
             f"{value!r} has no UTC offset, so it could be any region's time; add one, e.g. "
             f"{value}Z or {value}+01:00"
         )
-    if not 1970 <= parsed.year <= 9998:  # the rotations' range (a traceback beyond it)
-        raise argparse.ArgumentTypeError(f"{value!r}: the year must be from 1970 to 9998")
-    return parsed
+    return f"{value!r}: {exc}"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

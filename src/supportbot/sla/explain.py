@@ -20,6 +20,7 @@ from supportbot.db.models import Incident, SlaClock
 from supportbot.hours.calendar import aware_utc
 from supportbot.incidents.access import Action, Actor, authorise
 from supportbot.incidents.find import IncidentError, get_incident
+from supportbot.instants import InstantError, parse_instant
 from supportbot.oncall import lookup
 from supportbot.plans import ledger
 from supportbot.runtime import Runtime
@@ -153,22 +154,22 @@ def _when(at: datetime | None, zone: ZoneInfo) -> str:
 
 # -- supportbot sla deadline -----------------------------------------------------------------
 def parse_opened(text: str) -> datetime:
-    """An ISO 8601 time with an offset; naive or malformed input says how to write it."""
+    """An ISO 8601 time with an offset, in UTC; naive or malformed input says how to write it."""
     raw = text.strip()
-    example = "e.g. 2025-03-07T17:30:00+00:00 or 2025-03-07T17:30Z"
     try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise DeadlineQueryError(
-            f"--opened {raw!r} is not an ISO 8601 time; write it with an offset, {example}"
-        ) from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise DeadlineQueryError(
-            f"--opened {raw!r} has no UTC offset; add one like +00:00 or Z ({example})"
-        )
-    if not 1970 <= value.year <= 9998:  # the calendars' range (a traceback beyond it)
-        raise DeadlineQueryError(f"--opened {raw!r}: the year must be from 1970 to 9998")
+        value = parse_instant(raw)
+    except InstantError as exc:
+        raise DeadlineQueryError(_refusal(raw, exc)) from None
     return aware_utc(value, "--opened")
+
+
+def _refusal(raw: str, exc: InstantError) -> str:
+    example = "e.g. 2025-03-07T17:30:00+00:00 or 2025-03-07T17:30Z"
+    if exc.reason == "malformed":
+        return f"--opened {raw!r} is not an ISO 8601 time; write it with an offset, {example}"
+    if exc.reason == "naive":
+        return f"--opened {raw!r} has no UTC offset; add one like +00:00 or Z ({example})"
+    return f"--opened {raw!r}: {exc}"
 
 
 def deadline_query(
