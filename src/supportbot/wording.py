@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -11,7 +11,13 @@ def time_left(due: datetime | None, now: datetime) -> str:
     """``2h05m``, ``45m``, or ``-10m`` when overdue; ``paused`` for a stopped clock."""
     if due is None:
         return "paused"
-    seconds = int((due - now).total_seconds())
+    return span(due - now)
+
+
+def span(length: timedelta) -> str:
+    """``2h05m``, ``45m``, or ``-10m`` for a negative length: the wording of time left, for
+    a length counted on any basis (business time left is not ``due - now``)."""
+    seconds = int(length.total_seconds())
     sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
     hours, rest = divmod(seconds, 3600)
     return f"{sign}{hours}h{rest // 60:02d}m" if hours else f"{sign}{rest // 60}m"

@@ -115,7 +115,7 @@ def reference(incidents: list[IncidentRecord], period: Period, as_of: datetime) 
                 met, breached = (met + 1, breached) if c.stopped_at <= c.due_at else (
                     met, breached + 1)  # fmt: skip
             else:
-                breached, pending = (breached + 1, pending) if as_of >= c.due_at else (
+                breached, pending = (breached + 1, pending) if as_of > c.due_at else (
                     breached, pending + 1)  # fmt: skip
         out[kind_ + "_sla"] = (met, breached, pending)
     out["escalated"] = sum(

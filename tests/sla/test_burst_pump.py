@@ -31,6 +31,9 @@ from tests.support.live import drain
 from tests.support.slack_requests import TRIAGE
 
 DUE = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 10:00
+# The breaches fire at the first late instant, a microsecond after their due instant (an
+# answer at 10:00:00.000000 still meets the target), in the same second as the reminders.
+FIRES = DUE + timedelta(microseconds=1)
 
 
 @pytest.fixture
@@ -75,24 +78,24 @@ def test_one_statement_claims_every_due_timer_of_a_batch(
 ) -> None:
     open_sev2s(rt, clock, DUE - timedelta(hours=2), 3)
     open_sev2s(rt, clock, DUE - timedelta(minutes=90), 3)
-    clock.set(DUE)
+    clock.set(FIRES)
     with rt.session() as session:
         due = set(
             session.scalars(
-                select(SlaTimer.id).where(SlaTimer.state == "pending", SlaTimer.due_at <= DUE)
+                select(SlaTimer.id).where(SlaTimer.state == "pending", SlaTimer.due_at <= FIRES)
             )
         )
         del statements[:]
-        assert set(pump.claim(session, DUE)) == due
+        assert set(pump.claim(session, FIRES)) == due
         assert len(statements) == 1 and statements[0].startswith("WITH locked AS")
         if rt.engine.dialect.name == "postgresql":
             assert "FOR UPDATE SKIP LOCKED" in statements[0]
-        assert pump.claim(session, DUE) == []  # claimed: nothing left for anyone
+        assert pump.claim(session, FIRES) == []  # claimed: nothing left for anyone
         # A batch is a number of incidents: the first two take every due timer of theirs.
     with rt.session() as session:
         session.execute(update(SlaTimer).where(SlaTimer.id.in_(due)).values(state="pending"))
     with rt.session() as session:
-        two = pump.claim(session, DUE, limit=2)
+        two = pump.claim(session, FIRES, limit=2)
         owners = {
             t.incident_id for t in session.scalars(select(SlaTimer).where(SlaTimer.id.in_(two)))
         }
@@ -106,11 +109,11 @@ def test_timers_due_in_one_second_fire_once_each_one_post_per_incident(
     reminded = open_sev2s(rt, clock, DUE - timedelta(hours=1, minutes=30), 6)
     updates_before = Counter(c.params["ts"] for c in slack_api.calls("chat.update"))
 
-    clock.set(DUE)  # 10:00: every one of them is due now
+    clock.set(FIRES)  # 10:00:00.000001: every one of them is due now
     with rt.session() as session:
         due = list(
             session.scalars(
-                select(SlaTimer.id).where(SlaTimer.state == "pending", SlaTimer.due_at <= DUE)
+                select(SlaTimer.id).where(SlaTimer.state == "pending", SlaTimer.due_at <= FIRES)
             )
         )
     assert len(due) == 6 * 4 + 6 * 2  # breach + three late reminders; 50 % and 75 %
@@ -163,9 +166,9 @@ def test_timers_due_in_one_second_fire_once_each_one_post_per_incident(
     with rt.session() as session:
         timers = session.scalars(select(SlaTimer).where(SlaTimer.id.in_(due))).all()
         assert {t.state for t in timers} <= {"fired", "skipped"}
-        assert {t.fired_at for t in timers} == {DUE}  # never early, and no later than the pump
+        assert {t.fired_at for t in timers} == {FIRES}  # never early, and no later than the pump
         assert not session.scalars(
-            select(SlaTimer).where(SlaTimer.state == "pending", SlaTimer.due_at <= DUE)
+            select(SlaTimer).where(SlaTimer.state == "pending", SlaTimer.due_at <= FIRES)
         ).all()
 
     for incident_id in breaching:
@@ -262,7 +265,7 @@ def test_the_jobs_of_timers_a_pump_fired_are_taken_off_the_queue(
     assert [j for j in rt.queue.get_job_ids() if j.startswith("sla-")] == []
     assert all(rt.queue.fetch_job(j) is None for j in queued[1:])
     with rt.session() as session:
-        due = select(SlaTimer).where(SlaTimer.state == "pending", SlaTimer.due_at <= DUE)
+        due = select(SlaTimer).where(SlaTimer.state == "pending", SlaTimer.due_at <= FIRES)
         assert not session.scalars(due).all()
 
 

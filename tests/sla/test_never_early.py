@@ -61,7 +61,8 @@ def test_breach_run_early_waits_and_an_ack_before_due_prevents_it(desk: Desk) ->
     desk.drain()
     timer = breach_timer(rt)
     due, job = timer.due_at, job_ids.sla_timer(timer.incident_id, "response", 100)
-    assert due == OPENED + timedelta(hours=2)
+    # The target is met up to its due instant itself: the breach is owed a microsecond after.
+    assert due == OPENED + timedelta(hours=2, microseconds=1)
 
     # 11:59:59.2: the breach job starts 0.8 s early (as RQ may start it).
     clock.set(due - timedelta(milliseconds=800))
@@ -70,7 +71,7 @@ def test_breach_run_early_waits_and_an_ack_before_due_prevents_it(desk: Desk) ->
     assert not [t for t in texts(rt) if "breached" in t or "escalated" in t]
     # It is owed again for its instant (stored a second ahead: the job waits for the instant
     # itself, tests/sla/test_burst_pump.py), and not run before.
-    assert scheduled_at(rt, job) == due - timedelta(seconds=1)
+    assert scheduled_at(rt, job) == OPENED + timedelta(hours=2) - timedelta(seconds=1)
     assert job not in rt.queue.get_job_ids()
 
     # 11:59:59.7: someone acknowledges, before the target.
@@ -98,6 +99,9 @@ def test_breach_run_at_its_instant_fires_once(desk: Desk) -> None:
     desk.slack.command("sev2 payments API slow", channel=ACME)
     desk.drain()
     timer = breach_timer(rt)
+    # The breach is owed a microsecond after the target's due instant (tests/sla/
+    # test_due_instant.py); at the due instant itself it is still early.
+    assert timer.due_at == OPENED + timedelta(hours=2, microseconds=1)
     clock.set(timer.due_at - timedelta(microseconds=1))
     assert firing.fire(rt, timer.id) == "early"  # a microsecond is still early
     clock.set(timer.due_at)

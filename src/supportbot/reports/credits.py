@@ -22,7 +22,7 @@ from decimal import Decimal
 from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms, ResponseCredit
 from supportbot.contracts.currency import rounded
 from supportbot.reports.records import IncidentRecord, Period, within
-from supportbot.sla.deadlines import due_with_pauses
+from supportbot.sla.deadlines import due_with_pauses, is_late
 
 CENT = Decimal("0.01")
 CURRENCY = "USD"
@@ -98,7 +98,7 @@ def credit_line(
     due = credit_due(incident, rule)
     actual = incident.first_response_at
     end = actual if actual is not None else as_of
-    if due is None or end <= due:
+    if due is None or not is_late(due, end):
         return None if actual is not None else incident.key
     name = f"Severity {rule.severity} response within {_hours(rule.within)}"
     return CreditLine(

@@ -21,6 +21,7 @@ from supportbot.reports.business import (
     Sum,
 )
 from supportbot.reports.records import IncidentRecord, Period, within
+from supportbot.sla.deadlines import is_late
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,11 @@ def verdict(incident: IncidentRecord, kind: str, as_of: datetime) -> Verdict:
     if clock is None:
         return None
     due, stopped = clock.due_at, clock.stopped_at
-    if stopped is not None and due is not None and stopped <= due:
+    if due is None:
+        return PENDING
+    if stopped is not None and not is_late(due, stopped):
         return MET
-    if due is not None and (stopped is not None or due <= as_of):
+    if stopped is not None or is_late(due, as_of):
         end = stopped if stopped is not None else as_of
         return Breach(incident.key, incident.customer, incident.severity, kind, due, stopped,
                       end - due)  # fmt: skip

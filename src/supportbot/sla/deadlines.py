@@ -34,11 +34,42 @@ from supportbot.hours.calendar import (
 
 Pause = tuple[datetime, datetime | None]
 WALL_CLOCK = WallClock()
+# A target is met by an answer at or before its due instant, to the microsecond (as customers
+# read a contract, and as mature tools judge it); the first late instant is the next one.
+LATE_AFTER = timedelta(microseconds=1)
+
+
+def is_late(due: datetime, at: datetime) -> bool:
+    """Whether a clock stopped, or still running, at ``at`` missed a target due at ``due``.
+
+    The one rule behind every verdict (the clock's state, the breach job, ``/sla``, the
+    reports and the credits), so they never disagree at the due instant itself."""
+    return at > due
+
+
+def first_late_instant(due: datetime) -> datetime:
+    """When a clock still running is breached: the breach job's instant, never ``due``
+    itself, so an acknowledgement stamped at the due instant wins whichever runs first."""
+    return due + LATE_AFTER
 
 
 def basis_for(clock: TargetClock, calendar: BusinessCalendar) -> TimeBasis:
     """The time basis a target's clock runs on for this customer."""
     return WALL_CLOCK if clock is TargetClock.WALL else calendar
+
+
+def target_basis(
+    kind: str,
+    tier: Tier | str,
+    severity: Severity | int | str,
+    coverage: Coverage | str,
+    calendar: BusinessCalendar,
+    overrides: SlaOverrides | None = None,
+) -> TimeBasis:
+    """The basis the ``kind`` (response or resolution) clock of such an incident runs on."""
+    targets = targets_for(tier, severity, coverage, overrides)
+    target = targets.response if kind == targets.response.name else targets.resolution
+    return basis_for(target.clock, calendar)
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Incident, SlaClock, SlaTimer
+from supportbot.hours.calendar import BusinessCalendar, TimeBasis
 from supportbot.incidents.lifecycle import LEVEL_NAMES, next_level
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
+from supportbot.sla.deadlines import WALL_CLOCK, target_basis
 from supportbot.sla.plan import BREACH, ENGAGE_L3
 from supportbot.slack.notify import notify, notify_reached
-from supportbot.wording import inert, local_time, time_left
+from supportbot.wording import inert, local_time, span
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +32,32 @@ class Batch:
     def __init__(self, session: Session, rt: Runtime, now: datetime) -> None:
         self.session, self.rt, self.now = session, rt, now
         self._zones: dict[str | None, ZoneInfo] = {}
+        self._bases: dict[tuple[str | None, int, str], TimeBasis] = {}
 
     def zone(self, customer: str | None) -> ZoneInfo:
         if customer not in self._zones:
             self._zones[customer] = lookup.display_zone(self.rt, self.session, self.now, customer)
         return self._zones[customer]
+
+    def basis(self, incident: Incident, kind: str) -> TimeBasis:
+        """What the incident's ``kind`` clock counts under its customer's contract; the wall
+        clock for a customer no longer in the contracts file."""
+        key = (incident.customer, incident.severity, kind)
+        if key not in self._bases:
+            customer = self.rt.contracts.by_key(incident.customer) if incident.customer else None
+            self._bases[key] = (
+                WALL_CLOCK
+                if customer is None
+                else target_basis(
+                    kind,
+                    customer.tier,
+                    incident.severity,
+                    customer.coverage,
+                    customer.calendar(),
+                    customer.sla,
+                )
+            )
+        return self._bases[key]
 
 
 def apply(batch: Batch, incident: Incident, timer: SlaTimer, clock: SlaClock | None) -> str:
@@ -53,11 +76,9 @@ def _remind(batch: Batch, incident: Incident, clock: SlaClock, pct: int) -> str:
         # Overdue reminders (a worker was down) add nothing once the target itself has
         # passed: the breach says it all, so they are recorded as skipped.
         return "skipped"
-    zone = batch.zone(incident.customer)
     text = (
         f":alarm_clock: {incident.key} {clock.kind} target {pct}% used: "
-        f"{time_left(clock.due_at, now)} left (due {local_time(clock.due_at, zone)}). "
-        f"{inert(incident.title)}"
+        f"{_left(batch, incident, clock)}. {inert(incident.title)}"
     )
     add_event(session, rt, incident, "supportbot", f"reminder:{clock.kind}:{pct}", text)
     if incident.assignee:
@@ -74,6 +95,21 @@ def _remind(batch: Batch, incident: Incident, clock: SlaClock, pct: int) -> str:
         )
     log.info("%s: %s reminder at %s%%", incident.key, clock.kind, pct)
     return "reminded"
+
+
+def _left(batch: Batch, incident: Incident, clock: SlaClock) -> str:
+    """Time left as the clock counts it, and the due instant. A business-hours clock counts
+    open hours only (from Friday 17:30 to a Monday 09:30 due is one business hour, not 64 h
+    of wall clock), so its due instant reads in its calendar's zone, where those hours are."""
+    due = clock.due_at
+    if due is None:  # paused since the timer was claimed: nothing counts down
+        return "paused"
+    basis = batch.basis(incident, clock.kind)
+    left = span(basis.between(batch.now, due))
+    if isinstance(basis, BusinessCalendar):
+        zone = ZoneInfo(basis.hours.timezone)
+        return f"{left} of business time left (due {local_time(due, zone)})"
+    return f"{left} left (due {local_time(due, batch.zone(incident.customer))})"
 
 
 def _breach(batch: Batch, incident: Incident, clock: SlaClock) -> str:

@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 
 from supportbot.contracts.tiers import SlaOverrides
 from supportbot.hours.calendar import BusinessCalendar
-from supportbot.sla.deadlines import Deadline, Pause, compute_deadlines, due_with_pauses
+from supportbot.sla.deadlines import (
+    Deadline,
+    Pause,
+    compute_deadlines,
+    due_with_pauses,
+    first_late_instant,
+    is_late,
+)
 
 BREACH = 100
 ENGAGE_L3 = "engage_l3"
@@ -98,7 +105,7 @@ def _clock(
         # Time after the stop never counts; pauses before it still do not.
         closed = [(a, b if b is not None else stopped_at) for a, b in pauses if a < stopped_at]
         due = due_with_pauses(deadline.basis, deadline.opened_at, deadline.duration, closed)
-        state = "met" if due is not None and stopped_at <= due else "breached"
+        state = "met" if due is not None and not is_late(due, stopped_at) else "breached"
         return ClockPlan(
             kind, deadline.duration, deadline.basis.describe(), due, state, stopped_at, (), deadline
         )
@@ -108,12 +115,19 @@ def _clock(
             kind, deadline.duration, deadline.basis.describe(), None, "paused", None, (), deadline
         )
     owed = tuple(
-        (round(fraction * 100), at) for fraction, at in deadline.threshold_times(fractions, pauses)
+        _owed(fraction, at) for fraction, at in deadline.threshold_times(fractions, pauses)
     )
-    state = "breached" if now >= due else "running"
+    state = "breached" if is_late(due, now) else "running"
     return ClockPlan(
         kind, deadline.duration, deadline.basis.describe(), due, state, None, owed, deadline
     )
+
+
+def _owed(fraction: float, at: datetime) -> tuple[int, datetime]:
+    """A reminder is owed at its fraction's instant; the breach at the first late instant
+    (the due instant itself still meets the target)."""
+    pct = round(fraction * 100)
+    return pct, first_late_instant(at) if pct >= BREACH else at
 
 
 def collapse_overdue(
