@@ -23,11 +23,12 @@ def span(length: timedelta) -> str:
     return f"{sign}{hours}h{rest // 60:02d}m" if hours else f"{sign}{rest // 60}m"
 
 
-def local_time(at: datetime | None, zone: ZoneInfo) -> str:
-    """``Mon 02 Mar 14:30 CET``; ``paused`` for a clock with no due time."""
+def local_time(at: datetime | None, zone: ZoneInfo, *, seconds: bool = False) -> str:
+    """``Mon 02 Mar 14:30 CET``; ``paused`` for a clock with no due time. With ``seconds``
+    (``14:30:05``) for instants a minute apart, such as a page the throttle holds back."""
     if at is None:
         return "paused"
-    return at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+    return at.astimezone(zone).strftime(f"%a %d %b %H:%M{':%S' if seconds else ''} %Z")
 
 
 _MENTION = re.compile(r"&lt;([@#][UWC][A-Z0-9]{2,})(\|[^&<>]*)?&gt;")

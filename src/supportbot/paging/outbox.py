@@ -25,8 +25,8 @@ from supportbot.db.models import Escalation, Incident, Page
 from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_SEND
 from supportbot.paging.bundles import bundle, release, riders, stopped
+from supportbot.paging.held import hold_if_throttled, say_sent
 from supportbot.paging.owed import owe_send, owe_step
-from supportbot.paging.throttle import Limits, next_allowed
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.notify import warn_triage
 
@@ -42,15 +42,6 @@ RETRY_AFTER_CAP = 300.0  # a Retry-After longer than this is not believed
 WARN_AFTER = 3  # failed attempts before Slack hears of it and the episode moves on
 GIVE_UP_AFTER = timedelta(hours=1)  # a page this old is no use to anyone
 FAILED_STATUSES = {"failed", "undelivered", "busy", "no-answer", "canceled"}
-
-
-def limits_of(rt: Runtime) -> Limits:
-    s = rt.settings
-    return Limits(
-        min_gap=timedelta(seconds=s.page_min_gap_seconds),
-        sms_per_window=s.page_sms_per_15min,
-        calls_per_window=s.page_calls_per_15min,
-    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -135,6 +126,8 @@ def _record_sent(rt: Runtime, page_id: int, sid: str) -> None:
         page.state, page.provider_sid = "sent", sid
         page.sent_at = page.updated_at = rt.now()
         page.deadline_at = None
+        # A page the throttle held was said to be waiting: say that it went.
+        say_sent(session, rt, [page, *riders(session, page)], page.sent_at)
         if page.attempts > WARN_AFTER:
             # Slack was told this page was not getting out: say that it now has.
             incident = session.get_one(Incident, page.incident_id)
@@ -168,22 +161,7 @@ def _claim(session: Session, rt: Runtime, page_id: int) -> str | Attempt:
     if page.next_attempt_at > now:  # never early: owed again for its instant
         owe_send(session, page.id, at=page.next_attempt_at)
         return "early"
-    sent_times = list(
-        session.scalars(
-            select(Page.sent_at).where(
-                Page.to_number == page.to_number,
-                Page.channel == page.channel,
-                Page.sent_at.is_not(None),
-                Page.sent_at > now - timedelta(minutes=15),
-            )
-        )
-    )
-    sent = [t for t in sent_times if t is not None]
-    allowed = next_allowed(sent, page.channel, now, limits_of(rt))
-    if allowed > now:
-        page.next_attempt_at, page.updated_at = allowed, now
-        owe_send(session, page.id, at=allowed)
-        metrics.PAGES.labels(page.channel, "throttled").inc()
+    if hold_if_throttled(session, rt, page, now):  # owed again then; the thread says so
         return "throttled"
     # Several pages owed to one phone go out as one SMS or one call, so a throttled page is
     # late, never dropped. The row keeps its own text; the bundle's is only sent.
