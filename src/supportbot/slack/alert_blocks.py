@@ -7,14 +7,18 @@ http(s) URLs that cannot break out of a Slack link were stored (:func:`alerts.ru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from supportbot.db.models import Alert, Incident
 from supportbot.slack import kit
-from supportbot.wording import inert
+from supportbot.wording import inert_within
 
 SHOWN = 5  # firing alerts listed on the card; the rest are counted
+SUMMARY_MAX = 200  # characters of an alert's summary on the card, once escaped
+TEXT_MAX = 2900  # within Slack's 3,000 characters for a section's text
 
 
 def alert_blocks(session: Session, incident: Incident) -> list[kit.Block]:
@@ -33,16 +37,34 @@ def alert_blocks(session: Session, incident: Incident) -> list[kit.Block]:
         .order_by(Alert.severity, Alert.id)
         .limit(SHOWN)
     ).all()
-    lines = [f"*Alerts*: {firing} firing, {resolved} resolved"]
-    for row in rows:
-        links = [f"<{url}|{label}>" for url, label in
-                 ((row.generator_url, "source"), (row.runbook_url, "runbook")) if url]  # fmt: skip
-        tail = f" ({' · '.join(links)})" if links else ""
-        lines.append(f"• Sev{row.severity} {inert(row.summary[:200])}{tail}")
-    if firing > SHOWN:
-        lines.append(f"… and {firing - SHOWN} more firing")
-    text = "\n".join(lines)[:2900]
+    head = f"*Alerts*: {firing} firing, {resolved} resolved"
+    more = [f"… and {firing - SHOWN} more firing"] if firing > SHOWN else []
+    # Each summary escaped, then cut (inert_within), and the text never cut after: cut at
+    # 2,900 characters, it could end in "&l" or an open link and lost the alerts after it.
+    # Five summaries of 200 always fit; links take what room is left.
+    bare = [f"• Sev{row.severity} {inert_within(row.summary, SUMMARY_MAX)}" for row in rows]
+    room = TEXT_MAX - len("\n".join([head, *bare, *more]))
+    text = "\n".join([head, *_with_links(rows, bare, room), *more])
     blocks = [kit.section(text)]
     if not rows and resolved:
         blocks.append(kit.context([":white_check_mark: Every alert has resolved."]))
     return blocks
+
+
+def _with_links(rows: Sequence[Alert], bare: list[str], room: int) -> list[str]:
+    """Each line with its alert's source and runbook links, each while it fits in ``room``.
+
+    Lines are never cut (a cut could split an ``&lt;`` or leave a ``<url|label>`` link
+    open) and every listed alert keeps its summary: a link (up to 2,000 characters) that
+    does not fit is left out; the alert in monitoring still has it.
+    """
+    lines = []
+    for row, line in zip(rows, bare, strict=True):
+        links: list[str] = []
+        for url, label in ((row.generator_url, "source"), (row.runbook_url, "runbook")):
+            link = f"<{url}|{label}>"
+            if url and len(link) + 3 <= room:  # " (" and ")" for the first, " · " after
+                links.append(link)
+                room -= len(link) + 3
+        lines.append(f"{line} ({' · '.join(links)})" if links else line)
+    return lines
