@@ -125,7 +125,26 @@ def _check_slack_shapes(settings: Settings, report: Report) -> None:
             report.problems.append(problem)
 
 
-def _check_settings(settings: Settings, report: Report) -> None:
+LOCAL_MODE_NOTE = (
+    "local mode: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set, so Slack messages are "
+    "written to the log, not sent, and the web app listens on this machine only; set both to "
+    "connect Slack (README, 'Install the Slack app')"
+)
+NO_TRIAGE_CHANNEL_NOTE = (
+    "SUPPORTBOT_TRIAGE_CHANNEL is not set: incident cards are not drawn (in local mode any "
+    "id, such as C0LOCAL, writes them to the log)"
+)
+
+
+def _check_slack_missing(settings: Settings, report: Report) -> None:
+    """Slack's credentials and triage channel. In local mode (no Slack credential, no public
+    URL) ``supportbot run`` runs without them, as the README's first run does: notes, so
+    the check passes there too. Otherwise Slack is meant to call in and they are needed."""
+    if settings.local_mode:
+        report.notes.append(LOCAL_MODE_NOTE)
+        if not settings.triage_channel:
+            report.notes.append(NO_TRIAGE_CHANNEL_NOTE)
+        return
     missing = {
         "SLACK_BOT_TOKEN": settings.slack_bot_token,
         "SLACK_SIGNING_SECRET": settings.slack_signing_secret,
@@ -136,6 +155,10 @@ def _check_settings(settings: Settings, report: Report) -> None:
             report.problems.append(
                 f"{name} is not set; set it in the environment or .env (README, 'Configuration')"
             )
+
+
+def _check_settings(settings: Settings, report: Report) -> None:
+    _check_slack_missing(settings, report)
     _check_slack_shapes(settings, report)
     twilio = [settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from_number]
     if any(twilio) and not all(twilio):

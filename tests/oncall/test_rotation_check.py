@@ -97,12 +97,18 @@ def test_gaps_are_listed_as_hour_ranges(tmp_path: Path) -> None:
 
 
 def test_example_rotation_has_no_gaps_but_needs_the_oncall_channel(tmp_path: Path) -> None:
-    report = run_check(settings_for(tmp_path, EXAMPLE_DIR))
+    # A public URL: Slack and Twilio are meant to call in (not local mode).
+    public = {"public_url": "https://desk.example.com"}
+    report = run_check(settings_for(tmp_path, EXAMPLE_DIR, **public))
 
-    assert report.problems == [
+    missing = (
         "SUPPORTBOT_ONCALL_CHANNEL is not set: handoffs and override changes cannot be "
         "announced; set it to the on-call channel's id (README, 'Configuration')"
-    ]
+    )
+    assert report.problems == [missing]
+    # In local mode (no Slack credential, no public URL) Slack posts only go to the log.
+    local = run_check(settings_for(tmp_path, EXAMPLE_DIR))
+    assert local.problems == [] and missing in local.notes
     assert any(
         "3 region(s), 23 people, fallback Global weekend; no coverage gaps" in n
         for n in report.notes

@@ -45,7 +45,9 @@ def check_rotations(settings: Settings, report: Report, *, at: datetime | None =
         + f" in the next {HORIZON_DAYS} days"
     )
     if not settings.oncall_channel:
-        report.problems.append(
+        # In local mode Slack posts only go to the log: a note, as in check.py.
+        said = report.notes if settings.local_mode else report.problems
+        said.append(
             "SUPPORTBOT_ONCALL_CHANNEL is not set: handoffs and override changes cannot be "
             "announced; set it to the on-call channel's id (README, 'Configuration')"
         )
