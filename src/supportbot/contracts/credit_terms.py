@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from supportbot.contracts.currency import decimals, rounded
+from supportbot.contracts.currency import finer_than_unit
 from supportbot.contracts.tiers import Span
 from supportbot.datafiles import LocatedError
 
@@ -148,17 +148,14 @@ class CreditTerms(BaseModel):
 
     @model_validator(mode="after")
     def _in_units(self) -> CreditTerms:
-        """Every amount in whole units of the currency: 12.345 is a KWD amount and not a USD
-        one, 1500.50 is no JPY amount; 5000.00 JPY is 5000 (trailing zeros are no fraction)."""
-        places = decimals(self.currency)
+        """Every amount in whole units of the currency (:func:`finer_than_unit`)."""
         amounts = [(("monthly_fee",), self.monthly_fee)] + [
             (("response", index, "amount"), line.amount) for index, line in enumerate(self.response)
         ]
         for where, amount in amounts:
-            if amount is not None and amount != rounded(amount, self.currency):
-                unit = "a whole number" if places == 0 else f"at most {places} decimals"
-                raise LocatedError(where, f"{amount} {self.currency} is not an amount of "
-                                   f"{self.currency}: write {unit}")  # fmt: skip
+            problem = None if amount is None else finer_than_unit(amount, self.currency)
+            if problem is not None:
+                raise LocatedError(where, problem)
         return self
 
     def response_rule(self, severity: int) -> ResponseCredit | None:

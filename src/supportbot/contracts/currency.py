@@ -7,7 +7,7 @@ to their currency's unit, half up, and shown with exactly its number of decimals
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217 currencies whose minor unit is not 2 (the active codes; funds and metals aside).
 ZERO_DECIMALS = frozenset(
@@ -32,6 +32,21 @@ def unit(currency: str | None) -> Decimal:
 def rounded(value: Decimal, currency: str | None) -> Decimal:
     """To the currency's unit, half up: 1,234.5 JPY → 1,235; 12.3455 KWD → 12.346."""
     return value.quantize(unit(currency), rounding=ROUND_HALF_UP)
+
+
+def finer_than_unit(value: Decimal, currency: str) -> str | None:
+    """Why ``value`` is no amount of ``currency``, or None: 12.345 is a KWD amount and not a
+    USD one, 1500.5 is no JPY amount; 5000.00 JPY is 5000 (trailing zeros are no fraction).
+    For contract files, which are refused rather than rounded on every charge."""
+    try:
+        whole = value == rounded(value, currency)
+    except InvalidOperation:  # more digits than Decimal's context holds
+        return f"{value} {currency} is too large an amount"
+    if whole:
+        return None
+    places = decimals(currency)
+    unit = "a whole number" if places == 0 else f"at most {places} decimals"
+    return f"{value} {currency} is not an amount of {currency}: write {unit}"
 
 
 def amount_text(value: Decimal, currency: str | None, *, grouped: bool = False) -> str:

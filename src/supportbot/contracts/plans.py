@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from supportbot.contracts.currency import finer_than_unit
 from supportbot.contracts.tiers import Span
 from supportbot.datafiles import LocatedError
 
@@ -206,6 +207,7 @@ class Plan(BaseModel):
             if money is not None and money.amount <= 0:
                 raise LocatedError((name,), f"{name} must be more than zero, got {money.amount}")
         self._currencies()
+        self._in_units()
         self._terms()
         return self
 
@@ -225,6 +227,19 @@ class Plan(BaseModel):
                     loc,
                     f"currency mismatch: {money.amount} {money.currency} in a plan billed in "
                     f"{self.currency}",
+                )
+
+    def _in_units(self) -> None:
+        """Every amount in whole units of the plan's currency: 10.555 USD or 1500.5 JPY
+        cannot be billed, and rounding it on every charge would bill neither what the
+        contract says nor the same as a charge of many units (3 × 333.5 JPY is 1,001)."""
+        for loc, money in self._moneys():
+            if money is None or self.currency is None:
+                continue  # _currencies: any amount needs the plan's currency
+            problem = finer_than_unit(money.amount, self.currency)
+            if problem is not None:
+                raise LocatedError(
+                    loc, f"{problem}; a contract's amounts are billed as written, not rounded"
                 )
 
     def _moneys(self) -> list[tuple[tuple[str | int, ...], Money | None]]:
