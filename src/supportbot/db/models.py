@@ -94,7 +94,8 @@ class SlaClock(Base):
     """The computed state of one SLA clock, kept for the card, ``/sla`` and reports.
 
     Recomputed from the incident on every change; ``breached_at`` is written once, by the
-    breach timer, and never cleared.
+    breach timer, and never cleared, with what the breach was judged against
+    (``breach_due_at``, ``breach_severity``): a later severity change moves ``due_at``.
     """
 
     __tablename__ = "sla_clocks"
@@ -108,8 +109,16 @@ class SlaClock(Base):
     state: Mapped[str] = mapped_column(String(20))  # running | paused | met | breached
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    breach_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    breach_severity: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     __table_args__ = (UniqueConstraint("incident_id", "kind", name="uq_sla_clock"),)
+
+    @property
+    def target_moved_since_breach(self) -> bool:
+        """A recorded breach whose due instant is no longer the clock's: a severity change
+        recomputed the target, so the breach must be read against its own due, not this one."""
+        return self.breach_due_at is not None and self.breach_due_at != self.due_at
 
 
 class SlaTimer(Base):

@@ -175,8 +175,10 @@ def _relative(delta: timedelta) -> str:
 def _clock(clock: SlaClock, now: datetime, zone: ZoneInfo) -> str:
     if clock.state == "running" and clock.due_at is not None:
         return f"{clock.kind} due {with_utc(clock.due_at, zone)} ({_relative(clock.due_at - now)})"
-    if clock.state == "breached" and clock.due_at is not None:
-        return f"{clock.kind} *breached* (was due {with_utc(clock.due_at, zone)})"
+    # The due the breach missed: a severity change since may have moved the clock's own.
+    missed = clock.breach_due_at or clock.due_at
+    if clock.state == "breached" and missed is not None:
+        return f"{clock.kind} *breached* (was due {with_utc(missed, zone)})"
     return f"{clock.kind} {clock.state}"
 
 

@@ -24,7 +24,7 @@ from supportbot.instants import InstantError, parse_instant
 from supportbot.oncall import lookup
 from supportbot.plans import ledger
 from supportbot.runtime import Runtime
-from supportbot.sla.deadlines import Deadlines, compute_deadlines
+from supportbot.sla.deadlines import Deadlines, compute_deadlines, is_late
 from supportbot.wording import inert, time_left
 
 USAGE = (
@@ -106,7 +106,8 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
     ]
     contracted = {"response": deadlines.response_due, "resolution": deadlines.resolution_due}
     lines += [
-        _clock_line(kind, rows.get(kind), contracted[kind], now, zone) for kind in CLOCK_KINDS
+        _clock_line(kind, rows.get(kind), contracted[kind], now, zone, incident.severity)
+        for kind in CLOCK_KINDS
     ]
     # The same balances as the card (plans ledger), customer-safe.
     lines += [f"• {b.text()}" for b in ledger.balances(session, customer, now)]
@@ -115,11 +116,18 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
 
 
 def _clock_line(
-    kind: str, row: SlaClock | None, contracted: datetime, now: datetime, zone: ZoneInfo
+    kind: str,
+    row: SlaClock | None,
+    contracted: datetime,
+    now: datetime,
+    zone: ZoneInfo,
+    severity: int,
 ) -> str:
     name = kind.title()
     if row is None:
         return f"• {name}: not computed yet (the clocks are stored when the incident is saved)."
+    if row.state == "breached" and row.target_moved_since_breach:
+        return _moved_breach_line(name, row, now, zone, severity)
     if row.state == "breached":
         when = row.breached_at or row.due_at
         stopped = f"; stopped {_when(row.stopped_at, zone)}" if row.stopped_at else ""
@@ -138,6 +146,35 @@ def _clock_line(
     if row.due_at is not None and row.due_at != contracted:
         text += f" (moved from {_when(contracted, zone)} by time waiting on the customer)"
     return text + "."
+
+
+def _moved_breach_line(
+    name: str, row: SlaClock, now: datetime, zone: ZoneInfo, severity: int
+) -> str:
+    """A breach kept after a severity change moved the target: the breach reads against the
+    due it missed, and the current target apart, since a due after the breach (a downgrade)
+    next to "breached" reads as a contradiction. The reports judge the current target."""
+    # Written with breach_due_at, so known whenever the target moved; the fallback is safety.
+    then = f"{Severity(row.breach_severity).label}'s" if row.breach_severity else "an earlier"
+    return (
+        f"• {name}: *breached* {_when(row.breached_at, zone)} under {then} target, which was "
+        f"due {_when(row.breach_due_at, zone)}; the breach stays on record. Current target, "
+        f"{Severity(severity).label}: {_current_target(row, now, zone)}; the monthly report "
+        "judges this one."
+    )
+
+
+def _current_target(row: SlaClock, now: datetime, zone: ZoneInfo) -> str:
+    """Where the clock stands against the target in force now (as the reports judge it)."""
+    if row.due_at is None:
+        return "paused while waiting on the customer"
+    due = f"due {_when(row.due_at, zone)}"
+    if row.stopped_at is not None:
+        verdict = "late too, stopped" if is_late(row.due_at, row.stopped_at) else "met"
+        return f"{due}, {verdict} at {_when(row.stopped_at, zone)}"
+    if is_late(row.due_at, now):
+        return f"{due}, overdue by {time_left(now, row.due_at)}"
+    return f"{due}, {time_left(row.due_at, now)} left"
 
 
 def _when(at: datetime | None, zone: ZoneInfo) -> str:

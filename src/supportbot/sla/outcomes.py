@@ -116,6 +116,9 @@ def _breach(batch: Batch, incident: Incident, clock: SlaClock) -> str:
     session, rt, now = batch.session, batch.rt, batch.now
     zone = batch.zone(incident.customer)
     clock.breached_at, clock.state = now, "breached"
+    # What it was judged against: a later severity change recomputes ``due_at`` from the
+    # start, and the breach must still read against this due (``/sla``, the card).
+    clock.breach_due_at, clock.breach_severity = clock.due_at, incident.severity
     add_event(
         session,
         rt,
