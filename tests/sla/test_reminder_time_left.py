@@ -67,3 +67,22 @@ def test_a_24x7_reminder_over_a_weekend_keeps_wall_clock_time(desk: Desk) -> Non
     text = _reminder(desk, ACME_CHANNEL, FRIDAY_17_CET, 50)
     assert "response target 50% used: 1h00m left (due " in text, text
     assert "business" not in text
+
+
+def test_the_breach_names_the_due_instant_in_the_same_zone_as_the_reminders(desk: Desk) -> None:
+    """One target, one zone in every post about it: the breach of a business-hours target
+    said 'due … 08:00 GMT' (the on-shift region's zone) after reminders said '09:00 CET'."""
+    text = _reminder(desk, GLOBEX_CHANNEL, FRIDAY_17_CET, 50)
+    assert "(due Mon 30 Nov 09:00 CET)" in text, text
+    with desk.rt.session() as session:
+        breach = session.scalars(
+            select(SlaTimer).where(SlaTimer.clock == "response", SlaTimer.threshold == 100)
+        ).one()
+    assert isinstance(desk.rt.clock, TravelClock)
+    desk.rt.clock.set(breach.due_at)
+    assert firing.fire(desk.rt, breach.id) == "breached"
+    with desk.rt.session() as session:
+        posted = session.scalars(
+            select(TimelineEvent.text).where(TimelineEvent.kind == "breach:response")
+        ).one()
+    assert "breached its response target (due Mon 30 Nov 09:00 CET)" in posted, posted

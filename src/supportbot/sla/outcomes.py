@@ -59,6 +59,15 @@ class Batch:
             )
         return self._bases[key]
 
+    def due_zone(self, incident: Incident, kind: str) -> ZoneInfo:
+        """Where the ``kind`` target's due instant reads, in every post about it: a
+        business-hours target in its calendar's zone, where its hours are (the reminder and
+        the breach named one due as 09:00 CET and then 08:00 GMT); else the display zone."""
+        basis = self.basis(incident, kind)
+        if isinstance(basis, BusinessCalendar):
+            return ZoneInfo(basis.hours.timezone)
+        return self.zone(incident.customer)
+
 
 def apply(batch: Batch, incident: Incident, timer: SlaTimer, clock: SlaClock | None) -> str:
     """The timer's effect; returns the outcome (reminded, skipped, breached, engaged, stale)."""
@@ -106,15 +115,13 @@ def _left(batch: Batch, incident: Incident, clock: SlaClock) -> str:
         return "paused"
     basis = batch.basis(incident, clock.kind)
     left = span(basis.between(batch.now, due))
-    if isinstance(basis, BusinessCalendar):
-        zone = ZoneInfo(basis.hours.timezone)
-        return f"{left} of business time left (due {local_time(due, zone)})"
-    return f"{left} left (due {local_time(due, batch.zone(incident.customer))})"
+    business = " of business time" if isinstance(basis, BusinessCalendar) else ""
+    return f"{left}{business} left (due {local_time(due, batch.due_zone(incident, clock.kind))})"
 
 
 def _breach(batch: Batch, incident: Incident, clock: SlaClock) -> str:
     session, rt, now = batch.session, batch.rt, batch.now
-    zone = batch.zone(incident.customer)
+    zone = batch.due_zone(incident, clock.kind)
     clock.breached_at, clock.state = now, "breached"
     # What it was judged against: a later severity change recomputes ``due_at`` from the
     # start, and the breach must still read against this due (``/sla``, the card).
