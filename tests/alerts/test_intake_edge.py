@@ -249,6 +249,21 @@ def test_a_nul_in_a_label_is_stored_as_a_replacement_character(monitor: Monitor)
     assert '"web-\\ufffd-1"' in stored.labels and "\x00" not in stored.summary
 
 
+def test_a_lone_surrogate_is_stored_as_a_replacement_character(monitor: Monitor) -> None:
+    """JSON's "\\ud800" with no pair is valid JSON and no storable text: the insert raised,
+    the answer was a 500 (Alertmanager retries it for ever) and the incident never opened."""
+    alert = am_alert("a1")
+    alert["annotations"]["summary"] = "disk \ud800 full \udfff on db-1"
+    alert["labels"]["instance"] = "db-\udc00-1"
+
+    assert monitor.fire("prometheus", am_payload([alert]))["action"] == "opened"
+
+    with monitor.rt.session() as session:
+        stored = session.scalars(select(Alert)).one()
+    assert stored.summary.endswith("disk \ufffd full \ufffd on db-1"), stored.summary
+    assert '"db-\\ufffd-1"' in stored.labels
+
+
 def test_a_thousand_alerts_with_long_summaries_fit_in_one_request(monitor: Monitor) -> None:
     """Alertmanager's `max_alerts: 1000`, as the README configures it, with an 800-character
     summary each: about 1.1 MB, over the old 1 MiB limit (a 413 loses the group)."""

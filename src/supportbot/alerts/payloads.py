@@ -14,6 +14,7 @@ Everything in a payload is untrusted text: it is stored as given and rendered in
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -146,18 +147,24 @@ def _generic(event: GenericEvent, now: datetime) -> Batch:
     return Batch(event.dedup_key, (alert,), {}, {}, event.summary)
 
 
-def _without_nul(value: Any, depth: int = 0) -> Any:
-    """NUL characters replaced by U+FFFD, everywhere: PostgreSQL cannot store one, and a
-    label carrying one was refused with a 503 that Alertmanager retried forever (a 400
-    would have dropped the alert). Deeper than any payload nests, left to the models."""
+# NUL, which PostgreSQL cannot store, and a lone surrogate (JSON's "\ud800" with no pair),
+# which no database's UTF-8 can.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _storable(value: Any, depth: int = 0) -> Any:
+    """NULs and lone surrogates replaced by U+FFFD, everywhere: a label carrying a NUL was
+    refused with a 503, and a summary carrying "\ud800" with a 500, which Alertmanager
+    retries forever (a 400 would have dropped the alert). Deeper than any payload nests,
+    left to the models."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return _UNSTORABLE.sub("\ufffd", value)
     if depth > 32:
         return value
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v, depth + 1) for k, v in value.items()}
+        return {_storable(k): _storable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v, depth + 1) for v in value]
+        return [_storable(v, depth + 1) for v in value]
     return value
 
 
@@ -165,7 +172,7 @@ def parse(fmt: str, data: object, now: datetime) -> Batch:
     """Validate ``data`` as ``fmt``; :class:`PayloadError` says what is wrong and where."""
     if not isinstance(data, dict):
         raise PayloadError("body: expected a JSON object")
-    data = _without_nul(data)
+    data = _storable(data)
     try:
         if fmt == "generic":
             batch = _generic(GenericEvent.model_validate(data), now)
