@@ -49,6 +49,11 @@ def inert(text: str, *, keep_mentions: bool = False) -> str:
     return escaped
 
 
+# What an escape can be cut into: a bare "&" typed in the text is not one of them (inert
+# leaves "&" alone), and the cut before it must not drop the rest of the text.
+_ENTITIES = ("&lt;", "&gt;", "&amp;")
+
+
 def inert_within(text: str, limit: int, *, keep_mentions: bool = False) -> str:
     """``inert(text)`` in at most ``limit`` characters, cut with "…" when longer. Escaped
     first, then cut: each ``<`` escaped is four characters, so text cut to the limit first
@@ -59,7 +64,7 @@ def inert_within(text: str, limit: int, *, keep_mentions: bool = False) -> str:
         return escaped
     cut = escaped[: limit - 1]
     entity = cut.rfind("&")
-    if entity != -1 and ";" not in cut[entity:]:
+    if entity != -1 and any(e.startswith(cut[entity:]) for e in _ENTITIES):
         cut = cut[:entity]  # an entity the cut would split: left out whole
     if keep_mentions:
         opened = cut.rfind("<")

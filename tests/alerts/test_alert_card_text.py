@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from supportbot.alerts.rules import safe_url
 from tests.alerts.conftest import TRIAGE, Monitor, am_alert, am_payload
 
 SECTION_MAX = 3000  # Slack refuses a section whose text is longer (invalid_blocks)
@@ -50,3 +51,11 @@ def test_alert_summaries_full_of_lt_and_amp_stay_whole_within_the_section_limit(
     assert all(r.startswith("• Sev1 HighErrorRate: &lt;&&lt;&") for r in rows)
     assert ["|source>" in r for r in rows] == [True] * 5  # links kept while they fit
     assert text.endswith("… and 1 more firing")
+
+
+def test_a_url_ending_in_a_newline_is_no_link() -> None:
+    """A regex's "$" also matches before a final newline: the link was kept, and the card
+    line broke in two at it."""
+    assert safe_url("https://x.example/a") == "https://x.example/a"
+    assert safe_url("https://x.example/a\n") is None
+    assert safe_url("https://x.example/a\nb") is None

@@ -17,13 +17,13 @@ from supportbot.wording import inert
 
 SUMMARY_MAX = 300
 SHOWN_IN_SUMMARY = 10  # alerts named one by one in a thread summary; the rest are counted
-_URL = re.compile(r"^https?://[^\s<>|]+$")
+_URL = re.compile(r"https?://[^\s<>|]+")  # fullmatch: "$" also matched before a final "\n"
 RUNBOOK_KEYS = ("runbook_url", "runbook", "runbookURL", "runbook_link")
 
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL that cannot break out of Slack's ``<url|label>`` link, or None."""
-    if url and len(url) <= 2000 and _URL.match(url):
+    if url and len(url) <= 2000 and _URL.fullmatch(url):
         return url
     return None
 
