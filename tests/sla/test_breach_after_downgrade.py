@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from supportbot.clock import TravelClock
+from supportbot.db.models import SlaClock
 from supportbot.oncall.announcements import open_incidents
 from supportbot.reports.figures import figures
 from supportbot.reports.load import load_records
@@ -121,3 +123,31 @@ def test_a_breach_without_a_severity_change_reads_as_before(desk: Desk) -> None:
     assert _card_response(desk) == (
         "*Response*: due Tue 08 Dec 09:15 CST · overdue by 1m · :rotating_light: breached"
     )
+
+
+def test_a_breach_recorded_before_its_due_was_kept_reads_as_moved_too(desk: Desk) -> None:
+    """Breaches recorded before migration 0012 have no due or severity of their own; after a
+    downgrade their clock's due is later than the breach, which only a moved target makes:
+    they read as moved too, without the due nobody recorded."""
+    desk.slack.command("sev1 checkout down", channel=ACME_CHANNEL)
+    desk.drain()
+    desk.travel(timedelta(minutes=16))
+    with desk.rt.session() as session:  # as the upgrade left it: the new columns empty
+        clock = session.scalars(select(SlaClock).where(SlaClock.kind == "response")).one()
+        clock.breach_due_at, clock.breach_severity = None, None
+    assert _response_line(desk).startswith("• Response: *breached* (was due ")  # not moved
+    desk.slack.block_action(cards.ACTION_SEVERITY, block_id="incident-1", selected="3")
+    desk.drain()
+
+    assert _response_line(desk) == (
+        f"• Response: *breached* {BREACHED} under an earlier target; the breach stays on "
+        f"record. Current target, Sev 3 (Medium): due {SEV3_DUE}, 7h44m left; the monthly "
+        "report judges this one."
+    )
+    assert _card_response(desk) == (
+        "*Response*: :rotating_light: breached Tue 08 Dec 09:16 CST · now Sev3 Medium: "
+        "due Tue 08 Dec 17:00 CST · 7h44m left"
+    )
+    with desk.rt.session() as session:
+        listed = "\n".join(open_incidents(desk.rt, session, desk.rt.now(), CHICAGO))
+    assert "response breached" in listed and "was due" not in listed, listed

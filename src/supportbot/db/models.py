@@ -118,7 +118,15 @@ class SlaClock(Base):
     def target_moved_since_breach(self) -> bool:
         """A recorded breach whose due instant is no longer the clock's: a severity change
         recomputed the target, so the breach must be read against its own due, not this one."""
-        return self.breach_due_at is not None and self.breach_due_at != self.due_at
+        if self.breach_due_at is not None:
+            return self.breach_due_at != self.due_at
+        # Recorded before the breach kept its due (migration 0012): a due after the breach
+        # can only be a target that moved since.
+        return (
+            self.breached_at is not None
+            and self.due_at is not None
+            and self.due_at > self.breached_at
+        )
 
 
 class SlaTimer(Base):

@@ -176,7 +176,8 @@ def _clock(clock: SlaClock, now: datetime, zone: ZoneInfo) -> str:
     if clock.state == "running" and clock.due_at is not None:
         return f"{clock.kind} due {with_utc(clock.due_at, zone)} ({_relative(clock.due_at - now)})"
     # The due the breach missed: a severity change since may have moved the clock's own.
-    missed = clock.breach_due_at or clock.due_at
+    # Unknown for a breach recorded before it was kept (migration 0012) whose target moved.
+    missed = clock.breach_due_at or (None if clock.target_moved_since_breach else clock.due_at)
     if clock.state == "breached" and missed is not None:
         return f"{clock.kind} *breached* (was due {with_utc(missed, zone)})"
     return f"{clock.kind} {clock.state}"

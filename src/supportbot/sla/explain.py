@@ -156,9 +156,11 @@ def _moved_breach_line(
     next to "breached" reads as a contradiction. The reports judge the current target."""
     # Written with breach_due_at, so known whenever the target moved; the fallback is safety.
     then = f"{Severity(row.breach_severity).label}'s" if row.breach_severity else "an earlier"
+    # Unknown for a breach recorded before it was kept (migration 0012): left out.
+    missed = f", which was due {_when(row.breach_due_at, zone)}" if row.breach_due_at else ""
     return (
-        f"• {name}: *breached* {_when(row.breached_at, zone)} under {then} target, which was "
-        f"due {_when(row.breach_due_at, zone)}; the breach stays on record. Current target, "
+        f"• {name}: *breached* {_when(row.breached_at, zone)} under {then} target{missed}; "
+        f"the breach stays on record. Current target, "
         f"{Severity(severity).label}: {_current_target(row, now, zone)}; the monthly report "
         "judges this one."
     )

@@ -53,10 +53,9 @@ def _moved_breach(clock: SlaClock, severity: int, moment: Moment) -> str:
     after the breach (a downgrade) would contradict itself."""
     zone, now = moment.zone, moment.now
     then = f" under {severity_label(clock.breach_severity)}" if clock.breach_severity else ""
-    breach = (
-        f"{_STATE['breached']} {local_time(clock.breached_at, zone)}{then} "
-        f"(due {local_time(clock.breach_due_at, zone)})"
-    )
+    # Unknown for a breach recorded before it was kept (migration 0012): left out.
+    missed = f" (due {local_time(clock.breach_due_at, zone)})" if clock.breach_due_at else ""
+    breach = f"{_STATE['breached']} {local_time(clock.breached_at, zone)}{then}{missed}"
     current = f"now {severity_label(severity)}: due {local_time(clock.due_at, zone)}"
     if clock.due_at is None:
         current = f"now {severity_label(severity)}: {_STATE['paused']}"
