@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from supportbot.clock import TravelClock
+from supportbot.csat.answers import CUSTOMER_ONLY, UNREADABLE
 from supportbot.csat.blocks import ACTION_COMMENT, CALLBACK_COMMENT
 from supportbot.db.reporting import CsatSurvey
 from supportbot.desk import actions
@@ -126,7 +127,7 @@ def test_the_question_is_asked_once_and_only_the_customer_answers_once(resolved:
     assert acme.csat_scores == (4,) and acme.csat_mean == 4 and acme.csat_top_share == 1
 
 
-@pytest.mark.parametrize("value", ["1:9", "1:", "x:4", "99:4", "1:4:4", ""])
+@pytest.mark.parametrize("value", ["1:9", "1:", "x:4", "1:4:4", ""])  # 99:4: next test
 def test_a_forged_rating_is_refused_and_stores_nothing(resolved: Desk, value: str) -> None:
     press(resolved, "csat_rate_4", value, **ALICE)
     assert "could not be read" in ephemerals(resolved.api)[-1]
@@ -150,3 +151,19 @@ def test_a_lost_question_is_asked_by_the_reconciler(resolved: Desk) -> None:
         row.asked_at, row.message_ts = None, None
     desk.travel(timedelta(seconds=30))
     assert len(questions(desk)) == 2 and survey(desk).asked_at is not None
+
+
+def test_a_forged_survey_id_is_answered_as_another_organisations_survey(resolved: Desk) -> None:
+    """Hans (Globex) forging presses: Acme's survey and a survey that does not exist get the
+    same answer, so the answers do not tell which survey ids exist."""
+    desk = resolved
+    assert len(questions(desk)) == 1
+    hans = {"user": GLOBEX_HANS, "channel": ACME_CHANNEL}
+    press(desk, "csat_rate_1", "1:1", **hans)  # Acme's
+    press(desk, "csat_rate_1", "99:1", **hans)  # nobody's
+    press(desk, ACTION_COMMENT, "99", **hans)
+    press(desk, "csat_rate_4", "99:4", **ALICE)  # nobody's, by Acme's own contact
+    assert ephemerals(desk.api)[-4:] == [":no_entry: " + CUSTOMER_ONLY] * 4
+    press(desk, "csat_rate_1", "x:1", **hans)  # not a survey id at all
+    assert ephemerals(desk.api)[-1] == ":no_entry: " + UNREADABLE
+    assert survey(desk).score is None

@@ -32,10 +32,12 @@ UNREADABLE = "This rating could not be read; please press one of the buttons aga
 
 def _survey(session: Session, who: Actor, text: str) -> CsatSurvey:
     number = row_id(text)
-    survey = session.get(CsatSurvey, number) if number is not None else None
-    if survey is None:
+    if number is None:
         raise IncidentError(UNREADABLE)
-    if who.is_staff or who.customer != survey.customer:
+    survey = session.get(CsatSurvey, number)
+    # A survey that does not exist is answered as another organisation's is: the answer to
+    # a forged id must not tell which surveys exist.
+    if survey is None or who.is_staff or who.customer != survey.customer:
         raise IncidentError(CUSTOMER_ONLY)
     return survey
 
