@@ -200,6 +200,7 @@ def test_sev2_release_tells_the_level_on_call(pager: Pager) -> None:
 def test_waiting_on_the_customer_ends_the_watch(pager: Pager) -> None:
     open_sev(pager, 2, "reports slow")
     pager.desk.slack.block_action(cards.ACTION_ACK, value="1", user="U0STAFF001")
+    pager.desk.drain()  # each press handled before the next (Bolt runs them on its executor)
     pager.desk.slack.block_action(cards.ACTION_WAITING, value="1", user="U0STAFF001")
     pager.desk.drain()
     pager.desk.travel(timedelta(hours=3))

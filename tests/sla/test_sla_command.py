@@ -144,6 +144,7 @@ def test_another_organisation_asking_is_told_it_does_not_exist(acme_sev2: Desk) 
 def test_time_waiting_on_the_customer_moves_the_resolution_due(acme_sev2: Desk) -> None:
     desk = acme_sev2
     desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()  # each press handled before the next (Bolt runs them on its executor)
     desk.slack.block_action(cards.ACTION_WAITING, value="1")
     desk.drain()
     desk.travel(timedelta(hours=3))

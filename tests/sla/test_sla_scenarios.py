@@ -89,6 +89,7 @@ def test_waiting_on_customer_pauses_resolution_and_reply_resumes(desk: Desk) -> 
     desk.slack.command("sev2 export broken", channel=ACME)
     desk.drain()
     desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()  # each press handled before the next (Bolt runs them on its executor)
     desk.slack.block_action(cards.ACTION_WAITING, value="1")
     desk.drain()
     with desk.rt.session() as session:
@@ -183,6 +184,7 @@ def test_card_shows_both_clocks_with_due_time_left_and_state(desk: Desk) -> None
         r"\*Resolution\*: due .+ · 23h59m left · :hourglass_flowing_sand: running", text
     )
     desk.slack.block_action(cards.ACTION_ACK, value="1")
+    desk.drain()  # each press handled before the next (Bolt runs them on its executor)
     desk.slack.block_action(cards.ACTION_WAITING, value="1")
     desk.drain()
     text = card_text(desk)
