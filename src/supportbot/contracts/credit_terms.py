@@ -11,7 +11,6 @@ every report says so.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -19,11 +18,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from supportbot.contracts.currency import finer_than_unit
+from supportbot.contracts.currency import finer_than_unit, not_a_currency
 from supportbot.contracts.tiers import Span
 from supportbot.datafiles import LocatedError
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 HUNDRED = Decimal(100)
 
 
@@ -115,8 +113,8 @@ class CreditTerms(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        if not _CURRENCY.match(value):
-            raise ValueError(f"currency {value!r} is not an ISO 4217 code such as USD or EUR")
+        if problem := not_a_currency(value):
+            raise ValueError(problem)
         return value
 
     @model_validator(mode="after")

@@ -3,17 +3,38 @@
 Most currencies count cents (2). A few have no minor unit in use (the yen: 1,500 JPY, never
 1,500.00) and a few count thousandths (the Kuwaiti dinar: 12.345 KWD). Amounts are rounded
 to their currency's unit, half up, and shown with exactly its number of decimals. Pure.
+
+Which codes are currencies at all is ISO 4217's current list as pycountry keeps it: a typo
+(``UDS``) or a withdrawn code (``HRK``, replaced by the euro in 2023) in a contract would
+otherwise bill as if it were a two-decimal currency.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import pycountry
 
 # ISO 4217 currencies whose minor unit is not 2 (the active codes; funds and metals aside).
 ZERO_DECIMALS = frozenset(
     "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
 )
 THREE_DECIMALS = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+
+_CODE = re.compile(r"[A-Z]{3}")
+# On ISO 4217's list, but no money to bill in: "testing" and "no currency involved".
+_NOT_MONEY = frozenset({"XTS", "XXX"})
+
+
+def not_a_currency(code: str) -> str | None:
+    """Why ``code`` names no currency a contract can bill in, or None: ``USD`` and ``JPY``
+    are currencies; ``usd``, ``UDS``, ``HRK`` (withdrawn) and ``XXX`` are not."""
+    if not _CODE.fullmatch(code):
+        return f"currency {code!r} is not an ISO 4217 code such as USD or EUR"
+    if code in _NOT_MONEY or pycountry.currencies.get(alpha_3=code) is None:
+        return f"currency {code!r} is not a current ISO 4217 currency (such as USD, EUR or JPY)"
+    return None
 
 
 def decimals(currency: str | None) -> int:

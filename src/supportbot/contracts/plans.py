@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from supportbot.contracts.currency import finer_than_unit
+from supportbot.contracts.currency import finer_than_unit, not_a_currency
 from supportbot.contracts.tiers import Span
 from supportbot.datafiles import LocatedError
 
@@ -45,7 +45,6 @@ class OnExhausted(StrEnum):
 
 
 _MONEY = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]{3})?\s*$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -181,8 +180,8 @@ class Plan(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency(cls, value: str | None) -> str | None:
-        if value is not None and not _CURRENCY.match(value):
-            raise ValueError(f"currency {value!r} is not an ISO 4217 code like USD or EUR")
+        if value is not None and (problem := not_a_currency(value)):
+            raise ValueError(problem)
         return value
 
     @field_validator("overage_rate", "price", "deposit", "list_rate", mode="before")
