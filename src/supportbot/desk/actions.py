@@ -23,8 +23,10 @@ from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import (
     DESCRIPTION_MAX,
     LEVEL_NAMES,
+    SEVERITY_CHANGED,
     Status,
     next_level,
+    severity_change_text,
     severity_label,
 )
 from supportbot.incidents.progress import ACK_RENEWED
@@ -114,8 +116,8 @@ def set_severity(rt: Runtime, key: int | str, actor: Actor, severity: int) -> In
         before = incident.severity
         incident.severity, incident.suggested_severity = severity, None
         change.event(
-            "severity",
-            f"{change.who} changed severity {severity_label(before)} → {severity_label(severity)}",
+            SEVERITY_CHANGED,
+            severity_change_text(change.who, before, severity),
             customer_visible=True,
         )
         if before == 1:

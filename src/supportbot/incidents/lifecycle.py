@@ -88,6 +88,22 @@ def severity_label(severity: int) -> str:
     return f"Sev{severity} {SEVERITY_NAMES[severity]}"
 
 
+SEVERITY_CHANGED = "severity"  # the timeline event's kind; its text is severity_change_text's
+_CHANGE = re.compile(r"changed severity Sev([1-4]) [A-Za-z]+ → Sev([1-4]) [A-Za-z]+$")
+
+
+def severity_change_text(who: str, before: int, after: int) -> str:
+    return f"{who} changed severity {severity_label(before)} → {severity_label(after)}"
+
+
+def parse_severity_change(text: str) -> tuple[int, int] | None:
+    """The severities before and after, from a ``severity`` event's text (the timeline keeps
+    no other record of them, and every such event, old ones too, was written by
+    :func:`severity_change_text`); None if the text is not one."""
+    match = _CHANGE.search(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
 # ``Incident.source_channel`` of an incident imported from another tool (``supportbot import
 # incidents``; ``source_ts`` holds its external id): history only, never carded, paged or timed.
 IMPORTED_SOURCE = "import"

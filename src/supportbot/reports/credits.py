@@ -5,6 +5,11 @@
 - "Later than" is measured on the clock the contract's response target runs on: the wall
   clock for a 24x7 target, the customer's business hours otherwise (a business-hours target
   starts at the next opening), so a credit never contradicts the clock the customer was sold.
+- A severity changed before the response: each severity is judged while it applied, from
+  the opening. A Severity 1 left unanswered past its hour and then downgraded still owes
+  its credit (staff who find it was never critical waive it, with a reason, on the record);
+  one downgraded before its hour ran out owes none. An incident owes one credit at most:
+  the largest of those it missed.
 - The amounts and limits are the contract's (``credits:`` in ``contracts/customers.yaml``,
   :mod:`supportbot.contracts.credit_terms`); the seed's figures are the defaults.
 - Availability credits, waivers and the cap are per customer: :mod:`.statement`.
@@ -21,8 +26,9 @@ from decimal import Decimal
 
 from supportbot.contracts.credit_terms import DEFAULT_TERMS, CreditTerms, ResponseCredit
 from supportbot.contracts.currency import rounded
+from supportbot.hours.calendar import TimeBasis
 from supportbot.reports.records import IncidentRecord, Period, within
-from supportbot.sla.deadlines import due_with_pauses, is_late
+from supportbot.sla.deadlines import due_with_pauses, first_late_instant, is_late
 
 CENT = Decimal("0.01")
 CURRENCY = "USD"
@@ -80,29 +86,51 @@ def percent_of(fee: Decimal, percent: Decimal, currency: str | None = None) -> D
     return money(fee * percent / Decimal(100), currency)
 
 
-def credit_due(incident: IncidentRecord, rule: ResponseCredit) -> datetime | None:
-    """When the response was due for the credit; None while the request is still held
-    waiting on the customer (its wait does not count)."""
+def credit_due(
+    incident: IncidentRecord, rule: ResponseCredit, basis: TimeBasis | None = None
+) -> datetime | None:
+    """When the response was due for the credit (on ``basis``, by default the incident's
+    response basis); None while the request is still held waiting on the customer (its wait
+    does not count)."""
+    basis = incident.response_basis if basis is None else basis
     if not incident.held:
-        return incident.response_basis.add(incident.opened_at, rule.within)
-    return due_with_pauses(incident.response_basis, incident.opened_at, rule.within, incident.held)
+        return basis.add(incident.opened_at, rule.within)
+    return due_with_pauses(basis, incident.opened_at, rule.within, incident.held)
 
 
 def credit_line(
     incident: IncidentRecord, as_of: datetime, terms: CreditTerms = DEFAULT_TERMS
 ) -> CreditLine | str | None:
-    """A credit line if the response was late; the key if it cannot be judged yet."""
-    rule = terms.response_rule(incident.severity)
-    if rule is None or incident.customer is None:
+    """A credit line if the response was late under a severity the incident had while it was
+    late; the key if it cannot be judged yet (no response, and its severity's credit may
+    still fall due)."""
+    if incident.customer is None:
         return None
-    due = credit_due(incident, rule)
     actual = incident.first_response_at
     end = actual if actual is not None else as_of
-    if due is None or not is_late(due, end):
-        return None if actual is not None else incident.key
+    spans = incident.severity_spans()
+    missed: list[tuple[ResponseCredit, datetime]] = []
+    for index, span in enumerate(spans):
+        if index and span.since >= end:
+            break  # took this severity after the response (or after as_of)
+        rule = terms.response_rule(span.severity)
+        due = None if rule is None else credit_due(incident, rule, span.response_basis)
+        if rule is None or due is None:
+            continue
+        following = spans[index + 1].since if index + 1 < len(spans) else None
+        if following is None or following > end:
+            late = is_late(due, end)  # still this severity when answered (or at as_of)
+        else:  # late while it had this severity: its first late instant came before the change
+            late = first_late_instant(due) < following
+        if late:
+            missed.append((rule, due))
+    if not missed:
+        current = terms.response_rule(spans[-1].severity)
+        return None if actual is not None or current is None else incident.key
+    rule, due = max(missed, key=lambda found: (found[0].amount, -found[0].severity))
     name = f"Severity {rule.severity} response within {_hours(rule.within)}"
     return CreditLine(
-        incident.key, incident.customer, incident.severity, name, incident.opened_at,
+        incident.key, incident.customer, rule.severity, name, incident.opened_at,
         due, actual, end - due, money(rule.amount, terms.currency), terms.currency,
     )  # fmt: skip
 

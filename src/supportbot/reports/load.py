@@ -16,7 +16,14 @@ from supportbot.db.models import Incident, SlaClock, TimelineEvent
 from supportbot.db.reporting import CsatSurvey
 from supportbot.db.types import UTCDateTime
 from supportbot.hours.calendar import TimeBasis
-from supportbot.reports.records import UTC_ZONE, ClockRecord, IncidentRecord, Period
+from supportbot.incidents.lifecycle import SEVERITY_CHANGED, parse_severity_change
+from supportbot.reports.records import (
+    UTC_ZONE,
+    ClockRecord,
+    IncidentRecord,
+    Period,
+    SeveritySpan,
+)
 from supportbot.sla.deadlines import WALL_CLOCK, Pause, basis_for
 from supportbot.sla.tracking import pauses_of
 
@@ -51,6 +58,7 @@ def load_records(
     clocks = _clocks(session, window)
     scores = _scores(session, window)
     held = _held(session, window)
+    changes = _severity_changes(session, window)
     bases: dict[tuple[str | None, int], TimeBasis] = {}
     owners: dict[str | None, Customer | None] = {}  # by_key searches a list: once per key
     out = []
@@ -66,21 +74,54 @@ def load_records(
         # Paused from its opening: a request held for the customer's approval (a "waiting"
         # pressed later, before anyone answered, does not stop the response clock).
         waited = tuple(p for p in held.get(row.id, ()) if p[0] <= row.opened_at)
-        out.append(replace(record, held=waited) if waited else record)
+        if waited:
+            record = replace(record, held=waited)
+        if row.id in changes:
+            record = replace(record, severities=_spans(row, owner, changes[row.id]))
+        out.append(record)
     return out
+
+
+def _before_response() -> Any:
+    return or_(Incident.first_response_at.is_(None), TimelineEvent.at < Incident.first_response_at)
+
+
+def _severity_changes(
+    session: Session, window: list[Any]
+) -> dict[int, list[tuple[datetime, int, int]]]:
+    """Severity changes before the first response, per incident that had one: (instant,
+    before, after). Few rows whatever the period: most incidents keep their severity."""
+    rows = session.connection().execute(
+        select(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.text)
+        .join(Incident, Incident.id == TimelineEvent.incident_id)
+        .where(*window, TimelineEvent.kind == SEVERITY_CHANGED, _before_response())
+        .order_by(TimelineEvent.incident_id, TimelineEvent.id)
+    )
+    found: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    for incident_id, at, text in rows:
+        change = parse_severity_change(text)
+        if change is not None:
+            found[incident_id].append((at, *change))
+    return found
+
+
+def _spans(
+    incident: Any, customer: Customer | None, changes: list[tuple[datetime, int, int]]
+) -> tuple[SeveritySpan, ...]:
+    first = changes[0][1]  # the severity it was opened with (or imported as)
+    spans = [SeveritySpan(incident.opened_at, first, _basis(customer, first))]
+    spans += [SeveritySpan(at, after, _basis(customer, after)) for at, _, after in changes]
+    return tuple(spans)
 
 
 def _held(session: Session, window: list[Any]) -> dict[int, tuple[Pause, ...]]:
     """Pauses before the first response, per incident that has one: only a request opened
     waiting on the customer (held for an exhausted balance) has status events before it, so
     the rows are few whatever the period."""
-    before_response = or_(
-        Incident.first_response_at.is_(None), TimelineEvent.at < Incident.first_response_at
-    )
     rows = session.connection().execute(
         select(TimelineEvent.incident_id, TimelineEvent.kind, TimelineEvent.at)
         .join(Incident, Incident.id == TimelineEvent.incident_id)
-        .where(*window, TimelineEvent.kind.like("status:%"), before_response)
+        .where(*window, TimelineEvent.kind.like("status:%"), _before_response())
         .order_by(TimelineEvent.incident_id, TimelineEvent.id)
     )
     statuses: dict[int, list[tuple[str, datetime]]] = defaultdict(list)

@@ -28,6 +28,14 @@ class ClockRecord(NamedTuple):
     breached_at: datetime | None = None
 
 
+class SeveritySpan(NamedTuple):
+    """A severity an incident had, from ``since`` until the next one (or for good)."""
+
+    since: datetime
+    severity: int
+    response_basis: TimeBasis
+
+
 @dataclass(frozen=True)
 class IncidentRecord:
     """An incident with what its timeline says about it."""
@@ -53,6 +61,15 @@ class IncidentRecord:
     # Waiting on the customer before the first response (a request held for their approval
     # of an extra charge): not counted against the response (the last may still be open).
     held: tuple[tuple[datetime, datetime | None], ...] = ()
+    # The severities it had before its first response when it changed before then, in order:
+    # (from, severity, that severity's response basis). Empty: ``severity`` throughout.
+    severities: tuple[SeveritySpan, ...] = ()
+
+    def severity_spans(self) -> tuple[SeveritySpan, ...]:
+        """Each severity from the instant it applied, the first from the opening."""
+        return self.severities or (
+            SeveritySpan(self.opened_at, self.severity, self.response_basis),
+        )
 
     def clock(self, kind: str) -> ClockRecord | None:
         return next((c for c in self.clocks if c.kind == kind), None)
