@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from handlers._common import actor, open_form, payload, runtime
 from handlers.payloads import BlockActions
 from supportbot.desk import actions
+from supportbot.desk.change import refuse_if_finished
 from supportbot.desk.escalate_to import escalate_to as escalate_to_choice
 from supportbot.incidents.access import Action, authorise
 from supportbot.incidents.find import IncidentError, get_incident
@@ -112,6 +113,9 @@ def resolve(ack: Ack, respond: Respond, client: WebClient, context: BoltContext)
         with rt.session() as session:
             incident = get_incident(session, _value(context))
             authorise(who, incident, Action.RESOLVE)
+            # A stale card: say so now, not after a summary was typed into a form that
+            # cannot resolve it.
+            refuse_if_finished(incident)
             view = cards.resolve_modal(incident)
     except IncidentError as exc:
         _refuse(respond, context, exc)

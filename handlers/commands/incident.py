@@ -42,6 +42,9 @@ def answer(rt: Runtime, who: Actor, command: Command, client: WebClient) -> dict
     try:
         parsed = parse_incident_command(command.text)
     except CommandError as exc:
+        if exc.reason is not None and not who.is_staff:
+            # A customer's contact is shown what they may do, never the team's commands.
+            return {"text": f":warning: {exc.reason}\n{CONTACT_USAGE}"}
         return {"text": f":warning: {exc}"}
     if parsed.kind != "open" and replayed(rt, command):  # an opening: by its receipt
         return {"response_type": "ephemeral", "text": refuse_replay(command.trigger_id)}

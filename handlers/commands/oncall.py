@@ -22,6 +22,7 @@ from supportbot.oncall.swap_rules import SwapError
 from supportbot.oncall.swaps import propose
 from supportbot.prompt_ack import acks_last
 from supportbot.runtime import Runtime
+from supportbot.wording import inert
 
 USAGE = (
     "*/oncall* shows who holds each pager now and the next handoffs.\n"
@@ -72,7 +73,9 @@ def answer(rt: Runtime, who: Actor, command: Command) -> dict[str, Any]:
             return {"text": USAGE}
     except (OverrideError, SwapError) as exc:
         return {"text": f":warning: {exc}"}
-    return {"text": f":warning: Unknown `/oncall {verb}`.\n{USAGE}"}
+    # Echoed as the other commands echo what was typed: short, and inert (no broadcast).
+    shown = inert(verb[:40] + ("…" if len(verb) > 40 else ""))
+    return {"text": f":warning: Unknown `/oncall {shown}`.\n{USAGE}"}
 
 
 def _calendar(rt: Runtime, found: Resolver, user: str) -> str:

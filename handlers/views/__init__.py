@@ -73,7 +73,9 @@ def submit_resolve(ack: Ack, context: BoltContext) -> None:
     rt, who = runtime(context), actor(context)
     view = payload(context, ViewSubmission).view
     try:
-        actions.resolve(rt, view.private_metadata, who, view.value("summary"))
+        actions.resolve(
+            rt, view.private_metadata, who, view.value("summary"), receipt=f"view:{view.id}"
+        )
     except IncidentError as exc:
         _field_error(ack, "summary", str(exc))
         return

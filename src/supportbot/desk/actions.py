@@ -177,7 +177,12 @@ def resume(rt: Runtime, key: int | str, actor: Actor) -> Incident:
     return run(rt, key, actor, Action.RESUME, apply)
 
 
-def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident:
+def resolve(
+    rt: Runtime, key: int | str, actor: Actor, summary: str, *, receipt: str | None = None
+) -> Incident | None:
+    """``receipt``: the Resolve form's view id. A second delivery of it changes nothing and
+    returns None (the incident is resolved by then, and the form must close, not show
+    "cannot move from resolved to resolved")."""
     text = " ".join(summary.split())
     if not text:
         raise IncidentError("a resolution needs a summary of what fixed it")
@@ -185,6 +190,8 @@ def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident
         raise IncidentError(f"the summary is too long (limit {DESCRIPTION_MAX} characters)")
 
     def apply(change: Change) -> None:
+        if receipt is not None:
+            change.receipt(receipt)  # first: the first delivery changed the status
         change.incident.resolution_summary = text
         change.incident.resolved_at = change.rt.now()
         change.first_response()
@@ -192,7 +199,12 @@ def resolve(rt: Runtime, key: int | str, actor: Actor, summary: str) -> Incident
         _stop_paging(change, "resolution")
         csat.owe_survey(change.session, change.incident, change.rt)  # asked once, after commit
 
-    return run(rt, key, actor, Action.RESOLVE, apply)
+    try:
+        return run(rt, key, actor, Action.RESOLVE, apply)
+    except IntegrityError:
+        if receipt is None:
+            raise
+        return None
 
 
 def reopen(rt: Runtime, key: int | str, actor: Actor, why: str = "") -> Incident:

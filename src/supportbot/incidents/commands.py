@@ -53,7 +53,12 @@ _CUSTOMER = re.compile(r"(?:^|\s)customer:(\S+)")
 
 
 class CommandError(ValueError):
-    pass
+    """What was wrong with the text. ``reason``, when set, is the message without the
+    support team's usage it ends with: a customer's contact is shown their own usage."""
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def parse_incident_command(text: str) -> ParsedCommand:
         severity = parse_severity(word)
     except ValueError:
         shown = inert(head[:40] + ("…" if len(head) > 40 else ""))
-        raise CommandError(f"I don't know `{shown}`.\n{USAGE}") from None
+        reason = f"I don't know `{shown}`."
+        raise CommandError(f"{reason}\n{USAGE}", reason=reason) from None
     customer = None
     match = _CUSTOMER.search(rest)
     if match:
