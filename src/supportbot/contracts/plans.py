@@ -75,6 +75,12 @@ def parse_money(value: Any) -> Money:
     return Money(amount, currency)
 
 
+# The last end a term may have: the reports' last month (reports.records.LAST_YEAR), and
+# ends_at of 9999-12-31 (midnight the day after) is no date: every charge and the term-end
+# job, which look at each term's end, would fail.
+LAST_END = date(9998, 12, 31)
+
+
 class Term(BaseModel):
     """One period of a pack or of prepaid hours, and what was bought for it."""
 
@@ -95,6 +101,12 @@ class Term(BaseModel):
     def _order(self) -> Term:
         if self.end < self.start:
             raise LocatedError(("end",), f"the term ends ({self.end}) before it starts")
+        if self.end > LAST_END:  # its end, local midnight the day after, must be a date
+            raise LocatedError(
+                ("end",),
+                f"the term's end {self.end} is too far ahead: write {LAST_END} or earlier "
+                "(as the reports' last month)",
+            )
         return self
 
     def starts_at(self, zone: str) -> datetime:

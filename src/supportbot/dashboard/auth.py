@@ -50,6 +50,14 @@ LOCAL_ONLY = (
     "supportbot only (127.0.0.1), and this request {whence}. Open it on that machine, or set "
     "SUPPORTBOT_SLACK_CLIENT_ID and SUPPORTBOT_SLACK_CLIENT_SECRET to require Sign in with Slack."
 )
+CANNOT_CHECK = (
+    "The dashboard cannot check your session right now: Redis, which remembers signed-out "
+    "sessions, is unavailable. Try again in a minute; you need not sign in again."
+)
+NOT_SIGNED_OUT = (
+    "You are not signed out yet: the session cannot be ended for good while Redis, which "
+    "remembers signed-out sessions, is unavailable. Try again in a minute."
+)
 # Who looks in local mode: no Slack user id can take this form (they start with U or W).
 LOCAL_VIEWER = Actor.staff_member("local")
 
@@ -136,21 +144,33 @@ def _signed_out_key(sid: str) -> str:
     return f"supportbot:dashboard:signed-out:{sid}"
 
 
-def sign_out(rt: Runtime) -> None:
+def sign_out(rt: Runtime) -> bool:
     """End the session for good: the cookie is cleared in this browser, and the session is
     remembered as signed out for as long as it could last, so a copy of the cookie (a proxy's
     log, a shared disk) no longer signs anyone in. The session itself is a signed cookie,
-    nothing kept on the server but this."""
+    nothing kept on the server but this. False when Redis cannot remember it: the session is
+    then kept, so that signing out again ends it (cleared here alone, a copy would work
+    again once Redis is back)."""
     sid = session.get("sid")
-    session.clear()
     if sid:
-        rt.redis.set(_signed_out_key(str(sid)), 1, ex=SESSION_HOURS * 3600)
+        try:
+            rt.redis.set(_signed_out_key(str(sid)), 1, ex=SESSION_HOURS * 3600)
+        except RedisError:
+            log.error("cannot sign a dashboard session out (Redis unavailable); it is kept")
+            return False
+    session.clear()
+    return True
+
+
+class CannotCheck(Exception):
+    """Redis cannot say whether the session was signed out. Not "signed out": signing in
+    again would not help (the callback sends the browser back here, and here to Slack)."""
 
 
 def _current(rt: Runtime) -> bool:
     """The session is within its 8 hours from sign-in and was not signed out. If Redis
-    cannot say, the session is not taken as current (said in the log): the dashboard
-    waits for Redis rather than let a revoked cookie in."""
+    cannot say, the session is not taken as current (said in the log, and CannotCheck
+    raised): the dashboard waits for Redis rather than let a revoked cookie in."""
     since, sid = session.get("since"), session.get("sid")
     if not isinstance(since, int | float) or not isinstance(sid, str):
         return False  # a cookie from before sessions ended: sign in again
@@ -159,8 +179,8 @@ def _current(rt: Runtime) -> bool:
     try:
         return not rt.redis.exists(_signed_out_key(sid))
     except RedisError:
-        log.error("cannot check a dashboard session (Redis unavailable); asking to sign in")
-        return False
+        log.error("cannot check a dashboard session (Redis unavailable); asking to wait")
+        raise CannotCheck from None
 
 
 def open_locally(rt: Runtime) -> bool:
@@ -169,7 +189,8 @@ def open_locally(rt: Runtime) -> bool:
 
 
 def viewer(rt: Runtime) -> Actor | None:
-    """Who is looking, classified now; None when nobody is signed in."""
+    """Who is looking, classified now; None when nobody is signed in (CannotCheck: Redis
+    cannot say whether this session was signed out)."""
     user, team = session.get("user"), session.get("team")
     if not user or not _current(rt):
         return None

@@ -13,6 +13,7 @@ import json
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, redirect, render_template_string, request
 from flask import session as cookie
@@ -138,7 +139,12 @@ class Pages:
                 return auth.LOCAL_VIEWER
             metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
             return _refused(403, auth.LOCAL_ONLY.format(whence=_whence()))
-        who = auth.viewer(self.rt)
+        try:
+            who = auth.viewer(self.rt)
+        except auth.CannotCheck:
+            if api:
+                return Response(auth.CANNOT_CHECK + "\n", status=503, mimetype="text/plain")
+            return _refused(503, auth.CANNOT_CHECK)
         if who is None:
             if api:
                 return Response("sign in first: /dashboard/login\n", status=401)
@@ -176,8 +182,10 @@ class Pages:
         who = self._viewer()
         if not isinstance(who, Actor):
             return who
-        if not who.is_staff:
-            return redirect(f"/dashboard/customer/{who.customer}")
+        if not who.is_staff:  # their own page, of the month asked for (a link, a bookmark)
+            month = request.args.get("month")
+            query = f"?{urlencode({'month': month})}" if month else ""
+            return redirect(f"/dashboard/customer/{who.customer}{query}")
         period = self._period("UTC")
         view = self.views.get(period, None)
         rows = [self._row(c, view) for c in self.rt.contracts.customers]
@@ -265,7 +273,8 @@ class Pages:
 
     def logout(self) -> Any:
         auth.check_csrf()
-        auth.sign_out(self.rt)
+        if not auth.sign_out(self.rt):
+            return _refused(503, auth.NOT_SIGNED_OUT)
         return _refused(200, "You are signed out.")
 
 
