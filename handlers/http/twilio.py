@@ -122,7 +122,9 @@ def register(flask: Flask, rt: Runtime) -> None:
             gather = Gather(
                 num_digits=1,
                 timeout=8,
-                action=f"/twilio/voice/gather?page={page_id}",
+                # Relative to this TwiML's URL (``…/twilio/voice``), as Twilio resolves it: an
+                # absolute path would drop a SUPPORTBOT_PUBLIC_URL path behind a proxy.
+                action=f"voice/gather?page={page_id}",
                 method="POST",
             )
             gather.say(said)

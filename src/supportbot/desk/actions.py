@@ -76,6 +76,9 @@ def page_acknowledged(rt: Runtime, key: int | str, actor: Actor, *, via: str) ->
 
     def apply(change: Change) -> None:
         nonlocal said
+        # A late code (the page read after someone resolved it in Slack) must not make its
+        # sender the assignee of a finished incident: that changes only by being reopened.
+        refuse_if_finished(change.incident)
         if change.incident.status == Status.OPEN.value:
             change.status(Status.ACKNOWLEDGED, f"{change.who} acknowledged via {via}")
             said = "acknowledged"

@@ -22,6 +22,7 @@ from supportbot.desk import actions
 from supportbot.incidents.access import from_roster
 from supportbot.incidents.find import IncidentError
 from supportbot.oncall import Person, lookup
+from supportbot.paging.bundles import FINISHED
 from supportbot.paging.codes import parse_reply
 from supportbot.paging.engine import escalate_now
 from supportbot.paging.voice import open_carried
@@ -127,24 +128,48 @@ def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Perso
         escalation = session.get_one(Escalation, escalation_id)
         incident = session.get_one(Incident, incident_id)
         _reset_loop(session, person.phone)
-        already = ""
-        if escalation.state == "acknowledged":
-            by = f"<@{escalation.acked_by}>" if escalation.acked_by else "someone"
-            who = "you" if escalation.acked_by == person.slack else by.strip("<@>")
-            already = f"{incident.key} was already acknowledged by {who} via {escalation.acked_via}"
+        if incident.status in FINISHED:
+            # Resolving stops paging as if acknowledged "via resolution": say what it is.
+            return f"{incident.key} is already {incident.status}. Nothing was changed."
+        was_acknowledged = escalation.state == "acknowledged"
         # An exhausted episode still has pages going out: acknowledging it stops them.
-        elif escalation.state not in ("active", "exhausted"):
+        if not was_acknowledged and escalation.state not in ("active", "exhausted"):
             return f"{incident.key} is no longer paging ({escalation.state}). Thank you."
     try:
         said = actions.page_acknowledged(rt, incident_id, from_roster(person.slack), via=via)
     except IncidentError as exc:
         return f"{incident.key}: {exc}"
+    if said == "acknowledged":
+        metrics.ACKS.labels(via).inc()
+        return f"Acknowledged {incident.key}. Paging has stopped. Thank you."
+    # Held already (by this person, or by whoever won a race this answer read before):
+    # worded from who holds it now, by name, as a phone shows it.
+    holder, held_via = _holder(rt, escalation_id)
+    mine = holder == person.slack
+    already = f"{incident.key} was already acknowledged by {_who(rt, holder, mine)}"
+    already += f" via {held_via}" if held_via else ""
     if said == "renewed":
-        return f"{already or incident.key}; your acknowledgement is renewed. Thank you."
-    if already and said == "unchanged":
+        return f"{already}; {'your' if mine else 'the'} acknowledgement is renewed. Thank you."
+    if was_acknowledged:
         return f"{already}. Thank you."
     metrics.ACKS.labels(via).inc()
     return f"Acknowledged {incident.key}. Paging has stopped. Thank you."
+
+
+def _holder(rt: Runtime, escalation_id: int) -> tuple[str | None, str | None]:
+    with rt.session() as session:
+        escalation = session.get_one(Escalation, escalation_id)
+        return escalation.acked_by, escalation.acked_via
+
+
+def _who(rt: Runtime, slack_id: str | None, mine: bool) -> str:
+    """The acknowledger as an SMS or a call can say it: a Slack id means nothing there."""
+    if mine:
+        return "you"
+    found = lookup.resolver(rt)
+    people = found.rotation.people.values() if found is not None else ()
+    holder = next((p for p in people if slack_id is not None and p.slack == slack_id), None)
+    return holder.label if holder is not None else "a colleague"
 
 
 def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
@@ -183,6 +208,10 @@ def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
             "escalating": "Escalating now to the next step. Thank you.",
             "already moved on": "It has already been escalated further. Thank you.",
             "not paging any more": "Paging has already stopped for this incident.",
+            "no further step": (
+                "There is no further step to escalate to, so nobody else is paged. "
+                "The incident is still open and unacknowledged."
+            ),
         }
         return answers[result], result
     return "Sorry, that key does nothing.", "bad_digit"

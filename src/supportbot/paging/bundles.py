@@ -24,14 +24,16 @@ FINISHED = ("resolved", "closed")
 
 
 def stopped(session: Session, page: Page) -> str | None:
-    """Why ``page`` is no longer owed (its episode acknowledged, its incident resolved)."""
+    """Why ``page`` is no longer owed (its incident resolved, its episode acknowledged).
+    The resolution first: resolving acknowledges the episode too ("via resolution"), and a
+    call for a resolved incident must not say it was acknowledged."""
+    incident = session.get(Incident, page.incident_id)
+    if incident is not None and incident.status in FINISHED:
+        return incident.status
     if page.escalation_id is not None:
         escalation = session.get(Escalation, page.escalation_id)
         if escalation is not None and escalation.state == "acknowledged":
             return "acknowledged"
-    incident = session.get(Incident, page.incident_id)
-    if incident is not None and incident.status in FINISHED:
-        return incident.status
     return None
 
 

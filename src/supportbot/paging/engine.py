@@ -210,10 +210,16 @@ def escalate_now(
         .limit(1)
         .with_for_update()
     )
+    if escalation is not None and escalation.state == "exhausted":
+        return "no further step"  # its pages are still owed: paging has not stopped
     if escalation is None or escalation.state != "active":
         return "not paging any more"
     if escalation.step_index != seen_step + 1:
         return "already moved on"
+    policy = EscalationPolicy.model_validate_json(escalation.policy)
+    if escalation.step_index >= total_steps(policy):
+        # Only the exhaustion is owed: running it now would page nobody.
+        return "no further step"
     escalation.next_step_at = rt.now()
     add_event(
         session,

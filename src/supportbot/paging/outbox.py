@@ -369,6 +369,14 @@ def on_status(rt: Runtime, sid: str, status: str, error_code: str | None) -> str
             outcome = "delivered"
         elif status in FAILED_STATUSES:
             reason = f"Twilio status {status}" + (f" (error {error_code})" if error_code else "")
+            if all(stopped(session, p) for p in (page, *riders(session, page))):
+                # Nothing it carries is owed any more (the engineer replied to the SMS, then
+                # declined the ringing call): recorded, but no failed page in Slack, no
+                # fallback call, no failure counted.
+                page.state, page.last_error = "failed", reason[:500]
+                page.deadline_at, page.updated_at = None, rt.now()
+                log.info("page %d failed after it stopped mattering: %s", page.id, reason)
+                return "failed_after_stop"
             mark_failed(session, rt, page, reason)
             owe_sync(session, page.incident_id)
             outcome = "failed"

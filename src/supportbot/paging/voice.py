@@ -34,10 +34,15 @@ def page_prompt(rt: Runtime, page_id: int) -> tuple[str, bool]:
         about = ". ".join(
             f"Severity {i.severity}, {spoken_key(i.key)}: {i.title}" for i in incidents
         )
-        return (
-            f"This is supportbot. {about}. Press 1 to acknowledge. Press 2 to escalate now.",
-            any(p.escalation_id is not None for p in live),
+        # A page chosen by hand belongs to no paging episode: no key acts on it (its SMS has
+        # no code either), so its call offers none rather than hang up on a pressed 1.
+        keys = any(p.escalation_id is not None for p in live)
+        offer = (
+            "Press 1 to acknowledge. Press 2 to escalate now."
+            if keys
+            else "Please see it in Slack. Goodbye."
         )
+        return f"This is supportbot. {about}. {offer}", keys
 
 
 def open_carried(session: Session, page: Page) -> list[Page]:
