@@ -98,11 +98,24 @@ def _bad_scalar(node: yaml.Node | None) -> tuple[int | None, str]:
     return None, ""
 
 
+def _read_utf8(path: Path) -> str:
+    """The file's text. An editor that saved it as Latin-1 or UTF-16 is named with the line of
+    the first byte that is not UTF-8: the codec's own words named neither file nor line."""
+    raw = path.read_bytes()
+    try:
+        # Newlines as read_text() read them (universal newlines), so lines count the same.
+        return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 (byte {raw[exc.start]:#04x}); save the file as UTF-8"
+        raise DataFileError([Problem(str(path), line, "", message)]) from None
+
+
 def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location, int]]:
     """Parse YAML safely and return the data plus a map from location to line number."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8") if text is None else text
+        text = _read_utf8(path) if text is None else text
     except OSError as exc:
         raise DataFileError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from exc
     try:
@@ -112,6 +125,12 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise DataFileError([Problem(name, line, "", f"invalid YAML: {exc.problem}")]) from exc
+    except yaml.reader.ReaderError as exc:
+        # A control character (a terminal colour code pasted in): not YAML at all.
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"invalid YAML: control character U+{code:04X} is not allowed; remove it"
+        raise DataFileError([Problem(name, line, "", message)]) from exc
     except (ValueError, OverflowError) as exc:
         # A well-formed value that cannot exist, such as the date 2026-02-30.
         line, value = _bad_scalar(node)

@@ -130,6 +130,15 @@ _UNITS: dict[str, str] = {
 _SPAN_HINT = "write a duration such as '15m', '4h', '1h30m' or '5bd' (business days)"
 
 
+# Longer than any support promise, and far from the calendar's end: a deadline a few digits
+# too long passed `supportbot check` and then failed every incident of the customer.
+_LONGEST_DAYS = 366
+
+
+def _too_long(text: str) -> str:
+    return f"target {text!r} is longer than a year ({_LONGEST_DAYS} days or business days)"
+
+
 @dataclass(frozen=True)
 class Span:
     """A target length: fixed time plus N business days (resolved by the calendar)."""
@@ -167,8 +176,12 @@ class Span:
                 raise ValueError(f"target {text!r}: unknown unit {unit!r}; {_SPAN_HINT}")
             if kind == "business_days":
                 business_days += amount
+            elif amount > _LONGEST_DAYS * 86400:  # more than a year in any unit; and
+                raise ValueError(_too_long(text))  # timedelta overflows past 10**9 days
             else:
                 fixed += timedelta(**{kind: amount})
+            if fixed > timedelta(days=_LONGEST_DAYS) or business_days > _LONGEST_DAYS:
+                raise ValueError(_too_long(text))
         if not fixed and not business_days:
             raise ValueError(f"target {text!r} is zero; a target must be positive")
         return cls(fixed, business_days)

@@ -77,14 +77,25 @@ def raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
 
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
     reader = csv.DictReader(text.splitlines(keepends=True), restkey="\0extra")
-    header = reader.fieldnames or []
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as exc:
+        raise HistoryFileError(f"{path}:{reader.line_num}: not CSV ({exc})") from None
     unknown = [name for name in header if name not in FIELDS]
     missing = [name for name in REQUIRED if name not in header]
     if unknown or missing:
         said = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
         said += [f"missing column(s) {', '.join(missing)}"] if missing else []
         raise HistoryFileError(f"{path}:1: {'; '.join(said)}; the columns: {', '.join(FIELDS)}")
-    for row in reader:
+    while True:
+        line = reader.line_num + 1  # where the next row starts (the error's own is mid-row)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the reader's limit (128 KiB), a stray NUL
+            yield line, f"not CSV ({exc}); the rest not read"
+            return
         if "\0extra" in row:
             yield reader.line_num, "more values than columns"
         else:
@@ -101,6 +112,8 @@ def _json_rows(text: str) -> Iterator[tuple[int, Any]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, f"not JSON ({exc.msg} at column {exc.colno})"
+            except (ValueError, RecursionError) as exc:
+                yield number, f"not JSON that can be read ({_unreadable(exc)})"
 
 
 def _json_array(text: str) -> Iterator[tuple[int, Any]]:
@@ -116,7 +129,17 @@ def _json_array(text: str) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             yield exc.lineno, f"not JSON ({exc.msg} at column {exc.colno}); the rest not read"
             return
+        except (ValueError, RecursionError) as exc:
+            yield line, f"not JSON that can be read ({_unreadable(exc)}); the rest not read"
+            return
         yield line, value
+
+
+def _unreadable(exc: ValueError | RecursionError) -> str:
+    """Valid JSON that Python's reader refuses, said without its advice to the programmer."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number with more than 4,300 digits"
 
 
 def _skip(text: str, at: int, also: str) -> int:
@@ -224,4 +247,8 @@ def _instant(name: str, text: str, said: list[str]) -> datetime | None:
         said.append(f"{name} {text!r} has no offset (a naive time is ambiguous); "
                     "add Z or +HH:MM, e.g. 2026-03-01T09:30:00Z")  # fmt: skip
         return None
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00, an export's "never", is past year 9999
+        said.append(f"{name} {text!r} is outside the years 1 to 9999 in UTC")
+        return None
