@@ -91,7 +91,7 @@ def _announce(rt: Runtime, also: Sequence[HandoffHook]) -> list[int | None]:
                 continue
             text = describe(rt, session, fresh, now, paused=paused)
             paused = None
-            key = f"handoff-{int(at.timestamp())}"
+            key = handoff_key(at)
             written.append(
                 add_post(session, key=key, channel=rt.settings.oncall_channel, text=text, now=now)
             )
@@ -99,6 +99,15 @@ def _announce(rt: Runtime, also: Sequence[HandoffHook]) -> list[int | None]:
             hook(rt, session, handoffs)
         marker.value, marker.updated_at = now.isoformat(), now
     return written
+
+
+def handoff_key(at: datetime) -> str:
+    """The post's key: one per handoff instant, to the microsecond. An override made by
+    command starts and ends at sub-second instants, so its end can fall in the same second
+    as a roster handoff; a key of whole seconds dropped the second of the two posts. Whole
+    seconds keep their old key, so rows written before still guard against a repeat."""
+    seconds = f"handoff-{int(at.timestamp())}"
+    return f"{seconds}.{at.microsecond:06d}" if at.microsecond else seconds
 
 
 def _told_by_command(session: Session, start: datetime, end: datetime) -> set[datetime]:

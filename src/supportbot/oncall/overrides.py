@@ -144,6 +144,14 @@ def create_override(
     clash = find_overlap(existing, wanted)
     if clash is not None:
         holder = found.rotation.people[clash.person]
+        if clash.start > now:
+            # Made ahead (an accepted swap): `end-override` ends only what is in force, so
+            # telling them to end it first would be a dead end.
+            raise OverrideError(
+                f"{holder.label} (<@{holder.slack}>) holds the {clash.level} {clash.slot} "
+                f"override from {with_utc(clash.start, zone)} until "
+                f"{with_utc(clash.end, zone)}; give a duration that ends by then"
+            )
         raise OverrideError(
             f"{holder.label} (<@{holder.slack}>) already holds the {clash.level} {clash.slot} "
             f"override until {with_utc(clash.end, zone)}; end it first with "

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from supportbot.instants import FIRST_YEAR, LAST_YEAR
 from supportbot.oncall.feed import Shift, person_shifts
 from supportbot.oncall.model import LEVELS, Level, Person
 from supportbot.oncall.quiet import is_quiet
@@ -111,6 +112,9 @@ def parse_when(words: Sequence[str], tz: ZoneInfo, now: datetime) -> When:
             day = date.fromisoformat(head)
         except ValueError:
             raise SwapError(f"`{shown_word(words[0])}` is not a day: {USAGE}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # Beyond these years the look-ups around the day overflow (a traceback, not a reply).
+        raise SwapError(f"`{shown_word(words[0])}` is not a day a shift can be on: {USAGE}")
     if len(words) > 2:
         raise SwapError(f"unexpected `{shown_word(words[2])}`: {USAGE}")
     if len(words) == 2:
