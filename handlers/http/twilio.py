@@ -3,6 +3,12 @@
 Every request must carry a valid X-Twilio-Signature for the URL Twilio called (the public
 URL behind a proxy), checked against the auth token or the alternate token kept during a
 rotation. Anything else gets 403 and changes nothing.
+
+A signature carries no timestamp, so a captured request stays valid for ever: an SMS reply
+and a keypress are acted on once per Twilio message (``MessageSid``) and per call and page
+(``CallSid``), and a second delivery of either (a replay, or a retry of one handled) is
+answered without acting again. Otherwise a replayed "ack" could renew an acknowledgement
+for ever and keep a Severity 1's paging from resuming.
 """
 
 from __future__ import annotations
@@ -100,13 +106,32 @@ def _page_id() -> int:
     return found
 
 
+# A Twilio resource id: two capital letters and 32 hex digits (SM…, MM…, CA…).
+_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+
+
+def _delivery(kind: str, sid: str, *more: object) -> str | None:
+    """The key a second delivery of this request is known by. Twilio always sends the id
+    and the signature covers it; a request without a well-formed one has none."""
+    if not _SID.fullmatch(sid):
+        return None
+    return ":".join(str(part) for part in (f"twilio-{kind}", sid, *more))
+
+
+def _count_replay(outcome: str) -> None:
+    if outcome == inbound.REPLAYED:
+        metrics.REQUEST_REFUSED.labels("twilio_replay").inc()
+
+
 def register(flask: Flask, rt: Runtime) -> None:
     guard = _twilio_only(rt)
 
     @flask.post("/twilio/sms")
     @guard
     def inbound_sms() -> Response:
-        answer = inbound.handle_sms(rt, _sender(), request.form.get("Body", ""))
+        delivery = _delivery("sms", request.form.get("MessageSid", ""))
+        answer = inbound.handle_sms(rt, _sender(), request.form.get("Body", ""), delivery)
+        _count_replay(answer.outcome)
         reply = MessagingResponse()
         if answer.text:
             reply.message(answer.text)
@@ -137,7 +162,12 @@ def register(flask: Flask, rt: Runtime) -> None:
     @flask.post("/twilio/voice/gather")
     @guard
     def keypress() -> Response:
-        said, _ = inbound.handle_keypress(rt, _page_id(), request.form.get("Digits", ""))
+        page_id = _page_id()
+        delivery = _delivery("keypress", request.form.get("CallSid", ""), page_id)
+        said, outcome = inbound.handle_keypress(
+            rt, page_id, request.form.get("Digits", ""), delivery
+        )
+        _count_replay(outcome)
         response = VoiceResponse()
         response.say(said)
         return _xml(response)

@@ -333,7 +333,11 @@ def test_keypress_two_escalates_now_once(pager: Pager) -> None:
     # Step 2 ran at 10:00, not 10:05: the secondary has been paged.
     assert len(pager.twilio.messages(to=EMEA_L1[secondary])) == 1
 
-    second = pager.twilio.answer_call(call["sid"], digits="2")
+    again = pager.twilio.answer_call(call["sid"], digits="2")  # the same call's key again
+    assert "already received" in again[1].text  # a replay: acted on once (test_twilio_replay)
+    # Another call carrying the same page (a second dial-in) presses 2 after the step moved.
+    other = {"CallSid": "CA" + "f" * 32}
+    second = pager.twilio.answer_call(call["sid"], digits="2", extra=other)
     assert "already been escalated" in second[1].text
     pager.desk.drain()
     pager.desk.travel(timedelta(minutes=1, seconds=10))  # let throttled step-2 pages go out

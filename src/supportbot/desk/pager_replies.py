@@ -19,6 +19,7 @@ from supportbot import metrics
 from supportbot.db.models import Escalation, InboundNumber, Incident, Page
 from supportbot.delivery.effects import owe_sync
 from supportbot.desk import actions
+from supportbot.desk.intake import claim_receipt
 from supportbot.incidents.access import from_roster
 from supportbot.incidents.find import IncidentError
 from supportbot.oncall import Person, lookup
@@ -80,7 +81,21 @@ def _open_episodes(session: Session, person: Person) -> list[Escalation]:
     )
 
 
-def handle_sms(rt: Runtime, from_number: str, body: str) -> Answer:
+REPLAYED = "replayed"
+
+
+def _first_delivery(rt: Runtime, delivery: str | None) -> bool:
+    """False when the request that carries this reply was acted on before (``delivery``:
+    its Twilio id, kept as an inbound receipt; None when it has none to compare)."""
+    if delivery is None or claim_receipt(rt, delivery):
+        return True
+    log.warning("a Twilio request delivered again (%s) was not acted on twice", delivery)
+    return False
+
+
+def handle_sms(rt: Runtime, from_number: str, body: str, delivery: str | None = None) -> Answer:
+    """What to text back; ``delivery`` (the message's id) makes a second delivery of the
+    same message an answer without acting (REPLAYED, nothing texted back)."""
     person = person_by_phone(rt, from_number)
     if person is None:
         return _loop_guarded(
@@ -117,6 +132,8 @@ def handle_sms(rt: Runtime, from_number: str, body: str) -> Answer:
             escalation_id, incident_id = escalation.id, escalation.incident_id
     if outcome != "ack":
         return _loop_guarded(rt, from_number, text or "", outcome)
+    if not _first_delivery(rt, delivery):
+        return Answer(None, REPLAYED)  # answered the first time
     return Answer(acknowledge(rt, escalation_id, incident_id, person, via="SMS"), "ack")
 
 
@@ -172,9 +189,12 @@ def _who(rt: Runtime, slack_id: str | None, mine: bool) -> str:
     return holder.label if holder is not None else "a colleague"
 
 
-def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
+def handle_keypress(
+    rt: Runtime, page_id: int, digits: str, delivery: str | None = None
+) -> tuple[str, str]:
     """(what to say, outcome) for a key pressed on a page call. The call read out the pages
-    it carries that were still owed (``voice.page_prompt``); the key acts on those."""
+    it carries that were still owed (``voice.page_prompt``); the key acts on those, once per
+    ``delivery`` (the call and page)."""
     with rt.session() as session:
         page = session.get(Page, page_id)
         if page is None or page.escalation_id is None:
@@ -189,6 +209,8 @@ def handle_keypress(rt: Runtime, page_id: int, digits: str) -> tuple[str, str]:
         ]
     if person is None:
         return "This number is no longer on the roster. Goodbye.", "unknown_sender"
+    if digits in ("1", "2") and not _first_delivery(rt, delivery):
+        return "That key was already received. Goodbye.", REPLAYED
     if digits == "1":
         said = [
             acknowledge(rt, esc, inc, person, via="phone")
