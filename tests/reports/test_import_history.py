@@ -36,16 +36,22 @@ GOOD = [LATE_SEV1, GLOBEX_SEV3, INTERNAL_SEV4]
 
 
 def supportbot(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
+    env = supportbot_env(database_url, tmp_path)
+    command = [sys.executable, "-m", "supportbot", *args]
+    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+
+
+def supportbot_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "SUPPORTBOT_CONTRACTS_FILE": str(REPO / "contracts" / "customers.yaml"),
         "SUPPORTBOT_ROTATIONS_DIR": str(REPO / "rotations"),
         "SUPPORTBOT_DATA_DIR": str(tmp_path / "cli-var"),
+        # This checkout's code, not whichever copy the interpreter has installed.
+        "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
     }
-    command = [sys.executable, "-m", "supportbot", *args]
-    return subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
 
 
 @pytest.fixture

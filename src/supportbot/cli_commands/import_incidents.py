@@ -20,7 +20,7 @@ from supportbot import clock
 from supportbot.cli_commands.report import ReportError, _contracts
 from supportbot.db.engine import make_engine
 from supportbot.history.rows import HistoryFileError, check_rows, raw_rows
-from supportbot.history.store import already_imported, store
+from supportbot.history.store import already_imported, lock_imports, store
 from supportbot.settings import Settings
 
 
@@ -44,6 +44,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with Session(engine) as session, session.begin():
+            lock_imports(session)  # another import of these ids waits for this one
             seen = already_imported(session, [r.external_id for r in rows])
             new = [r for r in rows if r.external_id not in seen]
             if not args.dry_run:

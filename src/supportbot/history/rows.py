@@ -7,6 +7,7 @@ lists all that is wrong; the caller stores nothing unless every row is good.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ REQUIRED = ("external_id", "severity", "title", "opened_at", "resolved_at")
 TIMES = ("opened_at", "acknowledged_at", "first_response_at", "resolved_at")
 EXTERNAL_ID_MAX = 40  # Incident.source_ts
 TRUE, FALSE = ("true", "yes", "1"), ("false", "no", "0", "")
+# The reports' first year (reports.records.FIRST_YEAR): an incident opened before it could be
+# stored but never reported, and 0001-01-01 is what many tools export for "no date".
+FIRST_YEAR = 1970
 
 
 class HistoryFileError(Exception):
@@ -38,6 +42,14 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a row could not be read at all: apart from the rows, never confused with one (a
+    JSON line may well be a string)."""
+
+    message: str
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,8 @@ class HistoryRow:
 
 def raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
     """(line, raw row) pairs: CSV with a header, a JSON array, or JSON Lines."""
+    if path.is_dir():
+        raise HistoryFileError(f"{path}: is a directory, not a file")
     if not path.is_file():
         raise HistoryFileError(f"{path}: no such file")
     try:
@@ -76,44 +90,59 @@ def raw_rows(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(text.splitlines(keepends=True), restkey="\0extra")
+    # Records end at CR, LF or CRLF only (RFC 4180), as csv reads them from a newline=""
+    # stream: str.splitlines would also cut a cell at U+2028, a form feed or NEL. strict:
+    # a quote never closed is an error, not every later row swallowed into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = reader.fieldnames or []
+        header = next(reader, [])
     except csv.Error as exc:
-        raise HistoryFileError(f"{path}:{reader.line_num}: not CSV ({exc})") from None
+        raise HistoryFileError(f"{path}:1: not CSV ({exc})") from None
+    _check_header(path, header)
+    ended = reader.line_num
+    while True:
+        start = ended + 1  # a cell with line breaks: the row is named by its first line
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:
+            yield start, Unreadable(f"not CSV ({exc}); the rest not read")
+            return
+        if values is None:
+            return
+        ended = reader.line_num
+        if not values:
+            continue  # a blank line
+        if len(values) > len(header):
+            yield start, Unreadable("more values than columns")
+        else:
+            yield start, dict(zip(header, values, strict=False))
+
+
+def _check_header(path: Path, header: list[str]) -> None:
     unknown = [name for name in header if name not in FIELDS]
     missing = [name for name in REQUIRED if name not in header]
-    if unknown or missing:
+    # Two columns of one name: which is the title? Refused rather than the last one winning.
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if unknown or missing or twice:
         said = [f"unknown column(s) {', '.join(unknown)}"] if unknown else []
         said += [f"missing column(s) {', '.join(missing)}"] if missing else []
+        said += [f"duplicate column(s) {', '.join(twice)}"] if twice else []
         raise HistoryFileError(f"{path}:1: {'; '.join(said)}; the columns: {', '.join(FIELDS)}")
-    while True:
-        line = reader.line_num + 1  # where the next row starts (the error's own is mid-row)
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:  # a field over the reader's limit (128 KiB), a stray NUL
-            yield line, f"not CSV ({exc}); the rest not read"
-            return
-        if "\0extra" in row:
-            yield reader.line_num, "more values than columns"
-        else:
-            yield reader.line_num, row
 
 
 def _json_rows(text: str) -> Iterator[tuple[int, Any]]:
     if text.lstrip().startswith("["):
         yield from _json_array(text)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at LF (CRLF included) only: a JSON string may hold U+2028 as it is.
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, f"not JSON ({exc.msg} at column {exc.colno})"
+                yield number, Unreadable(f"not JSON ({exc.msg} at column {exc.colno})")
             except (ValueError, RecursionError) as exc:
-                yield number, f"not JSON that can be read ({_unreadable(exc)})"
+                yield number, Unreadable(f"not JSON that can be read ({_unreadable(exc)})")
 
 
 def _json_array(text: str) -> Iterator[tuple[int, Any]]:
@@ -121,16 +150,25 @@ def _json_array(text: str) -> Iterator[tuple[int, Any]]:
     decoder, at = json.JSONDecoder(), text.index("[") + 1
     while True:
         at = _skip(text, at, ",")
-        if at >= len(text) or text[at] == "]":
+        if at >= len(text):
+            # Cut off after a whole element (a full disk, a broken download): the rest lost.
+            yield text.count("\n") + 1, Unreadable("the array is not closed (no ']'): the "
+                                                   "file is cut short")  # fmt: skip
+            return
+        if text[at] == "]":
             return
         line = text.count("\n", 0, at) + 1
         try:
             value, at = decoder.raw_decode(text, at)
         except json.JSONDecodeError as exc:
-            yield exc.lineno, f"not JSON ({exc.msg} at column {exc.colno}); the rest not read"
+            yield (
+                exc.lineno,
+                Unreadable(f"not JSON ({exc.msg} at column {exc.colno}); the rest not read"),
+            )
             return
         except (ValueError, RecursionError) as exc:
-            yield line, f"not JSON that can be read ({_unreadable(exc)}); the rest not read"
+            said = f"not JSON that can be read ({_unreadable(exc)}); the rest not read"
+            yield line, Unreadable(said)
             return
         yield line, value
 
@@ -157,9 +195,10 @@ def check_rows(
     first_seen: dict[str, int] = {}
     for line, raw in raws:
         said: list[str] = []
-        row = _row(line, raw, set(customers), now, said) if not isinstance(raw, str) else None
-        if isinstance(raw, str):
-            said.append(raw)
+        unreadable = isinstance(raw, Unreadable)
+        row = None if unreadable else _row(line, raw, set(customers), now, said)
+        if unreadable:
+            said.append(raw.message)
         if row is not None:
             if row.external_id in first_seen:
                 said.append(f"duplicate external_id {row.external_id!r} (first on line "
@@ -184,7 +223,7 @@ def _row(
     unknown = sorted(str(k) for k in raw if k not in FIELDS)
     if unknown:
         said.append(f"unknown field(s) {', '.join(unknown)}; the fields: {', '.join(FIELDS)}")
-    value = {name: _text(raw.get(name)) for name in FIELDS}
+    value = {name: _text(name, raw.get(name), said) for name in FIELDS}
     for name in REQUIRED:
         if not value[name]:
             said.append(f"{name} is required")
@@ -226,11 +265,16 @@ def _row(
     )  # fmt: skip
 
 
-def _text(value: Any) -> str:
+def _text(name: str, value: Any, said: list[str]) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict | list):
+        # JSON's objects and arrays: their Python repr would be stored as the id or title.
+        said.append(f"{name} must be a text, number or true/false, not a JSON "
+                    f"{'object' if isinstance(value, dict) else 'array'}")  # fmt: skip
+        return ""
     return str(value).strip()
 
 
@@ -248,7 +292,11 @@ def _instant(name: str, text: str, said: list[str]) -> datetime | None:
                     "add Z or +HH:MM, e.g. 2026-03-01T09:30:00Z")  # fmt: skip
         return None
     try:
-        return at.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:00-05:00, an export's "never", is past year 9999
+        at = at.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00, or an export's "never" 9999-12-31T23:00-05:00
         said.append(f"{name} {text!r} is outside the years 1 to 9999 in UTC")
         return None
+    if at.year < FIRST_YEAR:
+        said.append(f"{name} {text!r} is before {FIRST_YEAR}: no report covers it")
+        return None
+    return at

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Contracts
@@ -23,6 +23,22 @@ from supportbot.sla.tracking import contract_of
 
 ACTOR = "import"
 CHUNK = 500
+# PostgreSQL's advisory lock key for imports (any constant no other lock of ours uses).
+_IMPORT_LOCK = 0x5B1_1397
+
+
+def lock_imports(session: Session) -> None:
+    """Take the lock an import holds from its look at what is stored to its commit, first in
+    its transaction: two imports of one file at once both found none of its ids stored and
+    both stored every row (every incident, credit and count twice). The second now waits,
+    then finds them. PostgreSQL: a transaction-scoped advisory lock (the desk's own writes
+    go on). SQLite: its one writer lock, taken now (BEGIN IMMEDIATE), which every import
+    held from its first insert anyway."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+    elif connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def already_imported(session: Session, external_ids: Sequence[str]) -> set[str]:
