@@ -196,6 +196,18 @@ class Plan(BaseModel):
             raise ValueError(problem)
         return value
 
+    @field_validator("round_to", "span")
+    @classmethod
+    def _whole_minutes(cls, value: Span) -> Span:
+        """The charging rules count whole minutes: a step in business days has no fixed
+        length (a step of 0, and every log failed) and seconds were cut off (7.5m billed
+        in 7 min steps)."""
+        if value.business_days or value.fixed.total_seconds() % 60:
+            raise ValueError(
+                f"{value} is not a whole number of minutes; write a step such as 15m or 2h"
+            )
+        return value
+
     @field_validator("overage_rate", "price", "deposit", "list_rate", mode="before")
     @classmethod
     def _money(cls, value: Any) -> Money | None:

@@ -17,6 +17,7 @@ from supportbot.db.models import InboundReceipt, Incident, TimelineEvent
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
+from supportbot.desk import usage
 from supportbot.desk.change import Change, refuse_if_finished, run
 from supportbot.incidents.access import Action, Actor
 from supportbot.incidents.find import IncidentError
@@ -123,6 +124,10 @@ def set_severity(rt: Runtime, key: int | str, actor: Actor, severity: int) -> In
             severity_change_text(change.who, before, severity),
             customer_visible=True,
         )
+        if severity == 1 and usage.work_held_sev1(change.session, change.rt, incident):
+            # "A Severity 1 is never held": site down now, it cannot wait for an approval.
+            if incident.status == Status.WAITING.value:
+                change.status(Status.INVESTIGATING, f"{change.who} raised it to Sev1")
         if before == 1:
             # The Sev1 policy pages up to management: a downgraded incident is not paged on
             # by it (it climbed to the VP for a Sev4). Raised to Sev1 again, paging restarts.

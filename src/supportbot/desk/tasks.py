@@ -194,7 +194,13 @@ def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
         assert plan is not None, "a request is held only under a pack plan"
         use = Use("charge", 1, change.actor.user_id, dedupe=f"turnover-{incident.id}")
         charge(change.session, change.rt, incident, customer, plan, use)
-        change.status(Status.INVESTIGATING, f"{change.who} approved the extra charge")
+        approved = f"{change.who} approved the extra charge"
+        if incident.status == Status.INVESTIGATING.value:
+            # Staff (or the customer's reply) moved it on while it waited: the approval
+            # still bills it and lets its time be logged; there is no status to change.
+            change.event("plan_hold_approved", approved, customer_visible=True)
+        else:
+            change.status(Status.INVESTIGATING, approved)
 
     incident = run(rt, key, actor, Action.APPROVE, apply)
     return Done(incident, [f"Approved: {incident.key} is being worked."])

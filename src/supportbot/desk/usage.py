@@ -215,6 +215,21 @@ def held(session: Session, incident_id: int) -> bool:
     return session.scalar(holds.limit(1)) is not None and not charged
 
 
+def work_held_sev1(session: Session, rt: Runtime, incident: Incident) -> bool:
+    """A held request raised to Severity 1 is held no longer: like a Sev1 opened on an
+    exhausted balance, it is worked at once and billed (its turnover charge, over the
+    balance under the contract's policy). Returns whether it was held."""
+    customer = rt.contracts.by_key(incident.customer) if incident.customer else None
+    plan = incident_plan(customer, incident.opened_at) if customer else None
+    if customer is None or plan is None or not held(session, incident.id):
+        return False
+    use = Use("charge", 1, incident.reporter, dedupe=f"turnover-{incident.id}")
+    charge(session, rt, incident, customer, plan, use)
+    add_event(session, rt, incident, SYSTEM, "plan_hold",
+              "Raised to Sev1: worked at once and billed afterwards")  # fmt: skip
+    return True
+
+
 def ask_account_manager(rt: Runtime, actor: Actor, customer_key: str) -> str:
     """A per-minute customer without a deposit asks for their account manager: a post to
     the manager (or the triage channel), once a minute per customer at most."""
