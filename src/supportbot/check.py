@@ -82,6 +82,32 @@ def channel_id_problem(name: str, value: str) -> str | None:
     return f"{name}={value!r} is not a channel id: set it to {how}"
 
 
+# What splits a URL's user and password from the rest of it, and so from each other when
+# a password holds one of them unencoded.
+_URL_DELIMITERS = re.compile(r"[:/?#@\[\]]")
+_ENCODE_HINT = "percent-encode / ? # @ in a password: %2F %3F %23 %40"
+
+
+def without_credentials(text: str, url: str) -> str:
+    """``text`` (a parser's or a driver's message about ``url``) with no piece of the user
+    and password written in ``url``. A password holding "/", "?", "#" or "@" unencoded cuts
+    the URL in the wrong place, and the message then quotes a piece of it as a port, a host
+    or a path; every piece between delimiters (three characters or more) is masked."""
+    rest = url.split("://", 1)[1] if "://" in url else url.partition(":")[2]
+    userinfo = rest.rpartition("@")[0]
+    pieces = {p for p in _URL_DELIMITERS.split(userinfo) if len(p) >= 3}
+    for piece in sorted(pieces, key=len, reverse=True):
+        text = text.replace(piece, "***")
+    return text
+
+
+def _detail(exc: Exception, url: str) -> str:
+    """The error's text for a message about ``url``, never with its credentials."""
+    text = str(exc)
+    clean = without_credentials(text, url)
+    return clean if clean == text else f"{clean}; {_ENCODE_HINT}"
+
+
 def database_url_problem(settings: Settings) -> str | None:
     """An unparseable DATABASE_URL, or one whose driver is not installed; never echoes it
     (it may hold a password)."""
@@ -89,7 +115,8 @@ def database_url_problem(settings: Settings) -> str | None:
         make_url(settings.sqlalchemy_url).get_dialect().import_dbapi()
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         return (
-            f"DATABASE_URL is not a database URL this install can use ({exc}): write "
+            f"DATABASE_URL is not a database URL this install can use "
+            f"({_detail(exc, settings.sqlalchemy_url)}): write "
             "postgresql://user:password@host:5432/dbname, or unset it for SQLite"
         )
     return None
@@ -100,7 +127,7 @@ def redis_url_problem(url: str) -> str | None:
         redis_conn.check_url(url)
     except ValueError as exc:
         return (
-            f"REDIS_URL is not a Redis URL ({exc}): write redis://host:6379/0, or "
+            f"REDIS_URL is not a Redis URL ({_detail(exc, url)}): write redis://host:6379/0, or "
             f"{redis_conn.EXAMPLE} for a Sentinel group"
         )
     return None
@@ -193,7 +220,8 @@ def _check_services(settings: Settings, report: Report) -> None:
         try:
             redis_conn.connect(settings.redis_url, socket_connect_timeout=3).ping()
         except (RedisError, ValueError) as exc:
-            report.problems.append(f"Redis at REDIS_URL is unreachable: {exc}")
+            reason = _detail(exc, settings.redis_url)
+            report.problems.append(f"Redis at REDIS_URL is unreachable: {reason}")
     if problem := database_url_problem(settings):
         report.problems.append(problem)
         return
@@ -202,7 +230,7 @@ def _check_services(settings: Settings, report: Report) -> None:
         ping(engine)
         engine.dispose()
     except (SQLAlchemyError, ValueError) as exc:
-        reason = str(exc).splitlines()[0]
+        reason = _detail(exc, settings.sqlalchemy_url).splitlines()[0]
         report.problems.append(f"database at DATABASE_URL is unreachable: {reason}")
 
 

@@ -72,9 +72,11 @@ class Report:
     def http_status(self) -> int:
         return 503 if self.named("down") else 200
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self, *, detailed: bool = True) -> dict[str, object]:
+        """``detailed``: each part says what is wrong; else only its state (for anyone who
+        may not read ``/metrics``: the details name files on disk, people and numbers)."""
         body: dict[str, object] = {"status": self.status}
-        body |= {part.name: part.shown for part in self.parts}
+        body |= {part.name: part.shown if detailed else part.state for part in self.parts}
         return body | {"down": self.named("down"), "degraded": self.named("degraded")}
 
 

@@ -51,4 +51,9 @@ def configure_logging(settings: Settings) -> RedactingFilter:
     )
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # The twilio library logs each request at INFO: eleven lines a page, with the account
+        # SID in every URL and the paged person's number in a look for an earlier attempt.
+        # Its warnings stay; at DEBUG, the operator asked for everything.
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     return redactor

@@ -90,8 +90,11 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     @flask.get("/healthz")
     def healthz() -> Any:
         found = health.report(rt)
+        # Open to anyone (a load balancer's check needs no token), but only whoever may read
+        # /metrics sees what is wrong with each part; the others see each part's state.
+        detailed = metrics_refusal(rt.settings, request) is None
         # In the report's own order (status first), not jsonify's sorted one.
-        body = json.dumps(found.as_dict()) + "\n"
+        body = json.dumps(found.as_dict(detailed=detailed)) + "\n"
         return Response(body, status=found.http_status, mimetype="application/json")
 
     @flask.get("/metrics")

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from supportbot.check import database_url_problem, redis_url_problem
+from supportbot.check import database_url_problem, redis_url_problem, without_credentials
 from supportbot.cli_commands.online import verify_app_token, verify_bot_token
 from supportbot.clients import redis_conn
 from supportbot.contracts.customers import load_contracts
@@ -89,6 +89,7 @@ def require_database(settings: Settings) -> None:
         ping(engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        reason = without_credentials(reason, settings.sqlalchemy_url)
         raise OperatorError(
             f"the database at DATABASE_URL is unreachable ({reason}): start it or fix DATABASE_URL"
         ) from None
@@ -110,8 +111,9 @@ def require_redis(settings: Settings, *, reachable: bool) -> str:
         try:
             redis_conn.connect(url, socket_connect_timeout=3).ping()
         except RedisError as exc:
+            reason = without_credentials(str(exc), url)
             raise OperatorError(
-                f"Redis at REDIS_URL is unreachable ({exc}): start it or fix REDIS_URL"
+                f"Redis at REDIS_URL is unreachable ({reason}): start it or fix REDIS_URL"
             ) from None
     return url
 
