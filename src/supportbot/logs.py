@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote, urlsplit
+
+from pydantic import SecretStr
 
 from supportbot.settings import Settings
 
@@ -29,18 +32,33 @@ class RedactingFilter(logging.Filter):
         clean = self.redact(message)
         if clean != message:
             record.msg, record.args = clean, None
+        # A traceback is formatted after the filters ran, from exc_info: formatted here
+        # instead (the formatter keeps exc_text), so an exception's text is scrubbed too.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    values = [
-        settings.slack_bot_token,
-        settings.slack_signing_secret,
-        settings.slack_app_token,
-        settings.twilio_auth_token,
-        settings.twilio_alt_auth_token,
+    """Every secret setting (each ``SecretStr``) and the passwords in REDIS_URL and
+    DATABASE_URL, as written and percent-decoded."""
+    found = [
+        value.get_secret_value()
+        for name in type(settings).model_fields
+        if isinstance(value := getattr(settings, name), SecretStr)
     ]
-    return [v.get_secret_value() for v in values if v is not None]
+    for url in (settings.redis_url, settings.database_url):
+        try:
+            password = urlsplit(url or "").password
+        except ValueError:  # a URL that does not parse: check.py names it, without it
+            continue
+        if password:
+            found += [password, unquote(password)]
+    return found
 
 
 def configure_logging(settings: Settings) -> RedactingFilter:
