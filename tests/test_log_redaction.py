@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ DATABASE_PASSWORD = "CANARY db/pw 7"  # written percent-encoded in the URL
 
 
 @pytest.fixture
-def logged(tmp_path: Path) -> tuple[logging.Logger, io.StringIO]:
+def logged(tmp_path: Path) -> Iterator[tuple[logging.Logger, io.StringIO]]:
     settings = make_settings(
         tmp_path,
         f"redis://:{REDIS_PASSWORD}@127.0.0.1:6379/0",
