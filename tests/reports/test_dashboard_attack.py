@@ -98,3 +98,19 @@ def test_while_redis_is_down_a_signed_in_person_is_told_to_wait_not_sent_to_sign
     finally:
         desk.rt.redis = kept
     assert sam.get(f"/dashboard?month={MONTH}").status_code == 200  # back: the same session
+
+
+def test_slack_unreachable_during_sign_in_is_a_502_not_a_500(
+    desk: Desk, slack_api: SlackStandin
+) -> None:
+    """The connection to Slack drops while the callback trades its code for a token: the
+    browser is told Slack could not be reached (502), not an internal error."""
+    client = build_flask_app(desk.rt, build_bolt_app(desk.rt, SIGNING_SECRET)).test_client()
+    with client.session_transaction() as session:
+        session["oidc_state"], session["oidc_nonce"] = "state-1", "nonce-1"
+    slack_api.inject("openid.connect.token", "reset", times=3)  # its one retry fails too
+
+    answer = client.get("/dashboard/callback?code=c-1&state=state-1")
+
+    assert answer.status_code == 502, answer.get_data(as_text=True)
+    assert "Slack could not be reached" in answer.get_data(as_text=True)

@@ -126,7 +126,7 @@ def callback(rt: Runtime) -> Any:
     except SlackApiError as exc:
         log.warning("Sign in with Slack failed: %s", exc.response.get("error"))
         abort(403, "Slack did not confirm who you are; sign in again.")
-    except SlackClientError as exc:
+    except (SlackClientError, OSError) as exc:  # OSError: the connection dropped, timed out
         log.error("Sign in with Slack could not reach Slack: %s", exc)
         abort(502, "Slack could not be reached; try again in a minute.")
     session.clear()
