@@ -37,3 +37,20 @@ def test_an_override_refused_for_a_swap_ahead_gives_advice_that_works(desk: Desk
     shorter = answer(desk.slack.command(f"override {mention(BRAM)} 1d", command="/oncall"))
     assert not shorter.startswith(":warning:"), shorter
     assert len(override_rows(desk.rt)) == 3
+
+
+def test_a_swap_refused_for_another_swap_ahead_gives_advice_that_works(desk: Desk) -> None:
+    """A second swap over the first swap's hours is refused; the refusal says when the
+    clashing override runs and does not send anyone to `end-override`, which cannot end
+    an override made ahead."""
+    swap(desk, f"{mention(ANA)} wed", user=AOIFE)
+    invitation(desk, ANA)
+    [row] = swaps(desk)
+    press(desk, "accept", row.id, ANA)
+
+    refused = answer(desk.slack.command(f"swap {mention(ANA)} wed", command="/oncall", user=AOIFE))
+
+    assert refused.startswith(":warning:") and "already covers part of it" in refused, refused
+    assert "from Wed 11 Mar 13:00 UTC until Thu 12 Mar 00:00 UTC" in refused, refused
+    assert "choose another shift" in refused and "made ahead" in refused, refused
+    assert len(override_rows(desk.rt)) == 2  # nothing more made

@@ -236,8 +236,11 @@ def check(found: Resolver, overrides: Sequence[Override], plan: SwapPlan) -> Non
         clash = find_overlap(overrides, new)
         if clash is not None:
             raise SwapError(
-                f"{clash.person}'s {clash.level} {clash.slot} override until {shown_at(clash.end)} "
-                "already covers part of it; end that override first"
+                f"{clash.person}'s {clash.level} {clash.slot} override from "
+                f"{shown_at(clash.start)} until {shown_at(clash.end)} already covers part of "
+                "it; choose another shift (an override already in force can be ended with "
+                f"`/oncall end-override @{clash.person}`; one made ahead, such as another "
+                "swap, cannot)"
             )
 
 
