@@ -59,17 +59,22 @@ def inert_within(text: str, limit: int, *, keep_mentions: bool = False) -> str:
     first, then cut: each ``<`` escaped is four characters, so text cut to the limit first
     and escaped after went over Slack's block limit (a pasted XML fault kept an incident's
     card from ever being posted), and the cut never splits an ``&lt;``."""
-    escaped = inert(text, keep_mentions=keep_mentions)
-    if len(escaped) <= limit:
-        return escaped
-    cut = escaped[: limit - 1]
+    return clip(inert(text, keep_mentions=keep_mentions), limit)
+
+
+def clip(posted: str, limit: int) -> str:
+    """Text already fit to post (escaped, its mentions and links whole) in at most ``limit``
+    characters, cut with "…" when longer, never inside an ``&lt;`` or a ``<…>`` sequence:
+    either would reach the reader as ``&l…`` or as a broken link."""
+    if len(posted) <= limit:
+        return posted
+    cut = posted[: limit - 1]
     entity = cut.rfind("&")
     if entity != -1 and any(e.startswith(cut[entity:]) for e in _ENTITIES):
         cut = cut[:entity]  # an entity the cut would split: left out whole
-    if keep_mentions:
-        opened = cut.rfind("<")
-        if opened != -1 and ">" not in cut[opened:]:
-            cut = cut[:opened]  # likewise a kept mention
+    opened = cut.rfind("<")
+    if opened != -1 and ">" not in cut[opened:]:
+        cut = cut[:opened]  # likewise a mention or a link
     return cut + "…"
 
 

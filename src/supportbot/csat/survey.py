@@ -20,12 +20,14 @@ from supportbot.db.reporting import CsatSurvey
 from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import CSAT_ASK
 from supportbot.delivery.locks import job_lock
+from supportbot.incidents.lifecycle import Status
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.sync import sync_incident
 
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=10)
+FINISHED = (Status.RESOLVED, Status.CLOSED)
 LOOKBACK = timedelta(days=2)  # older resolutions (before CSAT existed, imports) are not asked
 
 
@@ -33,8 +35,10 @@ def owe_survey(session: Session, incident: Incident, rt: Runtime) -> None:
     """In the resolving transaction: a customer incident with a shared channel is asked once."""
     if incident.customer is None or not incident.customer_channel:
         return
-    found = session.scalar(select(CsatSurvey.id).where(CsatSurvey.incident_id == incident.id))
+    found = session.scalar(select(CsatSurvey).where(CsatSurvey.incident_id == incident.id))
     if found is not None:
+        if found.asked_at is None:  # reopened before it was asked: ask at this resolution
+            _owe(session, found.id)
         return
     survey = CsatSurvey(incident_id=incident.id, customer=incident.customer, created_at=rt.now())
     session.add(survey)
@@ -67,6 +71,11 @@ def ask(survey_id: int) -> None:
             if not incident.customer_thread_ts or not incident.customer_channel:
                 log.info("CSAT for %s waits for its customer thread", incident.key)
                 return  # the Slack sync posts the thread; the redriver comes back
+            if Status(incident.status) not in FINISHED:
+                # Reopened before the question went out: "is resolved, how did we do?" would
+                # be untrue now; the next resolution owes it again (owe_survey).
+                log.info("CSAT for %s waits: the incident was reopened", incident.key)
+                return
             channel, thread = incident.customer_channel, incident.customer_thread_ts
             text, blocks = question(survey.id, incident.key, incident.title)
         key = f"csat-{survey_id}"

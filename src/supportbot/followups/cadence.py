@@ -87,10 +87,19 @@ def restart(session: Session, rt: Runtime, incident: Incident, now: datetime) ->
 
 
 def missed_in_a_row(session: Session, incident_id: int) -> int:
-    """Update timers fired since the last customer update was posted."""
+    """Update timers fired since the last customer update was posted, and since the cadence
+    last started: a cancelled timer marks where it stopped (a downgrade, a resolution) or
+    restarted, so misses before a downgrade or a reopening are not in a row with later ones."""
     last = session.scalar(
         select(func.max(TimelineEvent.at)).where(
             TimelineEvent.incident_id == incident_id, TimelineEvent.kind == EVENT
+        )
+    )
+    stopped = session.scalar(
+        select(func.max(FollowupTimer.seq)).where(
+            FollowupTimer.incident_id == incident_id,
+            FollowupTimer.kind == UPDATE,
+            FollowupTimer.state == "cancelled",
         )
     )
     query = select(func.count()).where(
@@ -100,6 +109,8 @@ def missed_in_a_row(session: Session, incident_id: int) -> int:
     )
     if last is not None:
         query = query.where(FollowupTimer.fired_at >= last)
+    if stopped is not None:
+        query = query.where(FollowupTimer.seq > stopped)
     return int(session.scalar(query) or 0)
 
 

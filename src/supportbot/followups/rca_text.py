@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from supportbot.contracts.followups import WRITTEN_MAX
-from supportbot.wording import inert, local_time
+from supportbot.wording import clip, inert, local_time
 
 __all__ = ["WRITTEN_MAX", "Entry", "Facts", "Unfit", "check_text", "customer_version", "template"]
 
@@ -76,9 +76,8 @@ def quiet(text: str) -> str:
 
 
 def _line(entry: Entry, label: str, zone: ZoneInfo) -> str:
-    first = quiet(" ".join(entry.text.split()))
-    if len(first) > LINE_MAX:
-        first = first[: LINE_MAX - 1] + "…"
+    # Cut whole: the text is already escaped, and a split "&lt;" would read "&l…".
+    first = clip(quiet(" ".join(entry.text.split())), LINE_MAX)
     return f"• {local_time(entry.at, zone)} · _{label}_ · {first}"
 
 
