@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from supportbot.wording import inert, inert_within
@@ -17,6 +17,8 @@ PIECES = st.lists(
 
 
 @given(text=PIECES, limit=st.integers(min_value=2, max_value=300), keep=st.booleans())
+# A bare "&" typed just before an escaped "<": the cut keeps the "&" and leaves "&lt;" out.
+@example(text="<<<<<<<!channel><!channel><!channel><!channel><!channel>&<", limit=107, keep=False)
 def test_escaped_then_cut_within_the_limit(text: str, limit: int, keep: bool) -> None:
     shown = inert_within(text, limit, keep_mentions=keep)
     escaped = inert(text, keep_mentions=keep)
@@ -26,7 +28,11 @@ def test_escaped_then_cut_within_the_limit(text: str, limit: int, keep: bool) ->
         assert shown == escaped
     else:
         assert shown.endswith("…") and escaped.startswith(shown[:-1])
-        assert not re.search(r"&(l|lt|g|gt|a|am|amp)?$", shown[:-1])  # no entity cut in two
+        # No entity cut in two: the cut falls at no point strictly inside one (a bare "&"
+        # the person typed may end the text, its entity after it left out whole).
+        end = len(shown) - 1
+        spans = [m.span() for m in re.finditer(r"&(lt|gt|amp);", escaped)]
+        assert not any(start < end < stop for start, stop in spans), (shown, escaped)
         assert "<!" not in shown and not re.search(r"<[^>]*$", shown[:-1])
 
 
