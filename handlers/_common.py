@@ -112,7 +112,7 @@ def replayed(rt: Runtime, payload: Payload) -> bool:
     if payload.trigger_id is None:
         return False
     try:
-        first = rt.redis.set(f"supportbot:trigger:{payload.trigger_id}", 1, nx=True, ex=600)
+        first = rt.request_redis.set(f"supportbot:trigger:{payload.trigger_id}", 1, nx=True, ex=600)
     except RedisError:
         log.error("cannot check a Slack request for replay (Redis unavailable); letting it in")
         metrics.REQUEST_REFUSED.labels("replay_unchecked").inc()

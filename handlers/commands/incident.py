@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 
 from handlers._common import actor, open_form, payload, refuse_replay, replayed, runtime
 from handlers.commands.work import WORK_KINDS, charged_line, deposit_refusal, work_answer
@@ -30,6 +32,16 @@ from supportbot.prompt_ack import acks_last
 from supportbot.runtime import Runtime
 from supportbot.slack.cards import new_incident_modal
 from supportbot.wording import inert
+
+log = logging.getLogger(__name__)
+
+# The database refused the opening (full disk, read-only file, locked past its timeout). Slack
+# showed a bare 500 as "failed with the error", leaving whoever opened a Sev1 to guess whether
+# anyone was paged.
+NOT_STORED = (
+    ":rotating_light: *Not opened*: the database refused to store it, so nobody was paged. "
+    "Try again in a minute, and if it fails again reach the on-call another way."
+)
 
 
 @acks_last
@@ -149,6 +161,9 @@ def _open(rt: Runtime, who: Actor, command: Command, parsed: ParsedCommand) -> d
         )
     except intake.DuplicateDelivery:
         return {"response_type": "ephemeral", "text": refuse_replay(trigger)}
+    except OperationalError as exc:
+        log.error("an opening was not stored (the database refused it): %s", exc.orig)
+        return {"response_type": "ephemeral", "text": NOT_STORED}
     whose = f" for {customer.name}" if customer else ""
     text = f"Opened *{incident.key}*{whose} as {severity_label(severity)}: {inert(parsed.summary)}"
     return {"response_type": "ephemeral", "text": text + charged_line(rt, incident)}

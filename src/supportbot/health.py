@@ -4,7 +4,8 @@ A pager that cannot page must never look healthy. Each part is ``ok``, ``degrade
 operator should look, paging still works) or ``down`` (paging is impossible), and the report
 answers 503 when any part is down:
 
-- down: the database or Redis does not answer; the rotation files never loaded, or nobody is
+- down: the database or Redis does not answer (Redis within a second), or the database
+  refused a transaction lately (a full disk); the rotation files never loaded, or nobody is
   on call for L1 now; no worker heartbeat within :data:`HEARTBEAT_TTL`.
 - degraded: Slack's last ``auth.test`` failed (cached by the staff directory, never asked per
   request); the staff are unknown; L1 has a gap later in the next 24 h; work is overdue in the
@@ -33,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot.db.attention import DeferredPage
-from supportbot.db.engine import ping
+from supportbot.db.engine import ping, refused_recently
 from supportbot.db.models import Escalation, Page, SlaTimer
 from supportbot.oncall import Override, Resolver, coverage_gaps, lookup
 from supportbot.runtime import Runtime
@@ -109,7 +110,7 @@ def report(rt: Runtime) -> Report:
     found = lookup.resolver(rt)
     now = rt.now()
     database, overdue, overrides = _from_database(rt, found, now)
-    redis = _probe("redis", rt.redis.ping, RedisError)
+    redis = _probe("redis", rt.request_redis.ping, RedisError)
     parts = (
         database,
         redis,
@@ -139,6 +140,9 @@ def _from_database(
     database = _probe("database", lambda: ping(rt.engine), SQLAlchemyError)
     if database.state != "ok":
         return database, Part("overdue", "degraded", "unknown: the database is down"), []
+    refused = refused_recently(rt.engine)
+    if refused is not None:  # it answers, but nothing new can be stored: no page either
+        database = Part("database", "down", f"down: refusing writes ({refused})")
     try:
         with rt.sessions() as session:
             overdue = _overdue(session, now - overdue_grace(rt))
@@ -194,7 +198,7 @@ def _rotations(
 
 def _worker(rt: Runtime) -> Part:
     try:
-        value = rt.redis.get(heartbeat_key(rt))
+        value = rt.request_redis.get(heartbeat_key(rt))
     except RedisError as exc:
         return Part("worker", "down", f"unknown: {type(exc).__name__}")
     if value is None:

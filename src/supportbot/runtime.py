@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from rq import Queue
@@ -36,6 +36,15 @@ from supportbot.settings import Settings, get_settings
 from supportbot.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
+
+# Seconds a request thread waits for Redis. The shared client waits for ever (RQ's blocking
+# reads need it), so a Redis that accepts connections and never answers (a stopped process, a
+# dead link) held every Slack click and every `/healthz` poll until it came back: Slack gave
+# up after its 3 s, and the polls used up the web's threads. Past this, Redis counts as down.
+REQUEST_REDIS_TIMEOUT = 1.0
+
+
+_REQUEST_REDIS = "runtime.request_redis"  # rt.extras: the client of request_redis
 
 
 @dataclass
@@ -93,6 +102,18 @@ class Runtime:
         (:func:`supportbot.oncall.lookup.resolver`)."""
         found: list[LiveFile[Any]] = [self.contracts_source, self.triage_source]
         return found + [value for value in self.extras.values() if isinstance(value, LiveFile)]
+
+    @property
+    def request_redis(self) -> Redis:
+        """Redis for work done while someone waits (a Slack request, ``/healthz``): the
+        server of :attr:`redis`, but a call that gets no answer within
+        :data:`REQUEST_REDIS_TIMEOUT` raises a ``RedisError``."""
+        found = self.extras.get(_REQUEST_REDIS)
+        if isinstance(found, tuple) and found[0] is self.redis:
+            return cast(Redis, found[1])
+        client = redis_conn.bounded(self.redis, self.settings.redis_url, REQUEST_REDIS_TIMEOUT)
+        self.extras[_REQUEST_REDIS] = (self.redis, client)  # made again if redis is replaced
+        return client
 
     @property
     def queues(self) -> list[Queue]:

@@ -61,6 +61,7 @@ class SchedulerThread(threading.Thread):
         self.owned: set[str] = set()
         self._halt = threading.Event()
         self._cleaned = 0.0
+        self._lost_at: float | None = None  # when Redis stopped answering (monotonic)
 
     def stop(self) -> None:
         self._halt.set()
@@ -72,10 +73,28 @@ class SchedulerThread(threading.Thread):
                 try:
                     self.tick()
                 except RedisError as exc:  # Redis away: try again next tick
-                    log.warning("scheduler: %s", exc)
+                    self._lost(exc)
+                else:
+                    self._back()
                 self._halt.wait(TICK)
         finally:
             self.release()
+
+    def _lost(self, exc: RedisError) -> None:
+        """Said once per outage: at four ticks a second, a line each made 360 lines of a
+        90 s outage (per worker), burying the one that matters."""
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+            log.warning(
+                "scheduler: Redis unreachable (%s); nothing is scheduled until it is back", exc
+            )
+
+    def _back(self) -> None:
+        if self._lost_at is not None:
+            log.info(
+                "scheduler: Redis reachable again after %.0f s", time.monotonic() - self._lost_at
+            )
+            self._lost_at = None
 
     def tick(self) -> set[str]:
         """One pass: take or renew the locks, move due jobs, now and then sweep stale entries."""

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from redis import Redis
 from redis.connection import ConnectionPool
-from redis.sentinel import Sentinel
+from redis.sentinel import Sentinel, SentinelConnectionPool
 
 SENTINEL_SCHEME = "redis+sentinel://"
 EXAMPLE = "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster/0"
@@ -76,3 +76,15 @@ def connect(url: str, **kwargs: Any) -> Redis:
         group.sentinels, socket_timeout=timeout, sentinel_kwargs={"socket_timeout": timeout}
     )
     return sentinel.master_for(group.service, db=group.db, password=group.password, **kwargs)
+
+
+def bounded(client: Redis, url: str | None, seconds: float) -> Redis:
+    """A client of ``client``'s server (``url``'s master for a Sentinel group) whose every
+    connection and reply is waited for at most ``seconds``: a Redis that stops answering is
+    then a ``RedisError`` (a timeout), not a caller held until it answers again."""
+    limits = {"socket_timeout": seconds, "socket_connect_timeout": seconds}
+    pool = client.connection_pool
+    if isinstance(pool, SentinelConnectionPool) and url is not None:
+        return connect(url, **limits)
+    kwargs = pool.connection_kwargs | limits
+    return Redis(connection_pool=ConnectionPool(connection_class=pool.connection_class, **kwargs))

@@ -154,7 +154,7 @@ def sign_out(rt: Runtime) -> bool:
     sid = session.get("sid")
     if sid:
         try:
-            rt.redis.set(_signed_out_key(str(sid)), 1, ex=SESSION_HOURS * 3600)
+            rt.request_redis.set(_signed_out_key(str(sid)), 1, ex=SESSION_HOURS * 3600)
         except RedisError:
             log.error("cannot sign a dashboard session out (Redis unavailable); it is kept")
             return False
@@ -177,7 +177,7 @@ def _current(rt: Runtime) -> bool:
     if rt.now().timestamp() - since > SESSION_HOURS * 3600:
         return False
     try:
-        return not rt.redis.exists(_signed_out_key(sid))
+        return not rt.request_redis.exists(_signed_out_key(sid))
     except RedisError:
         log.error("cannot check a dashboard session (Redis unavailable); asking to wait")
         raise CannotCheck from None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
@@ -58,11 +61,52 @@ def _transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        if session.info.get(_WROTE):
+            _REFUSED.pop(factory.kw.get("bind"), None)  # type: ignore[arg-type]
+    except OperationalError as exc:
+        _refused(factory.kw.get("bind"), exc)
+        session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+# A database can answer reads and refuse every write (a full disk, a file or volume made
+# read-only): `SELECT 1` then passes, and `/healthz` said "ok" while no incident or page could
+# be stored. Each engine remembers its last refused transaction for `/healthz` to report.
+# A transaction that stored something since clears it at once (a 503 takes the web out of a
+# load balancer: one refusal must not keep it out once writes work again).
+WRITE_FAILURE_SHOWN_FOR = 60.0  # seconds a refused transaction keeps the database "down"
+_REFUSED: weakref.WeakKeyDictionary[Engine, tuple[float, str]] = weakref.WeakKeyDictionary()
+_WROTE = "supportbot.wrote"  # Session.info: this transaction changed something
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: object) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+def _refused(bind: object, exc: OperationalError) -> None:
+    if isinstance(bind, Engine):
+        _REFUSED[bind] = (time.monotonic(), str(exc.orig).splitlines()[0][:200])
+
+
+def refused_recently(engine: Engine) -> str | None:
+    """Why the engine's last transaction was refused, if that was within
+    :data:`WRITE_FAILURE_SHOWN_FOR` seconds; else None."""
+    found = _REFUSED.get(engine)
+    if found is None or time.monotonic() - found[0] > WRITE_FAILURE_SHOWN_FOR:
+        return None
+    return found[1]
 
 
 def ping(engine: Engine) -> None:
