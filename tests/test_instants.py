@@ -27,7 +27,11 @@ BAD = {
     "2025-02-30T10:00Z": "malformed",
     "": "malformed",
     "2026-03-10T10:00": "naive",
-    "2026-03-10": "naive",
+    # A day alone is no instant, with or without an offset (Python reads "2026-03-10+01:00"
+    # as the naive midnight, and the hint for a missing offset was "2026-03-10+01:00Z").
+    "2026-03-10": "malformed",
+    "2026-03-10Z": "malformed",
+    "2026-03-10+01:00": "malformed",
     "9999-12-31T23:59:59Z": "range",
     "0001-01-01T00:00:00Z": "range",
     "1969-12-31T23:59:59Z": "range",
@@ -58,3 +62,10 @@ def test_both_callers_refuse_the_same_texts_for_the_same_reason(text: str) -> No
 def test_the_year_range_is_written_once() -> None:
     with pytest.raises(InstantError, match="the year must be from 1970 to 9998"):
         parse_instant("9999-01-01T00:00Z")
+
+
+def test_a_day_alone_is_answered_with_a_time_to_write() -> None:
+    with pytest.raises(InstantError) as refused:
+        parse_instant("2026-12-25+01:00")
+    assert "is a day, not an instant: write e.g. 2026-12-25T09:00:00Z" in str(refused.value)
+    assert parse_instant("2026-12-25T09:00:00Z").hour == 9  # the hint itself is read

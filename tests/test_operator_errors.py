@@ -119,6 +119,8 @@ def test_a_setting_that_does_not_parse_names_the_setting(supportbot: Supportbot)
         ("SUPPORTBOT_RECONCILE_INTERVAL_SECONDS", "-1", "Input should be greater than 0"),
         ("SUPPORTBOT_PAGE_SMS_PER_15MIN", "0", "Input should be greater than or equal to 1"),
         ("SUPPORTBOT_PAGE_MIN_GAP_SECONDS", "-60", "Input should be greater than or equal"),
+        # logging's own refusal was a traceback at start (`migrate`, `check` alike).
+        ("SUPPORTBOT_LOG_LEVEL", "verbose", "use DEBUG, INFO, WARNING, ERROR or CRITICAL"),
     ],
 )
 def test_a_setting_out_of_range_is_refused_at_start(

@@ -8,6 +8,7 @@ from :attr:`InstantError.reason`.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -16,6 +17,10 @@ from typing import Literal
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 Reason = Literal["malformed", "naive", "range"]
+
+# A day alone, with or without an offset: no instant (Python reads "2026-12-25+01:00" as the
+# naive midnight, so the hint for a missing offset was "2026-12-25+01:00Z").
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}(?::?\d{2})?)?")
 
 
 class InstantError(ValueError):
@@ -31,6 +36,10 @@ def parse_instant(text: str) -> datetime:
     """The instant ``text`` names, aware and with its offset as written (surrounding blanks
     ignored); a naive time is refused, since it would be a different instant in each zone."""
     raw = text.strip()
+    if _DAY.fullmatch(raw):
+        raise InstantError(
+            "malformed", f"{raw!r} is a day, not an instant: write e.g. {raw[:10]}T09:00:00Z"
+        )
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:

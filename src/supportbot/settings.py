@@ -5,6 +5,7 @@ Secrets are ``SecretStr`` so that a settings object printed into a log shows ``*
 
 from __future__ import annotations
 
+import logging
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -89,6 +90,14 @@ class Settings(BaseSettings):
     bind: str | None = None
     # Bearer token of GET /metrics; unset, /metrics answers only 127.0.0.1 and ::1 (README).
     metrics_token: SecretStr | None = None
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        # logging's own error came as a traceback at start, after the settings were "valid".
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
 
     @field_validator("slack_api_url")
     @classmethod

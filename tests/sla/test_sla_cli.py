@@ -118,7 +118,9 @@ def test_json_output_for_scripts(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (
             ["--customer", "acme", "--severity", "2", "--opened", "2025-03-07"],
-            "error: --opened '2025-03-07' has no UTC offset; add one like +00:00 or Z",
+            # A day is no instant: the example to follow has a time and an offset.
+            "error: --opened '2025-03-07' is not an ISO 8601 time; write it with an offset, "
+            "e.g. 2025-03-07T17:30:00+00:00",
         ),
         (
             ["--customer", "acme", "--severity", "2", "--opened", "next friday"],
