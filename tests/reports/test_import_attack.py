@@ -271,3 +271,16 @@ def test_two_imports_of_one_file_at_once_store_each_incident_once(
         stored = session.execute(select(func.count(), func.count(distinct(Incident.source_ts))))
         assert tuple(stored.one()) == (4000, 4000)
     assert any(run.returncode == 0 for run in runs), outputs
+
+
+def test_a_duplicate_of_a_row_refused_for_something_else_is_said_too(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """Two rows share an external id and the first also lacks its title: both problems are
+    printed at once, not the duplicate only after the title is fixed."""
+    first = ROW.format(id="ZD-2006", title="")
+    second = ROW.format(id="ZD-2006", title="Second")
+    path = write(tmp_path, "history.csv", [HEADER, first, second])
+    stderr = refused(supportbot(database_url, tmp_path, "import", "incidents", str(path)), engine)
+    assert f"{path}:2: title is required" in stderr, stderr
+    assert f"{path}:3: duplicate external_id 'ZD-2006' (first on line 2)" in stderr, stderr

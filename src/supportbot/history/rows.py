@@ -199,12 +199,15 @@ def check_rows(
         row = None if unreadable else _row(line, raw, set(customers), now, said)
         if unreadable:
             said.append(raw.message)
-        if row is not None:
-            if row.external_id in first_seen:
-                said.append(f"duplicate external_id {row.external_id!r} (first on line "
-                            f"{first_seen[row.external_id]})")  # fmt: skip
-            else:
-                first_seen[row.external_id] = line
+        # By the id as written, whatever else is wrong with the row: a duplicate of a row
+        # refused for a missing title was never said, so fixing the title revealed it.
+        written = raw.get("external_id") if isinstance(raw, dict) else None
+        external_id = _text("external_id", written, [])
+        if external_id in first_seen:
+            said.append(f"duplicate external_id {external_id!r} (first on line "
+                        f"{first_seen[external_id]})")  # fmt: skip
+        elif external_id:
+            first_seen[external_id] = line
         problems += [Problem(path, line, message) for message in said]
         if row is not None and not said:
             good.append(row)
