@@ -8,12 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy.exc import OperationalError
 
 from handlers._common import actor, open_form, payload, refuse_replay, replayed, runtime
 from handlers.commands.work import WORK_KINDS, charged_line, deposit_refusal, work_answer
 from handlers.payloads import Command
 from supportbot.credits import service as credits
+from supportbot.db.engine import REFUSED
 from supportbot.desk import actions, intake
 from supportbot.desk.handover import handover
 from supportbot.desk.listing import incidents_for
@@ -161,7 +161,7 @@ def _open(rt: Runtime, who: Actor, command: Command, parsed: ParsedCommand) -> d
         )
     except intake.DuplicateDelivery:
         return {"response_type": "ephemeral", "text": refuse_replay(trigger)}
-    except OperationalError as exc:
+    except REFUSED as exc:
         log.error("an opening was not stored (the database refused it): %s", exc.orig)
         return {"response_type": "ephemeral", "text": NOT_STORED}
     whose = f" for {customer.name}" if customer else ""

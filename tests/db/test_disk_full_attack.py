@@ -1,8 +1,9 @@
-"""The SQLite file cannot grow (a full disk) while a Severity 1 is being opened.
+"""The database cannot store (a full disk, a read-only database) while a Severity 1 is opened.
 
 SQLite's own page limit (``PRAGMA max_page_count``, set on every new connection) stands in
 for the full disk: the database still answers reads, and every write that needs a new page
-fails with "database or disk is full", as on a full volume.
+fails with "database or disk is full", as on a full volume. On PostgreSQL every connection is
+made read-only (a standby after a failover refuses writes the same way).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 import requests
 from sqlalchemy import event, func, select, text
 
@@ -24,15 +24,23 @@ ACME = "C0ACMESHARED"
 
 @contextmanager
 def disk_full(desk: Desk) -> Iterator[None]:
-    """No new page can be written for the block; room again after it."""
+    """No new write can be stored for the block; room again after it. SQLite: its page limit
+    (the file cannot grow, as on a full volume). PostgreSQL: every connection read-only, as a
+    standby after a failover or a database set read-only refuses every write."""
     engine = desk.rt.engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's own page limit stands in for a full disk")
-    with engine.connect() as conn:
-        pages = conn.execute(text("PRAGMA page_count")).scalar()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            pages = conn.execute(text("PRAGMA page_count")).scalar()
+        setting = f"PRAGMA max_page_count = {pages}"
+    else:
+        setting = "SET default_transaction_read_only = on"
 
     def _limit(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+        cursor = dbapi_connection.cursor()
+        cursor.execute(setting)
+        cursor.close()
+        if engine.dialect.name != "sqlite":
+            dbapi_connection.commit()
 
     engine.dispose()
     event.listen(engine, "connect", _limit)
@@ -59,6 +67,7 @@ def test_a_sev1_the_full_database_refuses_is_answered_not_opened_and_healthz_is_
     "failed with the error"), and `/healthz` must stop saying the database is "ok": `SELECT
     1` still passes, but no incident or page can be stored."""
     beat(desk.rt)  # a worker is running: only the database can make /healthz 503
+    assert "Opened" in desk.slack.command("sev3 stored before", channel=ACME).text
     with disk_full(desk):
         status, said = _open_until_refused(desk)
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 
@@ -63,7 +63,7 @@ def _transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.commit()
         if session.info.get(_WROTE):
             _REFUSED.pop(factory.kw.get("bind"), None)  # type: ignore[arg-type]
-    except OperationalError as exc:
+    except REFUSED as exc:
         _refused(factory.kw.get("bind"), exc)
         session.rollback()
         raise
@@ -79,6 +79,10 @@ def _transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 # be stored. Each engine remembers its last refused transaction for `/healthz` to report.
 # A transaction that stored something since clears it at once (a 503 takes the web out of a
 # load balancer: one refusal must not keep it out once writes work again).
+# What a database that cannot store says: SQLite's "database or disk is full" or "attempt to
+# write a readonly database", PostgreSQL's disk full (OperationalError) or a read-only
+# database, such as a standby after a failover (InternalError: read-only transaction).
+REFUSED = (OperationalError, InternalError)
 WRITE_FAILURE_SHOWN_FOR = 60.0  # seconds a refused transaction keeps the database "down"
 _REFUSED: weakref.WeakKeyDictionary[Engine, tuple[float, str]] = weakref.WeakKeyDictionary()
 _WROTE = "supportbot.wrote"  # Session.info: this transaction changed something
@@ -95,7 +99,7 @@ def _executed(state: ORMExecuteState) -> None:
         state.session.info[_WROTE] = True
 
 
-def _refused(bind: object, exc: OperationalError) -> None:
+def _refused(bind: object, exc: DBAPIError) -> None:
     if isinstance(bind, Engine):
         _REFUSED[bind] = (time.monotonic(), str(exc.orig).splitlines()[0][:200])
 
