@@ -20,14 +20,13 @@ from supportbot.db.reporting import CsatSurvey
 from supportbot.delivery import effects, inflight, job_ids
 from supportbot.delivery.kinds import CSAT_ASK
 from supportbot.delivery.locks import job_lock
-from supportbot.incidents.lifecycle import Status
+from supportbot.incidents.lifecycle import ACTIVE, Status
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.sync import sync_incident
 
 log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=10)
-FINISHED = (Status.RESOLVED, Status.CLOSED)
 LOOKBACK = timedelta(days=2)  # older resolutions (before CSAT existed, imports) are not asked
 
 
@@ -71,7 +70,7 @@ def ask(survey_id: int) -> None:
             if not incident.customer_thread_ts or not incident.customer_channel:
                 log.info("CSAT for %s waits for its customer thread", incident.key)
                 return  # the Slack sync posts the thread; the redriver comes back
-            if Status(incident.status) not in FINISHED:
+            if Status(incident.status) in ACTIVE:
                 # Reopened before the question went out: "is resolved, how did we do?" would
                 # be untrue now; the next resolution owes it again (owe_survey).
                 log.info("CSAT for %s waits: the incident was reopened", incident.key)

@@ -184,8 +184,7 @@ def _who(rt: Runtime, slack_id: str | None, mine: bool) -> str:
     if mine:
         return "you"
     found = lookup.resolver(rt)
-    people = found.rotation.people.values() if found is not None else ()
-    holder = next((p for p in people if slack_id is not None and p.slack == slack_id), None)
+    holder = lookup.person_by_slack(found, slack_id) if found and slack_id else None
     return holder.label if holder is not None else "a colleague"
 
 

@@ -10,7 +10,7 @@ from supportbot.db.claims import claim
 from supportbot.db.ledger import LedgerEntry, TaskEstimate
 from supportbot.db.models import Incident
 from supportbot.desk.change import Change, run
-from supportbot.desk.usage import Use, charge, held
+from supportbot.desk.usage import charge, held, turnover
 from supportbot.desk.work import IMPLICIT_AGREEMENT, Done, check_open, customer_of
 from supportbot.incidents.access import Action, Actor, may_approve
 from supportbot.incidents.find import IncidentError
@@ -192,7 +192,7 @@ def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
         customer = customer_of(change)
         plan = incident_plan(customer, incident.opened_at)
         assert plan is not None, "a request is held only under a pack plan"
-        use = Use("charge", 1, change.actor.user_id, dedupe=f"turnover-{incident.id}")
+        use = turnover(incident, change.actor.user_id)
         charge(change.session, change.rt, incident, customer, plan, use)
         approved = f"{change.who} approved the extra charge"
         if incident.status == Status.INVESTIGATING.value:

@@ -158,6 +158,12 @@ def _tell(session: Session, rt: Runtime, incident: Incident, customer: Customer,
     add_event(session, rt, incident, SYSTEM, "plan_notice", text)
 
 
+def turnover(incident: Incident, by: str) -> Use:
+    """The one incident a request turned over to the team is charged, once whoever asks
+    (the opening, an approval of a hold, a raise to Sev1): its dedupe key is the incident's."""
+    return Use("charge", 1, by, dedupe=f"turnover-{incident.id}")
+
+
 def on_opening(
     session: Session, rt: Runtime, incident: Incident, customer: Customer | None
 ) -> None:
@@ -170,7 +176,7 @@ def on_opening(
         return
     ledger.lock_balance(session, customer.key, plan.key)  # hold or not: a fresh balance
     before = ledger.balance(session, customer, plan, incident.opened_at)
-    use = Use("charge", 1, incident.reporter, dedupe=f"turnover-{incident.id}")
+    use = turnover(incident, incident.reporter)
     if not (before.exhausted and plan.on_exhausted is OnExhausted.HOLD):
         charge(session, rt, incident, customer, plan, use)
         return
@@ -223,8 +229,7 @@ def work_held_sev1(session: Session, rt: Runtime, incident: Incident) -> bool:
     plan = incident_plan(customer, incident.opened_at) if customer else None
     if customer is None or plan is None or not held(session, incident.id):
         return False
-    use = Use("charge", 1, incident.reporter, dedupe=f"turnover-{incident.id}")
-    charge(session, rt, incident, customer, plan, use)
+    charge(session, rt, incident, customer, plan, turnover(incident, incident.reporter))
     add_event(session, rt, incident, SYSTEM, "plan_hold",
               "Raised to Sev1: worked at once and billed afterwards")  # fmt: skip
     return True
