@@ -9,50 +9,25 @@ the file (and line), a non-zero exit and no stack trace; nothing is stored.
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from redis import Redis
 
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
-from supportbot.settings import Settings
-from tests.conftest import make_settings
-from tests.standins import SlackStandin
+from tests.test_live_files import data, settings
 from tests.test_operator_errors import REPO, Supportbot
+
+__all__ = [
+    "data",
+    "settings",
+]  # the fixtures: editable copies of the data files, and settings on them
 
 
 @pytest.fixture
 def supportbot(tmp_path: Path) -> Supportbot:
     return Supportbot(tmp_path)
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    """Copies of the example contracts and rotations, free to edit (as tests/test_live_files)."""
-    folder = tmp_path / "data"
-    shutil.copytree(REPO / "contracts", folder / "contracts")
-    shutil.copytree(REPO / "rotations", folder / "rotations")
-    return folder
-
-
-@pytest.fixture
-def settings(
-    tmp_path: Path,
-    redis: Redis,
-    redis_url: str,
-    database_url: str,
-    slack_api: SlackStandin,
-    data: Path,
-) -> Settings:
-    return make_settings(
-        tmp_path, redis_url, database_url, slack_api.api_url,
-        contracts_file=data / "contracts" / "customers.yaml",
-        triage_rules_file=data / "contracts" / "triage.yaml",
-        rotations_dir=data / "rotations",
-    )  # fmt: skip
 
 
 CUSTOMERS = REPO / "contracts" / "customers.yaml"

@@ -5,33 +5,19 @@ Redis is down. The browser scenarios are in test_dashboard.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from redis import Redis
 
-from supportbot.settings import Settings
 from supportbot.web import build_bolt_app, build_flask_app
-from tests.conftest import SIGNING_SECRET, Desk, make_settings
-from tests.reports.test_dashboard import MONTH, clock  # noqa: F401 - clock: fixture
+from tests.conftest import SIGNING_SECRET, Desk
+from tests.reports.test_dashboard import MONTH, clock, settings  # noqa: F401 - fixtures
 from tests.standins import SlackStandin
-from tests.standins.slack_api import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET
 from tests.support.records import ACME_ALICE, ACME_TEAM
 from tests.support.slack_requests import STAFF, TEAM_ID
 
 CSRF = "the-session-token"
-
-
-@pytest.fixture
-def settings(
-    tmp_path: Path, redis: Redis, redis_url: str, database_url: str, slack_api: SlackStandin
-) -> Settings:
-    return make_settings(
-        tmp_path, redis_url, database_url, slack_api.api_url,
-        slack_client_id=OIDC_CLIENT_ID, slack_client_secret=OIDC_CLIENT_SECRET,
-        slack_oidc_authorize_url=slack_api.url + "/openid/connect/authorize",
-    )  # fmt: skip
 
 
 def signed_in(desk: Desk, user: str, team: str) -> FlaskClient:
