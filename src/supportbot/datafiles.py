@@ -8,6 +8,7 @@ pydantic's location back to the YAML node it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,6 +18,36 @@ from pydantic import BaseModel, ValidationError
 M = TypeVar("M", bound=BaseModel)
 
 Location = tuple[str | int, ...]
+
+# What a file's aliases may expand to, in values: far beyond any real rotation or contract
+# (the seeds have a few hundred), far below what hangs a check ("billion laughs": nine
+# anchors of nine aliases each are 387 million values from a 400-byte file).
+MAX_VALUES = 100_000
+
+
+class WrittenDecimal(Decimal):
+    """A decimal read from a file, shown as written (``1.5``, as the float was, not
+    ``Decimal('1.5')``) in the problems that quote it."""
+
+    def __repr__(self) -> str:
+        return format(self, "f")
+
+
+class DataLoader(yaml.SafeLoader):
+    """YAML's safe loader, with decimals read exactly: ``12345678901234567890.12`` or
+    ``0.1`` in a price becomes the :class:`~decimal.Decimal` written, not the nearest
+    binary float (which kept 17 digits and put noise in every sum). Fields typed ``float``
+    take a Decimal as they took a float; ``.inf``, ``.nan`` and base-60 stay floats."""
+
+    def construct_decimal(self, node: yaml.ScalarNode) -> WrittenDecimal | float:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        if ":" in text or "inf" in text.lower() or "nan" in text.lower():
+            return self.construct_yaml_float(node)
+        # Plain notation, as the float printed it: "1.0e+3" is 1000, not "1.0E+3".
+        return WrittenDecimal(format(Decimal(text), "f"))
+
+
+DataLoader.add_constructor("tag:yaml.org,2002:float", DataLoader.construct_decimal)
 
 
 @dataclass(frozen=True)
@@ -82,7 +113,7 @@ def _bad_scalar(node: yaml.Node | None) -> tuple[int | None, str]:
     """The line and text of the first scalar YAML cannot turn into a value."""
     if isinstance(node, yaml.ScalarNode):
         try:
-            yaml.SafeLoader("").construct_object(node, deep=True)
+            DataLoader("").construct_object(node, deep=True)
         except (ValueError, OverflowError):
             return node.start_mark.line + 1, str(node.value)
         return None, ""
@@ -118,9 +149,10 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
         text = _read_utf8(path) if text is None else text
     except OSError as exc:
         raise DataFileError([Problem(name, None, "", f"cannot read file: {exc.strerror}")]) from exc
+    loader = DataLoader("")
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = DataLoader(text)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
@@ -131,11 +163,18 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         message = f"invalid YAML: control character U+{code:04X} is not allowed; remove it"
         raise DataFileError([Problem(name, line, "", message)]) from exc
+    except RecursionError:
+        raise DataFileError([Problem(name, None, "", "invalid YAML: nested too deeply")]) from None
+    _refuse_alias_blowup(name, node)
+    try:
+        data = loader.construct_document(node) if node is not None else None
     except (ValueError, OverflowError) as exc:
         # A well-formed value that cannot exist, such as the date 2026-02-30.
         line, value = _bad_scalar(node)
         where = f"{value!r}: " if value else ""
         raise DataFileError([Problem(name, line, "", f"invalid value {where}{exc}")]) from exc
+    finally:
+        loader.dispose()
     doubled = duplicate_keys(name, node)
     if doubled:
         raise DataFileError(doubled)
@@ -143,6 +182,39 @@ def parse_yaml(path: Path, text: str | None = None) -> tuple[Any, dict[Location,
     if node is not None:
         _line_index(node, (), lines)
     return data, lines
+
+
+def _refuse_alias_blowup(name: str, root: yaml.Node | None) -> None:
+    """Refuse an alias inside its own anchor (``&a [*a]``, which made every later walk of
+    the file loop for ever) and aliases expanding past :data:`MAX_VALUES`. Each node is
+    sized once (aliases share the node they name), so this is linear in the file."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            raise DataFileError([Problem(name, line, "", "an alias inside its own anchor")])
+        open_nodes.add(key)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1 + sum(size(child) for child in children)
+        open_nodes.discard(key)
+        if total > MAX_VALUES:
+            line = node.start_mark.line + 1
+            message = f"aliases expand this to over {MAX_VALUES:,} values; write it out"
+            raise DataFileError([Problem(name, line, "", message)])
+        sizes[key] = total
+        return total
+
+    if root is not None:
+        size(root)
 
 
 def duplicate_keys(name: str, node: yaml.Node | None) -> list[Problem]:

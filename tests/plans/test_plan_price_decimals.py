@@ -122,7 +122,7 @@ def test_amounts_in_whole_units_load(
 
 @pytest.mark.parametrize(
     ("written", "said"),
-    [("-150.00", "amount -150.0 is negative"), ("-.inf", "amount -inf is negative"),
+    [("-150.00", "amount -150.00 is negative"), ("-.inf", "amount -inf is negative"),
      (".nan", "'nan' is not an amount; write 85.00"), (".inf", "'inf' is not an amount"),
      ('"NaN"', "'NaN' is not an amount"), ('"Infinity"', "'Infinity' is not an amount"),
      ("0", "price must be more than zero, got 0")],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -82,7 +83,7 @@ def _whole_minutes(value: time) -> time:
 
 
 def _duration(value: Any) -> Any:
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool | int | float | Decimal):
         raise ValueError(f"duration {value!r} has no unit: write e.g. '5m', '90s' or '1h'")
     if isinstance(value, str) and not value.upper().startswith("P"):
         match = _DURATION.fullmatch(value.strip())
