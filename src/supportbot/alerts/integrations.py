@@ -35,7 +35,10 @@ from supportbot.datafiles import (
     parse_yaml,
 )
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# The key is its actor, "alerts:<key>", in the incident's reporter and the timeline's actor
+# columns (50 characters): a longer key opened no incident on PostgreSQL (a 503 forever).
+KEY_MAX = 50 - len("alerts:")
+_KEY = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{KEY_MAX - 1}}}")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 # Labels people put on alerts, by the severity they mean (an integration adds its own).
@@ -48,8 +51,11 @@ DEFAULT_SEVERITIES: dict[str, int] = {
 
 
 def _key(value: str) -> str:
-    if not _KEY.match(value):
-        raise ValueError("key must be lower-case letters, digits, '-' and '_', like `prometheus`")
+    if not _KEY.fullmatch(value):
+        raise ValueError(
+            f"key must be up to {KEY_MAX} lower-case letters, digits, '-' and '_', "
+            "like `prometheus`"
+        )
     return value
 
 

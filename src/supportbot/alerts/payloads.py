@@ -116,6 +116,14 @@ def _problem(exc: ValidationError) -> PayloadError:
     return PayloadError(f"{_where(first['loc'])}: {first['msg']}{more}")
 
 
+def _set(at: datetime | None) -> datetime | None:
+    """``at``, or None for Go's zero time (``0001-01-01T00:00:00Z``), which Alertmanager and
+    other Go senders write for "no time": taken as an instant, a resolution "ended" 2,000
+    years before the alert started, was ignored as a late copy and the incident never
+    resolved."""
+    return None if at is None or at.year == 1 else at
+
+
 def _matched(alert: _MatchedAlert) -> AlertIn:
     return AlertIn(
         fingerprint=alert.fingerprint,
@@ -124,7 +132,7 @@ def _matched(alert: _MatchedAlert) -> AlertIn:
         annotations=alert.annotations,
         starts_at=alert.startsAt,
         # Alertmanager sends 0001-01-01 for "not ended"; a firing alert's endsAt is ignored.
-        ends_at=alert.endsAt if alert.status == "resolved" else None,
+        ends_at=_set(alert.endsAt) if alert.status == "resolved" else None,
         generator_url=alert.generatorURL,
     )
 
@@ -133,7 +141,7 @@ def _generic(event: GenericEvent, now: datetime) -> Batch:
     if event.action == "trigger" and not event.summary.strip():
         raise PayloadError("summary: a trigger needs a summary of what is wrong")
     details = event.details if isinstance(event.details, str) else json.dumps(event.details)
-    at = event.timestamp or now
+    at = _set(event.timestamp) or now
     alert = AlertIn(
         fingerprint=event.dedup_key,
         firing=event.action == "trigger",

@@ -158,7 +158,7 @@ def _new_row(integration: Integration, group: AlertGroup, alert: AlertIn, now: d
         generator_url=rules.safe_url(alert.generator_url),
         runbook_url=rules.runbook(alert),
         starts_at=alert.starts_at,
-        ends_at=alert.ends_at,
+        ends_at=alert.ends_at or (None if alert.firing else now),
         fired_count=1 if alert.firing else 0,
         first_seen_at=now,
         changed_at=now,
@@ -193,11 +193,12 @@ def _route(
     elif delta.rising:
         for row in delta.rising:
             row.incident_id = incident.id
+        action = "updated"
+    if delta.rising:  # re-opened or not, a more severe alert raises it (and a Sev1 pages)
         worst = min(delta.rising, key=lambda r: r.severity)
         because = f"alert {inert(worst.summary)}"
         alerting.raise_severity(session, rt, incident, actor, worst.severity, because=because,
                                 page=page)  # fmt: skip
-        action = "updated"
     mine = [r for r in delta.falling if r.incident_id == incident.id]
     if delta.rising or mine:
         session.flush()
