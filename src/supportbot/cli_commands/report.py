@@ -102,10 +102,11 @@ def _sla(records: list[IncidentRecord], period: Period, as_of: datetime, fmt: st
 def _credits(reports: list[Statement], late: Credits, as_of: datetime, fmt: str) -> str:
     rows = [row for report in reports for row in render_credits.line_rows(report)]
     title = f"supportbot SLA credits {late.period.label}, as of {as_of.isoformat()}"
-    notes = tuple(dict.fromkeys(f"{r.customer}: {note}" for r in reports for note in r.notes))
     if fmt == "csv":
         keys = ("period", "credit", "availability", "waiver", "cap")
-        return render.to_csv(title, rows, render_credits.LINE_COLUMNS, keys, notes)
+        lines = [row for report in reports for row in render_credits.csv_rows(report)]
+        notes = render_credits.notes(reports)
+        return render.to_csv(title, lines, render_credits.LINE_COLUMNS, keys, notes)
     if fmt == "json":
         payload: dict[str, Any] = {"period": late.period.label, "as_of": as_of.isoformat(),
                    "customer": late.customer, "totals": render_credits.totals(reports)}  # fmt: skip

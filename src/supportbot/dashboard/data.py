@@ -90,12 +90,16 @@ def csv_table(view: View, table: str, *, staff: bool) -> str:
         columns = ("incident", "customer", "severity", "target", "due_at", "actual_at",
                    "late_by_s")  # fmt: skip
         return render.to_csv(title, render.breach_rows(view.groups), columns, ("period",))
-    rows = [row for report in view.reports for row in credit_rows(report, staff=staff)]
-    return render.to_csv(title, rows, render_credits.LINE_COLUMNS, CREDIT_KEYS)
+    rows = [row for report in view.reports for row in credit_rows(report, staff=staff, csv=True)]
+    # The notes the CLI's CSV carries (a month not over, a contract without a fee), for staff
+    # as on the page.
+    notes = render_credits.notes(view.reports) if staff else ()
+    return render.to_csv(title, rows, render_credits.LINE_COLUMNS, CREDIT_KEYS, notes)
 
 
-def credit_rows(report: Statement, *, staff: bool) -> list[dict[str, Any]]:
-    rows = render_credits.line_rows(report)
+def credit_rows(report: Statement, *, staff: bool, csv: bool = False) -> list[dict[str, Any]]:
+    """The statement's lines (``csv``: with the cap as a line, so the amounts add up)."""
+    rows = (render_credits.csv_rows if csv else render_credits.line_rows)(report)
     if not staff:  # customer-safe: whether a line was waived, never why or by whom
         for row in rows:
             row["waiver_reason"] = row["waived_by"] = None

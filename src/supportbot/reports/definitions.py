@@ -55,5 +55,6 @@ DEFINITIONS: dict[str, str] = {
     "trend": "the same figures for each of the 12 periods (days, weeks or months) ending with "
     "the one asked for",
     "waiver": "a credit line waived by staff stays listed with its reason and counts nothing",
-    "cap": "the month's total is at most cap_percent (default 100 %) of the monthly fee",
+    "cap": "the month's total is at most cap_percent (default 100 %) of the monthly fee; a "
+    "month over it has a cap line, negative, so the amounts not waived add up to what is owed",
 }

@@ -47,6 +47,28 @@ def line_rows(report: Statement) -> list[dict[str, Any]]:
     return rows
 
 
+CAP = "cap"
+
+
+def csv_rows(report: Statement) -> list[dict[str, Any]]:
+    """The lines and, for a month over its cap, the cap as a negative line: the amounts not
+    waived add up to what is owed, as the table, the JSON and Slack say it."""
+    rows = line_rows(report)
+    if report.capped:
+        fee = report.terms.monthly_fee
+        evidence = (
+            f"capped at {report.terms.cap_percent} % of the monthly fee {fee} "
+            f"{report.currency}: {report.gross} before the cap, {report.total} owed"
+        )
+        rows.append(_row(report, CAP, CAP, evidence, report.total - report.gross))
+    return rows
+
+
+def notes(reports: Sequence[Statement]) -> tuple[str, ...]:
+    """Each statement's notes, once, naming the customer (the CSV's ``# note:`` lines)."""
+    return tuple(dict.fromkeys(f"{r.customer}: {note}" for r in reports for note in r.notes))
+
+
 def _band(report: Statement, percent: Decimal) -> str:
     band = next(b for b in report.terms.availability if b.percent == percent)
     return f"{band.below} % ({percent} % of the fee)"
