@@ -32,6 +32,14 @@ def local_time(at: datetime | None, zone: ZoneInfo, *, seconds: bool = False) ->
 
 
 _MENTION = re.compile(r"&lt;([@#][UWC][A-Z0-9]{2,})(\|[^&<>]*)?&gt;")
+# Explicit direction controls (embeddings, overrides, isolates and their ends): one typed
+# into a title turns the rest of its line around, the bot's own words after it included.
+_DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def undirected(text: str) -> str:
+    """``text`` without explicit direction controls; the letters of every script stay."""
+    return _DIRECTION.sub("", text)
 
 
 def inert(text: str, *, keep_mentions: bool = False) -> str:
@@ -42,8 +50,9 @@ def inert(text: str, *, keep_mentions: bool = False) -> str:
     left alone: Slack already sends a typed ``&``, ``<`` or ``>`` escaped, and escaping it
     again would show ``&amp;lt;``. With ``keep_mentions`` (staff writing in the triage
     thread) a plain user or channel mention still works; broadcasts and links never do.
+    Direction controls are left out (:func:`undirected`).
     """
-    escaped = text.replace("<", "&lt;").replace(">", "&gt;")
+    escaped = undirected(text).replace("<", "&lt;").replace(">", "&gt;")
     if keep_mentions:
         escaped = _MENTION.sub(lambda m: f"<{m.group(1)}{m.group(2) or ''}>", escaped)
     return escaped

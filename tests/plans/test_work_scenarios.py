@@ -179,7 +179,7 @@ def test_a_prepaid_hours_task_is_estimated_approved_logged_and_summarised(desk: 
     desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=GLOBEX_HANS,
                             channel=GLOBEX_CHANNEL)  # fmt: skip
     desk.settle()
-    assert ephemerals(desk.api)[-1] == ":no_entry: INC-1 does not exist"
+    assert ephemerals(desk.api)[-1] == ":no_entry: That estimate does not exist"
     assert dump(desk.rt) == before
     desk.slack.block_action(ACTION_ESTIMATE_APPROVE, value="1", user=ACME_ALICE,
                             channel=ACME_ALICE)  # fmt: skip

@@ -63,7 +63,9 @@ def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Don
     """A designated contact answers an estimate, once (a compare-and-set on its state)."""
     with rt.session() as session:
         task = session.get(TaskEstimate, estimate_id)
-        if task is None:
+        # Another organisation's estimate reads as one never made: its incident's "does not
+        # exist" would tell a forged id from a real one, and name that incident.
+        if task is None or (not actor.is_staff and task.customer != actor.customer):
             raise IncidentError("That estimate does not exist")
         incident_id, minutes = task.incident_id, task.minutes
     state = "approved" if approve else "declined"

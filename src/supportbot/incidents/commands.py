@@ -74,6 +74,18 @@ class ParsedCommand:
 
 
 def parse_incident_command(text: str) -> ParsedCommand:
+    try:
+        return _parse(text)
+    except CommandError as exc:
+        head = (text or "").split(None, 1)[:1]
+        word = head[0].lower() if head else ""
+        if exc.reason is None and word in STAFF_WORDS:
+            reason = f"`/incident {word}` is for the support team."
+            raise CommandError(str(exc), reason=reason) from None
+        raise
+
+
+def _parse(text: str) -> ParsedCommand:
     text = (text or "").strip()
     if len(text) > MAX_COMMAND_TEXT:
         raise CommandError(
@@ -177,6 +189,10 @@ WORK = {
     "waive": "a waiver reason from the contract, e.g. `/incident waive INC-42 product defect`",
     "approve": "nothing more, e.g. `/incident approve INC-42`",
 }
+
+# Words only the support team may use: a customer who mistypes one is told so, and shown
+# their own usage, never how the team's command is written.
+STAFF_WORDS = frozenset({"note", "handover", "reopen", "close", *WORK} - {"approve"})
 
 
 def parse_work(word: str, rest: str) -> ParsedCommand:

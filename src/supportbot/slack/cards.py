@@ -37,7 +37,7 @@ from supportbot.incidents.lifecycle import (
 )
 from supportbot.oncall.choices import Choice
 from supportbot.slack import kit
-from supportbot.wording import inert, inert_within, mention
+from supportbot.wording import inert, inert_within, mention, undirected
 
 ACTION_ACK = "inc_ack"
 ACTION_ASSIGN_ME = "inc_assign_me"
@@ -92,7 +92,7 @@ def internal_card(
     """The triage-channel card; ``extra`` carries sections added by later layers (SLA clocks)."""
     who = customer.name if customer else "internal"
     assignee = f"<@{incident.assignee}>" if incident.assignee else "_unassigned_"
-    heading = f"{incident.key} {severity_label(incident.severity)}: {incident.title}"
+    heading = f"{incident.key} {severity_label(incident.severity)}: {undirected(incident.title)}"
     text = f"{incident.key} {severity_label(incident.severity)}: {inert(incident.title)}"
     fields = [
         f"*Severity*\n{_EMOJI[incident.severity]} {severity_label(incident.severity)}",
