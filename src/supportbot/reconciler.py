@@ -44,6 +44,7 @@ from supportbot.paging.repage import repage_on_handoff
 from supportbot.plans import rollover
 from supportbot.runtime import Runtime
 from supportbot.sla import firing
+from supportbot.sla import replan as sla_replan
 from supportbot.slack import jobs as slack_jobs
 from supportbot.slack import plan_posts
 
@@ -130,6 +131,7 @@ REDRIVERS = (
     Redriver("usage_post", usage_posts.redrive),
     Redriver("weekly_digest", weekly_digest.redrive),
     Redriver("data_files", _data_files),
+    Redriver("sla_contract", sla_replan.redrive),  # after data_files: the edit just loaded
     Redriver("usergroups", usergroup_sync.redrive),
     Redriver("rota_plan", reminders.plan),
     Redriver("rota_changes", rota_changes.announce_changes),
@@ -139,6 +141,7 @@ REDRIVERS = (
 _NOT_REQUEUED = (
     "handoff",
     "data_files",
+    "sla_contract",
     "rota_plan",
     "rota_changes",
     "forecast",

@@ -24,7 +24,8 @@ from supportbot.instants import InstantError, parse_instant
 from supportbot.oncall import lookup
 from supportbot.plans import ledger
 from supportbot.runtime import Runtime
-from supportbot.sla.deadlines import Deadlines, compute_deadlines, is_late
+from supportbot.sla.deadlines import Deadline, Deadlines, compute_deadlines, is_late
+from supportbot.sla.tracking import waiting_intervals
 from supportbot.wording import inert, time_left
 
 USAGE = (
@@ -104,9 +105,10 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
         deadlines.explain(zone),
         "*Clocks now*",
     ]
-    contracted = {"response": deadlines.response_due, "resolution": deadlines.resolution_due}
+    contracted = {"response": deadlines.response, "resolution": deadlines.resolution}
+    paused = bool(waiting_intervals(session, incident.id))
     lines += [
-        _clock_line(kind, rows.get(kind), contracted[kind], now, zone, incident.severity)
+        _clock_line(kind, rows.get(kind), contracted[kind], now, zone, incident.severity, paused)
         for kind in CLOCK_KINDS
     ]
     # The same balances as the card (plans ledger), customer-safe.
@@ -118,10 +120,11 @@ def _explain_incident(rt: Runtime, session: Session, incident: Incident, actor: 
 def _clock_line(
     kind: str,
     row: SlaClock | None,
-    contracted: datetime,
+    contracted: Deadline,
     now: datetime,
     zone: ZoneInfo,
     severity: int,
+    paused: bool,
 ) -> str:
     name = kind.title()
     if row is None:
@@ -143,8 +146,13 @@ def _clock_line(
             "(paused time does not count)."
         )
     text = f"• {name}: *running*, due {_when(row.due_at, zone)}, {time_left(row.due_at, now)} left"
-    if row.due_at is not None and row.due_at != contracted:
-        text += f" (moved from {_when(contracted, zone)} by time waiting on the customer)"
+    if row.due_at is not None and row.due_at != contracted.due:
+        if paused:
+            text += f" (moved from {_when(contracted.due, zone)} by time waiting on the customer)"
+        else:
+            # The contract was edited under the running clock: the reconciler re-plans it
+            # at its next pass; until then the stored due is the old contract's.
+            text += " (planned before the contract's last edit; re-planned within a minute)"
     return text + "."
 
 
