@@ -33,6 +33,7 @@ from handlers.payloads import (
     parse,
 )
 from supportbot import metrics
+from supportbot.db.engine import REFUSED
 from supportbot.incidents.access import Actor, identify
 from supportbot.runtime import Runtime
 from supportbot.slack.jobs import post_later
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 
 RUNTIME, PAYLOAD, ACTOR = "supportbot_runtime", "supportbot_payload", "supportbot_actor"
 REPLAYED = "This request was already received, so nothing more was done."
+NOT_SAVED = (
+    ":rotating_light: *Not saved*: the database refused to store it, so nothing changed. "
+    "Try again in a minute; if it fails again, the database needs attention (`/healthz`)."
+)
 P = TypeVar("P", bound=Payload)
 
 
@@ -70,12 +75,39 @@ def _answer(body: dict[str, Any], text: str) -> BoltResponse:
         return BoltResponse(status=200, body={"response_type": "ephemeral", "text": text})
     if body.get("type") == "view_submission":
         return BoltResponse(status=200, body={"response_action": "update", "view": _notice(text)})
+    _answer_later(body, text)
+    return BoltResponse(status=200, body="")
+
+
+def _answer_later(body: dict[str, Any], text: str) -> None:
+    """Say ``text`` ephemerally through the request's response URL, if it has one."""
     url = body.get("response_url")
     if isinstance(url, str) and _RESPONSE_URL.fullmatch(url):
         threading.Thread(
             target=_respond, args=(url, text), name="supportbot-refusal", daemon=True
         ).start()  # after the ack: Slack's 3 seconds are for the answer, not for this post
-    return BoltResponse(status=200, body="")
+
+
+def on_error(
+    error: Exception, body: dict[str, Any], response: BoltResponse | None
+) -> BoltResponse | None:
+    """Bolt's handler for an exception a listener (or middleware) let out.
+
+    A database that refuses writes (a full disk, a read-only standby) is said to whoever
+    asked, as ``/incident``'s opening already said it: Slack showed a bare 500 as "failed
+    with the error" for a command, and nothing at all for a button pressed (its ack had gone),
+    so a note or an acknowledgement that was never stored looked done. Anything else is
+    logged as Bolt logs it, and a request not yet answered stays a 500.
+    """
+    if not isinstance(error, REFUSED):
+        log.error("Failed to run listener function (error: %s)", error, exc_info=error)
+        return None
+    # The driver's words, not SQLAlchemy's, which carry the statement and what people wrote.
+    log.error("a Slack request was not stored (the database refused it): %s", error.orig)
+    if response is None:  # answered already: the response URL is the way left to say it
+        _answer_later(body, NOT_SAVED)
+        return None
+    return _answer(body, NOT_SAVED)
 
 
 _RESPONSE_URL = re.compile(r"https?://\S{1,2000}")

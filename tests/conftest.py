@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import settings as hypothesis_settings
 from redis import Redis
+from slack_bolt import BoltResponse
 from sqlalchemy import create_engine, text
 
+from handlers._common import on_error
 from supportbot.clock import TravelClock
 from supportbot.devtools.embedded_redis import EmbeddedRedis
 from supportbot.reconciler import reconcile_once
@@ -198,8 +201,11 @@ def desk(rt: Runtime, slack_api: SlackStandin) -> Iterator[Desk]:
     errors: list[BaseException] = []
 
     @bolt.error
-    def _record(error: BaseException) -> None:
+    def _record(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None
+    ) -> BoltResponse | None:
         errors.append(error)
+        return on_error(error, body, response)  # what the product answers, as shipped
 
     with serve(build_flask_app(rt, bolt)) as url:
         inbound = SlackInbound(

@@ -18,6 +18,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
 import handlers
+from handlers._common import on_error
 from supportbot import health, jobs, metrics
 from supportbot.clients.slack import LoggingWebClient
 from supportbot.dashboard import views as dashboard
@@ -50,6 +51,7 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
         token_verification_enabled=isinstance(rt.slack, LoggingWebClient),
     )
     handlers.register_all(app, rt)
+    app.error(on_error)
     answer_on_ack(app)
     return app
 

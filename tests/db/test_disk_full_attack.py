@@ -8,6 +8,7 @@ made read-only (a standby after a failover refuses writes the same way).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,8 +16,10 @@ from typing import Any
 import requests
 from sqlalchemy import event, func, select, text
 
+from supportbot.db.engine import REFUSED
 from supportbot.db.models import Incident
 from supportbot.health import beat
+from supportbot.slack import cards
 from tests.conftest import Desk
 
 ACME = "C0ACMESHARED"
@@ -83,3 +86,49 @@ def test_a_sev1_the_full_database_refuses_is_answered_not_opened_and_healthz_is_
     assert "Opened" in desk.slack.command("sev1 checkout down again", channel=ACME).text
     health = requests.get(desk.url + "/healthz", timeout=5)
     assert health.status_code == 200 and health.json()["database"] == "ok", health.text
+
+
+def _note_until_refused(desk: Desk) -> tuple[int, str]:
+    """Add notes to INC-1 until one is not stored (the free pages run out within a few)."""
+    for n in range(200):
+        answer = desk.slack.command(f"note INC-1 checked the load balancer, pass {n}")
+        desk.listeners.wait_idle()
+        if answer.status_code != 200 or "Not saved" in answer.text:
+            return answer.status_code, answer.text
+    raise AssertionError("200 notes stored in a database that cannot grow")
+
+
+def test_a_note_the_full_database_refuses_is_answered_not_saved(desk: Desk) -> None:
+    """Only the opening said so: every other command was a bare 500 ("failed with the
+    error"), with nothing to say whether the note was kept."""
+    assert "Opened" in desk.slack.command("sev3 stored before", channel=ACME).text
+    desk.drain()
+    with disk_full(desk):
+        status, said = _note_until_refused(desk)
+    desk.listener_errors.clear()  # the refusal reached Bolt's error handler, as it must
+
+    assert status == 200, said
+    assert "*Not saved*" in said and "database" in said and "nothing changed" in said, said
+
+
+def test_a_button_the_full_database_refuses_is_answered_not_saved(desk: Desk) -> None:
+    """A button is acknowledged before its change runs: a refused acknowledgement showed
+    nothing at all, and the card still said Acknowledge as if the press had been lost."""
+    assert "Opened" in desk.slack.command("sev3 stored before", channel=ACME).text
+    desk.drain()
+    with disk_full(desk):
+        _note_until_refused(desk)  # no room left
+        desk.listener_errors.clear()
+        desk.slack.block_action(cards.ACTION_ACK, value="1")
+        desk.listeners.wait_idle()
+        refused = list(desk.listener_errors)
+        desk.listener_errors.clear()
+
+    assert refused and all(isinstance(e, REFUSED) for e in refused), refused
+    for thread in threading.enumerate():  # the answer goes out after the ack, on its own
+        if thread.name == "supportbot-refusal":
+            thread.join(10)
+    said = [r.get("text", "") for r in desk.api.responses()]
+    assert any("*Not saved*" in text for text in said), said
+    with desk.rt.session() as session:
+        assert session.get_one(Incident, 1).status == "open"
