@@ -68,28 +68,38 @@ def decide(rt: Runtime, estimate_id: int, actor: Actor, *, approve: bool) -> Don
         if task is None or (not actor.is_staff and task.customer != actor.customer):
             raise IncidentError("That estimate does not exist")
         incident_id, minutes = task.incident_id, task.minutes
-    state = "approved" if approve else "declined"
 
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
-        if change.incident.status == Status.CLOSED.value:  # no time can be logged on it now
-            raise IncidentError(f"{change.incident.key} is closed: the estimate lapsed with it")
-        won = claim(
-            change.session, TaskEstimate, estimate_id, "pending",
-            state=state, decided_by=change.actor.user_id, decided_at=change.rt.now(),
-        )  # fmt: skip
-        if not won:
-            current = change.session.get(TaskEstimate, estimate_id)
-            change.session.refresh(current)  # type: ignore[arg-type]
-            raise IncidentError(f"That estimate was already {current.state if current else ''}")
-        change.event(
-            f"estimate_{state}",
-            f"{change.who} {state} the estimate of {hours_text(minutes)}",
-            customer_visible=True,
-        )
+        _decide(change, estimate_id, minutes, approve=approve)
 
     incident = run(rt, incident_id, actor, Action.APPROVE, apply)
-    return Done(incident, [f"You {state} the estimate of {hours_text(minutes)} on {incident.key}."])
+    return Done(incident, [_decided_text(incident, minutes, approve=approve)])
+
+
+def _decide(change: Change, estimate_id: int, minutes: int, *, approve: bool) -> None:
+    """Answer one pending estimate of the locked incident (the caller checked who may)."""
+    state = "approved" if approve else "declined"
+    if change.incident.status == Status.CLOSED.value:  # no time can be logged on it now
+        raise IncidentError(f"{change.incident.key} is closed: the estimate lapsed with it")
+    won = claim(
+        change.session, TaskEstimate, estimate_id, "pending",
+        state=state, decided_by=change.actor.user_id, decided_at=change.rt.now(),
+    )  # fmt: skip
+    if not won:
+        current = change.session.get(TaskEstimate, estimate_id)
+        change.session.refresh(current)  # type: ignore[arg-type]
+        raise IncidentError(f"That estimate was already {current.state if current else ''}")
+    change.event(
+        f"estimate_{state}",
+        f"{change.who} {state} the estimate of {hours_text(minutes)}",
+        customer_visible=True,
+    )
+
+
+def _decided_text(incident: Incident, minutes: int, *, approve: bool) -> str:
+    state = "approved" if approve else "declined"
+    return f"You {state} the estimate of {hours_text(minutes)} on {incident.key}."
 
 
 def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
@@ -178,12 +188,19 @@ def _waiver(entry: LedgerEntry, change: Change, reason: str) -> ledger.Entry:
 
 
 def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
-    """A designated contact approves a request held for an exhausted balance: it is charged
-    (as overage, under the contract's rate) and worked."""
+    """``/incident approve INC-n``: a designated contact approves a request held for an
+    exhausted balance (it is charged, as overage under the contract's rate, and worked) or,
+    when none is held, the incident's newest pending estimate (as its Approve button)."""
+    estimated: list[int] = []  # the minutes of the estimate approved instead of a hold
 
     def apply(change: Change) -> None:
         may_approve(change.actor, change.incident)
         incident = change.incident
+        task = None if held(change.session, incident.id) else _pending(change)
+        if task is not None:
+            _decide(change, task.id, task.minutes, approve=True)
+            estimated.append(task.minutes)
+            return
         if incident.status in (Status.RESOLVED.value, Status.CLOSED.value):
             # Resolved without the extra charge: approving now would reopen it and bill it.
             raise IncidentError(
@@ -205,7 +222,19 @@ def approve_hold(rt: Runtime, key: int | str, actor: Actor) -> Done:
             change.status(Status.INVESTIGATING, approved)
 
     incident = run(rt, key, actor, Action.APPROVE, apply)
+    if estimated:
+        return Done(incident, [_decided_text(incident, estimated[0], approve=True)])
     return Done(incident, [f"Approved: {incident.key} is being worked."])
+
+
+def _pending(change: Change) -> TaskEstimate | None:
+    """The incident's newest estimate still waiting for an answer, if any."""
+    query = (
+        select(TaskEstimate)
+        .where(TaskEstimate.incident_id == change.incident.id, TaskEstimate.state == "pending")
+        .order_by(TaskEstimate.id.desc())
+    )
+    return change.session.scalars(query.limit(1)).first()
 
 
 def incident_entries(rt: Runtime, incident: Incident) -> list[LedgerEntry]:

@@ -285,7 +285,9 @@ def stop_timer(rt: Runtime, key: int | str, actor: Actor) -> Done:
         )
         if not deleted.rowcount:  # type: ignore[attr-defined]
             raise IncidentError("Your timer was stopped already")
-        minutes = seconds_to_minutes((change.rt.now() - started_at).total_seconds())
+        # Started by a process whose clock runs a little ahead of this one's: no time ran.
+        ran = max(0.0, (change.rt.now() - started_at).total_seconds())
+        minutes = seconds_to_minutes(ran)
         if minutes > MAX_TIMER_MINUTES:
             done.lines = [_forgotten(change.incident, minutes)]
             change.event("timer", f"{change.who} stopped a timer left running; nothing logged")
