@@ -50,6 +50,9 @@ class Batch:
     common_labels: dict[str, str]
     common_annotations: dict[str, str]
     title: str  # the sender's own title of the group, if it has one
+    # The sender says every alert of the group is resolved (Alertmanager's and Grafana's group
+    # status), those cut from the body by ``max_alerts`` (``truncatedAlerts``) included.
+    group_resolved: bool = False
 
 
 class _Model(BaseModel):
@@ -194,6 +197,7 @@ def parse(fmt: str, data: object, now: datetime) -> Batch:
                 hook.commonLabels,
                 hook.commonAnnotations,
                 title,
+                group_resolved=hook.status == "resolved",
             )
     except ValidationError as exc:
         raise _problem(exc) from exc

@@ -129,8 +129,29 @@ def _store(
             delta.falling.append(row)
         delta.rows.append(row)
     session.add_all(fresh)
+    if batch.group_resolved:
+        delta.falling += _resolve_the_rest(session, group, batch, set(latest), now)
     session.flush()
     return delta
+
+
+def _resolve_the_rest(
+    session: Session, group: AlertGroup, batch: Batch, listed: set[str], now: datetime
+) -> list[Alert]:
+    """A group resolved as a whole resolves its firing alerts that the body left out: cut by
+    the receiver's ``max_alerts`` in a storm, they were never resolved, and the incident
+    never resolved with them. One that started after the notification's last end is newer
+    than what it reports (a late copy), and keeps firing."""
+    ends = [alert.ends_at for alert in batch.alerts if alert.ends_at is not None]
+    cutoff = max(ends, default=now)
+    query = select(Alert).where(Alert.group_id == group.id, Alert.status == "firing")
+    resolved = []
+    for row in session.scalars(query):
+        if row.fingerprint in listed or row.starts_at > cutoff:
+            continue
+        row.status, row.changed_at, row.ends_at = "resolved", now, cutoff
+        resolved.append(row)
+    return resolved
 
 
 def _stale(alert: AlertIn, row: Alert) -> bool:
