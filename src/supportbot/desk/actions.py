@@ -261,22 +261,29 @@ def _reply(change: Change, text: str) -> None:
         change.status(Status.INVESTIGATING, "The customer replied; back to investigating")
 
 
+# What the team reads for a reply that carries no words (a file or a screenshot alone).
+NO_TEXT = "(no text: a file or an attachment, see the customer's thread)"
+
+
 def thread_reply(
     rt: Runtime, channel: str, thread_ts: str, actor: Actor, text: str, *, receipt: str
 ) -> Incident | None:
     """A message typed straight into an incident's customer thread.
 
     It is already visible there, so it is marked posted on the customer side and copied only
-    to the internal thread. Threads that belong to no incident are ignored, and so is a
-    delivery seen before (``receipt``).
+    to the internal thread, line breaks kept (a pasted trace stays readable). Every incident
+    whose card is in the thread gets it (two raised from one message share it). Threads that
+    belong to no incident are ignored, and so is a delivery seen before (``receipt``).
     """
+    said = text.strip()[:DESCRIPTION_MAX] or NO_TEXT
     try:
         with rt.session() as session:
             # The customer's thread is the message that opened the incident, known from the
             # opening on; its card is posted there later (and only then is the thread's ts
             # stored), so a reply before the card is found by the opening message too.
-            incident = session.scalar(
-                select(Incident).where(
+            found = session.scalars(
+                select(Incident)
+                .where(
                     Incident.customer_channel == channel,
                     or_(
                         Incident.customer_thread_ts == thread_ts,
@@ -285,19 +292,22 @@ def thread_reply(
                         & (Incident.source_ts == thread_ts),
                     ),
                 )
-            )
-            if incident is None:
+                .order_by(Incident.id)
+            ).all()
+            # Not this organisation's thread to answer in: only its own incidents.
+            mine = [i for i in found if actor.is_staff or actor.customer == i.customer]
+            if not mine:
                 return None
-            if not actor.is_staff and actor.customer != incident.customer:
-                return None  # not this organisation's thread to answer in
-            session.add(InboundReceipt(key=receipt, at=rt.now(), incident_id=incident.id))
+            session.add(InboundReceipt(key=receipt, at=rt.now(), incident_id=mine[0].id))
             session.flush()
-            _reply(Change(session, rt, incident, actor), " ".join(text.split())[:DESCRIPTION_MAX])
+            for incident in mine:
+                _reply(Change(session, rt, incident, actor), said)
             for event in session.new:
                 if isinstance(event, TimelineEvent) and event.kind.endswith("_reply"):
                     event.posted_customer_at = rt.now()
-            refresh_incident(session, rt, incident)
-            owe_sync(session, incident.id)
+            for incident in mine:
+                refresh_incident(session, rt, incident)
+                owe_sync(session, incident.id)
     except IntegrityError:
         return None  # the same message delivered again
-    return incident
+    return mine[0]
