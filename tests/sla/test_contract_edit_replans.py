@@ -32,18 +32,24 @@ TWO_HOURS, FOUR_HOURS = "sev2: {response: 2h}", "sev2: {response: 4h}"
 STAFF = Actor.staff_member("U0STAFF001")
 
 
-@pytest.fixture
-def globex_sev2(desk: Desk, tmp_path: Path) -> tuple[Desk, Path]:
-    """INC-1: Globex Sev 2 with its 2 h response override, from a contracts file we edit."""
-    assert TWO_HOURS in CONTRACTS
+def _opened_under_a_copy(desk: Desk, tmp_path: Path, channel: str, command: str) -> Path:
+    """INC-1 opened in ``channel``, its contract read from a copy of the contracts file that
+    the test then edits."""
     path = tmp_path / "customers.yaml"
     path.write_text(CONTRACTS)
     desk.rt.settings = desk.rt.settings.model_copy(update={"contracts_file": path})
     desk.rt.reload_files()
-    desk.slack.command("sev2 invoices missing", channel=GLOBEX_CHANNEL)
+    desk.slack.command(command, channel=channel)
     desk.drain()
     reconcile_once(desk.rt)  # the first pass notes every customer's entry as planned
-    return desk, path
+    return path
+
+
+@pytest.fixture
+def globex_sev2(desk: Desk, tmp_path: Path) -> tuple[Desk, Path]:
+    """INC-1: Globex Sev 2 with its 2 h response override, from a contracts file we edit."""
+    assert TWO_HOURS in CONTRACTS
+    return desk, _opened_under_a_copy(desk, tmp_path, GLOBEX_CHANNEL, "sev2 invoices missing")
 
 
 def _response(desk: Desk) -> SlaClock:
@@ -137,13 +143,7 @@ def test_a_target_shortened_below_the_time_spent_breaches_at_once(
     # Acme is 24x7 (Premier Sev 2: 2 h); an hour in, its contract is cut to 30 minutes.
     head = "    language: en\n"
     assert CONTRACTS.count(head) >= 1
-    path = tmp_path / "customers.yaml"
-    path.write_text(CONTRACTS)
-    desk.rt.settings = desk.rt.settings.model_copy(update={"contracts_file": path})
-    desk.rt.reload_files()
-    desk.slack.command("sev2 payments API slow", channel=ACME_CHANNEL)
-    desk.drain()
-    reconcile_once(desk.rt)
+    path = _opened_under_a_copy(desk, tmp_path, ACME_CHANNEL, "sev2 payments API slow")
     desk.travel(timedelta(hours=1))
     assert _response(desk).state == "running"
 
