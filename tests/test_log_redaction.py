@@ -70,3 +70,23 @@ def test_a_secret_in_an_exceptions_traceback_is_redacted(
     text = out.getvalue()
     assert "ConnectionError: cannot connect with [redacted]" in text, text
     assert secret not in text
+
+
+def test_the_pieces_of_a_password_that_breaks_its_url_are_redacted(tmp_path: Path) -> None:
+    """An unencoded "[" makes REDIS_URL unparseable (ValueError: Invalid IPv6 URL), and its
+    password was then left out of the secrets: a driver's or parser's message quoting a
+    piece of it (as a host or a path) reached the log as written."""
+    url = "redis://:CANARY[pw/half-two@127.0.0.1:6379/0"
+    settings = make_settings(tmp_path, url, None, "http://127.0.0.1:9/api/")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(RedactingFilter(secrets_of(settings)))
+    logger = logging.getLogger("tests.redaction.pieces")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.error("cannot connect to host %s, path %s", "CANARY[pw", "/half-two@127.0.0.1")
+    finally:
+        logger.removeHandler(handler)
+    text = out.getvalue()
+    assert "CANARY" not in text and "half-two" not in text, text
