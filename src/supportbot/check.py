@@ -16,6 +16,7 @@ from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine, ping
+from supportbot.logs import credential_pieces
 from supportbot.settings import DEFAULT_SLACK_API_URL, DEFAULT_TWILIO_API_URL, Settings
 
 
@@ -82,21 +83,13 @@ def channel_id_problem(name: str, value: str) -> str | None:
     return f"{name}={value!r} is not a channel id: set it to {how}"
 
 
-# What splits a URL's user and password from the rest of it, and so from each other when
-# a password holds one of them unencoded.
-_URL_DELIMITERS = re.compile(r"[:/?#@\[\]]")
 _ENCODE_HINT = "percent-encode / ? # @ in a password: %2F %3F %23 %40"
 
 
 def without_credentials(text: str, url: str) -> str:
     """``text`` (a parser's or a driver's message about ``url``) with no piece of the user
-    and password written in ``url``. A password holding "/", "?", "#" or "@" unencoded cuts
-    the URL in the wrong place, and the message then quotes a piece of it as a port, a host
-    or a path; every piece between delimiters (three characters or more) is masked."""
-    rest = url.split("://", 1)[1] if "://" in url else url.partition(":")[2]
-    userinfo = rest.rpartition("@")[0]
-    pieces = {p for p in _URL_DELIMITERS.split(userinfo) if len(p) >= 3}
-    for piece in sorted(pieces, key=len, reverse=True):
+    and password written in ``url`` (:func:`~supportbot.logs.credential_pieces`)."""
+    for piece in credential_pieces(url):
         text = text.replace(piece, "***")
     return text
 

@@ -54,11 +54,27 @@ def secrets_of(settings: Settings) -> list[str]:
     for url in (settings.redis_url, settings.database_url):
         try:
             password = urlsplit(url or "").password
-        except ValueError:  # a URL that does not parse: check.py names it, without it
+        except ValueError:  # a URL that does not parse: every piece of what it says
+            found += credential_pieces(url or "")  # before "@" is kept out of the log
             continue
         if password:
             found += [password, unquote(password)]
     return found
+
+
+_URL_DELIMITERS = re.compile(r"[:/?#@\[\]]")
+
+
+def credential_pieces(url: str) -> list[str]:
+    """Every piece (three characters or more) of the user and password written in ``url``.
+
+    A password holding "/", "?", "#" or "@" unencoded cuts the URL in the wrong place, and a
+    parser's or driver's message then quotes a piece of it as a port, a host or a path; so
+    each piece between delimiters counts as secret, longest first."""
+    rest = url.split("://", 1)[1] if "://" in url else url.partition(":")[2]
+    userinfo = rest.rpartition("@")[0]
+    pieces = {p for p in _URL_DELIMITERS.split(userinfo) if len(p) >= 3}
+    return sorted(pieces, key=len, reverse=True)
 
 
 def configure_logging(settings: Settings) -> RedactingFilter:
