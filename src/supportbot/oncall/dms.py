@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 
 GRACE = timedelta(seconds=10)  # younger due rows are probably still in the queue
 WEEK = timedelta(days=7)
+# A weekly summary is sent at most this late (after an outage), never older: days late, it
+# would list shifts already past as "the coming week".
+WEEKLY_CATCH_UP = timedelta(hours=12)
 
 
 def add_dm(
@@ -113,6 +116,11 @@ def compose(rt: Runtime, session: Session, row: RotaDm, now: datetime) -> tuple[
     detail = json.loads(row.detail)
     if row.kind == "weekly":
         start = datetime.fromisoformat(detail["start"])
+        if now > start + WEEKLY_CATCH_UP:
+            return (
+                "",
+                f"more than {WEEKLY_CATCH_UP // timedelta(hours=1)} h late (the worker was down)",
+            )
         tz = shift_notes.person_zone(found.rotation, row.person)
         # To next Sunday 17:00 on the person's clock, where the next summary begins: seven
         # days of real time would end an hour early or late across a DST change.

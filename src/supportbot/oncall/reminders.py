@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from supportbot.clock import require_aware
-from supportbot.oncall.dms import add_dm, revive_dropped
+from supportbot.oncall.dms import WEEKLY_CATCH_UP, add_dm, revive_dropped
 from supportbot.oncall.lookup import active_overrides, resolver
 from supportbot.oncall.model import LEVELS, Level
 from supportbot.oncall.resolver import OnCall, Override, Resolver
@@ -33,7 +33,6 @@ LEAD = timedelta(hours=1)
 PLAN_AHEAD = timedelta(hours=2)
 WEEKLY_WEEKDAY = 6  # Sunday
 WEEKLY_TIME = time(17, 0)
-WEEKLY_CATCH_UP = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
