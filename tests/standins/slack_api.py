@@ -113,7 +113,8 @@ class SlackStandin(StandinServer):
         # in as next (a test sets it; None makes the authorize page answer access_denied).
         self.oidc_client: tuple[str, str] = (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)
         self.oidc_user: Payload | None = None
-        self._oidc_codes: dict[str, tuple[Payload, str]] = {}  # code -> (user, redirect_uri)
+        # code -> (user, redirect_uri, the nonce the authorize request carried)
+        self._oidc_codes: dict[str, tuple[Payload, str, str | None]] = {}
         self._oidc_tokens: dict[str, Payload] = {}  # access token -> user
         self._ids = itertools.count(1)
         self._last_ts = 0
@@ -368,7 +369,8 @@ class SlackStandin(StandinServer):
             answer = {"error": "access_denied", "state": state}
         else:
             code = f"oidc-code-{next(self._ids)}"
-            self._oidc_codes[code] = (dict(self.oidc_user), redirect)
+            nonce = req.params.get("nonce")
+            self._oidc_codes[code] = (dict(self.oidc_user), redirect, nonce)
             answer = {"code": code, "state": state}
         return Reply(302, b"", {"Location": f"{redirect}?{urlencode(answer)}"})
 
@@ -380,7 +382,7 @@ class SlackStandin(StandinServer):
             raise SlackError("invalid_code")
         token = f"xoxp-oidc-{next(self._ids)}"
         self._oidc_tokens[token] = found[0]
-        return {"access_token": token, "token_type": "Bearer", "id_token": "unsigned.test.jwt"}
+        return {"access_token": token, "token_type": "Bearer", "id_token": _id_token(found)}
 
     def _openid_connect_userInfo(self, params: Payload) -> Payload:
         raise AssertionError("answered in handle(), where the bearer token is known")
@@ -594,3 +596,19 @@ def _decode_fields(params: Payload) -> Payload:
                 code = "invalid_blocks_format" if name == "blocks" else "invalid_arguments"
                 raise SlackError(code) from err
     return out
+
+
+def _id_token(issued: tuple[Payload, str, str | None]) -> str:
+    """The id_token Slack's openid.connect.token answers with: a JWT whose claims name the
+    user, the app (``aud``) and the authorize request's ``nonce`` (left out when it had none).
+    Its signature is a stand-in's: the app takes the token straight from the token endpoint
+    (over TLS, from Slack) and does not check it."""
+    user, _redirect, nonce = issued
+    claims = {"iss": "https://slack.com", "aud": OIDC_CLIENT_ID} | user
+    if nonce is not None:
+        claims["nonce"] = nonce
+
+    def part(value: Payload) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c3RhbmQtaW4"

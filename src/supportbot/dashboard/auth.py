@@ -2,8 +2,10 @@
 
 The browser goes to Slack's authorize page with a fresh ``state`` (kept in the signed
 session cookie); Slack sends it back with a code; the server exchanges the code
-(``openid.connect.token``, with the app's client secret) and asks ``openid.connect.userInfo``
-with the access token who signed in: a Slack user id and the user's own team. The session
+(``openid.connect.token``, with the app's client secret), checks that the id_token it
+answers with carries the ``nonce`` this browser's sign-in sent (a code issued to another
+sign-in is refused), and asks ``openid.connect.userInfo`` with the access token who signed
+in: a Slack user id and the user's own team. The session
 keeps only those; every request classifies them again with the one access module
 (``incidents.access.identify``), so a contact removed from the contracts file or a person who
 leaves the staff group loses access at once. Staff see everything, a designated contact
@@ -17,8 +19,10 @@ from the settings, never from what a request lacks; outside local mode nothing i
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from datetime import timedelta
@@ -75,7 +79,7 @@ def configure(app: Flask, rt: Runtime) -> None:
         SESSION_COOKIE_NAME="supportbot_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=(settings.public_url or "").startswith("https://"),
+        SESSION_COOKIE_SECURE=(settings.public_url or "").lower().startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
         # 8 hours from signing in, not from the last request: re-issued with each answer
         # (the page polls every 30 s), an open tab's session never ended.
@@ -93,7 +97,8 @@ def login(rt: Runtime) -> Any:
     if not settings.slack_client_id or not settings.slack_client_secret:
         return Response(NOT_CONFIGURED + "\n", status=503, mimetype="text/plain")
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    session.clear()
+    # Not session.clear(): a cross-site link here (a top-level GET, which SameSite=Lax lets
+    # the cookie through) would sign the browser out; the callback starts a new session.
     session["oidc_state"], session["oidc_nonce"] = state, nonce
     generator = OpenIDConnectAuthorizeUrlGenerator(
         client_id=settings.slack_client_id,
@@ -105,7 +110,7 @@ def login(rt: Runtime) -> Any:
 
 
 def callback(rt: Runtime) -> Any:
-    expected = session.pop("oidc_state", None)
+    expected, nonce = session.pop("oidc_state", None), session.pop("oidc_nonce", None)
     given = request.args.get("state", "")
     if not expected or not hmac.compare_digest(str(expected).encode(), given.encode()):
         metrics.REQUEST_REFUSED.labels("dashboard_state").inc()
@@ -116,12 +121,16 @@ def callback(rt: Runtime) -> Any:
     assert settings.slack_client_id and settings.slack_client_secret
     try:
         client = WebClient(base_url=settings.slack_api_url)
-        token = client.openid_connect_token(
+        issued = client.openid_connect_token(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value(),
             code=request.args["code"],
             redirect_uri=_redirect_uri(rt),
-        )["access_token"]
+        )
+        if not _for_this_sign_in(issued.get("id_token"), settings.slack_client_id, nonce):
+            metrics.REQUEST_REFUSED.labels("dashboard_nonce").inc()
+            abort(403, "This sign-in was not started in this browser; sign in again.")
+        token = issued["access_token"]
         info = WebClient(token=token, base_url=settings.slack_api_url).openid_connect_userInfo()
     except SlackApiError as exc:
         log.warning("Sign in with Slack failed: %s", exc.response.get("error"))
@@ -138,6 +147,26 @@ def callback(rt: Runtime) -> Any:
     session["sid"] = secrets.token_urlsafe(16)  # what signing out revokes
     session["since"] = rt.now().timestamp()
     return redirect(url_for("dashboard.overview"))
+
+
+def _for_this_sign_in(id_token: object, client_id: str, nonce: object) -> bool:
+    """The id_token names this app and carries the nonce this browser's sign-in sent: a code
+    that Slack issued to another sign-in (taken from another browser, a log) is refused, though
+    it came back with this browser's state. The token comes straight from Slack's token
+    endpoint over TLS, so its signature is not checked (OpenID Connect Core 3.1.3.7)."""
+    if not isinstance(id_token, str) or not isinstance(nonce, str) or id_token.count(".") != 2:
+        return False
+    payload = id_token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:  # not base64, not JSON, not UTF-8
+        return False
+    if not isinstance(claims, dict):
+        return False
+    audience = claims.get("aud")
+    ours = audience == client_id or (isinstance(audience, list) and client_id in audience)
+    given = claims.get("nonce")
+    return ours and isinstance(given, str) and hmac.compare_digest(given.encode(), nonce.encode())
 
 
 def _signed_out_key(sid: str) -> str:
