@@ -35,7 +35,10 @@ def _share(value: float | None) -> str:
 
 def _met(c: Compliance) -> str:
     decided = c.met + c.breached
-    return f"{_share(c.share)} ({c.met} of {decided})" if decided else "no target decided yet"
+    if decided:
+        return f"{_share(c.share)} ({c.met} of {decided})"
+    # "No target decided yet" for a month without incidents read as if some were pending.
+    return f"none due yet ({c.pending} running)" if c.pending else "none due"
 
 
 def _severities(f: Figures) -> str:
