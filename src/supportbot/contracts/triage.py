@@ -61,8 +61,17 @@ class Suggestion:
     because: str
 
 
+# How much of a text the rules read: an incident's title and description, the length of any
+# request. A regular expression runs on a web thread and holds the interpreter lock while it
+# runs; the seed's own "\b(production|prod)\b.*\b(down|unreachable)\b" took 5.5 s over a
+# 40,000-character message of "prod prod …" (quadratic), during which nobody could open a Sev1.
+TEXT_READ = 3200
+
+
 def suggest(rules: TriageRules, text: str) -> Suggestion | None:
-    """The most severe rule that matches wins: under-triaging a site-down costs most."""
+    """The most severe rule that matches wins: under-triaging a site-down costs most. Only
+    the first :data:`TEXT_READ` characters are read."""
+    text = text[:TEXT_READ]
     best: Suggestion | None = None
     for rule in rules.rules:
         hit = rule.matches(text)
