@@ -17,9 +17,10 @@ from supportbot.cli_commands import preflight
 from supportbot.cli_commands import report as report_cli
 from supportbot.cli_commands import sla as sla_cli
 from supportbot.cli_commands.online import check_online, has_credentials
+from supportbot.cli_commands.output import emit
 from supportbot.cli_commands.run import cmd_run
 from supportbot.db.engine import make_engine
-from supportbot.db.migrate import upgrade
+from supportbot.db.migrate import UnknownSchemaError, upgrade
 from supportbot.devtools.demo import run_demo
 from supportbot.devtools.local_mode import bind_address
 from supportbot.heap import freeze_startup_heap
@@ -74,7 +75,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(settings.sqlalchemy_url)
     upgrade(engine)
     engine.dispose()
-    print("database is at the latest schema")
+    emit("database is at the latest schema")
     return 0
 
 
@@ -86,15 +87,26 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     if not online and has_credentials(settings):
         report.notes.append("offline: Slack and Twilio were not asked (--online asks them)")
     for note in report.notes:
-        print(f"note: {note}")
+        emit(f"note: {note}")
     for problem in report.problems:
-        print(f"problem: {problem}")
-    print("configuration OK" if report.ok else f"{len(report.problems)} problem(s) found")
+        emit(f"problem: {problem}")
+    emit("configuration OK" if report.ok else f"{len(report.problems)} problem(s) found")
     return 0 if report.ok else 1
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    return run_demo()
+    return run_demo(out=emit)
+
+
+def _threads(text: str) -> int:
+    """An argparse type: waitress with no thread listens and never answers."""
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {count}")
+    return count
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument(
         "--host", default=None, help="address to listen on (default: SUPPORTBOT_BIND; README)"
     )
-    web.add_argument("--threads", type=int, default=16)
+    web.add_argument("--threads", type=_threads, default=16, help="request threads (default 16)")
     web.set_defaults(func=cmd_web)
     worker = sub.add_parser("worker", help="run the RQ worker with its scheduler")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
@@ -145,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = settings.port
         configure_logging(settings)
         return int(args.func(settings, args))
-    except (preflight.OperatorError, OSError, ValueError) as exc:
+    except (preflight.OperatorError, UnknownSchemaError, OSError, ValueError) as exc:
         lines = preflight.operator_lines(exc, port)
         if lines is None:
             raise

@@ -16,6 +16,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from supportbot.check import database_url_problem
 from supportbot.cli_commands.output import emit
 from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
@@ -65,6 +66,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def _overrides(settings: Settings, at: datetime, found: Resolver) -> list[Override] | None:
     """The overrides from the database, or None (with a note on stderr) when unavailable."""
+    if problem := database_url_problem(settings):
+        print(f"warning: {problem}; showing the roster without overrides", file=sys.stderr)
+        return None
     engine = make_engine(settings.sqlalchemy_url)
     try:
         if not inspect(engine).has_table("oncall_overrides"):

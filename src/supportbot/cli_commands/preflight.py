@@ -25,6 +25,7 @@ from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError, Problem
 from supportbot.db.engine import make_engine, ping
+from supportbot.db.migrate import UnknownSchemaError
 from supportbot.oncall import load_rotation
 from supportbot.settings import Settings, get_settings
 
@@ -226,6 +227,8 @@ def operator_lines(exc: BaseException, port: int | None = None) -> list[str] | N
         return exc.lines
     if isinstance(exc, DataFileError):
         return [str(problem) for problem in exc.problems]
+    if isinstance(exc, UnknownSchemaError):
+        return [str(exc)]
     if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE and port is not None:
         return port_lines(exc, "", port)
     if isinstance(exc, FileExistsError | NotADirectoryError) and exc.filename:

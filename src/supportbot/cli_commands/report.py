@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from supportbot import clock
+from supportbot.check import database_url_problem
 from supportbot.cli_commands import report_trend as trend
 from supportbot.cli_commands import usage
 from supportbot.cli_commands.output import emit
@@ -133,6 +134,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         args.refuse("report oncall takes no --customer: the load is per person and region")
     if args.post and args.report != "usage":
         args.refuse(f"--post is for report usage only; report {args.report} prints its figures")
+    if problem := database_url_problem(settings):
+        print(f"supportbot: error: {problem}", file=sys.stderr)
+        return 1
     if args.report == "usage":
         try:
             contracts = _contracts(settings, args.customer)

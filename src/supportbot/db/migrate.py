@@ -14,12 +14,27 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_LOCK_KEY = 0x5B07  # any constant shared by all supportbot processes
+
+
+class UnknownSchemaError(Exception):
+    """The database is at a schema revision this release does not have (a newer release
+    migrated it): nothing is changed."""
+
+    def __init__(self, revisions: list[str]) -> None:
+        self.revisions = revisions
+        super().__init__(
+            f"the database's schema is at revision {', '.join(revisions)}, which this "
+            "supportbot does not know (a newer release migrated it): upgrade supportbot, or "
+            "point DATABASE_URL at another database"
+        )
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -62,5 +77,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         config = alembic_config(engine)
         with engine.begin() as connection:
             config.attributes["connection"] = connection
+            known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
+            current = MigrationContext.configure(connection).get_current_heads()
+            if unknown := [r for r in current if r not in known]:
+                raise UnknownSchemaError(unknown)
             command.upgrade(config, revision)
     log.info("database schema at %s", revision)
