@@ -16,6 +16,7 @@ from supportbot.contracts.customers import load_contracts
 from supportbot.contracts.triage import load_triage_rules
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine, ping
+from supportbot.db.migrate import unknown_schema
 from supportbot.logs import credential_pieces
 from supportbot.settings import DEFAULT_SLACK_API_URL, DEFAULT_TWILIO_API_URL, Settings
 
@@ -221,6 +222,8 @@ def _check_services(settings: Settings, report: Report) -> None:
     try:
         engine = make_engine(settings.sqlalchemy_url)
         ping(engine)
+        if newer := unknown_schema(engine):
+            report.problems.append(f"database at DATABASE_URL: {newer}")
         engine.dispose()
     except (SQLAlchemyError, ValueError) as exc:
         reason = _detail(exc, settings.sqlalchemy_url).splitlines()[0]

@@ -85,6 +85,10 @@ def test_a_database_from_a_newer_release_is_named_not_a_stack(
         "does not know"
     )
     assert _dump(database) == before
+    # `check` says so too: it passed, while web and worker would refuse to start.
+    checked = supportbot("check", "--offline")
+    assert checked.code == 1, checked
+    assert "revision 0099_from_the_future, which this supportbot does not know" in checked.out
 
 
 def _dump(database: Path) -> list[str]:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,26 @@ def _serialised(engine: Engine) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _unknown(config: Config, connection: Connection) -> list[str]:
+    known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
+    current = MigrationContext.configure(connection).get_current_heads()
+    return [r for r in current if r not in known]
+
+
+def unknown_schema(engine: Engine) -> UnknownSchemaError | None:
+    """What is wrong with a database a newer release migrated, or None (``supportbot
+    check`` says it, as ``migrate``, ``web`` and ``worker`` would refuse it at start)."""
+    with engine.connect() as connection:
+        unknown = _unknown(alembic_config(engine), connection)
+    return UnknownSchemaError(unknown) if unknown else None
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with _serialised(engine):
         config = alembic_config(engine)
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            known = {r.revision for r in ScriptDirectory.from_config(config).walk_revisions()}
-            current = MigrationContext.configure(connection).get_current_heads()
-            if unknown := [r for r in current if r not in known]:
+            if unknown := _unknown(config, connection):
                 raise UnknownSchemaError(unknown)
             command.upgrade(config, revision)
     log.info("database schema at %s", revision)
