@@ -57,4 +57,15 @@ SLACK_POST_LOOKUPS = Counter(
     "Interrupted Slack posts looked for before posting again, by outcome",
     ["outcome"],
 )
+# A Slack post given up because Slack refused it for good (a direct message to someone who
+# left the workspace), by what it was and Slack's error; each is said in the triage channel.
+SLACK_UNDELIVERABLE = Counter(
+    "supportbot_slack_undeliverable_total",
+    "Slack posts given up because Slack refused them for good",
+    ["what", "error"],
+)
+# A card gone from Slack (deleted by hand) found by its update, and posted again.
+SLACK_CARDS_REPOSTED = Counter(
+    "supportbot_slack_cards_reposted_total", "Cards gone from Slack and posted again", ["error"]
+)
 ACKS = Counter("supportbot_page_acks_total", "Page acknowledgements by channel", ["via"])

@@ -18,6 +18,15 @@ from supportbot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+# Slack's answers to a direct message that say the person cannot be reached there for good
+# (deactivated, gone from the workspace, the app's DM closed to them): a retry cannot help.
+# Token-wide answers (invalid_auth, token_revoked, account_inactive) are not among them:
+# they hold up every post alike until the token is fixed.
+PERSON_GONE = frozenset(
+    {"user_not_found", "user_disabled", "channel_not_found", "is_archived", "cannot_dm_bot",
+     "messages_tab_disabled"}
+)  # fmt: skip
+
 
 def notify(
     session: Session,
@@ -78,3 +87,22 @@ def warn_triage(
     add_event(session, rt, incident, "supportbot", event_kind, text)
     if rt.settings.triage_channel:
         notify(session, rt, incident, rt.settings.triage_channel, kind, text)
+
+
+def undeliverable(
+    session: Session, rt: Runtime, incident: Incident, note: Notification, error: str
+) -> bool:
+    """A direct message Slack refused with ``error``: if that says the person is gone for
+    good (:data:`PERSON_GONE`), it is given up visibly (logged, counted, said in the triage
+    channel and on the timeline) and True is returned; otherwise it is to be retried."""
+    if note.recipient[:1] not in ("U", "W") or error not in PERSON_GONE:
+        return False
+    log.error("%s: notification %s to %s given up: Slack answered %s", incident.key, note.id,
+              note.recipient, error)  # fmt: skip
+    metrics.SLACK_UNDELIVERABLE.labels("notification", error).inc()
+    text = (
+        f":warning: {incident.key}: could not send a direct message to <@{note.recipient}> "
+        f"(Slack answered `{error}`); not tried again. It said: {note.text}"
+    )
+    warn_triage(session, rt, incident, "undeliverable", text, kind=note.kind)
+    return True

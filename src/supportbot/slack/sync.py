@@ -20,6 +20,7 @@ from typing import Any
 
 from redis.lock import Lock
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,9 +28,11 @@ from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.delivery import inflight
 from supportbot.delivery.lease import Renewed
+from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
 from supportbot.slack.drawing import customer_payload, internal_payload
 from supportbot.slack.followup_blocks import note_blocks
+from supportbot.slack.notify import undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,9 @@ WAIT_SECONDS = LOCK_SECONDS + 1
 POSTS_AT_ONCE = 8
 # How long the digest of a card's last update is kept (a card rarely changes after a day).
 CARD_DIGEST_SECONDS = 86_400
+# Slack's answers to a card's update that say the card can no longer be updated (deleted in
+# Slack by hand): it is posted again.
+CARD_GONE = frozenset({"message_not_found", "cant_update_message"})
 
 
 _held: ContextVar[Renewed | None] = ContextVar("slack_sync_lock", default=None)
@@ -97,18 +103,22 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         # An integration may name its own triage channel (set before the card is posted).
         channel = incident.card_channel or rt.settings.triage_channel
         text, payload = internal_payload(rt, session, incident)
+        if incident.card_ts is not None and incident.card_channel:
+            gone = _update_card(rt, incident.card_channel, incident.card_ts, text, payload)
+            if gone is not None:
+                _card_gone(rt, session, incident, "card", gone)
+                incident.card_ts = None
         if incident.card_ts is None and channel:
             key = f"card-{incident.id}-internal"
             incident.card_channel, incident.card_ts = _post_card(rt, key, channel, None, text,
                                                                  payload)  # fmt: skip
             session.commit()
             inflight.done(rt, key)
-        elif incident.card_ts is not None and incident.card_channel:
-            _update_card(rt, incident.card_channel, incident.card_ts, text, payload)
         # The team's side first: a customer channel that Slack refuses (archived, the bot
         # removed) fails the job after this, so it is retried without holding up the team.
         _post_events(rt, session, incident, customer_side=False)
-        _post_notifications(rt, session, incident)
+        if _post_notifications(rt, session, incident):
+            _post_events(rt, session, incident, customer_side=False)  # what was given up
         if incident.customer_channel:
             _sync_customer_card(rt, session, incident)
             _post_events(rt, session, incident, customer_side=True)
@@ -118,6 +128,11 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
     channel = incident.customer_channel
     assert channel is not None, "only an incident with a customer channel has a customer card"
     text, payload = customer_payload(rt, session, incident)
+    if incident.customer_card_ts is not None:
+        gone = _update_card(rt, channel, incident.customer_card_ts, text, payload)
+        if gone is not None:
+            _card_gone(rt, session, incident, "customer card", gone)
+            incident.customer_card_ts = None
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
         in_thread = (
@@ -128,8 +143,15 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
         incident.customer_card_ts, incident.customer_thread_ts = ts, in_thread or ts
         session.commit()
         inflight.done(rt, key)
-    else:
-        _update_card(rt, channel, incident.customer_card_ts, text, payload)
+
+
+def _card_gone(rt: Runtime, session: Session, incident: Incident, which: str, error: str) -> None:
+    """A card Slack can no longer update (deleted by hand): logged, counted and said on the
+    timeline; the caller forgets its ``ts``, so that it is posted again."""
+    log.warning("%s: its %s is gone from Slack (%s); posting it again", incident.key, which, error)
+    metrics.SLACK_CARDS_REPOSTED.labels(error).inc()
+    text = f":warning: {incident.key}'s {which} was gone from Slack (`{error}`); posted again."
+    add_event(session, rt, incident, "supportbot", "card_reposted", text)
 
 
 def _post_card(
@@ -156,14 +178,25 @@ def _post_card(
 
 def _update_card(
     rt: Runtime, channel: str, ts: str, text: str, payload: list[dict[str, Any]]
-) -> None:
+) -> str | None:
     """Update a card in place, unless it already shows exactly this (a sync owed by a change
     that did not alter the card, such as a page going out). The digest of what was last
-    shown lives in Redis: losing it costs one identical update, never a missed one."""
+    shown lives in Redis: losing it costs one identical update, never a missed one.
+    Returns Slack's error if the card is gone (:data:`CARD_GONE`), else None."""
     if rt.redis.get(_card_key(channel, ts)) == _digest(text, payload).encode():
-        return
-    _call(rt.slack, "chat.update", channel=channel, ts=ts, text=text, blocks=payload)
+        return None
+    try:
+        _call(rt.slack, "chat.update", channel=channel, ts=ts, text=text, blocks=payload)
+    except SlackApiError as exc:
+        if _error(exc) in CARD_GONE:
+            return _error(exc)
+        raise
     _remember_card(rt, channel, ts, text, payload)
+    return None
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or "")
 
 
 def _card_key(channel: str, ts: str) -> str:
@@ -310,19 +343,32 @@ def _post_events(rt: Runtime, session: Session, incident: Incident, *, customer_
             inflight.done(rt, key)
 
 
-def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> None:
-    """Direct messages (a user id as the channel opens the app DM) and channel posts."""
-    pending = session.scalars(
+def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> bool:
+    """Direct messages (a user id as the channel opens the app DM) and channel posts.
+
+    A direct message Slack refuses for good (``notify.PERSON_GONE``) is given up: marked, so it
+    holds up neither the messages after it nor the customer's side and is not re-driven for
+    ever, and said in the triage channel and on the timeline (the warning is posted here
+    too). Returns whether one was given up (its timeline event is then owed)."""
+    query = (
         select(Notification)
         .where(Notification.incident_id == incident.id, Notification.sent_at.is_(None))
         .order_by(Notification.id)
-    ).all()
-    for note in pending:
-        key = f"note-{note.id}"
-        _post_once(rt, key, note.recipient, None, note.text, note_blocks(note))
-        note.sent_at = rt.now()
-        session.commit()
-        inflight.done(rt, key)
+    )
+    gave_up = False
+    while pending := session.scalars(query).all():
+        for note in pending:
+            key = f"note-{note.id}"
+            try:
+                _post_once(rt, key, note.recipient, None, note.text, note_blocks(note))
+            except SlackApiError as exc:
+                if not undeliverable(session, rt, incident, note, _error(exc)):
+                    raise
+                gave_up = True
+            note.sent_at = rt.now()
+            session.commit()
+            inflight.done(rt, key)
+    return gave_up
 
 
 def _post_once(
