@@ -198,7 +198,13 @@ def _route(
     window: Window | None,
 ) -> tuple[str, int | None]:
     now, actor = rt.now(), Actor.integration(integration.key)
-    incident = session.get(Incident, group.incident_id) if group.incident_id else None
+    # Locked before anything is decided from its status: a person resolving it at the same
+    # instant otherwise made this resolve it again ("cannot move from resolved to resolved").
+    incident = (
+        session.get(Incident, group.incident_id, with_for_update=True, populate_existing=True)
+        if group.incident_id
+        else None
+    )
     if delta.rising and _needs_new(incident, integration, now):
         return "opened", _open(session, rt, integration, group, batch, delta, page, window)
     if incident is None:

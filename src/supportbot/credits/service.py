@@ -12,6 +12,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Customer
@@ -228,10 +229,15 @@ def waive_availability(rt: Runtime, who: Actor, command: CreditCommand) -> str:
         if found is None:
             raise IncidentError(f"{customer.name} owes no availability credit for {period.label}")
         _existing(session, customer.key, period.label, AVAILABILITY)
-        session.add(
-            CreditWaiver(customer=customer.key, month=period.label, line=AVAILABILITY,
-                         reason=command.reason, waived_by=who.user_id, waived_at=now)
-        )  # fmt: skip
+        try:
+            with session.begin_nested():  # two at once: the second waits, then is refused
+                session.add(
+                    CreditWaiver(customer=customer.key, month=period.label, line=AVAILABILITY,
+                                 reason=command.reason, waived_by=who.user_id, waived_at=now)
+                )  # fmt: skip
+        except IntegrityError:
+            _existing(session, customer.key, period.label, AVAILABILITY)
+            raise IncidentError("that credit was already waived") from None
         amount = f"{found.amount} {report.currency}"
         text = (
             f"{mention(who.user_id)} waived {customer.name}'s availability credit for "

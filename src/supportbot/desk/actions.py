@@ -293,6 +293,9 @@ def thread_reply(
                     ),
                 )
                 .order_by(Incident.id)
+                # Locked, as every change is (change.run_in): a reply read before a
+                # resolution committed would write "investigating" over it.
+                .with_for_update()
             ).all()
             # Not this organisation's thread to answer in: only its own incidents.
             mine = [i for i in found if actor.is_staff or actor.customer == i.customer]
