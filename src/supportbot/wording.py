@@ -42,6 +42,18 @@ def undirected(text: str) -> str:
     return _DIRECTION.sub("", text)
 
 
+# What no phone shows and XML 1.0 cannot carry (a call's TwiML would not parse): control
+# characters (a terminal colour code or a bell pasted into a title), lone surrogates and
+# the two non-characters.
+_UNSAYABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def plain(text: str) -> str:
+    """``text`` for an SMS or a call to read out: one line, without control characters or
+    direction controls (:func:`undirected`)."""
+    return _UNSAYABLE.sub("", " ".join(undirected(text).split()))
+
+
 def inert(text: str, *, keep_mentions: bool = False) -> str:
     """Text someone wrote, made safe to re-post in a Slack message.
 

@@ -106,11 +106,15 @@ def test_bare_acknowledgements(text: str) -> None:
         "A1042",
         "1042AB",  # not a code any page carries
         "ack 1042A and 1043A",
-        "STOP",
     ],
 )
 def test_unrecognised_texts_are_never_guessed(text: str) -> None:
     assert parse_reply(text) == Reply("unrecognised")
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop.", "Unsubscribe", "START", "1042A STOP"])
+def test_twilio_opt_out_words_are_never_taken_for_an_acknowledgement(text: str) -> None:
+    assert parse_reply(text).kind not in ("code", "bare_ack")
 
 
 def test_none_body_is_unrecognised() -> None:

@@ -56,6 +56,30 @@ _REQUIRED = {
         (21205, "Url parameter is required.", ("Url", "Twiml", "ApplicationSid")),
     ],
 }
+#: Twilio's default opt-out and opt-in keywords (a whole message, any case): after one of the
+#: first, a message to that number is refused with 21610 until one of the second.
+OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+OPT_IN = {"START", "YES", "UNSTOP"}
+MAX_BODY = 1600  # characters in one message, however many segments (21617 beyond)
+# The GSM 03.38 alphabet: its basic set (one septet each) and extension (two each, the escape
+# included). A message with any other character is sent as UCS-2: 70 characters, not 160.
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def segments(body: str) -> int:
+    """How many SMS segments Twilio bills ``body`` as: 160 GSM-7 septets in one, 153 per
+    segment beyond; in UCS-2, 70 UTF-16 units in one, 67 beyond."""
+    if all(c in _GSM_BASIC or c in _GSM_EXTENDED for c in body):
+        units, single, multi = sum(2 if c in _GSM_EXTENDED else 1 for c in body), 160, 153
+    else:
+        units, single, multi = len(body.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= single else -(-units // multi)
+
+
 _NULL_FIELDS = {
     "Messages": "date_sent error_code error_message messaging_service_sid".split(),
     "Calls": "answered_by caller_name duration start_time end_time parent_call_sid".split(),
@@ -122,6 +146,7 @@ class TwilioStandin(StandinServer):
         self.resources: dict[str, Resource] = {}
         self._create_params: dict[str, dict[str, Any]] = {}
         self._webhooks: list[Webhook] = []
+        self.opted_out: set[str] = set()  # numbers that texted STOP (and not START since)
         self._sequence = itertools.count()
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -192,6 +217,12 @@ class TwilioStandin(StandinServer):
     ) -> tuple[int, str]:
         """POST an incoming SMS to the app's webhook as Twilio does; return (status, body)."""
         sid = "SM" + uuid.uuid4().hex
+        keyword = body.strip().upper()
+        with self._lock:
+            if keyword in OPT_OUT:
+                self.opted_out.add(from_)
+            elif keyword in OPT_IN:
+                self.opted_out.discard(from_)
         params = dict(MessageSid=sid, SmsSid=sid, SmsMessageSid=sid, From=from_, To=to, Body=body)
         params |= dict(AccountSid=self.account_sid, ApiVersion=API_VERSION, SmsStatus="received")
         params |= dict(NumMedia="0", NumSegments="1") | (extra or {})
@@ -331,6 +362,10 @@ class TwilioStandin(StandinServer):
                 raise _Invalid(code, message)
         if not _E164.match(str(params["To"])):
             raise _Invalid(21211, f"The 'To' number {params['To']} is not a valid phone number.")
+        if kind == "Messages" and params["To"] in self.opted_out:
+            raise _Invalid(21610, "Attempt to send to unsubscribed recipient")
+        if kind == "Messages" and len(str(params.get("Body", ""))) > MAX_BODY:
+            raise _Invalid(21617, "The concatenated message body exceeds the 1600 character limit.")
         sid = ("SM" if kind == "Messages" else "CA") + uuid.uuid4().hex
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/{kind}/{sid}.json"
         now, to, from_ = self._now(), params["To"], params.get("From")
@@ -340,8 +375,7 @@ class TwilioStandin(StandinServer):
         res |= {"from": from_, "direction": "outbound-api", "price_unit": "USD"}
         if kind == "Messages":
             body, service = str(params.get("Body", "")), params.get("MessagingServiceSid")
-            segments = str(max(1, -(-len(body) // 153)))
-            res |= dict(body=body, num_segments=segments, num_media="0")
+            res |= dict(body=body, num_segments=str(segments(body)), num_media="0")
             res |= dict(
                 messaging_service_sid=service, subresource_uris={"media": uri[:-5] + "/Media.json"}
             )

@@ -100,6 +100,7 @@ def _aware(when: datetime) -> datetime:
 
 # How far Twilio's clock may be from ours when looking for an earlier attempt.
 CLOCK_SKEW = timedelta(seconds=5)
+OPTED_OUT = 21610  # Twilio: "Attempt to send to unsubscribed recipient" (the number texted STOP)
 LOOKUP_LIMIT = 50  # newest first: the person's latest messages or calls
 
 
@@ -190,6 +191,11 @@ class TwilioSender:
             if exc.status == 429 or exc.status >= 500:
                 wait = self._http.last_retry_after()
                 raise TransientSendError(f"Twilio {exc.status} (code {exc.code})", wait) from exc
+            if exc.code == OPTED_OUT:
+                raise PermanentSendError(
+                    "Twilio refused: the number opted out of SMS (it texted STOP); SMS pages "
+                    f"fail until it texts START to {self.from_number} (code {exc.code})"
+                ) from exc
             raise PermanentSendError(f"Twilio refused: {exc.msg} (code {exc.code})") from exc
         except TwilioException as exc:  # a list page Twilio would not serve
             response = exc.args[1] if len(exc.args) > 1 else None

@@ -23,6 +23,7 @@ from supportbot.desk.intake import claim_receipt
 from supportbot.incidents.access import from_roster
 from supportbot.incidents.find import IncidentError
 from supportbot.oncall import Person, lookup
+from supportbot.oncall.posts import add_post
 from supportbot.paging.bundles import FINISHED
 from supportbot.paging.codes import parse_reply
 from supportbot.paging.engine import escalate_now
@@ -97,6 +98,8 @@ def handle_sms(rt: Runtime, from_number: str, body: str, delivery: str | None = 
     """What to text back; ``delivery`` (the message's id) makes a second delivery of the
     same message an answer without acting (REPLAYED, nothing texted back)."""
     person = person_by_phone(rt, from_number)
+    if person is None and parse_reply(body).kind == "opt_out":
+        return Answer(None, "opted_out")  # Twilio answers it, and would refuse an answer
     if person is None:
         return _loop_guarded(
             rt,
@@ -105,6 +108,8 @@ def handle_sms(rt: Runtime, from_number: str, body: str, delivery: str | None = 
             "unknown_sender",
         )
     reply = parse_reply(body)
+    if reply.kind in ("opt_out", "opt_in"):
+        return _opted(rt, person, from_number, reply.kind == "opt_out", delivery)
     with rt.session() as session:
         if reply.kind == "code":
             escalation = session.scalar(select(Escalation).where(Escalation.ack_code == reply.code))
@@ -135,6 +140,31 @@ def handle_sms(rt: Runtime, from_number: str, body: str, delivery: str | None = 
     if not _first_delivery(rt, delivery):
         return Answer(None, REPLAYED)  # answered the first time
     return Answer(acknowledge(rt, escalation_id, incident_id, person, via="SMS"), "ack")
+
+
+def _opted(rt: Runtime, person: Person, number: str, out: bool, delivery: str | None) -> Answer:
+    """STOP (or another opt-out word) from someone on the roster: from now on Twilio refuses
+    every SMS page to ``number`` (error 21610), so the on-call channel hears it at once. Twilio
+    answers the word itself; an answer of ours to a STOP would be refused."""
+    pager_number = rt.settings.twilio_from_number or "the pager number"
+    if out:
+        text = (
+            f":no_bell: {person.label} ({number}) texted STOP to {pager_number}: Twilio now "
+            f"refuses every SMS page to that number (error 21610) until they text START to "
+            f"{pager_number}. Calls still reach them."
+        )
+    else:
+        text = (
+            f":bell: {person.label} ({number}) texted START to {pager_number}: SMS pages "
+            "reach them again."
+        )
+    (log.warning if out else log.info)("%s", text)
+    with rt.session() as session:
+        key = f"sms-{'stop' if out else 'start'}-{delivery or f'{number}-{rt.now().isoformat()}'}"
+        add_post(session, key=key, channel=rt.settings.oncall_channel, text=text, now=rt.now())
+    if out:
+        return Answer(None, "opted_out")
+    return Answer("SMS pages from supportbot reach you again.", "opted_in")
 
 
 def acknowledge(rt: Runtime, escalation_id: int, incident_id: int, person: Person, via: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from supportbot.db.models import Escalation, Incident, Page
 from supportbot.paging.owed import owe_send
+from supportbot.paging.sms import MAX_SEGMENTS, segments
 
 FINISHED = ("resolved", "closed")
 
@@ -39,12 +40,13 @@ def stopped(session: Session, page: Page) -> str | None:
 
 def bundle(session: Session, page: Page, now: datetime) -> str:
     """Fold every other pending page on this contact method into this one; the text to send.
+    An SMS carries as many as fit in ``MAX_SEGMENTS``; the rest stay owed for a later one.
 
     Rows another worker holds are skipped, never waited for (``SKIP LOCKED`` on PostgreSQL;
     SQLite serialises writers anyway), so two workers bundling pages to one number cannot
     lock each other's rows: the skipped page is sent by the worker holding it.
     """
-    others = [
+    candidates = [
         other
         for other in session.scalars(
             select(Page)
@@ -59,11 +61,19 @@ def bundle(session: Session, page: Page, now: datetime) -> str:
         )
         if stopped(session, other) is None
     ]
-    for other in others:
+    bodies = [page.body]
+    for other in candidates:
+        more = bodies if other.body in bodies else [*bodies, other.body]
+        if page.channel == "sms" and segments(_joined(more)) > MAX_SEGMENTS:
+            continue  # stays owed on its own: a later SMS carries it, never dropped
+        bodies = more
         other.state, other.bundled_into, other.updated_at = "bundled", page.id, now
-    bodies = list(dict.fromkeys([page.body, *(o.body for o in others)]))
+    return _joined(bodies)
+
+
+def _joined(bodies: list[str]) -> str:
     if len(bodies) == 1:
-        return page.body
+        return bodies[0]
     return f"{len(bodies)} pages:\n" + "\n".join(f"- {b}" for b in bodies)
 
 

@@ -26,13 +26,14 @@ from supportbot.paging.owed import owe_send, owe_step
 from supportbot.paging.targets import reach
 from supportbot.runtime import Runtime, get_runtime
 from supportbot.slack.notify import warn_triage
+from supportbot.wording import plain
 
 log = logging.getLogger(__name__)
 
 
 def page_text(incident: Incident, code: str, customer: str | None) -> str:
-    whose = f" {customer}:" if customer else ":"
-    head = f"SEV{incident.severity} {incident.key}{whose} {incident.title[:90]}."
+    whose = f" {plain(customer)}:" if customer else ":"
+    head = f"SEV{incident.severity} {incident.key}{whose} {plain(incident.title)[:90]}."
     return f"{head} Reply {code} to acknowledge."
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from supportbot.db.models import Incident, Page
 from supportbot.paging.bundles import riders, stopped
 from supportbot.runtime import Runtime
+from supportbot.wording import plain
 
 
 def spoken_key(key: str) -> str:
@@ -32,7 +33,7 @@ def page_prompt(rt: Runtime, page_id: int) -> tuple[str, bool]:
         incidents = [session.get_one(Incident, i) for i in ids]
         # Its own severity: a Sev2 paged by hand ("Escalate to...") is not called a Sev1.
         about = ". ".join(
-            f"Severity {i.severity}, {spoken_key(i.key)}: {i.title}" for i in incidents
+            f"Severity {i.severity}, {spoken_key(i.key)}: {plain(i.title)}" for i in incidents
         )
         # A page chosen by hand belongs to no paging episode: no key acts on it (its SMS has
         # no code either), so its call offers none rather than hang up on a pressed 1.
