@@ -137,3 +137,32 @@ def test_a_card_deleted_in_slack_is_posted_again_and_its_thread_goes_on(
     assert f"<@{STAFF}> (internal): looking at the payment workers" in said
     assert _passes(desk, clock, 2) == [0, 0]
     assert len(desk.api.calls("chat.update")) == 1  # the one that found the card gone
+
+
+def test_a_triage_channel_slack_refuses_holds_up_neither_the_customer_nor_the_dms(
+    desk: Desk,
+) -> None:
+    """The triage card could not be posted (the channel archived, the bot removed): the job
+    failed at its first step, so the customer's card in their own channel and every direct
+    message of the incident waited too, retried each pass, for as long as nobody fixed the
+    triage channel. Each side goes on now; the job still fails, and is retried, for the
+    triage card."""
+    post = desk.api._chat_postMessage
+
+    def archived(params: Payload) -> Payload:
+        if params.get("channel") == TRIAGE:
+            raise SlackError("is_archived")
+        return post(params)
+
+    desk.api.on("chat.postMessage", archived)
+    desk.slack.command("sev2 checkout is slow", channel=ACME_CHANNEL)
+    desk.drain()
+
+    opened = incident(desk.rt, 1)
+    assert opened.card_ts is None  # the triage card: refused, retried later
+    assert opened.customer_card_ts is not None  # the customer's card: posted regardless
+    assert posts(desk.api, ACME_CHANNEL), "nothing reached the customer's channel"
+
+    _dm(desk, STAFF, "a reminder for the assignee")
+    desk.drain()
+    assert any("a reminder for the assignee" in m.get("text", "") for m in posts(desk.api, STAFF))

@@ -9,27 +9,24 @@ Internal events go only to the triage thread; customer-visible ones also to the 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import ContextVar, copy_context
+from contextvars import copy_context
 from functools import partial
 from typing import Any
 
 from redis.lock import Lock
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from supportbot import metrics
 from supportbot.db.models import Incident, Notification, TimelineEvent
 from supportbot.delivery import inflight
 from supportbot.delivery.lease import Renewed
-from supportbot.incidents.timeline import add_event
 from supportbot.runtime import Runtime
+from supportbot.slack.calls import HELD, call
+from supportbot.slack.card_posts import card_gone, post_card, slack_error, update_card
 from supportbot.slack.drawing import customer_payload, internal_payload
 from supportbot.slack.followup_blocks import note_blocks
 from supportbot.slack.notify import undeliverable
@@ -47,27 +44,6 @@ RENEW_SECONDS = 2
 WAIT_SECONDS = LOCK_SECONDS + 1
 # Thread posts a pump batch makes side by side (slack_sdk's client is thread-safe).
 POSTS_AT_ONCE = 8
-# How long the digest of a card's last update is kept (a card rarely changes after a day).
-CARD_DIGEST_SECONDS = 86_400
-# Slack's answers to a card's update that say the card can no longer be updated (deleted in
-# Slack by hand): it is posted again.
-CARD_GONE = frozenset({"message_not_found", "cant_update_message"})
-
-
-_held: ContextVar[Renewed | None] = ContextVar("slack_sync_lock", default=None)
-
-
-def _call(client: WebClient, method: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
-    held = _held.get()
-    if held is not None:
-        held.check()
-    try:
-        response = client.api_call(method, json=kwargs)
-    except Exception:
-        metrics.SLACK_CALLS.labels(method, "error").inc()
-        raise
-    metrics.SLACK_CALLS.labels(method, "ok").inc()
-    return response.data  # type: ignore[return-value]
 
 
 def sync_lock(rt: Runtime, incident_id: int) -> Lock:
@@ -86,11 +62,11 @@ def sync_incident(rt: Runtime, incident_id: int) -> None:
     if not lock.acquire():
         raise TimeoutError(f"slack sync of INC-{incident_id} is busy in another worker")
     held = Renewed(lock, every=RENEW_SECONDS)
-    token = _held.set(held)
+    token = HELD.set(held)
     try:
         _sync(rt, incident_id)
     finally:
-        _held.reset(token)
+        HELD.reset(token)
         held.release()
 
 
@@ -100,28 +76,48 @@ def _sync(rt: Runtime, incident_id: int) -> None:
         if incident is None:
             log.warning("slack_sync: INC-%s no longer exists", incident_id)
             return
-        # An integration may name its own triage channel (set before the card is posted).
-        channel = incident.card_channel or rt.settings.triage_channel
-        text, payload = internal_payload(rt, session, incident)
-        if incident.card_ts is not None and incident.card_channel:
-            gone = _update_card(rt, incident.card_channel, incident.card_ts, text, payload)
-            if gone is not None:
-                _card_gone(rt, session, incident, "card", gone)
-                incident.card_ts = None
-        if incident.card_ts is None and channel:
-            key = f"card-{incident.id}-internal"
-            incident.card_channel, incident.card_ts = _post_card(rt, key, channel, None, text,
-                                                                 payload)  # fmt: skip
-            session.commit()
-            inflight.done(rt, key)
-        # The team's side first: a customer channel that Slack refuses (archived, the bot
-        # removed) fails the job after this, so it is retried without holding up the team.
-        _post_events(rt, session, incident, customer_side=False)
-        if _post_notifications(rt, session, incident):
-            _post_events(rt, session, incident, customer_side=False)  # what was given up
-        if incident.customer_channel:
-            _sync_customer_card(rt, session, incident)
-            _post_events(rt, session, incident, customer_side=True)
+        # Each side on its own: one that Slack refuses (the triage channel archived, the bot
+        # removed from a customer's channel) held up the others (a customer's reply, a DM).
+        # The job still fails after them, with the first refusal, and is retried.
+        refused: list[SlackApiError] = []
+        for side in (_team_side, _direct_messages, _customer_side):
+            try:
+                side(rt, session, incident)
+            except SlackApiError as exc:
+                session.rollback()  # what that side had not committed; the rest goes on
+                incident = session.get_one(Incident, incident_id)
+                refused.append(exc)
+        if refused:
+            raise refused[0]
+
+
+def _team_side(rt: Runtime, session: Session, incident: Incident) -> None:
+    # An integration may name its own triage channel (set before the card is posted).
+    channel = incident.card_channel or rt.settings.triage_channel
+    text, payload = internal_payload(rt, session, incident)
+    if incident.card_ts is not None and incident.card_channel:
+        gone = update_card(rt, incident.card_channel, incident.card_ts, text, payload)
+        if gone is not None:
+            card_gone(rt, session, incident, "card", gone)
+            incident.card_ts = None
+    if incident.card_ts is None and channel:
+        key = f"card-{incident.id}-internal"
+        incident.card_channel, incident.card_ts = post_card(rt, key, channel, None, text,
+                                                             payload)  # fmt: skip
+        session.commit()
+        inflight.done(rt, key)
+    _post_events(rt, session, incident, customer_side=False)
+
+
+def _direct_messages(rt: Runtime, session: Session, incident: Incident) -> None:
+    if _post_notifications(rt, session, incident):
+        _post_events(rt, session, incident, customer_side=False)  # what was given up
+
+
+def _customer_side(rt: Runtime, session: Session, incident: Incident) -> None:
+    if incident.customer_channel:
+        _sync_customer_card(rt, session, incident)
+        _post_events(rt, session, incident, customer_side=True)
 
 
 def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> None:
@@ -129,9 +125,9 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
     assert channel is not None, "only an incident with a customer channel has a customer card"
     text, payload = customer_payload(rt, session, incident)
     if incident.customer_card_ts is not None:
-        gone = _update_card(rt, channel, incident.customer_card_ts, text, payload)
+        gone = update_card(rt, channel, incident.customer_card_ts, text, payload)
         if gone is not None:
-            _card_gone(rt, session, incident, "customer card", gone)
+            card_gone(rt, session, incident, "customer card", gone)
             incident.customer_card_ts = None
     if incident.customer_card_ts is None:
         # A request raised from a customer's message lives in that message's thread.
@@ -139,78 +135,10 @@ def _sync_customer_card(rt: Runtime, session: Session, incident: Incident) -> No
             incident.source_ts if incident.source_channel == incident.customer_channel else None
         )
         key = f"card-{incident.id}-customer"
-        _, ts = _post_card(rt, key, channel, in_thread, text, payload)
+        _, ts = post_card(rt, key, channel, in_thread, text, payload)
         incident.customer_card_ts, incident.customer_thread_ts = ts, in_thread or ts
         session.commit()
         inflight.done(rt, key)
-
-
-def _card_gone(rt: Runtime, session: Session, incident: Incident, which: str, error: str) -> None:
-    """A card Slack can no longer update (deleted by hand): logged, counted and said on the
-    timeline; the caller forgets its ``ts``, so that it is posted again."""
-    log.warning("%s: its %s is gone from Slack (%s); posting it again", incident.key, which, error)
-    metrics.SLACK_CARDS_REPOSTED.labels(error).inc()
-    text = f":warning: {incident.key}'s {which} was gone from Slack (`{error}`); posted again."
-    add_event(session, rt, incident, "supportbot", "card_reposted", text)
-
-
-def _post_card(
-    rt: Runtime,
-    key: str,
-    channel: str,
-    thread_ts: str | None,
-    text: str,
-    payload: list[dict[str, Any]],
-) -> tuple[str, str]:
-    """Post a card once, even across a worker killed between Slack's reply and the commit
-    of its ``ts``: the card an interrupted attempt posted is found and kept, not posted again
-    (:mod:`~supportbot.delivery.inflight`). Returns the card's channel and ``ts``."""
-    found = inflight.earlier(rt, key, channel, thread_ts)
-    if found is not None:
-        _update_card(rt, channel, found, text, payload)  # it shows what it showed then
-        return channel, found
-    where = {"thread_ts": thread_ts} if thread_ts else {}
-    data = _call(rt.slack, "chat.postMessage", channel=channel, text=text, blocks=payload,
-                 metadata=inflight.metadata(key), **where)  # fmt: skip
-    _remember_card(rt, data["channel"], data["ts"], text, payload)
-    return data["channel"], data["ts"]
-
-
-def _update_card(
-    rt: Runtime, channel: str, ts: str, text: str, payload: list[dict[str, Any]]
-) -> str | None:
-    """Update a card in place, unless it already shows exactly this (a sync owed by a change
-    that did not alter the card, such as a page going out). The digest of what was last
-    shown lives in Redis: losing it costs one identical update, never a missed one.
-    Returns Slack's error if the card is gone (:data:`CARD_GONE`), else None."""
-    if rt.redis.get(_card_key(channel, ts)) == _digest(text, payload).encode():
-        return None
-    try:
-        _call(rt.slack, "chat.update", channel=channel, ts=ts, text=text, blocks=payload)
-    except SlackApiError as exc:
-        if _error(exc) in CARD_GONE:
-            return _error(exc)
-        raise
-    _remember_card(rt, channel, ts, text, payload)
-    return None
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or "")
-
-
-def _card_key(channel: str, ts: str) -> str:
-    return f"supportbot:card:{channel}:{ts}"
-
-
-def _digest(text: str, payload: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps([text, payload], sort_keys=True).encode()).hexdigest()
-
-
-def _remember_card(
-    rt: Runtime, channel: str, ts: str, text: str, payload: list[dict[str, Any]]
-) -> None:
-    rt.redis.set(_card_key(channel, ts), _digest(text, payload), ex=CARD_DIGEST_SECONDS)
 
 
 def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
@@ -235,7 +163,7 @@ def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
         if not locks:
             return 0
         held = Renewed(*locks.values(), every=RENEW_SECONDS)
-        token = _held.set(held)
+        token = HELD.set(held)
         posted: list[str] = []
         try:
             events = session.scalars(
@@ -250,7 +178,7 @@ def post_threads(rt: Runtime, incident_ids: list[int]) -> int:
             session.commit()  # what was posted is recorded, even if a later post failed
             if posted:
                 inflight.done(rt, *posted)
-            _held.reset(token)
+            HELD.reset(token)
             held.release()
     return len(posted)
 
@@ -362,7 +290,7 @@ def _post_notifications(rt: Runtime, session: Session, incident: Incident) -> bo
             try:
                 _post_once(rt, key, note.recipient, None, note.text, note_blocks(note))
             except SlackApiError as exc:
-                if not undeliverable(session, rt, incident, note, _error(exc)):
+                if not undeliverable(session, rt, incident, note, slack_error(exc)):
                     raise
                 gave_up = True
             note.sent_at = rt.now()
@@ -384,5 +312,5 @@ def _post_once(
         return
     where = {"channel": channel} | ({"thread_ts": thread_ts} if thread_ts else {})
     shown = {"blocks": blocks} if blocks else {}
-    _call(rt.slack, "chat.postMessage", **where, text=text, **shown,
+    call(rt.slack, "chat.postMessage", **where, text=text, **shown,
           metadata=inflight.metadata(key))  # fmt: skip
