@@ -73,7 +73,8 @@ def test_gaps_are_listed_as_hour_ranges(tmp_path: Path) -> None:
     (rotations / "solo.yaml").write_text(one_region(fallback=False))
     report = run_check(settings_for(tmp_path, rotations, oncall_channel="C0ONCALL01"))
 
-    l1, l2, l3 = report.problems
+    l1, l2, l3, management = report.problems
+    assert "step 4 pages management, but management: lists nobody" in management
     lines = l1.splitlines()
     expected = coverage_gaps(
         Resolver(parse_rotation(one_region(fallback=False))), TUESDAY_10_DUBLIN, 90, levels=["L1"]

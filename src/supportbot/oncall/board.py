@@ -101,11 +101,15 @@ def sections(board: Board, name: NameFn) -> list[tuple[str, list[str]]]:
         f"{team} ({board.at.astimezone(team_zone(found, team)):%H:%M} {team_zone(found, team).key})"
         for team in board.on_shift
     )
-    out: list[tuple[str, list[str]]] = [
-        (
-            f"On call at {board.at:%a %d %b %Y %H:%M} UTC",
-            [f"Regions on shift: {shifts or 'none (the fallback roster covers)'}"],
+    if not shifts:
+        fallback = found.rotation.fallback
+        shifts = (
+            "none (the fallback roster covers)"
+            if fallback is not None
+            else "none, and there is no fallback roster: nobody is on call"
         )
+    out: list[tuple[str, list[str]]] = [
+        (f"On call at {board.at:%a %d %b %Y %H:%M} UTC", [f"Regions on shift: {shifts}"])
     ]
     for level in LEVELS:
         answer = board.levels[level]

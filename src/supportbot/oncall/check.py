@@ -21,7 +21,8 @@ from supportbot.clock import now as clock_now
 from supportbot.datafiles import DataFileError
 from supportbot.db.engine import make_engine
 from supportbot.db.models import OncallOverride
-from supportbot.oncall import Gap, Resolver, Rotation, coverage_gaps, load_rotation
+from supportbot.oncall import Gap, Resolver, Rotation, Target, coverage_gaps, load_rotation
+from supportbot.oncall.model import DEFAULT_POLICY, Fallback, Region, SeverityKey
 from supportbot.settings import Settings
 
 HORIZON_DAYS = 90
@@ -37,6 +38,7 @@ def check_rotations(settings: Settings, report: Report, *, at: datetime | None =
     gaps = coverage_gaps(Resolver(rotation), start, HORIZON_DAYS)
     for level, level_gaps in groupby(gaps, key=lambda gap: gap.level):
         report.problems.append(describe_gaps(level, list(level_gaps), settings))
+    unreachable_targets(rotation, settings, report)
     files = ", ".join(rotation.sources) or str(settings.rotations_dir)
     report.notes.append(
         f"rotations ({files}): {len(rotation.regions)} region(s), {len(rotation.people)} "
@@ -79,6 +81,42 @@ def describe_gaps(level: str, gaps: list[Gap], settings: Settings) -> str:
     ]
     lines += [f"  {_span(gap)}" for gap in gaps]
     return "\n".join(lines)
+
+
+def unreachable_targets(rotation: Rotation, settings: Settings, report: Report) -> None:
+    """Policy steps naming a target that can never hold anyone: ``management`` with no
+    management contacts, or a level's secondary when no roster of that level has one. At run
+    time each such step says "nobody to page" at every Severity 1; say it here first. A
+    missing secondary is a note when the step reaches someone else."""
+    severities: list[SeverityKey] = ["sev1", *sorted(k for k in rotation.escalation if k != "sev1")]
+    for severity in severities:
+        policy = rotation.escalation.get(severity, DEFAULT_POLICY)
+        which = "" if severity in rotation.escalation else " (the built-in default)"
+        for number, step in enumerate(policy.steps, start=1):
+            missing = [(t, why) for t in step.page if (why := _never_reached(rotation, t))]
+            for target, why in missing:
+                said = (
+                    report.problems
+                    if target.level == "management" or len(missing) == len(step.page)
+                    else report.notes
+                )
+                said.append(
+                    f"{settings.rotations_dir}: escalation {severity}{which} step {number} "
+                    f"pages {target}, but {why}: that page reaches nobody"
+                )
+
+
+def _never_reached(rotation: Rotation, target: Target) -> str | None:
+    if target.level == "management":
+        return None if rotation.management else "management: lists nobody"
+    if target.slot != "secondary":
+        return None
+    teams: list[Region | Fallback] = [*rotation.regions]
+    teams += [rotation.fallback] if rotation.fallback else []
+    rosters = [team.rosters[target.level] for team in teams if target.level in team.rosters]
+    if any(r.secondary is not None or len(r.primary) > 1 for r in rosters):
+        return None
+    return f"no {target.level} roster has a secondary (one person and no secondary: list)"
 
 
 def _check_overrides(settings: Settings, rotation: Rotation, report: Report, at: datetime) -> None:

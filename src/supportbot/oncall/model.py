@@ -90,8 +90,29 @@ def _duration(value: Any) -> Any:
         if not match or not any(match.groups()):
             raise ValueError(f"invalid duration {value!r}: write e.g. '5m', '90s' or '1h30m'")
         hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise ValueError(_too_long(repr(value))) from None
     return value  # a timedelta or ISO 8601 ("PT5M", as model_dump(mode="json") writes it)
+
+
+MAX_DURATION = timedelta(days=7)
+
+
+def _too_long(value: str) -> str:
+    return (
+        f"duration {value} is longer than {MAX_DURATION.days} days: a delay that long "
+        "never pages in time (and paging cannot schedule it); write e.g. '5m' or '2h'"
+    )
+
+
+def _bounded(value: timedelta) -> timedelta:
+    # A page or step is scheduled at "now + delay": an absurd delay overflowed there and
+    # failed the whole step, so a Severity 1 paged nobody.
+    if value > MAX_DURATION:
+        raise ValueError(_too_long(_minutes(value)))
+    return value
 
 
 def _day_names(value: Any) -> Any:
@@ -100,7 +121,7 @@ def _day_names(value: Any) -> Any:
 
 ZoneName = Annotated[str, AfterValidator(check_zone)]
 LocalTime = Annotated[time, BeforeValidator(_local_time), AfterValidator(_whole_minutes)]
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Duration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_bounded)]
 PersonKey = Annotated[str, AfterValidator(_check_key)]
 
 
