@@ -241,7 +241,7 @@ class Roster(_Frozen):
 
 
 class ShiftWindow(_Frozen):
-    """Local ``[start, end)``; an end at or before the start crosses midnight."""
+    """Local ``[start, end)``; an end before the start crosses midnight (equal: refused)."""
 
     start: LocalTime
     end: LocalTime
