@@ -35,6 +35,10 @@ from supportbot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 TWIML = "application/xml"
+# Twilio's webhooks are a few kilobytes: 1,600 characters of SMS body, each up to four UTF-8
+# bytes percent-encoded (19 KB), ten media URLs and the rest. A larger form is refused (413)
+# before it is parsed for the signature check: a megabyte of fields takes a second to parse.
+MAX_BODY = 64 * 1024
 
 
 def _signed_url(rt: Runtime) -> str:
@@ -62,6 +66,7 @@ def _twilio_only(rt: Runtime) -> Callable[[Callable[..., Any]], Callable[..., An
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def checked(*args: Any, **kwargs: Any) -> Any:
+            request.max_content_length = MAX_BODY
             if not _verified(rt):
                 metrics.REQUEST_REFUSED.labels("twilio_signature").inc()
                 log.warning(

@@ -19,6 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 import handlers
 from handlers._common import on_error
+from handlers.http import alerts
 from supportbot import health, jobs, metrics
 from supportbot.clients.slack import LoggingWebClient
 from supportbot.dashboard import views as dashboard
@@ -29,11 +30,21 @@ from supportbot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The largest body any route reads: Slack's and Twilio's requests are kilobytes, an alerts
+# batch at most alerts.MAX_BODY, which answers its own 413 up to this size. Larger ones get a
+# 413 from the headers alone (or once a chunked one grows past it), never read whole into
+# memory for a signature check, nor spooled to disk: waitress's own limit is a gigabyte.
+MAX_REQUEST_BODY = 2 * alerts.MAX_BODY
+
 # How every waitress server of the app is made (cli.py, the demo, the tests' live server).
 # Waitress deletes X-Forwarded-For and Forwarded from a peer it does not trust as a proxy
 # before the app sees them; the app trusts none of them either, but it must see them to know
 # that a request from 127.0.0.1 was relayed for someone else (loopback.from_this_machine).
-WAITRESS_OPTIONS = {"clear_untrusted_proxy_headers": False}
+# Bodies over MAX_REQUEST_BODY are refused by waitress itself.
+WAITRESS_OPTIONS: dict[str, object] = {
+    "clear_untrusted_proxy_headers": False,
+    "max_request_body_size": MAX_REQUEST_BODY,
+}
 
 
 def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
@@ -58,6 +69,7 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
 
 def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     flask = Flask("supportbot")
+    flask.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY  # under any server: 413, not read
     slack_handler = SlackRequestHandler(bolt)
     # The same check Bolt makes, made first: nothing unsigned is parsed at all.
     verifier = SignatureVerifier(bolt._signing_secret)

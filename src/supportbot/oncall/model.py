@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -19,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from supportbot.hours.calendar import HolidayCalendar
 from supportbot.hours.days import DAY_NAMES, check_zone, parse_days
+from supportbot.oncall.durations import Duration, span_text
 
 Level = Literal["L1", "L2", "L3"]
 LEVELS: tuple[Level, ...] = ("L1", "L2", "L3")
@@ -29,7 +29,6 @@ SeverityKey = Literal["sev1", "sev2", "sev3", "sev4"]
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 _SLACK_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]*")
-_DURATION = re.compile(r"(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?")
 
 
 class _Frozen(BaseModel):
@@ -82,46 +81,12 @@ def _whole_minutes(value: time) -> time:
     return value
 
 
-def _duration(value: Any) -> Any:
-    if isinstance(value, bool | int | float | Decimal):
-        raise ValueError(f"duration {value!r} has no unit: write e.g. '5m', '90s' or '1h'")
-    if isinstance(value, str) and not value.upper().startswith("P"):
-        match = _DURATION.fullmatch(value.strip())
-        if not match or not any(match.groups()):
-            raise ValueError(f"invalid duration {value!r}: write e.g. '5m', '90s' or '1h30m'")
-        hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        try:
-            return timedelta(hours=hours, minutes=minutes, seconds=seconds)
-        except OverflowError:
-            raise ValueError(_too_long(repr(value))) from None
-    return value  # a timedelta or ISO 8601 ("PT5M", as model_dump(mode="json") writes it)
-
-
-MAX_DURATION = timedelta(days=7)
-
-
-def _too_long(value: str) -> str:
-    return (
-        f"duration {value} is longer than {MAX_DURATION.days} days: a delay that long "
-        "never pages in time (and paging cannot schedule it); write e.g. '5m' or '2h'"
-    )
-
-
-def _bounded(value: timedelta) -> timedelta:
-    # A page or step is scheduled at "now + delay": an absurd delay overflowed there and
-    # failed the whole step, so a Severity 1 paged nobody.
-    if value > MAX_DURATION:
-        raise ValueError(_too_long(_minutes(value)))
-    return value
-
-
 def _day_names(value: Any) -> Any:
     return parse_days(value) if isinstance(value, list) else value
 
 
 ZoneName = Annotated[str, AfterValidator(check_zone)]
 LocalTime = Annotated[time, BeforeValidator(_local_time), AfterValidator(_whole_minutes)]
-Duration = Annotated[timedelta, BeforeValidator(_duration), AfterValidator(_bounded)]
 PersonKey = Annotated[str, AfterValidator(_check_key)]
 
 
@@ -139,7 +104,7 @@ class QuietHours(_Frozen):
         if self.awake < MIN_AWAKE:
             raise ValueError(
                 f"quiet hours {self.start:%H:%M}–{self.end:%H:%M} cover the whole day "
-                f"(awake {_minutes(self.awake)} of 24 h, at least 1 h is needed): give a "
+                f"(awake {span_text(self.awake)} of 24 h, at least 1 h is needed): give a "
                 "window such as 22:00–07:00, or take the person off the roster"
             )
         return self
@@ -154,11 +119,6 @@ class QuietHours(_Frozen):
 
 
 MIN_AWAKE = timedelta(hours=1)
-
-
-def _minutes(span: timedelta) -> str:
-    minutes = int(span.total_seconds()) // 60
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 class ContactMethod(_Frozen):
