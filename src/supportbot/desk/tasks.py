@@ -15,7 +15,7 @@ from supportbot.desk.work import IMPLICIT_AGREEMENT, Done, check_open, customer_
 from supportbot.incidents.access import Action, Actor, may_approve
 from supportbot.incidents.find import IncidentError
 from supportbot.incidents.lifecycle import Status
-from supportbot.plans import ledger
+from supportbot.plans import ledger, rollover
 from supportbot.plans.balance import active_plans, incident_plan
 from supportbot.plans.cards import resync_open_cards
 from supportbot.plans.charging import hours_text
@@ -132,7 +132,7 @@ def waive(rt: Runtime, key: int | str, actor: Actor, reason: str) -> Done:
             raise IncidentError("; ".join(str(why) for why in refused))
         for plan_key, why in chosen.items():
             if isinstance(why, str):
-                _waive_plan(change, by_plan[plan_key], why, done)
+                _waive_plan(change, plans[plan_key], by_plan[plan_key], why, done)
         done.lines += [f"Not waived: {why}" for why in refused]
 
     done.incident = run(rt, key, actor, Action.WAIVE, apply)
@@ -157,16 +157,29 @@ def _reason(
     return IncidentError(f"`{inert(reason[:80])}` is not a waiver reason{under}; use {listed}")
 
 
-def _waive_plan(change: Change, owed: list[LedgerEntry], reason: str, done: Done) -> None:
+def _waive_plan(
+    change: Change, plan: Plan, owed: list[LedgerEntry], reason: str, done: Done
+) -> None:
+    limited = plan.kind in (PlanKind.INCIDENT_PACK, PlanKind.PREPAID_HOURS)
+    if limited:  # a term's close waits for these entries, or counts them
+        ledger.lock_balance(change.session, owed[0].customer, plan.key)
     for entry in owed:
         ledger.append(change.session, _waiver(entry, change, reason))
     units = sum(e.quantity for e in owed)
+    # Given back to a term that has ended and was closed: they roll on as its close did.
+    closed: list[str] = []
+    for term in sorted({e.term for e in owed if limited and e.term is not None}):
+        why = f"{reason} on {change.incident.key}"
+        closed += rollover.given_back(
+            change.session, change.rt, customer_of(change), plan, term, why
+        )
     resync_open_cards(change.session, owed[0].customer, besides=change.incident.id)
     change.event(
-        "waiver", f"{change.who} waived {units} unit(s) of charges: {reason}",
+        "waiver", " ".join([f"{change.who} waived {units} unit(s) of charges: {reason}", *closed]),
         customer_visible=True,
     )  # fmt: skip
     done.lines.append(f"Waived {units} unit(s) on {change.incident.key}: {reason}")
+    done.lines += closed
 
 
 def _charged_under(plan: Plan | None, key: str) -> bool:

@@ -13,14 +13,16 @@ summary; nothing is posted, so catching up on old terms after an outage is silen
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from supportbot.contracts.customers import Customer
 from supportbot.contracts.plans import Plan, Term
+from supportbot.db.ledger import LedgerEntry
 from supportbot.db.models import KeyValue
 from supportbot.delivery import effects, job_ids
 from supportbot.delivery.kinds import PLAN_TERM_END
@@ -73,7 +75,8 @@ def close_term(rt: Runtime, customer: Customer, plan: Plan, term: Term) -> int:
             left = max(0, ledger.balance(session, customer, plan, _inside(customer, term)).left)
             following = plan.next_term(term)
             rolled = min(left, _cap(plan)) if following is not None else 0
-            _entries(session, customer, plan, term, following, rolled, left - rolled)
+            end, why = term.ends_at(customer.timezone), f"end of term {term.label}"
+            _entries(session, customer, plan, term, following, (rolled, left - rolled), end, why)
             text = _said(customer, plan, term, rolled, left - rolled)
             marker_row = session.get(KeyValue, marker(customer, plan, term))
             assert marker_row is not None
@@ -102,28 +105,85 @@ def _entries(
     plan: Plan,
     term: Term,
     following: Term | None,
-    rolled: int,
-    expired: int,
+    split: tuple[int, int],
+    at: datetime,
+    reason: str,
+    *,
+    once: bool = True,
 ) -> None:
+    """The close's entries: ``split`` is (rolled over, expired). ``once``: the term's own
+    close (deduplicated by its marker); else a correction of it, written as often as owed."""
     key = marker(customer, plan, term)
+    rolled, expired = split
     rows = [("rollover_out", rolled, term), ("expiry", expired, term)]
     if following is not None:
         rows.append((ledger.ROLLED_IN, -rolled, following))
     for kind, quantity, where in rows:
         entry = ledger.Entry(
             customer=customer.key, plan=plan.key, kind=kind, unit=UNIT[plan.kind],
-            quantity=quantity, person="supportbot", at=term.ends_at(customer.timezone),
-            term=term_key(where), reason=f"end of term {term.label}", dedupe=f"{key}:{kind}",
+            quantity=quantity, person="supportbot", at=at, term=term_key(where),
+            reason=reason, dedupe=f"{key}:{kind}" if once else None,
         )  # fmt: skip
         ledger.append(session, entry)
 
 
-def _said(customer: Customer, plan: Plan, term: Term, rolled: int, expired: int) -> str:
-    unit = UNIT[plan.kind]
+def given_back(
+    session: Session, rt: Runtime, customer: Customer, plan: Plan, key: str | None, why: str
+) -> list[str]:
+    """Units given back to a term already closed (a charge of it waived after its end) roll
+    on as its close rolled its other units: into the next term up to what is left of the
+    cap, the rest expire, in entries of their own with ``why`` (on into the term after when
+    that one was closed too). Called under the plan's balance lock, after the waiver's
+    entries; returns what happened, for the person. A term not closed yet: its close, which
+    takes the same lock, counts the units itself."""
+    said: list[str] = []
+    term = next((t for t in plan.terms if term_key(t) == key), None)
+    while term is not None and session.get(KeyValue, marker(customer, plan, term)) is not None:
+        left = ledger.balance(session, customer, plan, _inside(customer, term)).left
+        if left <= 0:
+            break
+        following = plan.next_term(term)
+        room = max(0, _cap(plan) - _rolled_out(session, customer, plan, term))
+        rolled = min(left, room) if following is not None else 0
+        reason = f"{why}, waived after the end of term {term.label}"
+        _entries(
+            session, customer, plan, term, following, (rolled, left - rolled), rt.now(),
+            reason, once=False,
+        )  # fmt: skip
+        said.append(_given_back_text(plan, term, following, rolled, left - rolled))
+        term = following
+    return said
 
+
+def _rolled_out(session: Session, customer: Customer, plan: Plan, term: Term) -> int:
+    query = select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
+        LedgerEntry.customer == customer.key,
+        LedgerEntry.plan == plan.key,
+        LedgerEntry.term == term_key(term),
+        LedgerEntry.kind == "rollover_out",
+    )
+    return int(session.scalar(query) or 0)
+
+
+def _given_back_text(
+    plan: Plan, term: Term, following: Term | None, rolled: int, expired: int
+) -> str:
+    amount = _amount(plan)
+    into = f"{amount(rolled)} rolled over into {following.label}, " if following else ""
+    return f"The term {term.label} had ended: {into}{amount(expired)} expired."
+
+
+def _amount(plan: Plan) -> Callable[[int], str]:
     def amount(n: int) -> str:
-        return hours_text(n) if unit == "minute" else f"{n} incident{'s' if n != 1 else ''}"
+        if UNIT[plan.kind] == "minute":
+            return hours_text(n)
+        return f"{n} incident{'s' if n != 1 else ''}"
 
+    return amount
+
+
+def _said(customer: Customer, plan: Plan, term: Term, rolled: int, expired: int) -> str:
+    amount = _amount(plan)
     return (
         f"{customer.name}: the {plan.kind.value.replace('_', ' ')} term {term.label} ended; "
         f"{amount(rolled)} rolled over, {amount(expired)} expired."
