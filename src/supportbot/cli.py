@@ -26,6 +26,7 @@ from supportbot.devtools.local_mode import bind_address
 from supportbot.heap import freeze_startup_heap
 from supportbot.logs import configure_logging
 from supportbot.oncall.check import check_rotations
+from supportbot.plans.check import check_ledger_terms
 from supportbot.runtime import build_runtime
 from supportbot.settings import Settings, signing_secret
 from supportbot.socket_mode import start_socket_mode
@@ -81,7 +82,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     online = args.online if args.online is not None else has_credentials(settings)
-    extra = [check_rotations, check_integrations]
+    extra = [check_rotations, check_integrations, check_ledger_terms]
     extra += [check_online] if online else []
     report = run_checks(settings, extra=extra)
     if not online and has_credentials(settings):
