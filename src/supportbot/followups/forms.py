@@ -39,5 +39,6 @@ def rca_form(rt: Runtime, key: str, actor: Actor) -> View:
         if found is None or customer is None:
             raise IncidentError(f"{incident.key} owes no root cause analysis")
         rca.refuse_if_not_due(incident, found, customer)  # approved, or the incident reopened
-        lines = customer_timeline(rca.entries(session, incident.id), ZoneInfo(customer.timezone))
+        zone, entries = ZoneInfo(customer.timezone), rca.entries(session, incident.id)
+        lines = customer_timeline(entries, zone, customer.contacts)  # as the customer reads it
         return rca_modal(incident, lines)

@@ -212,7 +212,11 @@ def approve(
     refuse_if_not_due(incident, rca, customer)
     zone = ZoneInfo(customer.timezone)
     rca.customer_text = customer_version(
-        _facts(incident, customer, rca), entries(session, incident.id), zone, *written
+        _facts(incident, customer, rca),
+        entries(session, incident.id),
+        zone,
+        *written,
+        customer.contacts,
     )
     rca.state, rca.approved_by, rca.approved_at = APPROVED, approver, now
     add_event(session, rt, incident, approver, "rca", rca.customer_text, customer_visible=True)

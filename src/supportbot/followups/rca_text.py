@@ -10,7 +10,7 @@ pages.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -75,9 +75,29 @@ def quiet(text: str) -> str:
     return _MENTION.sub(lambda m: f"{m.group(1)}{m.group(2)}", text)
 
 
-def _line(entry: Entry, label: str, zone: ZoneInfo) -> str:
+# How the customer's version names a person of the support team: their Slack ids are internal,
+# and a quoted mention (``@U123``) would show the customer one instead of a name.
+SUPPORT_TEAM = "the support team"
+
+
+def customer_quiet(contacts: Collection[str]) -> Callable[[str], str]:
+    """:func:`quiet` for the customer's version: the customer's own contacts are quoted as
+    there, anyone else (only staff act on a customer's incident) is named as the team."""
+
+    def quote(text: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            if m.group(1) == "@" and m.group(2) not in contacts:
+                return SUPPORT_TEAM
+            return f"{m.group(1)}{m.group(2)}"
+
+        return _MENTION.sub(one, text)
+
+    return quote
+
+
+def _line(entry: Entry, label: str, zone: ZoneInfo, quote: Callable[[str], str] = quiet) -> str:
     # Cut whole: the text is already escaped, and a split "&lt;" would read "&l…".
-    first = clip(quiet(" ".join(entry.text.split())), LINE_MAX)
+    first = clip(quote(" ".join(entry.text.split())), LINE_MAX)
     return f"• {local_time(entry.at, zone)} · _{label}_ · {first}"
 
 
@@ -111,11 +131,14 @@ def template(facts: Facts, entries: Sequence[Entry], zone: ZoneInfo) -> str:
     )
 
 
-def customer_timeline(entries: Sequence[Entry], zone: ZoneInfo) -> list[str]:
+def customer_timeline(
+    entries: Sequence[Entry], zone: ZoneInfo, contacts: Collection[str] = ()
+) -> list[str]:
     """The lines of the timeline the customer already saw in their thread."""
+    quote = customer_quiet(contacts)
     return _trim(
         [
-            _line(e, label, zone)
+            _line(e, label, zone, quote)
             for e in entries
             if e.visibility == "customer"
             and (e.kind in _CUSTOMER or e.kind.startswith("status:"))
@@ -125,13 +148,19 @@ def customer_timeline(entries: Sequence[Entry], zone: ZoneInfo) -> list[str]:
 
 
 def customer_version(
-    facts: Facts, entries: Sequence[Entry], zone: ZoneInfo, root_cause: str, actions: str
+    facts: Facts,
+    entries: Sequence[Entry],
+    zone: ZoneInfo,
+    root_cause: str,
+    actions: str,
+    contacts: Collection[str] = (),
 ) -> str:
-    """What the customer reads: the approved analysis; everything typed is made inert."""
+    """What the customer reads: the approved analysis; everything typed is made inert.
+    ``contacts``: the customer's designated contacts, the only people of theirs quoted."""
     parts = [
         f":clipboard: *Root cause analysis*: {facts.key} {inert(facts.title)}",
         f"*Timeline* ({zone.key}):",
-        *customer_timeline(entries, zone),
+        *customer_timeline(entries, zone, contacts),
         f"*Resolution*: {inert(facts.summary)}",
         f"*Root cause*: {inert(root_cause)}",
     ]

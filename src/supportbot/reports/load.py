@@ -89,12 +89,15 @@ def _before_response() -> Any:
 def _severity_changes(
     session: Session, window: list[Any]
 ) -> dict[int, list[tuple[datetime, int, int]]]:
-    """Severity changes before the first response, per incident that had one: (instant,
-    before, after). Few rows whatever the period: most incidents keep their severity."""
+    """Severity changes, per incident that had one: (instant, before, after). Few rows
+    whatever the period: most incidents keep their severity. Those after the first response
+    count too: the first one's "before" is the severity the response was judged under (a
+    Sev1 answered late and downgraded afterwards still owes its credit); the credits leave
+    out the spans that began after the response."""
     rows = session.connection().execute(
         select(TimelineEvent.incident_id, TimelineEvent.at, TimelineEvent.text)
         .join(Incident, Incident.id == TimelineEvent.incident_id)
-        .where(*window, TimelineEvent.kind == SEVERITY_CHANGED, _before_response())
+        .where(*window, TimelineEvent.kind == SEVERITY_CHANGED)
         .order_by(TimelineEvent.incident_id, TimelineEvent.id)
     )
     found: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
