@@ -133,24 +133,29 @@ class Pages:
         self.ended = cache.Kept(rt, trend.row, max_age=ENDED_MAX_AGE, entries=ENDED_ENTRIES)
 
     def _viewer(self, *, api: bool = False) -> Actor | Response:
-        """Who may look, or the answer that refuses them (``api``: CSV and JSON)."""
+        """Who may look, or the answer that refuses them (``api``: CSV and JSON, which say
+        why as plain text and as JSON, as every refusal of theirs: _machine_readable)."""
+
+        def refuse(status: int, message: str) -> Response:
+            if api:
+                abort(status, message)
+            return _refused(status, message)
+
         if auth.open_locally(self.rt):
             if from_this_machine(request) and addressed_here(request):
                 return auth.LOCAL_VIEWER
             metrics.REQUEST_REFUSED.labels("dashboard_not_local").inc()
-            return _refused(403, auth.LOCAL_ONLY.format(whence=_whence()))
+            return refuse(403, auth.LOCAL_ONLY.format(whence=_whence()))
         try:
             who = auth.viewer(self.rt)
         except auth.CannotCheck:
-            if api:
-                return Response(auth.CANNOT_CHECK + "\n", status=503, mimetype="text/plain")
-            return _refused(503, auth.CANNOT_CHECK)
+            return refuse(503, auth.CANNOT_CHECK)
         if who is None:
             if api:
-                return Response("sign in first: /dashboard/login\n", status=401)
+                abort(401, "sign in first: /dashboard/login")
             return redirect("/dashboard/login")  # type: ignore[return-value]
         if not auth.allowed(who):
-            return _refused(403, NO_ACCESS)
+            return refuse(403, NO_ACCESS)
         return who
 
     def _period(self, zone: str) -> Any:
