@@ -12,10 +12,10 @@ from slack_bolt import App
 
 from handlers import actions, commands, events, http, shortcuts, views
 from handlers._common import attach
-from handlers.payloads import unreadable
+from handlers.payloads import unreadable, unreadable_payload
 from supportbot.runtime import Runtime
 
-__all__ = ["register_all", "register_http", "unreadable"]
+__all__ = ["register_all", "register_http", "unreadable", "unreadable_payload"]
 
 
 def register_all(app: App, rt: Runtime) -> None:

@@ -278,4 +278,9 @@ def unreadable(raw: bytes, content_type: str | None) -> str | None:
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         # RecursionError: JSON nested deeper than Python's parser goes.
         return f"the body is not Slack's form or JSON ({type(exc).__name__})"
+    return unreadable_payload(body)
+
+
+def unreadable_payload(body: Any) -> str | None:
+    """Why a payload already decoded (a Socket Mode envelope's) cannot be handed to Bolt."""
     return _shape_problem(body, "payload")

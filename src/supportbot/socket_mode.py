@@ -15,10 +15,27 @@ import logging
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.socket_mode import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
 from supportbot.settings import Settings
+from supportbot.web import refused_envelope
 
 log = logging.getLogger(__name__)
+
+
+class _CheckedHandler(SocketModeHandler):
+    """Bolt's handler, refusing first what ``/slack/events`` refuses before Bolt reads it.
+
+    Such an envelope is acked bare: unacked, Slack sends the same unreadable payload again.
+    """
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        if refused_envelope(req.payload):
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        super().handle(client, req)
 
 
 def start_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler | None:
@@ -29,7 +46,7 @@ def start_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler | None
     """
     if settings.slack_app_token is None:
         return None
-    handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    handler = _CheckedHandler(bolt, settings.slack_app_token.get_secret_value())
     handler.connect()
     log.info("Socket Mode connected; /slack/events is also served over HTTP")
     return handler

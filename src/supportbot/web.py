@@ -67,6 +67,18 @@ def build_bolt_app(rt: Runtime, signing_secret: str) -> App:
     return app
 
 
+def refused_envelope(payload: object) -> bool:
+    """Socket Mode's counterpart of the check ``/slack/events`` makes before Bolt: a payload
+    Bolt cannot read (it raises in its own middleware) is refused, counted and logged here,
+    never handed to Bolt. True when refused."""
+    problem = handlers.unreadable_payload(payload)
+    if problem is None:
+        return False
+    metrics.REQUEST_REFUSED.labels("slack_malformed").inc()
+    log.warning("refused a Socket Mode envelope Bolt cannot read: %s", problem)
+    return True
+
+
 def build_flask_app(rt: Runtime, bolt: App) -> Flask:
     flask = Flask("supportbot")
     flask.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BODY  # under any server: 413, not read
