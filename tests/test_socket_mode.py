@@ -11,6 +11,7 @@ Every ack is held to Slack's 3-second limit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from redis import Redis
 
+from handlers._common import on_error
 from supportbot.runtime import Runtime
 from supportbot.settings import Settings
 from supportbot.slack import cards
@@ -105,8 +107,9 @@ def sock(rt: Runtime, slack_api: SlackStandin) -> Iterator[SocketDesk]:
         errors: list[BaseException] = []
 
         @bolt.error
-        def _record(error: BaseException) -> None:
+        def _record(error: Exception, body: dict[str, Any], response: Any) -> Any:
             errors.append(error)
+            return on_error(error, body, response)  # what the product answers, as shipped
 
         handler = start_socket_mode(bolt, rt.settings)
         assert handler is not None
@@ -313,3 +316,38 @@ def test_after_slack_asks_for_a_refresh_the_client_moves_to_a_new_connection(
     sock: SocketDesk,
 ) -> None:
     _reconnect(sock, sock.socket.refresh)
+
+
+# Attacked as the HTTP edge is (tests/edge, tests/handlers): the same refusals.
+SLACK_ACK_LIMIT = 3.0
+
+
+@pytest.mark.parametrize(
+    "kind, payload",
+    [
+        ("events_api", {"type": "event_callback", "team_id": TEAM_ID, "event": None}),
+        ("events_api", {"type": "event_callback", "team_id": TEAM_ID, "event": {"user": 5}}),
+        ("interactive", {"type": "block_actions", "user": 5, "actions": [{"action_id": "x"}]}),
+        ("interactive", {"type": "block_actions", "user": {"id": "U1"}, "channel": True}),
+    ],
+)
+def test_a_payload_bolt_cannot_read_is_refused_and_acked_not_a_traceback(
+    sock: SocketDesk, caplog: pytest.LogCaptureFixture, kind: str, payload: dict[str, Any]
+) -> None:
+    """Over HTTP web.py refuses such a body (400) before Bolt reads it; over the socket it
+    went straight to Bolt, which raised in its own middleware: a traceback, no ack, and Slack
+    sending the same unreadable envelope again."""
+    caplog.set_level(logging.WARNING)
+    envelope = sock.socket.send(kind, payload)
+
+    ack = sock.socket.wait_ack(envelope, timeout=10)
+    assert ack.after(envelope) < SLACK_ACK_LIMIT
+    assert ack.payload is None
+    sock.settle()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert errors == [], [r.getMessage() for r in errors]
+    assert any("refused" in r.getMessage() for r in caplog.records)
+
+    # The socket still serves the next envelope.
+    answer = sock.acked(sock.command("sev3 after the unreadable one")).payload
+    assert answer is not None and "Opened *INC-1*" in answer["text"]
