@@ -86,6 +86,14 @@ def test_run_starts_everything_without_redis_or_credentials_and_stops_cleanly(
             time.sleep(0.2)
         text = (tmp_path / "run.log").read_text()
         assert "Slack credentials missing" in text and "SLACK_BOT_TOKEN" in text
+        # The worker's counts reach the web's /metrics (separate processes: the card's post
+        # was counted in the worker's memory, which no /metrics served).
+        served = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert served.status_code == 200, served.text
+        worker_post = 'supportbot_slack_calls_total{method="chat.postMessage",outcome="ok"}'
+        assert worker_post in served.text, served.text[:2000]
+        opened = 'supportbot_incidents_opened_total{severity="2"}'  # counted by the web
+        assert opened in served.text
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(30)

@@ -6,7 +6,36 @@ on a dashboard and can be alerted on.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import os
+import shutil
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+
+# The web and the workers are separate processes: a page the worker failed to send was counted
+# in the worker's memory, which no /metrics served. With this variable naming a directory
+# (`supportbot run` sets one; a Procfile or systemd deployment sets its own, docs/deploy.md)
+# every process counts into files there, and /metrics adds them all up.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def fresh_dir(path: Path) -> Path:
+    """``path``, emptied: the counts of a previous run's processes must not add to this one's."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def exposition() -> bytes:
+    """What ``/metrics`` serves: every process's counts when they share a directory, else
+    this process's own."""
+    if os.environ.get(MULTIPROC_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()
+
 
 INCIDENTS_OPENED = Counter("supportbot_incidents_opened_total", "Incidents opened", ["severity"])
 ENQUEUE_FAILURES = Counter(

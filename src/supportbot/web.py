@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Request, Response, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
@@ -134,7 +134,7 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
             return Response(text + "\n", status=status, mimetype="text/plain", headers=headers)
         # The content type as prometheus_client states it (its charset included): as a
         # mimetype, Flask added a second charset.
-        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
     return flask
 

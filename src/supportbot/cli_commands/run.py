@@ -21,6 +21,7 @@ import subprocess
 import sys
 from types import FrameType
 
+from supportbot import metrics
 from supportbot.cli_commands import preflight
 from supportbot.db.engine import make_engine
 from supportbot.db.migrate import upgrade
@@ -71,6 +72,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         engine = make_engine(settings.sqlalchemy_url)
         upgrade(engine)
         engine.dispose()
+        env[metrics.MULTIPROC_ENV] = str(metrics.fresh_dir(settings.data_dir / "metrics"))
         worker_death = signal.SIGKILL if embedded is not None else signal.SIGTERM
         children = [spawn("web", env, signal.SIGTERM), spawn("worker", env, worker_death)]
         return _supervise(children)
