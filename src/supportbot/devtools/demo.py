@@ -163,10 +163,21 @@ def _ephemeral(out: Callable[[str], None]) -> str:
 
 def run_demo(out: Callable[[str], None] = print, repo: Path | None = None) -> int:
     # The story is told by what goes out; the reconciler's routine warnings (it finds work
-    # that came due while the clock jumped) would only interrupt it. Errors still show.
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger("supportbot").setLevel(logging.ERROR)
+    # that came due while the clock jumped) would only interrupt it. Errors still show. The
+    # levels are put back after: a process that runs the demo and goes on (a test run) must
+    # not lose supportbot's warnings for the rest of its life.
+    root, ours = logging.getLogger(), logging.getLogger("supportbot")
+    levels = root.level, ours.level
+    root.setLevel(logging.WARNING)
+    ours.setLevel(logging.ERROR)
+    try:
+        return _run_demo(out, repo)
+    finally:
+        root.setLevel(levels[0])
+        ours.setLevel(levels[1])
 
+
+def _run_demo(out: Callable[[str], None], repo: Path | None) -> int:
     base = repo or Path.cwd()
     with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as tmp:
         data = Path(tmp)
