@@ -72,11 +72,15 @@ def refused_envelope(payload: object) -> bool:
     Bolt cannot read (it raises in its own middleware) is refused, counted and logged here,
     never handed to Bolt. True when refused."""
     problem = handlers.unreadable_payload(payload)
-    if problem is None:
-        return False
+    if problem is not None:
+        _refused_unreadable("a Socket Mode envelope", problem)
+    return problem is not None
+
+
+def _refused_unreadable(what: str, problem: str) -> None:
+    """Counted and logged alike however it came (``/slack/events`` or Socket Mode)."""
     metrics.REQUEST_REFUSED.labels("slack_malformed").inc()
-    log.warning("refused a Socket Mode envelope Bolt cannot read: %s", problem)
-    return True
+    log.warning("refused %s Bolt cannot read: %s", what, problem)
 
 
 def build_flask_app(rt: Runtime, bolt: App) -> Flask:
@@ -98,8 +102,7 @@ def build_flask_app(rt: Runtime, bolt: App) -> Flask:
             response = Response("invalid request", status=401)
         elif problem := handlers.unreadable(raw, request.content_type):
             # Signed, but nothing Slack sends: Bolt would raise on it before any listener.
-            metrics.REQUEST_REFUSED.labels("slack_malformed").inc()
-            log.warning("refused a signed Slack request Bolt cannot read: %s", problem)
+            _refused_unreadable("a signed Slack request", problem)
             return Response(f"malformed Slack request: {problem}", status=400)
         else:
             response = slack_handler.handle(request)

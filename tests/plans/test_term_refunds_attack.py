@@ -16,13 +16,9 @@ from supportbot.reports.records import Period, PeriodKind
 from tests.conftest import Desk
 from tests.plans.conftest import INITECH_CHANNEL, INITECH_PETER
 from tests.standins import block_text
-from tests.support.records import answer, incident
+from tests.support.records import incident, say
 
 NEW_YEAR = datetime(2027, 1, 1, 16, 0, 30, tzinfo=UTC)  # 00:00:30 on 2 January in Singapore
-
-
-def say(desk: Desk, text: str, **kwargs: str) -> str:
-    return answer(desk.slack.command(text, **kwargs))
 
 
 def customer_says(desk: Desk, text: str) -> str:

@@ -17,14 +17,10 @@ from tests.support.records import (
     ACME_CHANNEL,
     GLOBEX_CHANNEL,
     GLOBEX_HANS,
-    answer,
     dump,
+    say,
     timeline,
 )
-
-
-def say(desk: Desk, text: str, **kwargs: str) -> str:
-    return answer(desk.slack.command(text, **kwargs))
 
 
 def test_a_contact_approves_an_estimate_with_the_command_their_help_names(desk: Desk) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, select
 
 from supportbot.db.models import Base, InboundReceipt, Incident, TimelineEvent
 from supportbot.runtime import Runtime
 from tests.standins import SlackStandin, block_text
+
+if TYPE_CHECKING:
+    from tests.conftest import Desk
 
 ACME_CHANNEL = "C0ACMESHARED"
 ACME_ALICE = "U0ACMEALICE"
@@ -96,6 +99,12 @@ def answer(response: Any) -> str:
     if response.headers.get("content-type", "").startswith("application/json"):
         return str(response.json().get("text", ""))
     return str(response.text)
+
+
+def say(desk: Desk, text: str, **kwargs: str) -> str:
+    """What the user is shown for ``/incident <text>`` (``command=``, ``channel=``, … as the
+    simulator takes them)."""
+    return answer(desk.slack.command(text, **kwargs))
 
 
 def effects(api: SlackStandin) -> list[str]:

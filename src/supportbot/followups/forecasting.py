@@ -22,7 +22,7 @@ from supportbot.delivery.effects import owe_sync
 from supportbot.delivery.kinds import PAGE_MANUAL_ESCALATION
 from supportbot.followups import timers
 from supportbot.followups.forecast import Forecast, Situation, forecast, reached, samples
-from supportbot.incidents.lifecycle import ACTIVE, LEVEL_NAMES, next_level
+from supportbot.incidents.lifecycle import ACTIVE_VALUES, LEVEL_NAMES, next_level
 from supportbot.incidents.timeline import add_event
 from supportbot.oncall import lookup
 from supportbot.runtime import Runtime
@@ -34,7 +34,6 @@ from supportbot.wording import inert, local_time
 log = logging.getLogger(__name__)
 
 HISTORY = timedelta(days=180)  # how far back resolved incidents count as history
-_ACTIVE = [s.value for s in ACTIVE]
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def candidates(session: Session, now: datetime, only: int | None = None) -> list
         select(Incident.id)
         .join(SlaClock, (SlaClock.incident_id == Incident.id) & (SlaClock.kind == "resolution"))
         .where(
-            Incident.status.in_(_ACTIVE),
+            Incident.status.in_(ACTIVE_VALUES),
             Incident.level != "MGMT",
             SlaClock.state == "running",
             SlaClock.due_at > now,
@@ -122,7 +121,9 @@ def _predict(
     levels = reached(incident.opened_at, _escalations(session, [incident.id])[incident.id])
     entered = levels.get(incident.level, incident.opened_at)
     open_here = session.scalar(
-        select(func.count()).where(Incident.status.in_(_ACTIVE), Incident.level == incident.level)
+        select(func.count()).where(
+            Incident.status.in_(ACTIVE_VALUES), Incident.level == incident.level
+        )
     )
     on_shift = len(lookup.people_for(rt, session, incident.level, now).people)
     situation = Situation(due - now, now - entered, incident.level, int(open_here or 0), on_shift)

@@ -20,6 +20,7 @@ class Status(StrEnum):
 
 
 ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.WAITING)
+ACTIVE_VALUES = tuple(status.value for status in ACTIVE)  # as stored, for queries
 
 # Forward along the lifecycle, plus the loops real incidents take (a customer reply moves a
 # waiting incident back to investigating; a resolved one can be reopened).

@@ -19,11 +19,9 @@ from sqlalchemy.orm import Session
 from supportbot.contracts.customers import Customer
 from supportbot.db.models import Incident, SlaClock
 from supportbot.delivery.effects import owe_sync
-from supportbot.incidents.lifecycle import ACTIVE
+from supportbot.incidents.lifecycle import ACTIVE_VALUES
 from supportbot.runtime import Runtime
 from supportbot.sla.tracking import refresh_incident
-
-_ACTIVE = tuple(status.value for status in ACTIVE)
 
 
 def _digest(customer: Customer) -> str:
@@ -41,14 +39,14 @@ def _replan(rt: Runtime, customer: Customer) -> int:
     with rt.session() as session:
         ids = session.scalars(
             select(Incident.id).where(
-                Incident.customer == customer.key, Incident.status.in_(_ACTIVE)
+                Incident.customer == customer.key, Incident.status.in_(ACTIVE_VALUES)
             )
         ).all()
     for incident_id in ids:
         # One transaction an incident, under its row lock, as every change to it runs.
         with rt.session() as session:
             incident = session.get(Incident, incident_id, with_for_update=True)
-            if incident is None or incident.status not in _ACTIVE:
+            if incident is None or incident.status not in ACTIVE_VALUES:
                 continue
             before = _clocks(session, incident_id)
             refresh_incident(session, rt, incident)
